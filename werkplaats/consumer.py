@@ -1,0 +1,171 @@
+"""Consuming events at least once with exactly-once effects: decode, dead-letter, retry, inbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import ContractError, Envelope, EventData, decode_event
+from werkplaats import inbox
+from werkplaats.db import Database
+from werkplaats.deadletter import Delivery
+from werkplaats.errors import PermanentError
+from werkplaats.metrics import Metrics
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope[EventData], Delivery], Awaitable[None]]
+RejectedHook = Callable[[Delivery, Exception], Awaitable[None]]
+DeadLetterSink = Callable[[Delivery, str, str], Awaitable[None]]
+
+# Failures of the infrastructure, not of the message: wait for it to come back, never dead-letter.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, KafkaError, ConnectionError, OSError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failing message is retried before it is dead-lettered."""
+
+    attempts: int = 5
+    backoff_s: float = 0.2
+    backoff_max_s: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        """The pause before try ``attempt + 1``."""
+        return min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s)
+
+
+@dataclass
+class _Failure(Exception):
+    last: BaseException
+    attempts: int
+
+
+@dataclass
+class EventConsumer:
+    """Processes batches of deliveries for one named consumer.
+
+    Messages that cannot be decoded or that the handler refuses (``PermanentError``) are dead-lettered
+    at once; other handler failures are retried with backoff and then dead-lettered; failures of the
+    database or broker are retried until they recover. Effects and inbox records commit together.
+    """
+
+    name: str
+    database: Database
+    handler: Handler
+    dead_letter: DeadLetterSink
+    metrics: Metrics
+    accept: frozenset[str] | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    on_rejected: RejectedHook | None = None
+
+    async def process(self, deliveries: Sequence[Delivery]) -> None:
+        """Process ``deliveries`` in order; return once each one has had its effect or is dead-lettered."""
+        decoded: list[tuple[Envelope[EventData], Delivery]] = []
+        for delivery in deliveries:
+            try:
+                decoded.append((decode_event(delivery.value, accept=self.accept), delivery))
+            except ContractError as error:
+                await self._reject(delivery, error, describe(error))
+        if not decoded:
+            return
+        try:
+            await self._apply_with_retries(decoded)
+        except (_Failure, PermanentError):
+            await self._apply_one_by_one(decoded)
+
+    async def _apply_one_by_one(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
+        for item in decoded:
+            try:
+                await self._apply_with_retries([item])
+            except PermanentError as error:
+                await self._reject(item[1], error, str(error))
+            except _Failure as failure:
+                reason = f"failed after {failure.attempts} attempts: {type(failure.last).__name__}: {failure.last}"
+                await self._reject(item[1], failure.last, reason)
+
+    async def _apply_with_retries(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply(decoded)
+                return
+            except PermanentError:
+                raise
+            except INFRASTRUCTURE_ERRORS as error:
+                self.metrics.retries.labels(self.name, "infrastructure").inc()
+                log.warning("infrastructure_unavailable", error=str(error), attempt=attempt)
+                await asyncio.sleep(self.retry.delay(min(attempt, 10)))
+            except (IntegrityError, DBAPIError) as error:
+                # A concurrent claim of the same events (a rebalance); the retry sees them as processed.
+                self.metrics.retries.labels(self.name, "conflict").inc()
+                if attempt >= self.retry.attempts * 2:
+                    raise _Failure(error, attempt) from error
+                await asyncio.sleep(self.retry.delay(attempt))
+            except Exception as error:  # noqa: BLE001 - the handler failed: retry, then dead-letter
+                self.metrics.retries.labels(self.name, "handler").inc()
+                log.warning("handler_failed", error=f"{type(error).__name__}: {error}", attempt=attempt)
+                if attempt >= self.retry.attempts:
+                    raise _Failure(error, attempt) from error
+                await asyncio.sleep(self.retry.delay(attempt))
+
+    async def _apply(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
+        async with self.database.transaction() as session:
+            fresh = await inbox.claim(session, self.name, (str(envelope.event_id) for envelope, _ in decoded))
+            for envelope, delivery in decoded:
+                event_id = str(envelope.event_id)
+                if event_id not in fresh:
+                    self.metrics.consumed.labels(self.name, delivery.topic, "duplicate").inc()
+                    continue
+                fresh.discard(event_id)  # the same event twice in one batch has one effect
+                with structlog.contextvars.bound_contextvars(
+                    event_id=event_id, correlation_id=envelope.correlation_id, event_type=envelope.type
+                ):
+                    await self.handler(session, envelope, delivery)
+        for _, delivery in decoded:
+            self.metrics.consumed.labels(self.name, delivery.topic, "processed").inc()
+
+    async def _reject(self, delivery: Delivery, error: Exception, reason: str) -> None:
+        error_type = type(error).__name__
+        log.warning(
+            "message_dead_lettered",
+            topic=delivery.topic,
+            partition=delivery.partition,
+            offset=delivery.offset,
+            error_type=error_type,
+            reason=reason,
+        )
+        await _until_done(lambda: self.dead_letter(delivery, reason, error_type))
+        if self.on_rejected is not None:
+            await _until_done(lambda: self.on_rejected(delivery, error))  # type: ignore[misc]
+        self.metrics.consumed.labels(self.name, delivery.topic, "dead_lettered").inc()
+
+
+def describe(error: ContractError) -> str:
+    """One line naming what is wrong and where."""
+    if not error.problems:
+        return error.reason
+    details = "; ".join(f"{path}: {problem}" for path, problem in error.problems[:20])
+    return f"{error.reason}: {details}"
+
+
+async def _until_done(action: Callable[[], Awaitable[None]]) -> None:
+    """Run ``action`` until it succeeds: losing a dead letter would lose the message."""
+    delay = 0.1
+    while True:
+        try:
+            await action()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - keep trying; the offset is not committed meanwhile
+            log.warning("dead_letter_publish_failed", error=str(error), retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

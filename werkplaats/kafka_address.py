@@ -1,0 +1,21 @@
+"""Which Kafka broker a process talks to: the configured one, else the local broker."""
+
+from __future__ import annotations
+
+from werkplaats.localkafka import LocalKafka
+from werkplaats.settings import RuntimeSettings
+
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+
+
+def resolve_bootstrap(settings: RuntimeSettings) -> str:
+    """``KAFKA_BOOTSTRAP_SERVERS`` when set, else the running local broker's address, else the default."""
+    if settings.kafka_bootstrap_servers:
+        return settings.kafka_bootstrap_servers
+    status = LocalKafka().status()
+    return status.bootstrap or DEFAULT_BOOTSTRAP
+
+
+def ensure_broker(settings: RuntimeSettings) -> str:
+    """The configured broker, or the local broker started if it is not running."""
+    return LocalKafka(external_bootstrap=settings.kafka_bootstrap_servers).ensure_started()

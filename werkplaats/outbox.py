@@ -1,0 +1,183 @@
+"""Transactional outbox: events stored with the state change that caused them, then relayed to Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, String, delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contracts import Envelope, encode_event
+from werkplaats.db import OUTBOX_PENDING, BigId, Base, Database
+
+log = structlog.get_logger(__name__)
+
+RELAY_LOCK_ID = 0x7765726B  # one PostgreSQL advisory lock: a single relay publishes at a time
+
+
+class OutboxRow(Base):
+    """An event waiting to be published, or already published (``sent_at`` set)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+def add_event(
+    session: AsyncSession,
+    topic: str,
+    envelope: Envelope[Any],
+    *,
+    key: str | bytes | None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Stage ``envelope`` for ``topic`` in the caller's transaction."""
+    add_raw(session, topic, encode_event(envelope), key=key, headers=headers)
+
+
+def add_raw(
+    session: AsyncSession,
+    topic: str,
+    payload: bytes,
+    *,
+    key: str | bytes | None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Stage raw bytes for ``topic`` in the caller's transaction."""
+    encoded_key = key.encode() if isinstance(key, str) else key
+    session.add(
+        OutboxRow(
+            topic=topic, key=encoded_key, payload=payload, headers=headers or {}, created_at=datetime.now(UTC)
+        )
+    )
+    session.info[OUTBOX_PENDING] = True
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """One outbox row as the relay publishes it."""
+
+    id: int
+    topic: str
+    key: bytes | None
+    payload: bytes
+    headers: dict[str, str]
+
+
+Publish = Callable[[Sequence[PendingMessage]], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order, then marks them sent.
+
+    It wakes as soon as this process commits outbox rows, and checks now and then for rows that
+    other processes (the CLI, another instance) committed. On PostgreSQL an advisory lock lets one
+    relay publish at a time, which keeps the per-key order.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        publish: Publish,
+        *,
+        batch_size: int = 1000,
+        idle_poll_s: float = 0.5,
+        keep_sent: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.database = database
+        self.publish = publish
+        self.batch_size = batch_size
+        self.idle_poll_s = idle_poll_s
+        self.keep_sent = keep_sent
+        self.published = 0
+        self._task: asyncio.Task[None] | None = None
+        self._last_purge = datetime.now(UTC)
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending rows; the number published."""
+        async with self.database.sessions() as session, session.begin():
+            if not self.database.is_sqlite:
+                locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID})
+                if not locked:
+                    return 0
+            rows = (
+                await session.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.sent_at.is_(None))
+                    .order_by(OutboxRow.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            batch = [PendingMessage(r.id, r.topic, r.key, r.payload, dict(r.headers or {})) for r in rows]
+            await self.publish(batch)
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_([m.id for m in batch])).values(sent_at=datetime.now(UTC))
+            )
+        self.published += len(batch)
+        return len(batch)
+
+    async def pending(self) -> int:
+        """How many rows wait to be published."""
+        from sqlalchemy import func
+
+        async with self.database.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None)))
+        return int(count or 0)
+
+    async def purge_sent(self) -> None:
+        """Delete rows published longer ago than ``keep_sent``."""
+        cutoff = datetime.now(UTC) - self.keep_sent
+        async with self.database.transaction() as session:
+            await session.execute(delete(OutboxRow).where(OutboxRow.sent_at < cutoff))
+        self._last_purge = datetime.now(UTC)
+
+    async def run(self) -> None:
+        """Relay until cancelled; failures are logged and retried with backoff."""
+        backoff = 0.1
+        signal = self.database.outbox_committed
+        while True:
+            try:
+                signal.clear()
+                while await self.relay_once() == self.batch_size:
+                    pass
+                if datetime.now(UTC) - self._last_purge > self.keep_sent / 4:
+                    await self.purge_sent()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox_relay_failed", retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), timeout=self.idle_poll_s)
+
+    def start(self) -> None:
+        """Run the relay in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Stop the relay; rows not yet marked sent are published again by the next relay."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,108 @@
+"""A minimal service used to prove and measure the runtime: outbox in, idempotent effects out.
+
+Run a consumer with ``python -m werkplaats.probe --topic T --database-url URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import uuid
+from typing import ClassVar
+
+from pydantic import Field
+from sqlalchemy import String, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from contracts import Envelope, EventData, new_event, register
+from werkplaats import outbox
+from werkplaats.db import BigId, Database
+from werkplaats.deadletter import Delivery
+from werkplaats.logging import configure_logging
+from werkplaats.runtime import ServiceRuntime
+from werkplaats.settings import ServiceSettings
+
+
+class ProbeRecorded(EventData):
+    """A numbered probe event of one run."""
+
+    event_type: ClassVar[str] = "probe.recorded"
+
+    run: str = Field(description="The run the event belongs to.")
+    seq: int = Field(ge=0, description="Sequence number within the run.")
+
+
+register(ProbeRecorded)
+
+
+class ProbeBase(DeclarativeBase):
+    """Tables of the probe."""
+
+
+class ProbeEffect(ProbeBase):
+    """One effect of a probe event; deliberately not unique, so a second effect would show."""
+
+    __tablename__ = "probe_effects"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), index=True)
+    seq: Mapped[int]
+
+
+async def stage_events(database: Database, topic: str, count: int, *, run: str, batch: int = 1000) -> None:
+    """Commit ``count`` probe events to the outbox, ``batch`` per transaction."""
+    for start in range(0, count, batch):
+        async with database.transaction() as session:
+            for seq in range(start, min(start + batch, count)):
+                event = new_event(ProbeRecorded(run=run, seq=seq), source="probe")
+                outbox.add_event(session, topic, event, key=str(seq % 64))
+
+
+async def record_effect(session: AsyncSession, envelope: Envelope[EventData], _: Delivery) -> None:
+    """The probe's effect: one row per event processed."""
+    data = envelope.data
+    assert isinstance(data, ProbeRecorded)
+    session.add(ProbeEffect(event_id=str(envelope.event_id), seq=data.seq))
+
+
+async def count_effects(database: Database) -> tuple[int, int]:
+    """(effects, distinct events with an effect)."""
+    async with database.sessions() as session:
+        total = await session.scalar(select(func.count()).select_from(ProbeEffect))
+        distinct = await session.scalar(select(func.count(func.distinct(ProbeEffect.event_id))))
+    return int(total or 0), int(distinct or 0)
+
+
+def attach(runtime: ServiceRuntime, topic: str) -> None:
+    """Consume probe events from ``topic`` into the runtime's database."""
+    runtime.consume(topic, name="probe", handler=record_effect, accept=frozenset({ProbeRecorded.event_type}))
+
+
+async def serve(topic: str, database_url: str, bootstrap: str, group: str) -> None:
+    """Run a probe consumer until cancelled."""
+    settings = ServiceSettings(database_url=database_url, consumer_group=group, kafka_bootstrap_servers=bootstrap)
+    runtime = ServiceRuntime("probe", settings, bootstrap_servers=bootstrap)
+    await runtime.database.create_all(ProbeBase.metadata)
+    attach(runtime, topic)
+    await runtime.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runtime.stop()
+
+
+def main() -> None:
+    """Command-line entry of the probe consumer."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--group", default=f"probe-{uuid.uuid4().hex[:8]}")
+    args = parser.parse_args()
+    configure_logging("probe", level="WARNING")
+    asyncio.run(serve(args.topic, args.database_url, args.bootstrap, args.group))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""What every service is built from: database, broker, outbox relay, consumers, health and metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from aiokafka import ConsumerRecord
+from fastapi import APIRouter, FastAPI, Response
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from werkplaats.broker import create_broker, publish_batch
+from werkplaats.consumer import EventConsumer, Handler, RejectedHook, RetryPolicy
+from werkplaats.db import Database
+from werkplaats.deadletter import Delivery, send_to_dead_letter
+from werkplaats.metrics import Metrics
+from werkplaats.outbox import OutboxRelay, PendingMessage
+from werkplaats.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+def delivery_of(record: ConsumerRecord[Any, Any]) -> Delivery:
+    """A consumed record as the runtime handles it; header values that are not UTF-8 are replaced."""
+    return Delivery(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value or b"",
+        headers={name: (value or b"").decode("utf-8", "replace") for name, value in record.headers},
+    )
+
+
+async def _raw_parser(records: tuple[ConsumerRecord[Any, Any], ...], original: Any) -> Any:
+    """Parse a batch without trusting its headers: bad header bytes must reach the dead-letter path."""
+    clean = tuple(
+        dataclasses.replace(r, headers=[(n, (v or b"").decode("utf-8", "replace").encode()) for n, v in r.headers])
+        for r in records
+    )
+    message = await original(clean)
+    message.raw_message = records
+    return message
+
+
+async def _no_decode(_: Any, __: Any) -> None:
+    """Leave bodies undecoded; the runtime validates them against the contracts itself."""
+    return None
+
+
+class ServiceRuntime:
+    """The parts of one service process, started and stopped together."""
+
+    def __init__(self, name: str, settings: ServiceSettings, *, bootstrap_servers: str) -> None:
+        self.name = name
+        self.settings = settings
+        self.database = Database(settings.database_url or settings.sqlite_url(name))
+        self.broker: KafkaBroker = create_broker(
+            bootstrap_servers, client_id=name, metadata_max_age_ms=settings.metadata_max_age_ms
+        )
+        self.metrics = Metrics(name)
+        self.relay = OutboxRelay(
+            self.database,
+            self._publish_outbox,
+            batch_size=settings.outbox_batch_size,
+            idle_poll_s=settings.outbox_idle_poll_s,
+        )
+        self.retry = RetryPolicy(settings.retry_attempts, settings.retry_backoff_s, settings.retry_backoff_max_s)
+        self.started = False
+
+    async def _publish_outbox(self, batch: Sequence[PendingMessage]) -> None:
+        await publish_batch(self.broker, batch)
+        self.metrics.outbox_published.inc(len(batch))
+
+    async def dead_letter(self, delivery: Delivery, reason: str, error_type: str, *, consumer: str) -> None:
+        """Send ``delivery`` to its dead-letter topic."""
+        await send_to_dead_letter(self.broker, delivery, reason=reason, error_type=error_type, consumer=consumer)
+
+    def consume(
+        self,
+        *topics: str,
+        name: str,
+        handler: Handler,
+        pattern: str | None = None,
+        accept: frozenset[str] | None = None,
+        on_rejected: RejectedHook | None = None,
+        group_id: str | None = None,
+        from_beginning: bool = True,
+        description: str = "",
+    ) -> EventConsumer:
+        """Subscribe ``handler`` to ``topics`` (or a ``pattern``) with at-least-once delivery."""
+
+        async def dead_letter(delivery: Delivery, reason: str, error_type: str) -> None:
+            await self.dead_letter(delivery, reason, error_type, consumer=name)
+
+        consumer = EventConsumer(
+            name=name,
+            database=self.database,
+            handler=handler,
+            dead_letter=dead_letter,
+            metrics=self.metrics,
+            accept=accept,
+            retry=self.retry,
+            on_rejected=on_rejected,
+        )
+        subscriber = self.broker.subscriber(
+            *topics,
+            pattern=pattern,
+            group_id=group_id or self.settings.consumer_group or self.name,
+            batch=True,
+            max_records=self.settings.batch_size,
+            batch_timeout_ms=100,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            parser=_raw_parser,
+            decoder=_no_decode,
+            title=name,
+            description=description,
+        )
+
+        @subscriber
+        async def on_batch(message: KafkaMessage) -> None:
+            started = time.perf_counter()
+            await consumer.process([delivery_of(record) for record in message.raw_message])
+            await message.ack()
+            self.metrics.batch_seconds.labels(name).observe(time.perf_counter() - started)
+
+        return consumer
+
+    async def start(self) -> None:
+        """Connect to Kafka, start the consumers and the outbox relay."""
+        await self.broker.start()
+        self.relay.start()
+        self.started = True
+        log.info("service_started", service=self.name)
+
+    async def stop(self) -> None:
+        """Stop consuming, stop the relay, close connections."""
+        await self.broker.stop()
+        await self.relay.stop()
+        await self.database.dispose()
+        self.started = False
+        log.info("service_stopped", service=self.name)
+
+    async def health(self) -> dict[str, Any]:
+        """Whether the database answers and how many outbox rows wait."""
+        database_ok = await self.database.ping()
+        pending = await self.relay.pending() if database_ok else None
+        if pending is not None:
+            self.metrics.outbox_pending.set(pending)
+        healthy = database_ok and self.started
+        return {
+            "status": "ok" if healthy else "unavailable",
+            "service": self.name,
+            "database": "ok" if database_ok else "unavailable",
+            "kafka": "ok" if self.started else "stopped",
+            "outbox_pending": pending,
+        }
+
+    def http_app(self, *routers: APIRouter, title: str, version: str = "1.0.0", **kwargs: Any) -> FastAPI:
+        """A FastAPI app serving ``routers`` plus ``/health`` and ``/metrics``; its lifespan runs the service."""
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, version=version, lifespan=lifespan, **kwargs)
+        app.include_router(self.operations_router())
+        for router in routers:
+            app.include_router(router)
+        return app
+
+    def operations_router(self) -> APIRouter:
+        """``/health`` and ``/metrics``."""
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/health", summary="Whether the service can do its work")
+        async def health(response: Response) -> dict[str, Any]:
+            report = await self.health()
+            if report["status"] != "ok":
+                response.status_code = 503
+            return report
+
+        @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+        async def metrics() -> Response:
+            return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+        return router

@@ -1,0 +1,55 @@
+"""Configuration shared by every service, read from the environment when an app is created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "werkplaats"
+
+
+class RuntimeSettings(BaseSettings):
+    """Settings every process of Werkplaats shares; unprefixed or ``WERKPLAATS_`` variables."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+        description="Use this broker and start none; unset means the local broker.",
+    )
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR,
+        validation_alias=AliasChoices("WERKPLAATS_DATA_DIR", "data_dir"),
+        description="Where embedded databases and local state live.",
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("WERKPLAATS_LOG_LEVEL", "log_level"))
+    log_format: str = Field(
+        default="json",
+        validation_alias=AliasChoices("WERKPLAATS_LOG_FORMAT", "log_format"),
+        description="`json` (default) or `console` for people.",
+    )
+
+
+class ServiceSettings(RuntimeSettings):
+    """Settings of one service; subclasses set an ``env_prefix`` such as ``SCHEDULING_``."""
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; unset means SQLite in the data directory."
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    consumer_group: str | None = Field(default=None, description="Kafka consumer group; the service name if unset.")
+    batch_size: int = Field(default=500, ge=1, le=10_000, description="Most messages handled in one transaction.")
+    retry_attempts: int = Field(default=5, ge=1, description="Tries of a failing batch before dead-lettering.")
+    retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay; doubles each try.")
+    retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    outbox_batch_size: int = Field(default=1000, ge=1)
+    outbox_idle_poll_s: float = Field(default=0.5, gt=0, description="Relay check for rows from other processes.")
+    metadata_max_age_ms: int = Field(default=5000, ge=500, description="How soon new topics are seen.")
+
+    def sqlite_url(self, service: str) -> str:
+        """The default embedded database of ``service``."""
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
