@@ -32,7 +32,7 @@ class OutboxRow(Base):
     topic: Mapped[str] = mapped_column(String(255))
     key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
-    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

@@ -1,0 +1,80 @@
+"""The outbox relay without a broker: order, marking sent, and waking on commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from contracts import new_event
+from werkplaats import outbox
+from werkplaats.db import Database
+from werkplaats.outbox import OutboxRelay, PendingMessage
+from werkplaats.probe import ProbeRecorded
+from werkplaats.testing import wait_for
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> Database:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")
+    await db.create_all()
+    yield db
+    await db.dispose()
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.published: list[PendingMessage] = []
+
+    async def __call__(self, batch: Sequence[PendingMessage]) -> None:
+        self.published.extend(batch)
+
+
+async def stage(database: Database, seqs: range) -> None:
+    async with database.transaction() as session:
+        for seq in seqs:
+            outbox.add_event(session, "t", new_event(ProbeRecorded(run="o", seq=seq), source="p"), key=str(seq))
+
+
+async def test_rows_are_published_in_commit_order_and_marked_sent(database: Database) -> None:
+    sink = Sink()
+    relay = OutboxRelay(database, sink, batch_size=4)
+    await stage(database, range(10))
+    while await relay.relay_once():
+        pass
+    assert [m.key for m in sink.published] == [str(i).encode() for i in range(10)]
+    assert await relay.pending() == 0
+
+
+async def test_rolled_back_transaction_publishes_nothing(database: Database) -> None:
+    sink = Sink()
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            outbox.add_event(session, "t", new_event(ProbeRecorded(run="o", seq=1), source="p"), key="k")
+            raise RuntimeError("state change failed")
+    assert await OutboxRelay(database, sink).relay_once() == 0
+
+
+async def test_failed_publish_leaves_rows_pending(database: Database) -> None:
+    async def broker_down(batch: Sequence[PendingMessage]) -> None:
+        raise ConnectionError("no broker")
+
+    await stage(database, range(3))
+    relay = OutboxRelay(database, broker_down)
+    with pytest.raises(ConnectionError):
+        await relay.relay_once()
+    assert await relay.pending() == 3
+
+
+async def test_commit_wakes_the_relay_at_once(database: Database) -> None:
+    sink = Sink()
+    relay = OutboxRelay(database, sink, idle_poll_s=60)
+    relay.start()
+    try:
+        await asyncio.sleep(0.05)
+        await stage(database, range(1))
+        await wait_for(lambda: len(sink.published) == 1, timeout=2)
+    finally:
+        await relay.stop()

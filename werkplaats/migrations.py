@@ -1,0 +1,53 @@
+"""Alembic migrations run from code, and the runtime's own tables every service migration creates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.operations import Operations
+
+from werkplaats.db import BigId, Database
+
+
+async def upgrade(database: Database, script_location: str, revision: str = "head") -> None:
+    """Bring ``database`` to ``revision`` with the migrations in ``script_location``."""
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_upgrade, script_location, revision)
+
+
+def _upgrade(connection: Any, script_location: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def create_runtime_tables(op: Operations) -> None:
+    """Create the outbox and inbox tables (the first migration of every service calls this)."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("topic", sa.String(255), nullable=False),
+        sa.Column("key", sa.LargeBinary, nullable=True),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_outbox_pending", "outbox", ["sent_at", "id"])
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_id", sa.String(64), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
+
+
+def drop_runtime_tables(op: Operations) -> None:
+    """Drop the outbox and inbox tables."""
+    op.drop_table("inbox")
+    op.drop_table("outbox")
