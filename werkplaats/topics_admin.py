@@ -1,0 +1,54 @@
+"""Create the declared Kafka topics (idempotently) with their partitions and broker-side config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
+
+from contracts.topics import TopicSpec
+
+log = structlog.get_logger(__name__)
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused to create one or more topics."""
+
+
+async def ensure_topics(
+    bootstrap: str, specs: Iterable[TopicSpec], *, replication_factor: int | None = None
+) -> list[str]:
+    """Create the topics of ``specs`` that do not exist yet; return the names created."""
+    wanted = {spec.name: spec for spec in specs}
+    if not wanted:
+        return []
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="werkplaats-topics")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for name, spec in wanted.items() if name not in existing]
+        if not missing:
+            return []
+        if replication_factor is None:
+            brokers = len((await admin.describe_cluster())["brokers"])
+            replication_factor = max(1, min(3, brokers))
+        new_topics = [
+            NewTopic(spec.name, spec.partitions, replication_factor, topic_configs=dict(spec.config))
+            for spec in missing
+        ]
+        response = await admin.create_topics(new_topics)
+    finally:
+        await admin.close()
+    created, failures = [], []
+    for topic, error_code, *rest in response.topic_errors:
+        if error_code == 0:
+            created.append(topic)
+        elif for_code(error_code) is not TopicAlreadyExistsError:
+            message = rest[0] if rest and rest[0] else for_code(error_code).__name__
+            failures.append(f"{topic}: {message}")
+    if failures:
+        raise TopicCreationError("could not create topics: " + "; ".join(failures))
+    log.info("kafka.topics.created", topics=created, replication_factor=replication_factor)
+    return sorted(created)
