@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -65,27 +66,31 @@ def decode_event(raw: bytes | str, *, accept: frozenset[str] | None = None) -> E
         raise MalformedMessageError(f"not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise MalformedMessageError("not a JSON object")
-    envelope = _validate_envelope(document)
-    model = EVENT_MODELS.get((envelope.type, envelope.version))
-    if model is None or (accept is not None and envelope.type not in accept):
+    model = _model_for(document.get("type"), document.get("version"))
+    if model is None:
+        envelope = _validate(Envelope[dict[str, Any]], document, "invalid envelope")
         raise UnknownEventTypeError(f"unknown event type {envelope.type!r} version {envelope.version}")
-    data = _validate_data(model, envelope.data)
-    return Envelope[EventData].model_construct(**{**dict(envelope), "data": data})
+    if accept is not None and model.event_type not in accept:
+        raise UnknownEventTypeError(f"event type {model.event_type!r} is not accepted on this topic")
+    return _validate(_envelope_of(model), document, f"invalid {model.event_type} event")
 
 
-def _validate_envelope(document: dict[str, Any]) -> Envelope[dict[str, Any]]:
+def _model_for(event_type: object, version: object) -> type[EventData] | None:
+    if not isinstance(event_type, str) or not isinstance(version, int):
+        return None
+    return EVENT_MODELS.get((event_type, version))
+
+
+@cache
+def _envelope_of(model: type[EventData]) -> type[Envelope[Any]]:
+    return Envelope[model]  # type: ignore[valid-type]
+
+
+def _validate(envelope_type: type[Envelope[Any]], document: dict[str, Any], reason: str) -> Envelope[Any]:
     try:
-        return Envelope[dict[str, Any]].model_validate(document)
+        return envelope_type.model_validate(document)
     except ValidationError as error:
-        raise InvalidEventError("invalid envelope", problems_of(error)) from None
-
-
-def _validate_data(model: type[EventData], data: dict[str, Any]) -> EventData:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = [(f"data.{field}" if field != "(message)" else "data", text) for field, text in problems_of(error)]
-        raise InvalidEventError(f"invalid {model.event_type} data", problems) from None
+        raise InvalidEventError(reason, problems_of(error)) from None
 
 
 def problems_of(error: ValidationError) -> list[tuple[str, str]]:

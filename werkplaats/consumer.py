@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -117,20 +118,23 @@ class EventConsumer:
                 await asyncio.sleep(self.retry.delay(attempt))
 
     async def _apply(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
+        duplicates: Counter[str] = Counter()
         async with self.database.transaction() as session:
             fresh = await inbox.claim(session, self.name, (str(envelope.event_id) for envelope, _ in decoded))
             for envelope, delivery in decoded:
                 event_id = str(envelope.event_id)
                 if event_id not in fresh:
-                    self.metrics.consumed.labels(self.name, delivery.topic, "duplicate").inc()
+                    duplicates[delivery.topic] += 1
                     continue
                 fresh.discard(event_id)  # the same event twice in one batch has one effect
                 with structlog.contextvars.bound_contextvars(
                     event_id=event_id, correlation_id=envelope.correlation_id, event_type=envelope.type
                 ):
                     await self.handler(session, envelope, delivery)
-        for _, delivery in decoded:
-            self.metrics.consumed.labels(self.name, delivery.topic, "processed").inc()
+        for topic, count in Counter(delivery.topic for _, delivery in decoded).items():
+            self.metrics.consumed.labels(self.name, topic, "processed").inc(count - duplicates[topic])
+            if duplicates[topic]:
+                self.metrics.consumed.labels(self.name, topic, "duplicate").inc(duplicates[topic])
 
     async def _reject(self, delivery: Delivery, error: Exception, reason: str) -> None:
         error_type = type(error).__name__

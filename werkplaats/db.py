@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, event, text
+from sqlalchemy import BigInteger, Integer, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -17,6 +17,30 @@ from sqlalchemy.orm import DeclarativeBase
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 OUTBOX_PENDING = "werkplaats.outbox_pending"
+PRE_COMMIT = "werkplaats.pre_commit"
+
+PreCommit = Callable[[AsyncSession], Awaitable[None]]
+
+
+STAGED_ROWS = "werkplaats.staged_rows"
+
+
+def stage_insert(session: AsyncSession, table: Any, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table`` just before the transaction commits, batched with its like.
+
+    One statement per table and transaction instead of one per row: the cheap way to write
+    append-only records from a handler called once per event.
+    """
+    staged: dict[Any, list[dict[str, Any]]] | None = session.info.get(STAGED_ROWS)
+    if staged is None:
+        staged = session.info[STAGED_ROWS] = {}
+        session.info.setdefault(PRE_COMMIT, []).append(_insert_staged)
+    staged.setdefault(table, []).append(row)
+
+
+async def _insert_staged(session: AsyncSession) -> None:
+    for table, rows in session.info.pop(STAGED_ROWS, {}).items():
+        await session.execute(insert(table), rows)
 
 
 class Base(DeclarativeBase):
@@ -53,10 +77,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back on error; wakes the outbox relay."""
+        """A session whose work commits on success and rolls back on error; wakes the outbox relay.
+
+        Work staged for the end of the transaction (``PRE_COMMIT`` callbacks) runs just before the commit.
+        """
         async with self.sessions() as session:
             async with session.begin():
                 yield session
+                for before_commit in session.info.pop(PRE_COMMIT, ()):
+                    await before_commit(session)
             if session.info.pop(OUTBOX_PENDING, False):
                 self.outbox_committed.set()
 

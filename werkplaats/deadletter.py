@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 
 from contracts.topics import dead_letter
 
@@ -46,12 +46,13 @@ def error_headers(delivery: Delivery, *, reason: str, error_type: str, consumer:
 
 
 async def send_to_dead_letter(
-    broker: KafkaBroker, delivery: Delivery, *, reason: str, error_type: str, consumer: str
+    producer: AIOKafkaProducer, delivery: Delivery, *, reason: str, error_type: str, consumer: str
 ) -> None:
     """Publish the original bytes to ``<topic>.dlq`` and wait for the broker's acknowledgement."""
-    await broker.publish(
+    headers = error_headers(delivery, reason=reason, error_type=error_type, consumer=consumer)
+    await producer.send_and_wait(
+        dead_letter(delivery.topic),
         delivery.value,
-        topic=dead_letter(delivery.topic),
         key=delivery.key,
-        headers=error_headers(delivery, reason=reason, error_type=error_type, consumer=consumer),
+        headers=[(name, value.encode()) for name, value in headers.items()],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, String, delete, select
+from sqlalchemy import DateTime, String, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,7 +40,9 @@ async def claim(session: AsyncSession, consumer: str, event_ids: Iterable[str]) 
         seen.update(found)
     fresh = wanted - seen
     now = datetime.now(UTC)
-    session.add_all(InboxRow(consumer=consumer, event_id=event_id, processed_at=now) for event_id in fresh)
+    if fresh:
+        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in fresh]
+        await session.execute(insert(InboxRow), rows)
     return fresh
 
 

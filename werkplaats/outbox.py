@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, String, delete, select, text, update
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, String, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts import Envelope, encode_event
-from werkplaats.db import OUTBOX_PENDING, BigId, Base, Database
+from werkplaats.db import OUTBOX_PENDING, BigId, Base, Database, stage_insert
 
 log = structlog.get_logger(__name__)
 
@@ -59,11 +59,8 @@ def add_raw(
 ) -> None:
     """Stage raw bytes for ``topic`` in the caller's transaction."""
     encoded_key = key.encode() if isinstance(key, str) else key
-    session.add(
-        OutboxRow(
-            topic=topic, key=encoded_key, payload=payload, headers=headers or {}, created_at=datetime.now(UTC)
-        )
-    )
+    row = {"topic": topic, "key": encoded_key, "payload": payload, "headers": headers or {}}
+    stage_insert(session, OutboxRow.__table__, row | {"created_at": datetime.now(UTC)})
     session.info[OUTBOX_PENDING] = True
 
 
@@ -114,17 +111,15 @@ class OutboxRelay:
                 locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID})
                 if not locked:
                     return 0
-            rows = (
-                await session.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.sent_at.is_(None))
-                    .order_by(OutboxRow.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
-            if not rows:
+            rows = await session.execute(
+                select(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.payload, OutboxRow.headers)
+                .where(OutboxRow.sent_at.is_(None))
+                .order_by(OutboxRow.id)
+                .limit(self.batch_size)
+            )
+            batch = [PendingMessage(*row) for row in rows]
+            if not batch:
                 return 0
-            batch = [PendingMessage(r.id, r.topic, r.key, r.payload, dict(r.headers or {})) for r in rows]
             await self.publish(batch)
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id.in_([m.id for m in batch])).values(sent_at=datetime.now(UTC))
@@ -134,8 +129,6 @@ class OutboxRelay:
 
     async def pending(self) -> int:
         """How many rows wait to be published."""
-        from sqlalchemy import func
-
         async with self.database.sessions() as session:
             count = await session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None)))
         return int(count or 0)

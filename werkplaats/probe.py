@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contracts import Envelope, EventData, new_event, register
 from werkplaats import outbox
-from werkplaats.db import BigId, Database
+from werkplaats.db import BigId, Database, stage_insert
 from werkplaats.deadletter import Delivery
 from werkplaats.logging import configure_logging
 from werkplaats.runtime import ServiceRuntime
@@ -63,7 +63,13 @@ async def record_effect(session: AsyncSession, envelope: Envelope[EventData], _:
     """The probe's effect: one row per event processed."""
     data = envelope.data
     assert isinstance(data, ProbeRecorded)
-    session.add(ProbeEffect(event_id=str(envelope.event_id), seq=data.seq))
+    stage_insert(session, ProbeEffect.__table__, {"event_id": str(envelope.event_id), "seq": data.seq})
+
+
+async def effects_so_far(database: Database) -> int:
+    """How many effects were recorded (cheap enough to poll)."""
+    async with database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(ProbeEffect)) or 0)
 
 
 async def count_effects(database: Database) -> tuple[int, int]:

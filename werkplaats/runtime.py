@@ -16,7 +16,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from werkplaats.broker import create_broker, publish_batch
+from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import EventConsumer, Handler, RejectedHook, RetryPolicy
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
@@ -65,6 +65,7 @@ class ServiceRuntime:
         self.broker: KafkaBroker = create_broker(
             bootstrap_servers, client_id=name, metadata_max_age_ms=settings.metadata_max_age_ms
         )
+        self.producer = create_producer(bootstrap_servers, client_id=name)
         self.metrics = Metrics(name)
         self.relay = OutboxRelay(
             self.database,
@@ -76,12 +77,12 @@ class ServiceRuntime:
         self.started = False
 
     async def _publish_outbox(self, batch: Sequence[PendingMessage]) -> None:
-        await publish_batch(self.broker, batch)
+        await publish_batch(self.producer, batch)
         self.metrics.outbox_published.inc(len(batch))
 
     async def dead_letter(self, delivery: Delivery, reason: str, error_type: str, *, consumer: str) -> None:
         """Send ``delivery`` to its dead-letter topic."""
-        await send_to_dead_letter(self.broker, delivery, reason=reason, error_type=error_type, consumer=consumer)
+        await send_to_dead_letter(self.producer, delivery, reason=reason, error_type=error_type, consumer=consumer)
 
     def consume(
         self,
@@ -117,6 +118,9 @@ class ServiceRuntime:
             batch=True,
             max_records=self.settings.batch_size,
             batch_timeout_ms=100,
+            fetch_min_bytes=self.settings.fetch_min_bytes,
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest" if from_beginning else "latest",
             parser=_raw_parser,
@@ -136,6 +140,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         """Connect to Kafka, start the consumers and the outbox relay."""
+        await self.producer.start()
         await self.broker.start()
         self.relay.start()
         self.started = True
@@ -145,6 +150,7 @@ class ServiceRuntime:
         """Stop consuming, stop the relay, close connections."""
         await self.broker.stop()
         await self.relay.stop()
+        await self.producer.stop()
         await self.database.dispose()
         self.started = False
         log.info("service_stopped", service=self.name)

@@ -46,6 +46,8 @@ class ServiceSettings(RuntimeSettings):
     retry_attempts: int = Field(default=5, ge=1, description="Tries of a failing batch before dead-lettering.")
     retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay; doubles each try.")
     retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    fetch_min_bytes: int = Field(default=64 * 1024, ge=1, description="Bytes a fetch waits for, to batch.")
+    fetch_max_wait_ms: int = Field(default=10, ge=0, description="Longest a fetch waits for those bytes.")
     outbox_batch_size: int = Field(default=1000, ge=1)
     outbox_idle_poll_s: float = Field(default=0.5, gt=0, description="Relay check for rows from other processes.")
     metadata_max_age_ms: int = Field(default=5000, ge=500, description="How soon new topics are seen.")

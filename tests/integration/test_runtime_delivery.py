@@ -96,10 +96,11 @@ async def test_relay_crash_between_publish_and_mark_sent_is_absorbed_by_the_inbo
     runtime = runtime_for(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", kafka_bootstrap, unique("group"))
     await runtime.database.create_all(ProbeBase.metadata)
     attach(runtime, topic)
+    await runtime.producer.start()
     await runtime.broker.start()  # consumers, but no relay of its own yet
 
     async def publish_then_crash(batch: Sequence[PendingMessage]) -> None:
-        await publish_batch(runtime.broker, batch)
+        await publish_batch(runtime.producer, batch)
         raise RelayCrashedError
 
     try:
