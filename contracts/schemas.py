@@ -24,8 +24,8 @@ def current_schemas() -> dict[str, dict[str, Any]]:
     """File name → JSON Schema of the envelope and of every registered event payload."""
     schemas = {"envelope.v1.json": Envelope[dict[str, Any]].model_json_schema()}
     for (event_type, version), model in sorted(EVENT_MODELS.items()):
-        if event_type.startswith("probe."):
-            continue
+        if not model.__module__.startswith("contracts."):
+            continue  # internal events of one service are not public contracts
         schemas[schema_file_name(event_type, version)] = model.model_json_schema()
     return schemas
 

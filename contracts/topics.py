@@ -15,7 +15,8 @@ INITIATIVES_EVENTS = "initiatives.events"
 CENTRES_EVENTS = "centres.events"
 NOTIFICATIONS_DELIVERIES = "notifications.deliveries"
 
-PARTNER_ACTIVITIES_PATTERN = rf"^partner\.{ORG_SLUG_PATTERN}\.activities$"
+PARTNER_ACTIVITIES_PATTERN = r"^partner\.[a-z0-9-]+\.activities$"
+"""Every partner's activities topic (a subscription pattern; slugs are checked when read)."""
 DLQ_SUFFIX = ".dlq"
 
 DAY_MS = 24 * 60 * 60 * 1000

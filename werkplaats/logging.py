@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -21,8 +21,8 @@ def mask_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mutab
     return event_dict
 
 
-def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -> None:
-    """Send structlog and standard-library logs to stdout as JSON lines bound to ``service``."""
+def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
+    """Send structlog and standard-library logs to ``stream`` (stdout) as JSON lines bound to ``service``."""
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=False) if fmt == "console" else structlog.processors.JSONRenderer()
     )
@@ -47,7 +47,7 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,6 +16,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from contracts.topics import TopicSpec, dead_letter_spec
 from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import EventConsumer, Handler, RejectedHook, RetryPolicy
 from werkplaats.db import Database
@@ -23,6 +24,7 @@ from werkplaats.deadletter import Delivery, send_to_dead_letter
 from werkplaats.metrics import Metrics
 from werkplaats.outbox import OutboxRelay, PendingMessage
 from werkplaats.settings import ServiceSettings
+from werkplaats.topics_admin import ensure_topics
 
 log = structlog.get_logger(__name__)
 
@@ -74,14 +76,31 @@ class ServiceRuntime:
             idle_poll_s=settings.outbox_idle_poll_s,
         )
         self.retry = RetryPolicy(settings.retry_attempts, settings.retry_backoff_s, settings.retry_backoff_max_s)
+        self.bootstrap_servers = bootstrap_servers
+        self.startup: list[Callable[[], Awaitable[None]]] = []
+        self.shutdown: list[Callable[[], Awaitable[None]]] = []
         self.started = False
+        self._known_topics: set[str] = set()
+
+    @property
+    def consumer_group(self) -> str:
+        """The service's consumer group (its name unless configured)."""
+        return self.settings.consumer_group or self.name
+
+    async def ensure_topics(self, specs: Iterable[TopicSpec]) -> None:
+        """Create the topics of ``specs`` this process has not seen yet (broker auto-creation is off)."""
+        missing = [spec for spec in specs if spec.name not in self._known_topics]
+        if missing:
+            await ensure_topics(self.bootstrap_servers, missing)
+            self._known_topics.update(spec.name for spec in missing)
 
     async def _publish_outbox(self, batch: Sequence[PendingMessage]) -> None:
         await publish_batch(self.producer, batch)
         self.metrics.outbox_published.inc(len(batch))
 
     async def dead_letter(self, delivery: Delivery, reason: str, error_type: str, *, consumer: str) -> None:
-        """Send ``delivery`` to its dead-letter topic."""
+        """Send ``delivery`` to its dead-letter topic (created if it does not exist)."""
+        await self.ensure_topics([dead_letter_spec(delivery.topic)])
         await send_to_dead_letter(self.producer, delivery, reason=reason, error_type=error_type, consumer=consumer)
 
     def consume(
@@ -114,7 +133,7 @@ class ServiceRuntime:
         subscriber = self.broker.subscriber(
             *topics,
             pattern=pattern,
-            group_id=group_id or self.settings.consumer_group or self.name,
+            group_id=group_id or self.consumer_group,
             batch=True,
             max_records=self.settings.batch_size,
             batch_timeout_ms=100,
@@ -139,7 +158,9 @@ class ServiceRuntime:
         return consumer
 
     async def start(self) -> None:
-        """Connect to Kafka, start the consumers and the outbox relay."""
+        """Run the start-up tasks, connect to Kafka, start the consumers and the outbox relay."""
+        for task in self.startup:
+            await task()
         await self.producer.start()
         await self.broker.start()
         self.relay.start()
@@ -147,8 +168,10 @@ class ServiceRuntime:
         log.info("service_started", service=self.name)
 
     async def stop(self) -> None:
-        """Stop consuming, stop the relay, close connections."""
+        """Stop consuming, stop the relay and the shut-down tasks, close connections."""
         await self.broker.stop()
+        for task in self.shutdown:
+            await task()
         await self.relay.stop()
         await self.producer.stop()
         await self.database.dispose()

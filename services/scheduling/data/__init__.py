@@ -1,0 +1,1 @@
+"""Reference data of the scheduling domain: areas and unfavourable dates, each with source and check date."""

@@ -1,0 +1,180 @@
+"""Conflict detection per zone: each zone's agenda kept in memory, its conflicts recorded and announced."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import ActivityPublished, ConflictDetected, Severity, new_event
+from contracts.topics import SCHEDULING_CONFLICTS
+from scheduling.domain import (
+    Activity,
+    Agenda,
+    Areas,
+    Conflict,
+    ConflictChanges,
+    UnfavourableCalendar,
+    explain,
+    explain_resolved,
+    suggest_alternatives,
+)
+from scheduling.names import KNOWN_ORGANISATIONS
+from scheduling.placements import PlacementChanged
+from scheduling.store import ConflictRow, ZoneMemberRow, ZoneRow
+from werkplaats import outbox
+
+log = structlog.get_logger(__name__)
+
+SERVICE = "scheduling"
+AgendaFactory = Callable[[str], Agenda]
+
+
+class ZoneDetector:
+    """Applies placements to the agenda of their zone and records what that does to its conflicts.
+
+    A zone's agenda stays in memory while this process owns the zone. Every committed change writes a
+    fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
+    or another instance that owned the zone meanwhile) is rebuilt from the zone's members.
+    """
+
+    def __init__(self, new_agenda: AgendaFactory, areas: Areas, *, clock: Callable[[], datetime] | None = None):
+        self.new_agenda = new_agenda
+        self.areas = areas
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._cache: dict[str, tuple[str, Agenda]] = {}
+
+    def use_calendar(self, calendar: UnfavourableCalendar) -> None:
+        """Judge dates by ``calendar`` from now on."""
+        for _, agenda in self._cache.values():
+            agenda.calendar = calendar
+
+    async def apply(self, session: AsyncSession, placement: PlacementChanged, *, correlation_id: str) -> None:
+        """Apply one placement to its zone."""
+        zone, now = placement.zone, self.clock()
+        agenda = await self._agenda(session, zone, now)
+        self._cache.pop(zone, None)  # until this change is staged in full
+        key = (placement.organisation, placement.activity_id)
+        previous = agenda.get(key)
+        if placement.activity is None:
+            changes = agenda.withdraw(key)
+            await self._forget_member(session, zone, key)
+        else:
+            activity = Activity.from_published(placement.organisation, placement.activity)
+            changes = agenda.upsert(activity, now)
+            await self._keep_member(session, zone, placement)
+            if previous is not None and previous.activity != activity:
+                await self._clear_acknowledgements(session, zone, key)
+        await self._record(session, zone, agenda, changes, now, correlation_id)
+        token = uuid.uuid4().hex
+        await session.merge(ZoneRow(zone=zone, token=token))
+        self._cache[zone] = (token, agenda)
+
+    async def _agenda(self, session: AsyncSession, zone: str, now: datetime) -> Agenda:
+        token = await session.scalar(select(ZoneRow.token).where(ZoneRow.zone == zone))
+        cached = self._cache.get(zone)
+        if cached is not None and cached[0] == token:
+            return cached[1]
+        agenda = self.new_agenda(zone)
+        members = await session.scalars(
+            select(ZoneMemberRow).where(ZoneMemberRow.zone == zone).order_by(ZoneMemberRow.sequence)
+        )
+        for member in members:
+            published = ActivityPublished.model_validate(member.payload)
+            agenda.upsert(Activity.from_published(member.organisation, published), now)
+        log.info("zone_loaded", zone=zone, activities=len(agenda))
+        return agenda
+
+    async def _keep_member(self, session: AsyncSession, zone: str, placement: PlacementChanged) -> None:
+        assert placement.activity is not None
+        await session.merge(
+            ZoneMemberRow(
+                zone=zone,
+                organisation=placement.organisation,
+                activity_id=placement.activity_id,
+                payload=placement.activity.model_dump(mode="json"),
+                sequence=placement.sequence,
+            )
+        )
+
+    async def _forget_member(self, session: AsyncSession, zone: str, key: tuple[str, str]) -> None:
+        await session.execute(
+            delete(ZoneMemberRow).where(
+                ZoneMemberRow.zone == zone,
+                ZoneMemberRow.organisation == key[0],
+                ZoneMemberRow.activity_id == key[1],
+            )
+        )
+
+    async def _clear_acknowledgements(self, session: AsyncSession, zone: str, key: tuple[str, str]) -> None:
+        """An acknowledged conflict speaks again once one of its activities changes."""
+        rows = await session.scalars(
+            select(ConflictRow).where(
+                ConflictRow.owner_zone == zone, ConflictRow.status == "open", ConflictRow.acknowledged.is_(True)
+            )
+        )
+        for row in rows:
+            if any((a["organisation"], a["activity_id"]) == key for a in row.detected["activities"]):
+                row.acknowledged = False
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        zone: str,
+        agenda: Agenda,
+        changes: ConflictChanges,
+        now: datetime,
+        correlation_id: str,
+    ) -> None:
+        for conflict in changes.detected:
+            await self._detected(session, zone, agenda, conflict, now, correlation_id)
+        for conflict in changes.resolved:
+            await self._resolved(session, conflict, now, correlation_id)
+        for conflict in changes.changed:
+            row = await session.get(ConflictRow, conflict.conflict_id)
+            if row is not None and row.status == "open":
+                row.detected = self._describe(agenda, conflict, now).model_dump(mode="json")
+
+    def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
+        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS)
+        suggestions = suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
+        return conflict.to_contract(explanation, suggestions)
+
+    async def _detected(
+        self, session: AsyncSession, zone: str, agenda: Agenda, conflict: Conflict, now: datetime, correlation_id: str
+    ) -> None:
+        row = await session.get(ConflictRow, conflict.conflict_id)
+        if row is not None and row.status == "open":
+            return  # announced before (a redelivery, or a zone rebuilt after a restart)
+        detected = self._describe(agenda, conflict, now)
+        if row is None:
+            row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=zone, detected_at=now)
+            session.add(row)
+        row.rule, row.severity, row.status = conflict.rule.value, conflict.severity.value, "open"
+        row.starts_at, row.neighbourhoods = conflict.starts_at, list(conflict.neighbourhoods)
+        row.organisations = sorted({member.organisation for member in conflict.members})
+        row.detected, row.resolution, row.resolved_at = detected.model_dump(mode="json"), None, None
+        row.detected_at = now
+        row.acknowledged, row.acknowledged_by, row.acknowledged_reason, row.acknowledged_at = False, None, None, None
+        event = new_event(detected, source=SERVICE, correlation_id=correlation_id)
+        outbox.add_event(session, SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
+        log.info("conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=zone)
+
+    async def _resolved(self, session: AsyncSession, conflict: Conflict, now: datetime, correlation_id: str) -> None:
+        row = await session.get(ConflictRow, conflict.conflict_id)
+        if row is None or row.status != "open":
+            return
+        resolved = conflict.to_resolved_contract(explain_resolved(conflict, self.areas, KNOWN_ORGANISATIONS))
+        row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
+        outbox.add_event(
+            session,
+            SCHEDULING_CONFLICTS,
+            new_event(resolved, source=SERVICE, correlation_id=correlation_id),
+            key=conflict.conflict_id,
+        )
+        log.info("conflict_resolved", conflict_id=conflict.conflict_id, rule=conflict.rule.value)
+

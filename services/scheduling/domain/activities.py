@@ -1,0 +1,78 @@
+"""Activities as the scheduler holds them: who organises what, where, when and for whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup
+
+ActivityKey = tuple[str, str]
+"""``(organisation, activity_id)``: an activity's identity on the shared agenda."""
+
+
+class InvalidActivityError(ValueError):
+    """An activity that cannot be scheduled as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One activity of one organiser, reduced to what conflict detection needs."""
+
+    organisation: str
+    activity_id: str
+    kind: ActivityKind
+    starts_at: datetime
+    ends_at: datetime
+    neighbourhoods: tuple[str, ...]
+    target_groups: frozenset[TargetGroup] = frozenset()
+    recurrence: str | None = None
+    venue_id: str | None = None
+    room: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise InvalidActivityError("starts_at and ends_at need a time zone offset")
+        if self.ends_at <= self.starts_at:
+            raise InvalidActivityError("ends_at must be after starts_at")
+        if not self.neighbourhoods:
+            raise InvalidActivityError("an activity needs at least one neighbourhood")
+        object.__setattr__(self, "neighbourhoods", tuple(sorted(set(self.neighbourhoods))))
+        object.__setattr__(self, "target_groups", frozenset(self.target_groups))
+
+    @property
+    def key(self) -> ActivityKey:
+        """The activity's identity: ``(organisation, activity_id)``."""
+        return (self.organisation, self.activity_id)
+
+    @property
+    def is_participation(self) -> bool:
+        """Whether it is a participation kind, the concern of every rule but venue double booking."""
+        return self.kind.is_participation
+
+    @property
+    def duration(self) -> timedelta:
+        """How long each occurrence lasts."""
+        return self.ends_at - self.starts_at
+
+    def moved_to(self, starts_at: datetime) -> Activity:
+        """Return the same activity as a single occurrence starting at ``starts_at``, keeping its duration."""
+        return replace(self, starts_at=starts_at, ends_at=starts_at + self.duration, recurrence=None)
+
+    @classmethod
+    def from_published(cls, organisation: str, published: ActivityPublished) -> Activity:
+        """Return the domain view of a validated ``activity.published`` payload of ``organisation``."""
+        venue = published.venue
+        centre = venue if isinstance(venue, CentreVenue) else None
+        return cls(
+            organisation=organisation,
+            activity_id=published.activity_id,
+            kind=published.kind,
+            starts_at=published.starts_at,
+            ends_at=published.ends_at,
+            neighbourhoods=tuple(published.neighbourhoods),
+            target_groups=frozenset(published.target_groups),
+            recurrence=published.recurrence,
+            venue_id=centre.venue_id if centre else None,
+            room=centre.room if centre else None,
+        )

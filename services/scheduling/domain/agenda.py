@@ -1,0 +1,245 @@
+"""The indexed in-memory agenda: incremental conflict detection with a diff, optionally zone-scoped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from contracts import ConflictRule, TargetGroup
+from scheduling.domain.activities import Activity, ActivityKey
+from scheduling.domain.calendar import UnfavourableCalendar, load_calendar
+from scheduling.domain.clock import Occurrence
+from scheduling.domain.conflicts import Conflict, ConflictChanges, diff
+from scheduling.domain.detection import (
+    NBO,
+    SEV,
+    TGO,
+    UNF,
+    VDB,
+    bucket_conflicts,
+    date_conflicts,
+    draft_buckets,
+    neighbourhood_conflicts,
+    venue_conflicts,
+)
+from scheduling.domain.index import KeyedIntervals, NeighbourhoodIntervals
+from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, expand
+from scheduling.domain.overload import Adjusted, Bucket, Ref, WeekBuckets, placements
+from scheduling.domain.rules import ALL_RULES, DEFAULT_OVERLOAD_THRESHOLD
+from scheduling.domain.zones import owner_zone as owner_of
+from scheduling.domain.zones import rules_of_zone, wijk_zone, zones_of
+
+
+@dataclass(frozen=True, slots=True)
+class HeldActivity:
+    """An activity on the agenda with its expanded occurrences and its publish sequence number."""
+
+    activity: Activity
+    occurrences: tuple[Occurrence, ...]
+    sequence: int
+
+
+class Agenda:
+    """The shared agenda in memory: holds activities, keeps their open conflicts, reports changes."""
+
+    def __init__(
+        self,
+        *,
+        calendar: UnfavourableCalendar | None = None,
+        overload_threshold: int = DEFAULT_OVERLOAD_THRESHOLD,
+        horizon: timedelta = DEFAULT_HORIZON,
+        max_occurrences: int = MAX_OCCURRENCES,
+        owner_zone: str | None = None,
+    ) -> None:
+        self.calendar = calendar if calendar is not None else load_calendar()
+        self.overload_threshold = overload_threshold
+        self.horizon = horizon
+        self.max_occurrences = max_occurrences
+        self.owner_zone = owner_zone
+        self.rules = rules_of_zone(owner_zone)
+        self._held: dict[ActivityKey, HeldActivity] = {}
+        self._neighbourhoods = NeighbourhoodIntervals()
+        self._venues = KeyedIntervals()
+        self._weeks = WeekBuckets()
+        self._conflicts: dict[str, Conflict] = {}
+        self._by_activity: dict[ActivityKey, set[str]] = {}
+        self._by_bucket: dict[Bucket, set[str]] = {}
+        self._sequence = 0
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._held
+
+    def get(self, key: ActivityKey) -> HeldActivity | None:
+        """Return the held activity with its occurrences, or ``None``."""
+        return self._held.get(key)
+
+    def holds(self, activity: Activity) -> bool:
+        """Whether this agenda keeps ``activity``: always, or when it is placed in the owner zone."""
+        return self.owner_zone is None or self.owner_zone in zones_of(activity)
+
+    def open_conflicts(self) -> dict[str, Conflict]:
+        """Every open conflict (of the owner zone, when scoped), by id."""
+        return dict(self._conflicts)
+
+    def occurrences_of(self, activity: Activity, now: datetime) -> tuple[Occurrence, ...]:
+        """Return the occurrences this agenda would hold for ``activity`` at ``now``."""
+        return expand(activity, now, self.horizon, self.max_occurrences)
+
+    def upsert(self, activity: Activity, now: datetime) -> ConflictChanges:
+        """Create or replace an activity; the conflicts detected, resolved and changed by it."""
+        if not self.holds(activity):
+            return self.withdraw(activity.key)
+        occurrences = self.occurrences_of(activity, now)
+        old = self._held.get(activity.key)
+        if old is not None and old.activity == activity and old.occurrences == occurrences:
+            return ConflictChanges()
+        self._sequence += 1
+        new = HeldActivity(activity, occurrences, self._sequence)
+        buckets = self._buckets(old) | self._buckets(new)
+        before = self._touching(activity.key, buckets)
+        if old is not None:
+            self._unplace(old)
+        self._place(new)
+        for conflict in self._conflicts_of(new, self.rules):
+            self._store(conflict)
+        self._recount(buckets)
+        return diff(before, self._touching(activity.key, buckets))
+
+    def withdraw(self, key: ActivityKey) -> ConflictChanges:
+        """Remove an activity; the conflicts it resolved (and overloads it changed)."""
+        old = self._held.get(key)
+        if old is None:
+            return ConflictChanges()
+        buckets = self._buckets(old)
+        before = self._touching(key, buckets)
+        self._unplace(old)
+        self._recount(buckets)
+        return diff(before, self._touching(key, buckets))
+
+    def check(
+        self, draft: Activity, now: datetime, rules: Collection[ConflictRule] = ALL_RULES
+    ) -> list[Conflict]:
+        """Dry run: the conflicts ``draft`` would take part in (replacing its own key); nothing changes."""
+        if not self.holds(draft):
+            return []
+        rules = frozenset(rules) & self.rules
+        held = HeldActivity(draft, self.occurrences_of(draft, now), self._sequence + 1)
+        found = {conflict.conflict_id: conflict for conflict in self._conflicts_of(held, rules)}
+        if TGO in rules:
+            found.update((conflict.conflict_id, conflict) for conflict in self._draft_overloads(held))
+        return [found[conflict_id] for conflict_id in sorted(found)]
+
+    def _conflicts_of(self, held: HeldActivity, rules: Collection[ConflictRule]) -> Iterable[Conflict]:
+        activity, occurrences = held.activity, held.occurrences
+        found = list(
+            neighbourhood_conflicts(activity, occurrences, self._neighbourhoods, self._lookup, rules)
+        )
+        if VDB in rules:
+            found += venue_conflicts(activity, occurrences, self._venues, self._lookup)
+        if UNF in rules:
+            found += date_conflicts(activity, occurrences, self.calendar)
+        return [conflict for conflict in found if self._owns(conflict)]
+
+    def _draft_overloads(self, held: HeldActivity) -> list[Conflict]:
+        key = held.activity.key
+        found: list[Conflict] = []
+        for bucket, refs in draft_buckets(held.activity, held.occurrences).items():
+            if not self._owns_bucket(bucket):
+                continue
+            contents = self._contents_with(bucket, held.activity.target_groups, key, refs)
+            lookup = self._lookup_with(held.activity)
+            found += [
+                c
+                for c in bucket_conflicts(bucket, contents, self.overload_threshold, lookup)
+                if c.involves(key)
+            ]
+        return found
+
+    def _contents_with(
+        self, bucket: Bucket, groups: frozenset[TargetGroup], key: ActivityKey, refs: list[Ref]
+    ) -> dict[frozenset[TargetGroup], Collection[Ref]]:
+        """Return the bucket's contents with ``key``'s occurrences replaced by ``refs``, copying nothing."""
+        contents: dict[frozenset[TargetGroup], Collection[Ref]] = dict(self._weeks.contents(bucket))
+        old = self._held.get(key)
+        if old is not None and old.activity.target_groups in contents:
+            old_groups = old.activity.target_groups
+            old_refs = [(key, occurrence) for occurrence in old.occurrences]
+            contents[old_groups] = Adjusted(contents[old_groups], removed=old_refs)
+        contents[groups] = Adjusted(contents.get(groups, ()), added=refs)
+        return {groups: refs for groups, refs in contents.items() if refs}
+
+    def _lookup(self, key: ActivityKey) -> Activity:
+        return self._held[key].activity
+
+    def _lookup_with(self, draft: Activity) -> Callable[[ActivityKey], Activity]:
+        return lambda key: draft if key == draft.key else self._lookup(key)
+
+    def _place(self, held: HeldActivity) -> None:
+        activity = held.activity
+        self._held[activity.key] = held
+        if activity.is_participation and self.rules & {NBO, SEV}:
+            self._neighbourhoods.add(activity.neighbourhoods, activity, held.occurrences)
+        if TGO in self.rules:
+            self._weeks.add(placements(activity, held.occurrences))
+        if activity.venue_id is not None and VDB in self.rules:
+            self._venues.add((activity.venue_id,), activity, held.occurrences)
+
+    def _unplace(self, held: HeldActivity) -> None:
+        activity = held.activity
+        del self._held[activity.key]
+        self._neighbourhoods.remove(activity.neighbourhoods, activity, held.occurrences)
+        self._weeks.remove(placements(activity, held.occurrences))
+        if activity.venue_id is not None:
+            self._venues.remove((activity.venue_id,), activity, held.occurrences)
+        for conflict_id in self._by_activity.pop(activity.key, set()):
+            conflict = self._conflicts.pop(conflict_id)
+            for other in conflict.keys - {activity.key}:
+                self._forget(other, conflict_id)
+
+    def _forget(self, key: ActivityKey, conflict_id: str) -> None:
+        ids = self._by_activity.get(key)
+        if ids is not None:
+            ids.discard(conflict_id)
+            if not ids:
+                del self._by_activity[key]
+
+    def _store(self, conflict: Conflict) -> None:
+        self._conflicts[conflict.conflict_id] = conflict
+        for key in conflict.keys:
+            self._by_activity.setdefault(key, set()).add(conflict.conflict_id)
+
+    def _buckets(self, held: HeldActivity | None) -> set[Bucket]:
+        if held is None or TGO not in self.rules:
+            return set()
+        return {
+            item.bucket
+            for item in placements(held.activity, held.occurrences)
+            if self._owns_bucket(item.bucket)
+        }
+
+    def _recount(self, buckets: Iterable[Bucket]) -> None:
+        for bucket in buckets:
+            for conflict_id in self._by_bucket.pop(bucket, set()):
+                del self._conflicts[conflict_id]
+            contents = self._weeks.contents(bucket)
+            conflicts = bucket_conflicts(bucket, contents, self.overload_threshold, self._lookup)
+            for conflict in conflicts:
+                self._conflicts[conflict.conflict_id] = conflict
+            if conflicts:
+                self._by_bucket[bucket] = {conflict.conflict_id for conflict in conflicts}
+
+    def _touching(self, key: ActivityKey, buckets: Iterable[Bucket]) -> dict[str, Conflict]:
+        ids = set(self._by_activity.get(key, ()))
+        for bucket in buckets:
+            ids |= self._by_bucket.get(bucket, set())
+        return {conflict_id: self._conflicts[conflict_id] for conflict_id in ids}
+
+    def _owns(self, conflict: Conflict) -> bool:
+        return self.owner_zone is None or owner_of(conflict) == self.owner_zone
+
+    def _owns_bucket(self, bucket: Bucket) -> bool:
+        return self.owner_zone is None or wijk_zone(bucket[0]) == self.owner_zone

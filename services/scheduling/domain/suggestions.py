@@ -1,0 +1,82 @@
+"""Alternative start times for the most recently published activity of a high-severity conflict."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from contracts import ConflictRule, Severity
+from scheduling.domain.activities import Activity
+from scheduling.domain.agenda import Agenda
+from scheduling.domain.clock import AMSTERDAM, Occurrence, to_us
+from scheduling.domain.conflicts import Conflict, Member
+from scheduling.domain.rules import HIGH_AND_MEDIUM
+
+DEFAULT_WINDOW = timedelta(days=14)
+
+
+def most_recent_member(agenda: Agenda, conflict: Conflict) -> Member | None:
+    """Return the member whose activity the agenda saw published last (None if it holds none)."""
+    held = [(agenda.get(member.key), member) for member in conflict.members]
+    known = [(entry.sequence, member) for entry, member in held if entry is not None]
+    return max(known, key=lambda pair: pair[0])[1] if known else None
+
+
+def suggest_alternatives(
+    agenda: Agenda, conflict: Conflict, now: datetime, *, limit: int = 3, window: timedelta = DEFAULT_WINDOW
+) -> list[datetime]:
+    """Return up to ``limit`` alternative start times for the most recently published member.
+
+    Same wall-clock time and duration, within ``window`` after the occurrence, after ``now``, causing no high
+    or medium conflict on the agenda; dates that are not unfavourable are preferred.
+    """
+    if conflict.severity is not Severity.HIGH:
+        return []
+    mover = most_recent_member(agenda, conflict)
+    entry = agenda.get(mover.key) if mover else None
+    if mover is None or entry is None:
+        return []
+    ranked = sorted(
+        (_unfavourable(agenda, mover, start), start)
+        for start in _candidates(mover, now, window)
+        if _is_free(agenda, entry.activity, mover, start, now)
+    )
+    return sorted(start for _, start in ranked[:limit])
+
+
+def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetime]:
+    original = mover.occurrence_start.astimezone(AMSTERDAM)
+    starts = (
+        datetime.combine(original.date() + timedelta(days=days), original.time(), tzinfo=AMSTERDAM)
+        for days in range(1, window.days + 1)
+    )
+    return [start for start in starts if start > now]
+
+
+def _draft(activity: Activity, mover: Member, start: datetime) -> Activity:
+    moved = activity.moved_to(start)
+    moved = replace(moved, ends_at=start + (mover.occurrence_end - mover.occurrence_start))
+    if activity.recurrence is None:
+        return moved
+    return replace(moved, activity_id=f"{activity.activity_id}:alternative")
+
+
+def _is_free(agenda: Agenda, activity: Activity, mover: Member, start: datetime, now: datetime) -> bool:
+    draft = _draft(activity, mover, start)
+    return not any(
+        _blocks(agenda, conflict, mover) for conflict in agenda.check(draft, now, rules=HIGH_AND_MEDIUM)
+    )
+
+
+def _blocks(agenda: Agenda, conflict: Conflict, mover: Member) -> bool:
+    """Whether a conflict stands once the moved occurrence has left its original place."""
+    if mover not in conflict.members:
+        return True
+    if conflict.rule is ConflictRule.TARGET_GROUP_OVERLOAD:
+        return len(conflict.members) - 1 > agenda.overload_threshold
+    return False
+
+
+def _unfavourable(agenda: Agenda, mover: Member, start: datetime) -> bool:
+    end = start + (mover.occurrence_end - mover.occurrence_start)
+    return bool(agenda.calendar.reasons(Occurrence(to_us(start), to_us(end))))

@@ -1,0 +1,27 @@
+"""Settings of the scheduling service (``SCHEDULING_`` variables), read when the app is created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from contracts.topics import PARTNER_ACTIVITIES_PATTERN
+from werkplaats.settings import ServiceSettings
+
+
+class SchedulingSettings(ServiceSettings):
+    """How the scheduler reads partner topics and judges conflicts."""
+
+    model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore", populate_by_name=True)
+
+    http_port: int = Field(default=8010, ge=0, le=65535)
+    horizon_days: int = Field(default=365, ge=1, le=3650, description="How far recurring series are expanded.")
+    overload_threshold: int = Field(
+        default=3, ge=1, description="More than this many participation occurrences per wijk, group and week."
+    )
+    partner_topic_pattern: str = Field(default=PARTNER_ACTIVITIES_PATTERN)
+    unfavourable_dates_file: Path | None = Field(
+        default=None, description="Extra unfavourable dates (same shape as the shipped file)."
+    )

@@ -1,0 +1,60 @@
+"""FastStream subscriptions of the scheduler: partner topics into the intake, placements into detection."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import ActivityPublished, ActivityWithdrawn, Envelope, EventData
+from contracts.topics import SCHEDULING_PLACEMENTS, organisation_of, partner_topics
+from scheduling.detector import ZoneDetector
+from scheduling.feedback import rejection
+from scheduling.intake import Intake
+from scheduling.placements import PlacementChanged
+from werkplaats.deadletter import Delivery
+from werkplaats.errors import PermanentError
+from werkplaats.runtime import ServiceRuntime
+
+PARTNER_EVENTS = frozenset({ActivityPublished.event_type, ActivityWithdrawn.event_type})
+
+
+def subscribe(runtime: ServiceRuntime, intake: Intake, detector: ZoneDetector, *, partner_pattern: str) -> None:
+    """Register the scheduler's consumers on ``runtime``."""
+
+    async def on_partner_event(session: AsyncSession, event: Envelope[EventData], delivery: Delivery) -> None:
+        organisation = organisation_of(delivery.topic)
+        if organisation is None:
+            raise PermanentError(f"{delivery.topic} does not name a valid organisation slug")
+        correlation_id = event.correlation_id or str(event.event_id)
+        if isinstance(event.data, ActivityPublished):
+            await intake.publish(session, organisation, event.data, correlation_id=correlation_id)
+        elif isinstance(event.data, ActivityWithdrawn):
+            await intake.withdraw(session, organisation, event.data, correlation_id=correlation_id)
+
+    async def on_placement(session: AsyncSession, event: Envelope[EventData], delivery: Delivery) -> None:
+        assert isinstance(event.data, PlacementChanged)
+        await detector.apply(session, event.data, correlation_id=event.correlation_id or str(event.event_id))
+
+    async def on_rejected(delivery: Delivery, error: Exception) -> None:
+        feedback = rejection(delivery, error)
+        if feedback is not None:
+            topic, message, key = feedback
+            await runtime.ensure_topics(partner_topics(organisation_of(delivery.topic) or ""))
+            await runtime.producer.send_and_wait(topic, message, key=key)
+
+    runtime.consume(
+        pattern=partner_pattern,
+        name="scheduling-intake",
+        group_id=f"{runtime.consumer_group}-intake",
+        handler=on_partner_event,
+        accept=PARTNER_EVENTS,
+        on_rejected=on_rejected,
+        description="Activities partners publish: validated, stored, published on the agenda and placed in zones.",
+    )
+    runtime.consume(
+        SCHEDULING_PLACEMENTS,
+        name="scheduling-detector",
+        group_id=f"{runtime.consumer_group}-detector",
+        handler=on_placement,
+        accept=frozenset({PlacementChanged.event_type}),
+        description="Agenda changes by zone: each zone's conflicts detected and resolved in one place.",
+    )

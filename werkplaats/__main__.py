@@ -1,0 +1,5 @@
+"""``python -m werkplaats`` runs the ``werkplaats`` command."""
+
+from werkplaats.cli import main
+
+main()
