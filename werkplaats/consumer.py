@@ -44,7 +44,7 @@ class RetryPolicy:
 
 @dataclass
 class _Failure(Exception):
-    last: BaseException
+    last: Exception
     attempts: int
 
 

@@ -12,9 +12,14 @@ from alembic.operations import Operations
 from werkplaats.db import BigId, Database
 
 
+MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
+
+
 async def upgrade(database: Database, script_location: str, revision: str = "head") -> None:
     """Bring ``database`` to ``revision`` with the migrations in ``script_location``."""
     async with database.engine.begin() as connection:
+        if not database.is_sqlite:
+            await connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         await connection.run_sync(_upgrade, script_location, revision)
 
 

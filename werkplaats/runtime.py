@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from fastapi import APIRouter, FastAPI, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -67,7 +67,7 @@ class ServiceRuntime:
         self.broker: KafkaBroker = create_broker(
             bootstrap_servers, client_id=name, metadata_max_age_ms=settings.metadata_max_age_ms
         )
-        self.producer = create_producer(bootstrap_servers, client_id=name)
+        self._producer: AIOKafkaProducer | None = None
         self.metrics = Metrics(name)
         self.relay = OutboxRelay(
             self.database,
@@ -81,6 +81,13 @@ class ServiceRuntime:
         self.shutdown: list[Callable[[], Awaitable[None]]] = []
         self.started = False
         self._known_topics: set[str] = set()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The producer for the outbox relay and dead letters (created when the service starts)."""
+        if self._producer is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._producer
 
     @property
     def consumer_group(self) -> str:
@@ -161,7 +168,8 @@ class ServiceRuntime:
         """Run the start-up tasks, connect to Kafka, start the consumers and the outbox relay."""
         for task in self.startup:
             await task()
-        await self.producer.start()
+        self._producer = create_producer(self.bootstrap_servers, client_id=self.name)
+        await self._producer.start()
         await self.broker.start()
         self.relay.start()
         self.started = True
@@ -173,7 +181,9 @@ class ServiceRuntime:
         for task in self.shutdown:
             await task()
         await self.relay.stop()
-        await self.producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
         await self.database.dispose()
         self.started = False
         log.info("service_stopped", service=self.name)

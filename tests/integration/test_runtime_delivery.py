@@ -96,8 +96,8 @@ async def test_relay_crash_between_publish_and_mark_sent_is_absorbed_by_the_inbo
     runtime = runtime_for(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", kafka_bootstrap, unique("group"))
     await runtime.database.create_all(ProbeBase.metadata)
     attach(runtime, topic)
-    await runtime.producer.start()
-    await runtime.broker.start()  # consumers, but no relay of its own yet
+    await runtime.start()
+    await runtime.relay.stop()  # consumers run, but the relay is stopped: the test drives it
 
     async def publish_then_crash(batch: Sequence[PendingMessage]) -> None:
         await publish_batch(runtime.producer, batch)

@@ -25,7 +25,7 @@ from scheduling.domain.detection import (
 )
 from scheduling.domain.index import KeyedIntervals, NeighbourhoodIntervals
 from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, expand
-from scheduling.domain.overload import Adjusted, Bucket, Ref, WeekBuckets, placements
+from scheduling.domain.overload import Adjusted, Bucket, Ref, WeekBuckets, affecting, placements
 from scheduling.domain.rules import ALL_RULES, DEFAULT_OVERLOAD_THRESHOLD
 from scheduling.domain.zones import owner_zone as owner_of
 from scheduling.domain.zones import rules_of_zone, wijk_zone, zones_of
@@ -41,7 +41,14 @@ class HeldActivity:
 
 
 class Agenda:
-    """The shared agenda in memory: holds activities, keeps their open conflicts, reports changes."""
+    """The shared agenda in memory: holds activities, keeps their open conflicts, reports changes.
+
+    ``upsert`` and ``withdraw`` return a :class:`ConflictChanges` diff (by conflict id); ``check`` is a dry
+    run; ``open_conflicts`` is the current state. With ``owner_zone`` (``wijk:<WKcode>`` or
+    ``venue:<venue_id>``) the agenda keeps only activities placed in that zone (an upsert of one outside it
+    removes it) and reports only the conflicts that zone owns; route each change to
+    ``zones_to_notify(old, new)``. Time is always passed in: occurrences are expanded at ``now``.
+    """
 
     def __init__(
         self,
@@ -106,7 +113,7 @@ class Agenda:
         self._place(new)
         for conflict in self._conflicts_of(new, self.rules):
             self._store(conflict)
-        self._recount(buckets)
+        self._recount(buckets, affecting(_group_sets(old, new)))
         return diff(before, self._touching(activity.key, buckets))
 
     def withdraw(self, key: ActivityKey) -> ConflictChanges:
@@ -117,7 +124,7 @@ class Agenda:
         buckets = self._buckets(old)
         before = self._touching(key, buckets)
         self._unplace(old)
-        self._recount(buckets)
+        self._recount(buckets, affecting(_group_sets(old)))
         return diff(before, self._touching(key, buckets))
 
     def check(
@@ -221,16 +228,26 @@ class Agenda:
             if self._owns_bucket(item.bucket)
         }
 
-    def _recount(self, buckets: Iterable[Bucket]) -> None:
+    def _recount(self, buckets: Iterable[Bucket], affected: Callable[[TargetGroup], bool]) -> None:
+        """Recount the overloads of ``buckets`` for the groups the change affected; keep the others."""
         for bucket in buckets:
-            for conflict_id in self._by_bucket.pop(bucket, set()):
+            ids = self._by_bucket.pop(bucket, set())
+            kept = {cid for cid in ids if not affected(self._group_of(cid))}
+            for conflict_id in ids - kept:
                 del self._conflicts[conflict_id]
             contents = self._weeks.contents(bucket)
-            conflicts = bucket_conflicts(bucket, contents, self.overload_threshold, self._lookup)
-            for conflict in conflicts:
+            for conflict in bucket_conflicts(
+                bucket, contents, self.overload_threshold, self._lookup, affected
+            ):
                 self._conflicts[conflict.conflict_id] = conflict
-            if conflicts:
-                self._by_bucket[bucket] = {conflict.conflict_id for conflict in conflicts}
+                kept.add(conflict.conflict_id)
+            if kept:
+                self._by_bucket[bucket] = kept
+
+    def _group_of(self, conflict_id: str) -> TargetGroup:
+        group = self._conflicts[conflict_id].target_group
+        assert group is not None
+        return group
 
     def _touching(self, key: ActivityKey, buckets: Iterable[Bucket]) -> dict[str, Conflict]:
         ids = set(self._by_activity.get(key, ()))
@@ -243,3 +260,7 @@ class Agenda:
 
     def _owns_bucket(self, bucket: Bucket) -> bool:
         return self.owner_zone is None or wijk_zone(bucket[0]) == self.owner_zone
+
+
+def _group_sets(*versions: HeldActivity | None) -> list[frozenset[TargetGroup]]:
+    return [held.activity.target_groups for held in versions if held is not None]

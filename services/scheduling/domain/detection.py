@@ -74,12 +74,13 @@ def bucket_conflicts(
     contents: Mapping[frozenset[TargetGroup], Collection[Ref]],
     threshold: int,
     lookup: Lookup,
+    wanted: Callable[[TargetGroup], bool] = lambda group: True,
 ) -> list[Conflict]:
-    """Return the overload conflicts of one (wijk, week) bucket."""
+    """Return the overload conflicts of one (wijk, week) bucket, for the groups ``wanted``."""
     wijk, week = bucket
     return [
         overload_conflict(wijk, group, week, [(lookup(key), occurrence) for key, occurrence in refs])
-        for group, refs in overloaded(contents, threshold).items()
+        for group, refs in overloaded(contents, threshold, wanted).items()
     ]
 
 

@@ -53,7 +53,9 @@ def explain_resolved(
 
 
 def _in_time_order(conflict: Conflict) -> tuple[Member, Member]:
-    first, second = sorted(conflict.members, key=lambda m: (m.occurrence_start, m.organisation, m.activity_id))
+    first, second = sorted(
+        conflict.members, key=lambda m: (m.occurrence_start, m.organisation, m.activity_id)
+    )
     return first, second
 
 

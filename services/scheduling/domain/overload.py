@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from contracts import TargetGroup
@@ -70,7 +70,9 @@ class WeekBuckets:
 class Adjusted(Collection[Ref]):
     """A set of counted occurrences seen without some and with others, without copying it."""
 
-    def __init__(self, base: Collection[Ref], removed: Collection[Ref] = (), added: Collection[Ref] = ()) -> None:
+    def __init__(
+        self, base: Collection[Ref], removed: Collection[Ref] = (), added: Collection[Ref] = ()
+    ) -> None:
         self._base, self._removed = base, [ref for ref in removed if ref in base]
         self._added = [ref for ref in added if ref not in base or ref in self._removed]
 
@@ -87,7 +89,9 @@ class Adjusted(Collection[Ref]):
 
 
 def overloaded(
-    contents: Mapping[frozenset[TargetGroup], Collection[Ref]], threshold: int
+    contents: Mapping[frozenset[TargetGroup], Collection[Ref]],
+    threshold: int,
+    wanted: Callable[[TargetGroup], bool] = lambda group: True,
 ) -> dict[TargetGroup, list[Ref]]:
     """Return each group with more than ``threshold`` occurrences counting for it, with those occurrences."""
     named = {group for groups in contents for group in groups}
@@ -100,5 +104,11 @@ def overloaded(
     return {
         group: [ref for groups, refs in contents.items() if counts_for(groups, group) for ref in refs]
         for group in sorted(named)
-        if counts[group] > threshold
+        if counts[group] > threshold and wanted(group)
     }
+
+
+def affecting(group_sets: Iterable[frozenset[TargetGroup]]) -> Callable[[TargetGroup], bool]:
+    """Return a test of whether an occurrence for any of ``group_sets`` counts for a group."""
+    sets = tuple(group_sets)
+    return lambda group: any(counts_for(groups, group) for groups in sets)
