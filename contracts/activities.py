@@ -154,7 +154,9 @@ class ActivityPublished(EventData):
             rrulestr(rule, ignoretz=True)
         except (ValueError, TypeError) as error:
             raise ValueError(f"is not a valid RFC 5545 RRULE: {error}") from None
-        if any(part.startswith(("FREQ=SECONDLY", "FREQ=MINUTELY", "FREQ=HOURLY")) for part in rule.split(";")):
+        if any(
+            part.startswith(("FREQ=SECONDLY", "FREQ=MINUTELY", "FREQ=HOURLY")) for part in rule.split(";")
+        ):
             raise ValueError("may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
         return rule
 

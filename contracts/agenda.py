@@ -24,7 +24,9 @@ class AgendaActivityUpserted(EventData):
 
     event_type: ClassVar[str] = "agenda.activity_upserted"
 
-    organisation: str = Field(pattern=SLUG_PATTERN, description="The organiser: whose topic or key published it.")
+    organisation: str = Field(
+        pattern=SLUG_PATTERN, description="The organiser: whose topic or key published it."
+    )
     activity: ActivityPublished = Field(description="The activity as its organiser last published it.")
     occurrences: list[Occurrence] = Field(description="Occurrences up to the scheduler's horizon.")
     venue_known: bool | None = Field(

@@ -75,7 +75,9 @@ class ConflictDetected(EventData):
         description="For high severity: up to 3 alternative start times for the most recently published "
         "activity, same time of day and duration, within 14 days, causing no high or medium conflict.",
     )
-    target_group: TargetGroup | None = Field(default=None, description="For target_group_overload: the group.")
+    target_group: TargetGroup | None = Field(
+        default=None, description="For target_group_overload: the group."
+    )
     iso_week: str | None = Field(default=None, description="For target_group_overload: ISO week, `2026-W48`.")
     reasons: list[str] = Field(
         default_factory=list, description="For unfavourable_date: the names of every reason the date is bad."

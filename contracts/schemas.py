@@ -60,7 +60,9 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "") -
             problems.append(f"{where}: type changed from {sorted(old_types)} to {sorted(new_types)}")
         old_object, new_object = _resolve(old_field, old), _resolve(new_field, new)
         if "properties" in old_object and "properties" in new_object:
-            problems += breaking_changes(_with_defs(old_object, old), _with_defs(new_object, new), f"{where}.")
+            problems += breaking_changes(
+                _with_defs(old_object, old), _with_defs(new_object, new), f"{where}."
+            )
     added_required = set(new.get("required", [])) - set(old.get("required", []))
     problems += [f"{path}{name}: new required field" for name in sorted(added_required)]
     return problems

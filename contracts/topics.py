@@ -82,14 +82,18 @@ SERVICE_TOPICS: tuple[TopicSpec, ...] = (
         "Internal: agenda changes repartitioned by wijk or venue, so conflicting plans meet.",
     ),
     TopicSpec(INITIATIVES_EVENTS, 6, _retained(365), "Initiative lifecycle events (no personal data)."),
-    TopicSpec(CENTRES_EVENTS, 6, _retained(365), "Centre, room booking, coaching, subsidy and allowance events."),
+    TopicSpec(
+        CENTRES_EVENTS, 6, _retained(365), "Centre, room booking, coaching, subsidy and allowance events."
+    ),
     TopicSpec(NOTIFICATIONS_DELIVERIES, 6, _retained(90), "Outcome of every notification delivery."),
 )
 
 
 def dead_letter_spec(topic: str) -> TopicSpec:
     """The declaration of the dead-letter topic of ``topic``."""
-    return TopicSpec(dead_letter(topic), 1, _retained(30), f"Messages from {topic} that could not be processed.")
+    return TopicSpec(
+        dead_letter(topic), 1, _retained(30), f"Messages from {topic} that could not be processed."
+    )
 
 
 def partner_topics(org: str) -> tuple[TopicSpec, ...]:

@@ -58,7 +58,7 @@ def unique() -> Callable[[str], str]:
 
 
 @pytest.fixture
-async def make_topic(kafka_bootstrap: str) -> AsyncIterator[Callable[..., object]]:
+def make_topic(kafka_bootstrap: str) -> Callable[..., object]:
     """Create a fresh topic (and its dead-letter topic) on the test broker."""
     from contracts.topics import TopicSpec, dead_letter_spec
     from werkplaats.topics_admin import ensure_topics
@@ -68,7 +68,7 @@ async def make_topic(kafka_bootstrap: str) -> AsyncIterator[Callable[..., object
         await ensure_topics(kafka_bootstrap, [spec, dead_letter_spec(name)])
         return name
 
-    yield create
+    return create
 
 
 def _postgres_admin_url() -> str | None:
@@ -113,6 +113,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if skipped:
         if reporter:
-            reporter.write_line(f"{skipped} test(s) skipped, but {REQUIRE_ALL_ENV} requires every test to run")
+            reporter.write_line(
+                f"{skipped} test(s) skipped, but {REQUIRE_ALL_ENV} requires every test to run"
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-

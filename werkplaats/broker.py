@@ -81,5 +81,7 @@ class _Partitioner:
     async def __call__(self, message: PendingMessage) -> int:
         partitions = self.partitions.get(message.topic)
         if partitions is None:
-            partitions = self.partitions[message.topic] = sorted(await self.producer.partitions_for(message.topic))
+            partitions = self.partitions[message.topic] = sorted(
+                await self.producer.partitions_for(message.topic)
+            )
         return int(self.choose(message.key, partitions, partitions))

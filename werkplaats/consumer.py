@@ -26,7 +26,12 @@ RejectedHook = Callable[[Delivery, Exception], Awaitable[None]]
 DeadLetterSink = Callable[[Delivery, str, str], Awaitable[None]]
 
 # Failures of the infrastructure, not of the message: wait for it to come back, never dead-letter.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, KafkaError, ConnectionError, OSError)
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    KafkaError,
+    ConnectionError,
+    OSError,
+)
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,11 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The pause before try ``attempt + 1``."""
-        return min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s)
+        return float(min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s))
 
 
 @dataclass
-class _Failure(Exception):
+class _RetriesExhaustedError(Exception):
     last: Exception
     attempts: int
 
@@ -78,7 +83,7 @@ class EventConsumer:
             return
         try:
             await self._apply_with_retries(decoded)
-        except (_Failure, PermanentError):
+        except (_RetriesExhaustedError, PermanentError):
             await self._apply_one_by_one(decoded)
 
     async def _apply_one_by_one(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
@@ -87,8 +92,10 @@ class EventConsumer:
                 await self._apply_with_retries([item])
             except PermanentError as error:
                 await self._reject(item[1], error, str(error))
-            except _Failure as failure:
-                reason = f"failed after {failure.attempts} attempts: {type(failure.last).__name__}: {failure.last}"
+            except _RetriesExhaustedError as failure:
+                reason = (
+                    f"failed after {failure.attempts} attempts: {type(failure.last).__name__}: {failure.last}"
+                )
                 await self._reject(item[1], failure.last, reason)
 
     async def _apply_with_retries(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
@@ -108,13 +115,13 @@ class EventConsumer:
                 # A concurrent claim of the same events (a rebalance); the retry sees them as processed.
                 self.metrics.retries.labels(self.name, "conflict").inc()
                 if attempt >= self.retry.attempts * 2:
-                    raise _Failure(error, attempt) from error
+                    raise _RetriesExhaustedError(error, attempt) from error
                 await asyncio.sleep(self.retry.delay(attempt))
-            except Exception as error:  # noqa: BLE001 - the handler failed: retry, then dead-letter
+            except Exception as error:
                 self.metrics.retries.labels(self.name, "handler").inc()
                 log.warning("handler_failed", error=f"{type(error).__name__}: {error}", attempt=attempt)
                 if attempt >= self.retry.attempts:
-                    raise _Failure(error, attempt) from error
+                    raise _RetriesExhaustedError(error, attempt) from error
                 await asyncio.sleep(self.retry.delay(attempt))
 
     async def _apply(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:

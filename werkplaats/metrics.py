@@ -34,6 +34,10 @@ class Metrics:
             ["consumer"],
             registry=self.registry,
         )
-        self.info = Gauge("werkplaats_service_info", "Constant 1, labelled with the service.", ["service"],
-                          registry=self.registry)
+        self.info = Gauge(
+            "werkplaats_service_info",
+            "Constant 1, labelled with the service.",
+            ["service"],
+            registry=self.registry,
+        )
         self.info.labels(service).set(1)

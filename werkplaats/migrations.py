@@ -11,7 +11,6 @@ from alembic.operations import Operations
 
 from werkplaats.db import BigId, Database
 
-
 MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts import Envelope, encode_event
-from werkplaats.db import OUTBOX_PENDING, BigId, Base, Database, stage_insert
+from werkplaats.db import OUTBOX_PENDING, Base, BigId, Database, stage_insert
 
 log = structlog.get_logger(__name__)
 
@@ -108,7 +108,9 @@ class OutboxRelay:
         """Publish one batch of pending rows; the number published."""
         async with self.database.sessions() as session, session.begin():
             if not self.database.is_sqlite:
-                locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID})
+                locked = await session.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
+                )
                 if not locked:
                     return 0
             rows = await session.execute(
@@ -122,7 +124,9 @@ class OutboxRelay:
                 return 0
             await self.publish(batch)
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id.in_([m.id for m in batch])).values(sent_at=datetime.now(UTC))
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([m.id for m in batch]))
+                .values(sent_at=datetime.now(UTC))
             )
         self.published += len(batch)
         return len(batch)
@@ -130,7 +134,9 @@ class OutboxRelay:
     async def pending(self) -> int:
         """How many rows wait to be published."""
         async with self.database.sessions() as session:
-            count = await session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None)))
+            count = await session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            )
         return int(count or 0)
 
     async def purge_sent(self) -> None:

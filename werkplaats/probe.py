@@ -87,7 +87,9 @@ def attach(runtime: ServiceRuntime, topic: str) -> None:
 
 async def serve(topic: str, database_url: str, bootstrap: str, group: str) -> None:
     """Run a probe consumer until cancelled."""
-    settings = ServiceSettings(database_url=database_url, consumer_group=group, kafka_bootstrap_servers=bootstrap)
+    settings = ServiceSettings(
+        database_url=database_url, consumer_group=group, kafka_bootstrap_servers=bootstrap
+    )
     runtime = ServiceRuntime("probe", settings, bootstrap_servers=bootstrap)
     await runtime.database.create_all(ProbeBase.metadata)
     attach(runtime, topic)

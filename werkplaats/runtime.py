@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -44,7 +46,9 @@ def delivery_of(record: ConsumerRecord[Any, Any]) -> Delivery:
 async def _raw_parser(records: tuple[ConsumerRecord[Any, Any], ...], original: Any) -> Any:
     """Parse a batch without trusting its headers: bad header bytes must reach the dead-letter path."""
     clean = tuple(
-        dataclasses.replace(r, headers=[(n, (v or b"").decode("utf-8", "replace").encode()) for n, v in r.headers])
+        dataclasses.replace(
+            r, headers=[(n, (v or b"").decode("utf-8", "replace").encode()) for n, v in r.headers]
+        )
         for r in records
     )
     message = await original(clean)
@@ -75,7 +79,9 @@ class ServiceRuntime:
             batch_size=settings.outbox_batch_size,
             idle_poll_s=settings.outbox_idle_poll_s,
         )
-        self.retry = RetryPolicy(settings.retry_attempts, settings.retry_backoff_s, settings.retry_backoff_max_s)
+        self.retry = RetryPolicy(
+            settings.retry_attempts, settings.retry_backoff_s, settings.retry_backoff_max_s
+        )
         self.bootstrap_servers = bootstrap_servers
         self.startup: list[Callable[[], Awaitable[None]]] = []
         self.shutdown: list[Callable[[], Awaitable[None]]] = []
@@ -108,7 +114,9 @@ class ServiceRuntime:
     async def dead_letter(self, delivery: Delivery, reason: str, error_type: str, *, consumer: str) -> None:
         """Send ``delivery`` to its dead-letter topic (created if it does not exist)."""
         await self.ensure_topics([dead_letter_spec(delivery.topic)])
-        await send_to_dead_letter(self.producer, delivery, reason=reason, error_type=error_type, consumer=consumer)
+        await send_to_dead_letter(
+            self.producer, delivery, reason=reason, error_type=error_type, consumer=consumer
+        )
 
     def consume(
         self,
@@ -189,22 +197,34 @@ class ServiceRuntime:
         log.info("service_stopped", service=self.name)
 
     async def health(self) -> dict[str, Any]:
-        """Whether the database answers and how many outbox rows wait."""
+        """Whether the database and the broker answer, and how many outbox rows wait."""
         database_ok = await self.database.ping()
-        pending = await self.relay.pending() if database_ok else None
-        if pending is not None:
-            self.metrics.outbox_pending.set(pending)
-        healthy = database_ok and self.started
+        kafka_ok = await self._kafka_answers()
+        pending = await self._outbox_pending() if database_ok else None
         return {
-            "status": "ok" if healthy else "unavailable",
+            "status": "ok" if database_ok and kafka_ok else "unavailable",
             "service": self.name,
             "database": "ok" if database_ok else "unavailable",
-            "kafka": "ok" if self.started else "stopped",
+            "kafka": "ok" if kafka_ok else "unavailable",
             "outbox_pending": pending,
         }
 
+    async def _kafka_answers(self) -> bool:
+        if self._producer is None:
+            return False
+        try:
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=3)
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return False
+        return True
+
+    async def _outbox_pending(self) -> int:
+        pending = await self.relay.pending()
+        self.metrics.outbox_pending.set(pending)
+        return pending
+
     def http_app(self, *routers: APIRouter, title: str, version: str = "1.0.0", **kwargs: Any) -> FastAPI:
-        """A FastAPI app serving ``routers`` plus ``/health`` and ``/metrics``; its lifespan runs the service."""
+        """A FastAPI app with ``routers``, ``/health`` and ``/metrics``; its lifespan runs the service."""
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -233,6 +253,8 @@ class ServiceRuntime:
 
         @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
         async def metrics() -> Response:
+            with contextlib.suppress(Exception):
+                await self._outbox_pending()
             return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
         return router

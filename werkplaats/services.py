@@ -31,5 +31,8 @@ def _load(reference: str) -> Any:
 
 
 SERVICES: dict[str, ServiceEntry] = {
-    entry.name: entry for entry in (ServiceEntry("scheduling", "scheduling.main:create_app", 8010, demo="scheduling.demo:publish_demo"),)
+    entry.name: entry
+    for entry in (
+        ServiceEntry("scheduling", "scheduling.main:create_app", 8010, demo="scheduling.demo:publish_demo"),
+    )
 }

@@ -41,15 +41,23 @@ class ServiceSettings(RuntimeSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
-    consumer_group: str | None = Field(default=None, description="Kafka consumer group; the service name if unset.")
-    batch_size: int = Field(default=500, ge=1, le=10_000, description="Most messages handled in one transaction.")
-    retry_attempts: int = Field(default=5, ge=1, description="Tries of a failing batch before dead-lettering.")
+    consumer_group: str | None = Field(
+        default=None, description="Kafka consumer group; the service name if unset."
+    )
+    batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Most messages handled in one transaction."
+    )
+    retry_attempts: int = Field(
+        default=5, ge=1, description="Tries of a failing batch before dead-lettering."
+    )
     retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay; doubles each try.")
     retry_backoff_max_s: float = Field(default=5.0, gt=0)
     fetch_min_bytes: int = Field(default=64 * 1024, ge=1, description="Bytes a fetch waits for, to batch.")
     fetch_max_wait_ms: int = Field(default=10, ge=0, description="Longest a fetch waits for those bytes.")
     outbox_batch_size: int = Field(default=1000, ge=1)
-    outbox_idle_poll_s: float = Field(default=0.5, gt=0, description="Relay check for rows from other processes.")
+    outbox_idle_poll_s: float = Field(
+        default=0.5, gt=0, description="Relay check for rows from other processes."
+    )
     metadata_max_age_ms: int = Field(default=5000, ge=500, description="How soon new topics are seen.")
 
     def sqlite_url(self, service: str) -> str:

@@ -23,7 +23,9 @@ async def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, in
         await asyncio.sleep(interval)
 
 
-async def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0) -> list[ConsumerRecord[bytes, bytes]]:
+async def read_topic(
+    bootstrap: str, topic: str, *, timeout: float = 10.0
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record currently in ``topic``, partition by partition."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
@@ -32,8 +34,10 @@ async def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0) -> li
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - first look at a new topic
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

@@ -62,7 +62,9 @@ async def custom_entries(session: AsyncSession) -> list[dict[str, Any]]:
 class CalendarKeeper:
     """Keeps the detector's calendar current with the dates operations add."""
 
-    def __init__(self, database: Database, extra_file: Path | None, apply: Callable[[UnfavourableCalendar], None]):
+    def __init__(
+        self, database: Database, extra_file: Path | None, apply: Callable[[UnfavourableCalendar], None]
+    ):
         self.database = database
         self.extra_file = extra_file
         self.apply = apply
@@ -78,9 +80,11 @@ class CalendarKeeper:
     async def refresh(self) -> None:
         """Reload the calendar when operations' dates changed."""
         async with self.database.sessions() as session:
-            count, newest = (await session.execute(
-                select(func.count(), func.max(CustomDateRow.created_at)).select_from(CustomDateRow)
-            )).one()
+            count, newest = (
+                await session.execute(
+                    select(func.count(), func.max(CustomDateRow.created_at)).select_from(CustomDateRow)
+                )
+            ).one()
             fingerprint = (int(count), newest)
             if fingerprint == self._fingerprint:
                 return
@@ -96,7 +100,7 @@ class CalendarKeeper:
             await asyncio.sleep(interval_s)
             try:
                 await self.refresh()
-            except Exception:  # noqa: BLE001 - a failed refresh keeps the calendar it has
+            except Exception:
                 log.exception("calendar_refresh_failed")
 
     def start(self) -> None:

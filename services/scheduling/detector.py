@@ -42,7 +42,9 @@ class ZoneDetector:
     or another instance that owned the zone meanwhile) is rebuilt from the zone's members.
     """
 
-    def __init__(self, new_agenda: AgendaFactory, areas: Areas, *, clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self, new_agenda: AgendaFactory, areas: Areas, *, clock: Callable[[], datetime] | None = None
+    ):
         self.new_agenda = new_agenda
         self.areas = areas
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -114,7 +116,9 @@ class ZoneDetector:
         """An acknowledged conflict speaks again once one of its activities changes."""
         rows = await session.scalars(
             select(ConflictRow).where(
-                ConflictRow.owner_zone == zone, ConflictRow.status == "open", ConflictRow.acknowledged.is_(True)
+                ConflictRow.owner_zone == zone,
+                ConflictRow.status == "open",
+                ConflictRow.acknowledged.is_(True),
             )
         )
         for row in rows:
@@ -141,11 +145,19 @@ class ZoneDetector:
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
         explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS)
-        suggestions = suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
+        suggestions = (
+            suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
+        )
         return conflict.to_contract(explanation, suggestions)
 
     async def _detected(
-        self, session: AsyncSession, zone: str, agenda: Agenda, conflict: Conflict, now: datetime, correlation_id: str
+        self,
+        session: AsyncSession,
+        zone: str,
+        agenda: Agenda,
+        conflict: Conflict,
+        now: datetime,
+        correlation_id: str,
     ) -> None:
         row = await session.get(ConflictRow, conflict.conflict_id)
         if row is not None and row.status == "open":
@@ -159,12 +171,19 @@ class ZoneDetector:
         row.organisations = sorted({member.organisation for member in conflict.members})
         row.detected, row.resolution, row.resolved_at = detected.model_dump(mode="json"), None, None
         row.detected_at = now
-        row.acknowledged, row.acknowledged_by, row.acknowledged_reason, row.acknowledged_at = False, None, None, None
+        row.acknowledged, row.acknowledged_by, row.acknowledged_reason, row.acknowledged_at = (
+            False,
+            None,
+            None,
+            None,
+        )
         event = new_event(detected, source=SERVICE, correlation_id=correlation_id)
         outbox.add_event(session, SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
         log.info("conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=zone)
 
-    async def _resolved(self, session: AsyncSession, conflict: Conflict, now: datetime, correlation_id: str) -> None:
+    async def _resolved(
+        self, session: AsyncSession, conflict: Conflict, now: datetime, correlation_id: str
+    ) -> None:
         row = await session.get(ConflictRow, conflict.conflict_id)
         if row is None or row.status != "open":
             return
@@ -177,4 +196,3 @@ class ZoneDetector:
             key=conflict.conflict_id,
         )
         log.info("conflict_resolved", conflict_id=conflict.conflict_id, rule=conflict.rule.value)
-

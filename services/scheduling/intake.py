@@ -62,11 +62,19 @@ class Intake:
         if row is None:
             session.add(_row(organisation, published, fingerprint, sequence, now))
         else:
-            row.payload, row.content_hash, row.sequence = published.model_dump(mode="json"), fingerprint, sequence
+            row.payload, row.content_hash, row.sequence = (
+                published.model_dump(mode="json"),
+                fingerprint,
+                sequence,
+            )
             row.starts_at, row.updated_at = published.starts_at, now
         activity = Activity.from_published(organisation, published)
-        occurrences = [Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)]
-        upserted = AgendaActivityUpserted(organisation=organisation, activity=published, occurrences=occurrences)
+        occurrences = [
+            Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
+        ]
+        upserted = AgendaActivityUpserted(
+            organisation=organisation, activity=published, occurrences=occurrences
+        )
         outbox.add_event(
             session,
             SCHEDULING_AGENDA,
@@ -75,8 +83,15 @@ class Intake:
         )
         placed = zones_of(activity)
         for zone in sorted(zones_to_notify(before, activity)):
-            _place(session, zone, organisation, published.activity_id, published if zone in placed else None,
-                   sequence, correlation_id)
+            _place(
+                session,
+                zone,
+                organisation,
+                published.activity_id,
+                published if zone in placed else None,
+                sequence,
+                correlation_id,
+            )
         log.info("activity_published", organisation=organisation, activity_id=published.activity_id)
         return True
 
@@ -86,7 +101,9 @@ class Intake:
         """Remove an activity; False when it was not on the agenda."""
         row = await session.get(ActivityRow, (organisation, withdrawn.activity_id))
         if row is None:
-            log.info("withdrawal_of_unknown_activity", organisation=organisation, activity_id=withdrawn.activity_id)
+            log.info(
+                "withdrawal_of_unknown_activity", organisation=organisation, activity_id=withdrawn.activity_id
+            )
             return False
         before = _activity(organisation, row.payload)
         await session.execute(
@@ -141,5 +158,8 @@ def _place(
         zone=zone, organisation=organisation, activity_id=activity_id, activity=activity, sequence=sequence
     )
     outbox.add_event(
-        session, SCHEDULING_PLACEMENTS, new_event(placement, source=SERVICE, correlation_id=correlation_id), key=zone
+        session,
+        SCHEDULING_PLACEMENTS,
+        new_event(placement, source=SERVICE, correlation_id=correlation_id),
+        key=zone,
     )

@@ -26,10 +26,14 @@ def migrations_location() -> str:
     return str(resources.files("scheduling").joinpath("migrations"))
 
 
-def create_runtime(settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None) -> ServiceRuntime:
+def create_runtime(
+    settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
+) -> ServiceRuntime:
     """Wire the scheduler: intake, zone detection, calendar, migrations and topics."""
     settings = settings or SchedulingSettings()
-    runtime = ServiceRuntime(NAME, settings, bootstrap_servers=bootstrap_servers or resolve_bootstrap(settings))
+    runtime = ServiceRuntime(
+        NAME, settings, bootstrap_servers=bootstrap_servers or resolve_bootstrap(settings)
+    )
     horizon = timedelta(days=settings.horizon_days)
     keeper: CalendarKeeper | None = None
 
@@ -57,7 +61,9 @@ def create_runtime(settings: SchedulingSettings | None = None, *, bootstrap_serv
     return runtime
 
 
-def create_app(settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None) -> FastAPI:
+def create_app(
+    settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
+) -> FastAPI:
     """The scheduling service as an ASGI app; its lifespan runs the consumers and the outbox relay."""
     runtime = create_runtime(settings, bootstrap_servers=bootstrap_servers)
     app = runtime.http_app(

@@ -17,7 +17,9 @@ class SchedulingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore", populate_by_name=True)
 
     http_port: int = Field(default=8010, ge=0, le=65535)
-    horizon_days: int = Field(default=365, ge=1, le=3650, description="How far recurring series are expanded.")
+    horizon_days: int = Field(
+        default=365, ge=1, le=3650, description="How far recurring series are expanded."
+    )
     overload_threshold: int = Field(
         default=3, ge=1, description="More than this many participation occurrences per wijk, group and week."
     )

@@ -9,7 +9,6 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-
 class SchedulingBase(DeclarativeBase):
     """Declarative base of the scheduling tables."""
 

@@ -17,7 +17,9 @@ from werkplaats.runtime import ServiceRuntime
 PARTNER_EVENTS = frozenset({ActivityPublished.event_type, ActivityWithdrawn.event_type})
 
 
-def subscribe(runtime: ServiceRuntime, intake: Intake, detector: ZoneDetector, *, partner_pattern: str) -> None:
+def subscribe(
+    runtime: ServiceRuntime, intake: Intake, detector: ZoneDetector, *, partner_pattern: str
+) -> None:
     """Register the scheduler's consumers on ``runtime``."""
 
     async def on_partner_event(session: AsyncSession, event: Envelope[EventData], delivery: Delivery) -> None:
@@ -48,7 +50,7 @@ def subscribe(runtime: ServiceRuntime, intake: Intake, detector: ZoneDetector, *
         handler=on_partner_event,
         accept=PARTNER_EVENTS,
         on_rejected=on_rejected,
-        description="Activities partners publish: validated, stored, published on the agenda and placed in zones.",
+        description="Activities partners publish: validated, stored, put on the agenda and placed in zones.",
     )
     runtime.consume(
         SCHEDULING_PLACEMENTS,

@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from scheduling.domain import AMSTERDAM, load_calendar
+from scheduling.domain.clock import Occurrence, to_us
 
 from contracts import ActivityPublished, ActivityWithdrawn, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS, partner_activities, partner_topics
-from scheduling.domain import AMSTERDAM, load_calendar
-from scheduling.domain.clock import Occurrence, to_us
 from werkplaats.testing import read_topic
 from werkplaats.topics_admin import ensure_topics
 
@@ -38,7 +38,10 @@ def quiet_evening(days_ahead: int = 21) -> date:
     day = datetime.now(AMSTERDAM).date() + timedelta(days=days_ahead)
     while True:
         week = [day + timedelta(days=offset) for offset in range(3)]
-        if all(not calendar.reasons(_evening(d)) for d in week) and week[-1].isocalendar()[1] == day.isocalendar()[1]:
+        if (
+            all(not calendar.reasons(_evening(d)) for d in week)
+            and week[-1].isocalendar()[1] == day.isocalendar()[1]
+        ):
             return day
         day += timedelta(days=1)
 
@@ -51,7 +54,9 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=AMSTERDAM)
 
 
-def activity(activity_id: str, start: datetime, hours: float, neighbourhoods: list[str], **extra: Any) -> ActivityPublished:
+def activity(
+    activity_id: str, start: datetime, hours: float, neighbourhoods: list[str], **extra: Any
+) -> ActivityPublished:
     fields: dict[str, Any] = {
         "activity_id": activity_id,
         "title": f"Bewonersavond {activity_id}",
@@ -86,10 +91,14 @@ class Partners:
         await self._send(name, published.activity_id, new_event(published, source=self.slugs[name]))
 
     async def withdraw(self, name: str, activity_id: str) -> None:
-        await self._send(name, activity_id, new_event(ActivityWithdrawn(activity_id=activity_id), source=self.slugs[name]))
+        await self._send(
+            name, activity_id, new_event(ActivityWithdrawn(activity_id=activity_id), source=self.slugs[name])
+        )
 
     async def _send(self, name: str, key: str, event: Any) -> None:
-        await self.producer.send_and_wait(partner_activities(self.slugs[name]), encode_event(event), key=key.encode())
+        await self.producer.send_and_wait(
+            partner_activities(self.slugs[name]), encode_event(event), key=key.encode()
+        )
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,13 @@ async def conflict_events(bootstrap: str, slugs: set[str]) -> list[SeenEvent]:
         if not _concerns(data, record.key.decode(), slugs):
             continue
         events.append(
-            SeenEvent(document["type"], document["event_id"], data["conflict_id"], data.get("rule"), document["occurred_at"])
+            SeenEvent(
+                document["type"],
+                document["event_id"],
+                data["conflict_id"],
+                data.get("rule"),
+                document["occurred_at"],
+            )
         )
     return sorted(events, key=lambda e: e.occurred_at)
 

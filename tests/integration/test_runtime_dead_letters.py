@@ -127,7 +127,9 @@ async def test_failure_beyond_the_retry_budget_is_dead_lettered_and_the_partitio
 ) -> None:
     topic = await make_topic(unique("exhausted"), partitions=1)
 
-    async def refuses_seq_one(session: AsyncSession, envelope: Envelope[EventData], delivery: Delivery) -> None:
+    async def refuses_seq_one(
+        session: AsyncSession, envelope: Envelope[EventData], delivery: Delivery
+    ) -> None:
         assert isinstance(envelope.data, ProbeRecorded)
         if envelope.data.seq == 1:
             raise RuntimeError("cannot handle seq 1")

@@ -46,10 +46,23 @@ async def _has_effects(database: Database, count: int) -> bool:
     return (await count_effects(database))[1] >= count
 
 
-def start_probe(topic: str, database_url: str, bootstrap: str, group: str, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "werkplaats.probe", "--topic", topic, "--database-url", database_url,
-               "--bootstrap", bootstrap, "--group", group]
-    return subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)  # noqa: S603
+def start_probe(
+    topic: str, database_url: str, bootstrap: str, group: str, log: Path
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "werkplaats.probe",
+        "--topic",
+        topic,
+        "--database-url",
+        database_url,
+        "--bootstrap",
+        bootstrap,
+        "--group",
+        group,
+    ]
+    return subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 async def test_consumer_killed_three_times_loses_and_repeats_nothing(
@@ -58,7 +71,9 @@ async def test_consumer_killed_three_times_loses_and_repeats_nothing(
     topic = await make_topic(unique("sigkill"), partitions=6)
     group = unique("group")
     consumer_url = f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}"
-    producer = runtime_for(f"sqlite+aiosqlite:///{tmp_path / 'producer.db'}", kafka_bootstrap, unique("unused"))
+    producer = runtime_for(
+        f"sqlite+aiosqlite:///{tmp_path / 'producer.db'}", kafka_bootstrap, unique("unused")
+    )
     consumer_db = Database(consumer_url)
     await consumer_db.create_all(ProbeBase.metadata)
     await producer.database.create_all()
@@ -66,7 +81,9 @@ async def test_consumer_killed_three_times_loses_and_repeats_nothing(
     kills = 0
     process = start_probe(topic, consumer_url, kafka_bootstrap, group, tmp_path / "probe.log")
     try:
-        staging = asyncio.create_task(stage_events(producer.database, topic, 10_000, run="sigkill", batch=250))
+        staging = asyncio.create_task(
+            stage_events(producer.database, topic, 10_000, run="sigkill", batch=250)
+        )
         for threshold in (1_500, 4_000, 7_000):
             await wait_for(lambda t=threshold: _has_effects(consumer_db, t), timeout=120)
             process.send_signal(signal.SIGKILL)
@@ -117,4 +134,3 @@ async def test_relay_crash_between_publish_and_mark_sent_is_absorbed_by_the_inbo
         assert await count_effects(runtime.database) == (500, 500)
     finally:
         await runtime.stop()
-

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scheduling_support import Area, Partners, activity, at, conflict_events, fresh_area, quiet_evening
-
-from contracts import ActivityPublished
 from scheduling.domain import Activity, Agenda
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
+from scheduling_support import Area, Partners, activity, at, conflict_events, fresh_area, quiet_evening
+
+from contracts import ActivityPublished
 from werkplaats.testing import wait_for
 
 PAIRS = 60
@@ -33,7 +33,9 @@ def plans(area: Area) -> list[tuple[str, ActivityPublished]]:
         start = at(day, 9 + 3 * (n % 3))  # three pairs a day, in the morning, afternoon and evening
         buurt = area.buurten[n % len(area.buurten)]
         published.append(("gemeente", activity(f"g-{n}", start, 2, [buurt], target_groups=["seniors"])))
-        published.append(("staedion", activity(f"s-{n}", start + timedelta(hours=1), 2, [buurt], target_groups=[f"youth"])))
+        published.append(
+            ("staedion", activity(f"s-{n}", start + timedelta(hours=1), 2, [buurt], target_groups=["youth"]))
+        )
     return published
 
 
@@ -61,7 +63,7 @@ def start_scheduler(bootstrap: str, database_url: str, group: str, log: Path) ->
         "WERKPLAATS_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "werkplaats", "run", "scheduling"]
-    return subprocess.Popen(command, env=environment, stdout=log.open("ab"), stderr=subprocess.STDOUT)  # noqa: S603
+    return subprocess.Popen(command, env=environment, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 async def detected_once_each(bootstrap: str, partners: Partners, expected: set[str]) -> None:
@@ -69,7 +71,9 @@ async def detected_once_each(bootstrap: str, partners: Partners, expected: set[s
     slugs = set(partners.slugs.values())
 
     async def all_detected() -> bool:
-        seen = {e.conflict_id for e in await conflict_events(bootstrap, slugs) if e.type == "conflict.detected"}
+        seen = {
+            e.conflict_id for e in await conflict_events(bootstrap, slugs) if e.type == "conflict.detected"
+        }
         return seen >= expected
 
     await wait_for(all_detected, timeout=180, interval=1.0)

@@ -8,11 +8,11 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from scheduling.main import create_runtime
+from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, conflict_events, fresh_area, quiet_evening
 
 from contracts.topics import SCHEDULING_AGENDA, partner_feedback
-from scheduling.main import create_runtime
-from scheduling.settings import SchedulingSettings
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.testing import read_topic, wait_for
 
@@ -43,28 +43,42 @@ async def test_publish_update_withdraw_yields_the_exact_conflict_sequence(
             wijk_consultation = activity("herinrichting", at(day, 19), 2, [area.wijk])
             await partners.publish("gemeente", wijk_consultation)
             await partners.publish("staedion", activity("renovatie", at(day, 20), 2, [area.buurten[0]]))
-            assert await events_of(kafka_bootstrap, partners, 1) == [("conflict.detected", "neighbourhood_overlap")]
+            assert await events_of(kafka_bootstrap, partners, 1) == [
+                ("conflict.detected", "neighbourhood_overlap")
+            ]
 
-            await partners.publish("welzijn", activity("taalcafe", at(day, 21, 30), 1, [area.buurten[1]], kind="workshop"))
+            await partners.publish(
+                "welzijn", activity("taalcafe", at(day, 21, 30), 1, [area.buurten[1]], kind="workshop")
+            )
             assert (await events_of(kafka_bootstrap, partners, 2))[1] == ("conflict.detected", "same_evening")
 
             await partners.publish("gemeente", wijk_consultation)  # unchanged: nothing happens
             moved = activity("renovatie", at(day + timedelta(days=1), 20), 2, [area.buurten[0]])
             await partners.publish("staedion", moved)
-            assert (await events_of(kafka_bootstrap, partners, 3))[2] == ("conflict.resolved", "neighbourhood_overlap")
+            assert (await events_of(kafka_bootstrap, partners, 3))[2] == (
+                "conflict.resolved",
+                "neighbourhood_overlap",
+            )
 
             await partners.withdraw("gemeente", "herinrichting")
             sequence = await events_of(kafka_bootstrap, partners, 4)
             await asyncio.sleep(1.5)  # nothing more may follow
-            assert await events_of(kafka_bootstrap, partners, 4) == sequence == [
-                ("conflict.detected", "neighbourhood_overlap"),
-                ("conflict.detected", "same_evening"),
-                ("conflict.resolved", "neighbourhood_overlap"),
-                ("conflict.resolved", "same_evening"),
-            ]
+            assert (
+                await events_of(kafka_bootstrap, partners, 4)
+                == sequence
+                == [
+                    ("conflict.detected", "neighbourhood_overlap"),
+                    ("conflict.detected", "same_evening"),
+                    ("conflict.resolved", "neighbourhood_overlap"),
+                    ("conflict.resolved", "same_evening"),
+                ]
+            )
             agenda = [json.loads(r.value) for r in await read_topic(kafka_bootstrap, SCHEDULING_AGENDA)]
             ours = [e for e in agenda if e["data"]["organisation"] in partners.slugs.values()]
-            assert Counter(e["type"] for e in ours) == {"agenda.activity_upserted": 4, "agenda.activity_removed": 1}
+            assert Counter(e["type"] for e in ours) == {
+                "agenda.activity_upserted": 4,
+                "agenda.activity_removed": 1,
+            }
     finally:
         await runtime.stop()
 
@@ -78,10 +92,18 @@ async def test_rejected_message_reaches_the_partner_feedback_topic(
         async with Partners(kafka_bootstrap, "hofwonen") as partners:
             broken = activity("kapot", at(quiet_evening(), 19), 2, ["BU05183620"]).model_dump(mode="json")
             broken["neighbourhoods"] = ["Moerwijk"]
-            document = {"event_id": "7d7c8f36-0c55-4a4e-9b41-1f0f1f0f1f0f", "type": "activity.published",
-                        "version": 1, "occurred_at": "2026-11-26T10:00:00+01:00", "source": "x", "data": broken}
+            document = {
+                "event_id": "7d7c8f36-0c55-4a4e-9b41-1f0f1f0f1f0f",
+                "type": "activity.published",
+                "version": 1,
+                "occurred_at": "2026-11-26T10:00:00+01:00",
+                "source": "x",
+                "data": broken,
+            }
             await partners.producer.send_and_wait(
-                f"partner.{partners.slugs['hofwonen']}.activities", json.dumps(document).encode(), key=b"kapot"
+                f"partner.{partners.slugs['hofwonen']}.activities",
+                json.dumps(document).encode(),
+                key=b"kapot",
             )
             feedback_topic = partner_feedback(partners.slugs["hofwonen"])
 

@@ -61,16 +61,24 @@ async def _topic(bootstrap: str, prefix: str) -> str:
 async def raw_loop(bootstrap: str, events: int) -> float:
     """Events per second of a plain producer and consumer moving the same payloads."""
     topic = await _topic(bootstrap, "raw")
-    payloads = [encode_event(new_event(ProbeRecorded(run="raw", seq=i), source="probe")) for i in range(events)]
+    payloads = [
+        encode_event(new_event(ProbeRecorded(run="raw", seq=i), source="probe")) for i in range(events)
+    ]
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest"
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=2)
     await consumer.start()
     await producer.start()
     try:
         started = time.perf_counter()
-        sends = [await producer.send(topic, payload, key=str(i % 64).encode()) for i, payload in enumerate(payloads)]
+        sends = [
+            await producer.send(topic, payload, key=str(i % 64).encode())
+            for i, payload in enumerate(payloads)
+        ]
         received = 0
         while received < events:
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
@@ -89,12 +97,15 @@ async def werkplaats_path(bootstrap: str, events: int, workdir: Path) -> float:
     topic = await _topic(bootstrap, "runtime")
     run = uuid.uuid4().hex[:8]
     producer = ServiceRuntime(
-        "producer", ServiceSettings(database_url=f"sqlite+aiosqlite:///{workdir / f'p-{run}.db'}"),
+        "producer",
+        ServiceSettings(database_url=f"sqlite+aiosqlite:///{workdir / f'p-{run}.db'}"),
         bootstrap_servers=bootstrap,
     )
     consumer = ServiceRuntime(
         "probe",
-        ServiceSettings(database_url=f"sqlite+aiosqlite:///{workdir / f'c-{run}.db'}", consumer_group=f"c-{run}"),
+        ServiceSettings(
+            database_url=f"sqlite+aiosqlite:///{workdir / f'c-{run}.db'}", consumer_group=f"c-{run}"
+        ),
         bootstrap_servers=bootstrap,
     )
     await producer.database.create_all()
@@ -105,7 +116,7 @@ async def werkplaats_path(bootstrap: str, events: int, workdir: Path) -> float:
     try:
         started = time.perf_counter()
         await stage_events(producer.database, topic, events, run=run)
-        while await effects_so_far(consumer.database) < events:
+        while await effects_so_far(consumer.database) < events:  # noqa: ASYNC110 - the effects are in a database
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
         if await count_effects(consumer.database) != (events, events):

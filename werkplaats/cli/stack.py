@@ -126,7 +126,9 @@ def _load_demo_once(data_dir: Path, bootstrap: str) -> None:
 def _print_summary(bootstrap: str) -> None:
     lines = ["", "Werkplaats is running. Ctrl-C stops everything.", f"  Kafka        {bootstrap}"]
     for entry in SERVICES.values():
-        lines.append(f"  {entry.name:<12} http://127.0.0.1:{_port(entry)}  (API docs at /docs, health at /health)")
+        lines.append(
+            f"  {entry.name:<12} http://127.0.0.1:{_port(entry)}  (API docs at /docs, health at /health)"
+        )
     lines.append("  Conflicts    werkplaats conflicts --follow")
     typer.echo("\n".join(lines), err=True)
 

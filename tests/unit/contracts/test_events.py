@@ -112,7 +112,9 @@ def test_unknown_event_type_is_refused() -> None:
 
 def test_event_type_not_accepted_on_this_topic_is_refused() -> None:
     with pytest.raises(UnknownEventTypeError):
-        decode_event(envelope({"activity_id": "a"}, "activity.withdrawn"), accept=frozenset({"conflict.detected"}))
+        decode_event(
+            envelope({"activity_id": "a"}, "activity.withdrawn"), accept=frozenset({"conflict.detected"})
+        )
 
 
 def test_withdrawal_needs_only_the_activity_id() -> None:

@@ -70,7 +70,9 @@ async def test_same_event_twice_in_one_batch_has_one_effect(database: Database) 
 
 async def test_invalid_message_is_dead_lettered_and_its_neighbours_processed(database: Database) -> None:
     dead = DeadLetters()
-    await consumer(database, dead).process([delivery(0, event(0)), delivery(1, b"{oops"), delivery(2, event(2))])
+    await consumer(database, dead).process(
+        [delivery(0, event(0)), delivery(1, b"{oops"), delivery(2, event(2))]
+    )
     assert [(offset, kind) for offset, _, kind in dead.letters] == [(1, "MalformedMessageError")]
     assert await count_effects(database) == (2, 2)
 

@@ -35,7 +35,9 @@ class Sink:
 async def stage(database: Database, seqs: range) -> None:
     async with database.transaction() as session:
         for seq in seqs:
-            outbox.add_event(session, "t", new_event(ProbeRecorded(run="o", seq=seq), source="p"), key=str(seq))
+            outbox.add_event(
+                session, "t", new_event(ProbeRecorded(run="o", seq=seq), source="p"), key=str(seq)
+            )
 
 
 async def test_rows_are_published_in_commit_order_and_marked_sent(database: Database) -> None:
@@ -50,10 +52,14 @@ async def test_rows_are_published_in_commit_order_and_marked_sent(database: Data
 
 async def test_rolled_back_transaction_publishes_nothing(database: Database) -> None:
     sink = Sink()
-    with pytest.raises(RuntimeError):
+
+    async def failing_change() -> None:
         async with database.transaction() as session:
             outbox.add_event(session, "t", new_event(ProbeRecorded(run="o", seq=1), source="p"), key="k")
             raise RuntimeError("state change failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_change()
     assert await OutboxRelay(database, sink).relay_once() == 0
 
 
