@@ -74,7 +74,12 @@ def _retained(days: int) -> dict[str, str]:
 
 SERVICE_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(SCHEDULING_AGENDA, 6, _compacted(), "The normalised shared agenda, keyed org/activity_id."),
-    TopicSpec(SCHEDULING_CONFLICTS, 6, _compacted(), "Conflict lifecycle events, keyed conflict_id."),
+    TopicSpec(
+        SCHEDULING_CONFLICTS,
+        6,
+        _retained(400),
+        "Conflict lifecycle events, keyed conflict_id; kept whole, not compacted: details survive.",
+    ),
     TopicSpec(
         SCHEDULING_PLACEMENTS,
         12,

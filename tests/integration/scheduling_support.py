@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from scheduling.domain import AMSTERDAM, load_calendar
-from scheduling.domain.clock import Occurrence, to_us
 
 from contracts import ActivityPublished, ActivityWithdrawn, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS, partner_activities, partner_topics
+from scheduling.domain import AMSTERDAM, load_calendar
+from scheduling.domain.clock import Occurrence, to_us
 from werkplaats.testing import read_topic
 from werkplaats.topics_admin import ensure_topics
 

@@ -13,13 +13,6 @@ from pathlib import Path
 import pytest
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from scheduling import cli as scheduling_cli
-from scheduling.console import ConflictFilter, Console
-from scheduling.demo import publish_activities
-from scheduling.domain import AMSTERDAM, load_calendar
-from scheduling.domain.clock import Occurrence, to_us
-from scheduling.main import create_runtime
-from scheduling.settings import SchedulingSettings
 from typer.testing import CliRunner, Result
 
 from contracts import (
@@ -37,6 +30,13 @@ from contracts import (
     decode_event,
 )
 from contracts.topics import SCHEDULING_CONFLICTS, SCHEDULING_PLACEMENTS, all_service_topics, partner_topics
+from scheduling import cli as scheduling_cli
+from scheduling.console import ConflictFilter, Console
+from scheduling.demo import publish_activities
+from scheduling.domain import AMSTERDAM, load_calendar
+from scheduling.domain.clock import Occurrence, to_us
+from scheduling.main import create_runtime
+from scheduling.settings import SchedulingSettings
 from werkplaats.testing import read_topic, wait_for
 from werkplaats.topics_admin import ensure_topics
 

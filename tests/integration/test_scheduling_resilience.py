@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from contracts import ActivityPublished
 from scheduling.domain import Activity, Agenda
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Area, Partners, activity, at, conflict_events, fresh_area, quiet_evening
-
-from contracts import ActivityPublished
 from werkplaats.testing import wait_for
 
 PAIRS = 60

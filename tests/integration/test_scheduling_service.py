@@ -8,11 +8,10 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from contracts.topics import SCHEDULING_AGENDA, partner_feedback
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, conflict_events, fresh_area, quiet_evening
-
-from contracts.topics import SCHEDULING_AGENDA, partner_feedback
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.testing import read_topic, wait_for
 

@@ -11,7 +11,9 @@ from scheduling.settings import SchedulingSettings
 
 
 async def test_health_and_metrics_of_a_running_service(kafka_bootstrap: str, unique, tmp_path: Path) -> None:
-    settings = SchedulingSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", consumer_group=unique("h"))
+    settings = SchedulingSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", consumer_group=unique("h")
+    )
     runtime = create_runtime(settings, bootstrap_servers=kafka_bootstrap)
     app = runtime.http_app(title="test")
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")

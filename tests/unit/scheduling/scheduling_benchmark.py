@@ -21,9 +21,8 @@ sys.path[:0] = [
     str(Path(__file__).resolve().parents[3]),
 ]
 
-from scheduling.domain import Activity, Agenda, UnfavourableCalendar  # noqa: E402
-
 from contracts import ActivityKind, TargetGroup  # noqa: E402
+from scheduling.domain import Activity, Agenda, UnfavourableCalendar  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 WIJKEN = ["WK051833", "WK051834", "WK051835", "WK051836"]

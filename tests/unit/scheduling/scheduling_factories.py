@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from scheduling.domain import AMSTERDAM, Activity, Agenda, UnfavourableCalendar
-
 from contracts import ActivityKind, TargetGroup
+from scheduling.domain import AMSTERDAM, Activity, Agenda, UnfavourableCalendar
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 MOERWIJK = "WK051836"

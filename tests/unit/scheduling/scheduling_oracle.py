@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import time
 
+from contracts import ConflictRule, TargetGroup
 from scheduling.domain import AMSTERDAM, Activity, Conflict, Occurrence, UnfavourableCalendar, expand
 from scheduling.domain.rules import overload_conflict, pair_conflict, unfavourable_conflict
-
-from contracts import ConflictRule, TargetGroup
 
 
 def codes_meet(x: str, y: str) -> bool:

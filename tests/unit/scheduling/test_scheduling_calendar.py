@@ -3,9 +3,10 @@
 import json
 from importlib import resources
 
+from scheduling_factories import at
+
 from scheduling.domain import Occurrence, load_calendar
 from scheduling.domain.clock import to_us
-from scheduling_factories import at
 
 CALENDAR = load_calendar()
 

@@ -1,9 +1,9 @@
 """Explanations for coordinators and the mapping onto the contracts."""
 
-from scheduling.domain import explain, explain_resolved, load_calendar
 from scheduling_factories import ALL, MOERWIJK, NOW, activity, agenda, at
 
 from contracts import ConflictDetected, ConflictResolved
+from scheduling.domain import explain, explain_resolved, load_calendar
 
 NAMES = {"staedion": "Staedion", "gemeente-den-haag": "Gemeente Den Haag"}
 

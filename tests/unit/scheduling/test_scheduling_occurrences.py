@@ -3,8 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from scheduling.domain import AMSTERDAM, InvalidActivityError, expand
 from scheduling_factories import NOW, activity, at
+
+from scheduling.domain import AMSTERDAM, InvalidActivityError, expand
 
 
 def local_starts(item_occurrences: tuple) -> list[str]:  # type: ignore[type-arg]

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from scheduling.domain import Activity, Agenda, Conflict, load_calendar, owner_zone, zones_of, zones_to_notify
 from scheduling_factories import NOW, at
 from scheduling_oracle import oracle
 
 from contracts import ActivityKind, TargetGroup
+from scheduling.domain import Activity, Agenda, Conflict, load_calendar, owner_zone, zones_of, zones_to_notify
 
 THRESHOLD = 2
 CALENDAR = load_calendar(

@@ -1,6 +1,5 @@
 """The five conflict rules of design.md §4, with their edges."""
 
-from scheduling.domain import Agenda, load_calendar
 from scheduling_factories import (
     ALL,
     MOERWIJK,
@@ -16,6 +15,7 @@ from scheduling_factories import (
 )
 
 from contracts import ActivityKind, ConflictRule, Severity, TargetGroup
+from scheduling.domain import Agenda, load_calendar
 
 NBO = ConflictRule.NEIGHBOURHOOD_OVERLAP
 VDB = ConflictRule.VENUE_DOUBLE_BOOKING

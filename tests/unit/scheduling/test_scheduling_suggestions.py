@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from scheduling.domain import AMSTERDAM, load_calendar, most_recent_member, suggest_alternatives
 from scheduling_factories import NOW, activity, agenda, at
 
 from contracts import Severity
+from scheduling.domain import AMSTERDAM, load_calendar, most_recent_member, suggest_alternatives
 
 
 def test_suggestions_move_the_latest_activity_to_free_days_at_the_same_time() -> None:

@@ -3,7 +3,6 @@
 from dataclasses import replace
 
 import pytest
-from scheduling.domain import Agenda, owner_zone, zones_of, zones_to_notify
 from scheduling_factories import (
     MOERWIJK,
     MOERWIJK_OOST,
@@ -16,6 +15,7 @@ from scheduling_factories import (
 )
 
 from contracts import ActivityKind
+from scheduling.domain import Agenda, owner_zone, zones_of, zones_to_notify
 
 
 def test_an_activity_is_placed_in_each_wijk_it_touches_and_its_venue() -> None:

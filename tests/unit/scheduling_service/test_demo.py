@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from scheduling.demo import QUIET_ACTIVITIES, demo_activities, first_unfavourable_evening, month_start
-from scheduling.domain import AMSTERDAM, Activity, Agenda, Conflict
 
 from contracts import ActivityPublished, ConflictRule
+from scheduling.demo import QUIET_ACTIVITIES, demo_activities, first_unfavourable_evening, month_start
+from scheduling.domain import AMSTERDAM, Activity, Agenda, Conflict
 
 TODAYS = [date(2026, 11, 26), date(2027, 3, 1), date(2027, 7, 10), date(2027, 9, 6), date(2028, 1, 31)]
 
