@@ -10,7 +10,7 @@ import typer
 from werkplaats.kafka_address import ensure_broker
 from werkplaats.settings import RuntimeSettings
 
-app = typer.Typer(help="Run a benchmark; each compares against a baseline in the same run.", no_args_is_help=True)
+app = typer.Typer(help="Run a benchmark against a baseline measured in the same run.", no_args_is_help=True)
 
 
 @app.command()
