@@ -33,6 +33,7 @@ from contracts.conflicts import (
     Severity,
 )
 from contracts.envelope import Envelope, EventData, new_event
+from contracts.organisations import ApiKeyRecord, OrganisationRole, OrganisationUpdated
 from contracts.registry import (
     EVENT_MODELS,
     ContractError,
@@ -57,6 +58,7 @@ __all__ = [
     "AddressVenue",
     "AgendaActivityRemoved",
     "AgendaActivityUpserted",
+    "ApiKeyRecord",
     "CentreVenue",
     "ConflictAcknowledged",
     "ConflictDetected",
@@ -71,6 +73,8 @@ __all__ = [
     "InvalidEventError",
     "MalformedMessageError",
     "Occurrence",
+    "OrganisationRole",
+    "OrganisationUpdated",
     "Severity",
     "TargetGroup",
     "Theme",

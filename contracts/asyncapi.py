@@ -15,12 +15,14 @@ from contracts.activities import ActivityPublished, ActivityRejected, ActivityWi
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
+from contracts.organisations import OrganisationUpdated
 from contracts.registry import EVENT_MODELS
 from contracts.topics import (
     CENTRES_EVENTS,
     INITIATIVES_EVENTS,
     NOTIFICATIONS_DELIVERIES,
     ORG_SLUG_PATTERN,
+    ORGANISATIONS,
     SCHEDULING_AGENDA,
     SCHEDULING_CONFLICTS,
     SCHEDULING_PLACEMENTS,
@@ -137,6 +139,13 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         (SCHEDULING,),
         (Party("scheduling", "scheduling-detector"),),
         "Internal `placement.changed` events of the scheduling service (not a public contract).",
+    ),
+    TopicRole(
+        ORGANISATIONS,
+        "The organisation's slug (compacted: the last state of each organisation stays).",
+        (OrganisationUpdated,),
+        (Party("operators (werkplaats orgs)"),),
+        (SCHEDULING, Party("notifications", planned=True)),
     ),
     TopicRole(
         INITIATIVES_EVENTS,

@@ -12,6 +12,7 @@ from contracts.activities import ActivityPublished, ActivityRejected, ActivityWi
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
+from contracts.organisations import OrganisationUpdated
 
 EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {}
 
@@ -52,6 +53,7 @@ register(
     ConflictDetected,
     ConflictResolved,
     ConflictAcknowledged,
+    OrganisationUpdated,
 )
 
 

@@ -14,6 +14,7 @@ SCHEDULING_PLACEMENTS = "scheduling.placements"
 INITIATIVES_EVENTS = "initiatives.events"
 CENTRES_EVENTS = "centres.events"
 NOTIFICATIONS_DELIVERIES = "notifications.deliveries"
+ORGANISATIONS = "organisations"
 
 PARTNER_ACTIVITIES_PATTERN = r"^partner\.[a-z0-9-]+\.activities$"
 """Every partner's activities topic (a subscription pattern; slugs are checked when read)."""
@@ -85,6 +86,12 @@ SERVICE_TOPICS: tuple[TopicSpec, ...] = (
         12,
         _retained(7),
         "Internal: agenda changes repartitioned by wijk or venue, so conflicting plans meet.",
+    ),
+    TopicSpec(
+        ORGANISATIONS,
+        1,
+        {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"},
+        "The organisations, their roles and their API key hashes, keyed slug (last state wins).",
     ),
     TopicSpec(INITIATIVES_EVENTS, 6, _retained(365), "Initiative lifecycle events (no personal data)."),
     TopicSpec(

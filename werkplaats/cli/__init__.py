@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from werkplaats.cli import bench, kafka, stack
+from werkplaats.cli import bench, kafka, orgs, stack
 
 app = typer.Typer(
     name="werkplaats",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(bench.app, name="bench")
+app.add_typer(orgs.app, name="orgs")
 app.command()(stack.up)
 app.command()(stack.run)
 

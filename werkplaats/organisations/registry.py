@@ -1,0 +1,91 @@
+"""Changing the registry: add an organisation, rotate or revoke its keys (operators' use cases)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+
+from contracts import OrganisationRole, OrganisationUpdated, encode_event, new_event
+from contracts.topics import ORGANISATIONS, all_service_topics, partner_topics
+from werkplaats.organisations.directory import read_organisations
+from werkplaats.organisations.keys import IssuedKey, issue_key
+from werkplaats.topics_admin import ensure_topics
+
+
+class RegistryError(ValueError):
+    """A change to the registry that cannot be made."""
+
+
+class OrganisationExistsError(RegistryError):
+    """The slug is taken."""
+
+
+class UnknownOrganisationError(RegistryError):
+    """No organisation has that slug."""
+
+
+class UnknownKeyError(RegistryError):
+    """The organisation has no such (unrevoked) key."""
+
+
+async def add_organisation(
+    bootstrap: str, slug: str, *, name: str, role: OrganisationRole, contact_email: str | None = None
+) -> IssuedKey:
+    """Register an organisation with one key (and, for partners, its topics); the key is returned once."""
+    await ensure_topics(bootstrap, [spec for spec in all_service_topics() if spec.name == ORGANISATIONS])
+    directory = await read_organisations(bootstrap)
+    if directory.get(slug) is not None:
+        raise OrganisationExistsError(f"organisation {slug!r} exists; rotate its key instead")
+    issued = issue_key()
+    organisation = OrganisationUpdated(
+        slug=slug, name=name, role=role, contact_email=contact_email, keys=[issued.record]
+    )
+    await ensure_topics(bootstrap, partner_topics(slug))
+    await _publish(bootstrap, organisation)
+    return issued
+
+
+async def rotate_key(bootstrap: str, slug: str, *, revoke_others: bool) -> IssuedKey:
+    """Give an organisation a new key; with ``revoke_others`` its earlier keys stop working at once."""
+    organisation = await _existing(bootstrap, slug)
+    issued = issue_key()
+    now = datetime.now(UTC)
+    keys = [
+        record.model_copy(update={"revoked_at": now})
+        if revoke_others and record.revoked_at is None
+        else record
+        for record in organisation.keys
+    ]
+    await _publish(bootstrap, organisation.model_copy(update={"keys": [*keys, issued.record]}))
+    return issued
+
+
+async def revoke_key(bootstrap: str, slug: str, key_id: str) -> None:
+    """Revoke one key of an organisation."""
+    organisation = await _existing(bootstrap, slug)
+    if not any(record.key_id == key_id and record.revoked_at is None for record in organisation.keys):
+        raise UnknownKeyError(f"{slug} has no active key {key_id}")
+    now = datetime.now(UTC)
+    keys = [
+        record.model_copy(update={"revoked_at": now}) if record.key_id == key_id else record
+        for record in organisation.keys
+    ]
+    await _publish(bootstrap, organisation.model_copy(update={"keys": keys}))
+
+
+async def _existing(bootstrap: str, slug: str) -> OrganisationUpdated:
+    organisation = (await read_organisations(bootstrap)).get(slug)
+    if organisation is None:
+        raise UnknownOrganisationError(f"no organisation {slug!r}")
+    return organisation
+
+
+async def _publish(bootstrap: str, organisation: OrganisationUpdated) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        event = new_event(organisation, source="werkplaats")
+        await producer.send_and_wait(ORGANISATIONS, encode_event(event), key=organisation.slug.encode())
+    finally:
+        await producer.stop()
