@@ -1,0 +1,1 @@
+"""Notifications: conflict warnings delivered to the people who must act, once, in time."""
