@@ -23,7 +23,7 @@ from scheduling.domain import (
     explain_resolved,
     suggest_alternatives,
 )
-from scheduling.names import KNOWN_ORGANISATIONS
+from scheduling.names import KNOWN_ORGANISATIONS, KNOWN_VENUES
 from scheduling.placements import PlacementChanged
 from scheduling.store import ConflictRow, ZoneMemberRow, ZoneRow
 from werkplaats import outbox
@@ -144,7 +144,7 @@ class ZoneDetector:
                 row.detected = self._describe(agenda, conflict, now).model_dump(mode="json")
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS)
+        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
         suggestions = (
             suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
         )
@@ -187,7 +187,9 @@ class ZoneDetector:
         row = await session.get(ConflictRow, conflict.conflict_id)
         if row is None or row.status != "open":
             return
-        resolved = conflict.to_resolved_contract(explain_resolved(conflict, self.areas, KNOWN_ORGANISATIONS))
+        resolved = conflict.to_resolved_contract(
+            explain_resolved(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
+        )
         row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
         outbox.add_event(
             session,

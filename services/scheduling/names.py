@@ -1,4 +1,4 @@
-"""Display names of the organisations known in Zuidwest, for explanations people read."""
+"""Display names of the organisations and venues known in Zuidwest, for explanations people read."""
 
 from __future__ import annotations
 
@@ -13,4 +13,11 @@ KNOWN_ORGANISATIONS: dict[str, str] = {
     "buurtkamer-de-spruijt": "Buurtkamer De Spruijt",
     "wijkcentrum-moerwijk": "Wijkcentrum Moerwijk",
     "npzw": "Nationaal Programma Den Haag Zuidwest",
+}
+
+KNOWN_VENUES: dict[str, str] = {
+    "allekanten": "Allekanten",
+    "de-spruijt": "Buurtkamer De Spruijt",
+    "wijkcentrum-moerwijk": "Wijkcentrum Moerwijk",
+    "wijkcentrum-bouwlust": "Wijkcentrum Bouwlust",
 }

@@ -13,14 +13,19 @@ from scheduling.domain.wording import clock_time, enumerate_words, group_name, k
 
 @dataclass(frozen=True)
 class Names:
-    """How to name organisations and neighbourhoods in sentences."""
+    """How to name organisations, venues and neighbourhoods in sentences."""
 
     areas: Areas
     organisations: Mapping[str, str]
+    venues: Mapping[str, str]
 
     def organisation(self, slug: str) -> str:
         """Return the display name of an organisation, else its slug."""
         return self.organisations.get(slug, slug)
+
+    def venue(self, venue_id: str) -> str:
+        """Return the display name of a venue, else its id."""
+        return self.venues.get(venue_id, venue_id)
 
     def places(self, codes: tuple[str, ...], language: str) -> str:
         """Return the names of neighbourhoods, enumerated."""
@@ -30,24 +35,32 @@ class Names:
 Sentence = Callable[[Conflict, Names, str], str]
 
 
-def _names(areas: Areas | None, organisations: Mapping[str, str] | None) -> Names:
-    return Names(areas or load_areas(), organisations or {})
+def _names(
+    areas: Areas | None, organisations: Mapping[str, str] | None, venues: Mapping[str, str] | None
+) -> Names:
+    return Names(areas or load_areas(), organisations or {}, venues or {})
 
 
 def explain(
-    conflict: Conflict, areas: Areas | None = None, organisations: Mapping[str, str] | None = None
+    conflict: Conflict,
+    areas: Areas | None = None,
+    organisations: Mapping[str, str] | None = None,
+    venues: Mapping[str, str] | None = None,
 ) -> Explanation:
     """One sentence per language saying what collides, where and when."""
-    names = _names(areas, organisations)
+    names = _names(areas, organisations, venues)
     sentence = _DETECTED[conflict.rule]
     return Explanation(nl=sentence(conflict, names, "nl"), en=sentence(conflict, names, "en"))
 
 
 def explain_resolved(
-    conflict: Conflict, areas: Areas | None = None, organisations: Mapping[str, str] | None = None
+    conflict: Conflict,
+    areas: Areas | None = None,
+    organisations: Mapping[str, str] | None = None,
+    venues: Mapping[str, str] | None = None,
 ) -> Explanation:
     """One sentence per language saying that a conflict no longer holds."""
-    names = _names(areas, organisations)
+    names = _names(areas, organisations, venues)
     sentence = _RESOLVED[conflict.rule]
     return Explanation(nl=sentence(conflict, names, "nl"), en=sentence(conflict, names, "en"))
 
@@ -94,17 +107,20 @@ def _overlap(conflict: Conflict, names: Names, language: str) -> str:
     )
 
 
-def _venue(conflict: Conflict, language: str) -> str:
-    venue = conflict.venue_id or "?"
-    if conflict.room is None:
+def _venue(conflict: Conflict, names: Names, language: str) -> str:
+    venue = names.venue(conflict.venue_id) if conflict.venue_id else "?"
+    room = conflict.room
+    if room is None:
         return venue
-    return f"zaal {conflict.room} van {venue}" if language == "nl" else f"room {conflict.room} of {venue}"
+    if room[:1].isdigit():  # a bare number or code: say it is a room
+        room = f"zaal {room}" if language == "nl" else f"room {room}"
+    return f"{room} van {venue}" if language == "nl" else f"{room} of {venue}"
 
 
 def _double_booking(conflict: Conflict, names: Names, language: str) -> str:
     a, b = _in_time_order(conflict)
     org_a, org_b = names.organisation(a.organisation), names.organisation(b.organisation)
-    venue, day = _venue(conflict, language), long_date(a.occurrence_start, language)
+    venue, day = _venue(conflict, names, language), long_date(a.occurrence_start, language)
     if language == "nl":
         return (
             f"{org_a} en {org_b} hebben allebei {venue} geboekt op {day}, {_span(a, 'nl')} en "
@@ -168,7 +184,7 @@ def _pair_resolved(conflict: Conflict, names: Names, language: str) -> str:
     org_a, org_b = names.organisation(a.organisation), names.organisation(b.organisation)
     day = long_date(a.occurrence_start, language)
     if conflict.rule is ConflictRule.VENUE_DOUBLE_BOOKING:
-        place = _venue(conflict, language)
+        place = _venue(conflict, names, language)
     else:
         place = names.places(conflict.neighbourhoods, language)
     if language == "nl":

@@ -71,8 +71,17 @@ def test_a_double_booking_names_the_room() -> None:
         .values()
         if c.venue_id
     )
-    assert "zaal zaal 1 van wijkcentrum-moerwijk" in explain(conflict).nl
+    assert "zaal 1 van wijkcentrum-moerwijk" in explain(conflict).nl
     assert "double-booked" in explain(conflict).en
+
+
+def test_a_double_booking_uses_the_venue_name_and_says_a_numbered_room_is_a_room() -> None:
+    a = activity("a", at(12, 8, 19), venue="wijkcentrum-moerwijk", room="2")
+    b = activity("b", at(12, 8, 20), venue="wijkcentrum-moerwijk", room="2")
+    conflict = next(c for c in agenda(a, b).open_conflicts().values() if c.venue_id)
+    names = {"wijkcentrum-moerwijk": "Wijkcentrum Moerwijk"}
+    assert "zaal 2 van Wijkcentrum Moerwijk" in explain(conflict, venues=names).nl
+    assert "room 2 of Wijkcentrum Moerwijk" in explain(conflict, venues=names).en
 
 
 def test_a_resolved_conflict_has_its_own_sentence() -> None:
