@@ -10,13 +10,19 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from faststream.kafka import KafkaBroker
 
+from werkplaats.kafka_security import Security, client_options, faststream_security
 from werkplaats.outbox import PendingMessage
 
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 
-def create_broker(bootstrap_servers: str, *, client_id: str, metadata_max_age_ms: int = 5000) -> KafkaBroker:
-    """A FastStream broker; its producer, if used, waits for every in-sync replica and is idempotent."""
+def create_broker(
+    bootstrap_servers: str, *, client_id: str, metadata_max_age_ms: int = 5000, security: Security = None
+) -> KafkaBroker:
+    """A FastStream broker; its producer, if used, waits for every in-sync replica and is idempotent.
+
+    ``security`` (settings or credentials) says how to authenticate; ``None`` reads the environment.
+    """
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
@@ -26,10 +32,11 @@ def create_broker(bootstrap_servers: str, *, client_id: str, metadata_max_age_ms
         max_request_size=MAX_MESSAGE_BYTES,
         metadata_max_age_ms=metadata_max_age_ms,
         logger=None,
+        security=faststream_security(security),
     )
 
 
-def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+def create_producer(bootstrap_servers: str, *, client_id: str, security: Security = None) -> AIOKafkaProducer:
     """A producer that waits for every in-sync replica and never writes a retried batch twice."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -38,6 +45,7 @@ def create_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProduc
         enable_idempotence=True,
         linger_ms=2,
         max_request_size=MAX_MESSAGE_BYTES,
+        **client_options(security),
     )
 
 

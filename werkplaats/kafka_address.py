@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from werkplaats.kafka_security import PLAINTEXT, KafkaSecurity
 from werkplaats.localkafka import LocalKafka
 from werkplaats.settings import RuntimeSettings
 
@@ -19,3 +20,11 @@ def resolve_bootstrap(settings: RuntimeSettings) -> str:
 def ensure_broker(settings: RuntimeSettings) -> str:
     """The configured broker, or the local broker started if it is not running."""
     return LocalKafka(external_bootstrap=settings.kafka_bootstrap_servers).ensure_started()
+
+
+def operator_security(settings: RuntimeSettings) -> KafkaSecurity:
+    """How operator commands log in: the configured credentials, else the local SASL broker's admin."""
+    configured = KafkaSecurity.from_settings(settings)
+    if configured.protocol != PLAINTEXT or settings.kafka_bootstrap_servers:
+        return configured
+    return LocalKafka().admin_security() or configured

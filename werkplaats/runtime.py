@@ -69,7 +69,10 @@ class ServiceRuntime:
         self.settings = settings
         self.database = Database(settings.database_url or settings.sqlite_url(name))
         self.broker: KafkaBroker = create_broker(
-            bootstrap_servers, client_id=name, metadata_max_age_ms=settings.metadata_max_age_ms
+            bootstrap_servers,
+            client_id=name,
+            metadata_max_age_ms=settings.metadata_max_age_ms,
+            security=settings,
         )
         self._producer: AIOKafkaProducer | None = None
         self.metrics = Metrics(name)
@@ -104,7 +107,7 @@ class ServiceRuntime:
         """Create the topics of ``specs`` this process has not seen yet (broker auto-creation is off)."""
         missing = [spec for spec in specs if spec.name not in self._known_topics]
         if missing:
-            await ensure_topics(self.bootstrap_servers, missing)
+            await ensure_topics(self.bootstrap_servers, missing, security=self.settings)
             self._known_topics.update(spec.name for spec in missing)
 
     async def _publish_outbox(self, batch: Sequence[PendingMessage]) -> None:
@@ -176,7 +179,7 @@ class ServiceRuntime:
         """Run the start-up tasks, connect to Kafka, start the consumers and the outbox relay."""
         for task in self.startup:
             await task()
-        self._producer = create_producer(self.bootstrap_servers, client_id=self.name)
+        self._producer = create_producer(self.bootstrap_servers, client_id=self.name, security=self.settings)
         await self._producer.start()
         await self.broker.start()
         self.relay.start()

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from werkplaats.kafka_security import Security, client_options
+
 
 async def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval: float = 0.05) -> None:
     """Wait until ``condition()`` (sync or async) is truthy, or fail after ``timeout`` seconds."""
@@ -24,11 +26,14 @@ async def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, in
 
 
 async def read_topic(
-    bootstrap: str, topic: str, *, timeout: float = 10.0
+    bootstrap: str, topic: str, *, timeout: float = 10.0, security: Security = None
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record currently in ``topic``, partition by partition."""
+    """Every record currently in ``topic``, partition by partition (``security``: how to log in)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 << 20,
+        **client_options(security),
     )
     await consumer.start()
     try:

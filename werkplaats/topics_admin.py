@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from contracts.topics import TopicSpec
+from werkplaats.kafka_security import Security, client_options
 
 log = structlog.get_logger(__name__)
 
@@ -18,13 +19,22 @@ class TopicCreationError(RuntimeError):
 
 
 async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec], *, replication_factor: int | None = None
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    *,
+    replication_factor: int | None = None,
+    security: Security = None,
 ) -> list[str]:
-    """Create the topics of ``specs`` that do not exist yet; return the names created."""
+    """Create the topics of ``specs`` that do not exist yet; return the names created.
+
+    ``security`` (settings or credentials) says how to authenticate; ``None`` reads the environment.
+    """
     wanted = {spec.name: spec for spec in specs}
     if not wanted:
         return []
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="werkplaats-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="werkplaats-topics", **client_options(security)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

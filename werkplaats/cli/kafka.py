@@ -1,4 +1,4 @@
-"""`werkplaats kafka`: start, stop and inspect the local Kafka broker, and declare the topics."""
+"""`werkplaats kafka`: start, stop and inspect the local Kafka broker, declare topics, add principals."""
 
 from __future__ import annotations
 
@@ -7,14 +7,22 @@ from typing import Annotated
 
 import typer
 
-from contracts.topics import TopicSpec, all_service_topics, partner_topics
+from contracts.topics import TopicSpec, all_service_topics, check_org_slug, partner_topics
+from werkplaats.kafka_address import ensure_broker, operator_security
+from werkplaats.kafka_security import KafkaSecurityError
 from werkplaats.localkafka import ArtifactError, BrokerError, LocalKafka
+from werkplaats.localkafka.security import KafkaSecurityAdmin, SecurityToolError, client_properties_hint
+from werkplaats.settings import RuntimeSettings
 from werkplaats.topics_admin import TopicCreationError, ensure_topics
 
 app = typer.Typer(
     help="Run a local single-node Apache Kafka broker (no Docker), or use $KAFKA_BOOTSTRAP_SERVERS.",
     no_args_is_help=True,
 )
+principals = typer.Typer(
+    help="SCRAM principals and their ACLs on a SASL broker (passwords are shown once).", no_args_is_help=True
+)
+app.add_typer(principals, name="principals")
 
 
 def _started(kafka: LocalKafka, timeout: float) -> str:
@@ -28,9 +36,16 @@ def _started(kafka: LocalKafka, timeout: float) -> str:
 @app.command()
 def start(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the broker to answer.")] = 60.0,
+    sasl: Annotated[
+        bool | None,
+        typer.Option(
+            "--sasl/--no-sasl",
+            help="SASL/SCRAM-SHA-512 with ACLs (super user `admin`); unset: as at the last start.",
+        ),
+    ] = None,
 ) -> None:
     """Start the local broker unless one runs, wait until it answers, print its bootstrap address."""
-    kafka = LocalKafka.from_env()
+    kafka = LocalKafka.from_env(sasl=sasl)
     if not kafka.external_bootstrap and not kafka.status().running:
         typer.echo(f"starting Kafka in {kafka.data_dir} ...", err=True)
     typer.echo(_started(kafka, timeout))
@@ -73,10 +88,70 @@ def topics(
         raise typer.BadParameter(str(error), param_hint="--org") from error
     bootstrap = _started(LocalKafka.from_env(), timeout)
     try:
-        created = asyncio.run(ensure_topics(bootstrap, specs))
+        created = asyncio.run(ensure_topics(bootstrap, specs, security=operator_security(RuntimeSettings())))
     except TopicCreationError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     for name in created:
         typer.echo(f"created {name}")
     typer.echo(f"{len(created)} created, {len(specs) - len(created)} already present on {bootstrap}")
+
+
+def security_admin() -> KafkaSecurityAdmin:
+    """The principal administration of the configured broker, as its super user (the local admin)."""
+    settings = RuntimeSettings()
+    try:
+        return KafkaSecurityAdmin(ensure_broker(settings), operator_security(settings))
+    except (BrokerError, ArtifactError, KafkaSecurityError, ValueError) as error:
+        typer.echo(f"error: {error} (start the broker with --sasl, or set KAFKA_SASL_*)", err=True)
+        raise typer.Exit(1) from error
+
+
+def show_password(user: str, password: str, bootstrap: str) -> None:
+    """Print a new principal's password once, with the client settings it goes with."""
+    typer.echo(f"Kafka principal User:{user}; store its password now, it is not shown again:")
+    typer.echo(password)
+    typer.echo(client_properties_hint(bootstrap, user))
+
+
+@principals.command("add-service")
+def add_service(
+    name: Annotated[str, typer.Argument(help="Service name, e.g. scheduling.")],
+    group_prefix: Annotated[
+        str | None, typer.Option(help="Prefix of its consumer groups; the name if unset.")
+    ] = None,
+) -> None:
+    """Create a service principal with the ACLs the service needs, and print its password once."""
+    admin = security_admin()
+    try:
+        password = admin.add_service(check_org_slug(name), group_prefix=group_prefix)
+    except (SecurityToolError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    show_password(name, password, admin.bootstrap)
+
+
+@principals.command("add-partner")
+def add_partner(
+    slug: Annotated[str, typer.Argument(help="The organisation's slug.")],
+) -> None:
+    """Create (or re-key) a partner principal that may write only partner.<slug>.*; print its password."""
+    admin = security_admin()
+    try:
+        password = admin.add_partner(slug)
+    except (SecurityToolError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    show_password(slug, password, admin.bootstrap)
+
+
+@principals.command("acls")
+def acls(
+    user: Annotated[str | None, typer.Argument(help="Only this principal's ACLs.")] = None,
+) -> None:
+    """List the ACLs on the broker (of one principal)."""
+    try:
+        typer.echo(security_admin().list_acls(user))
+    except SecurityToolError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from contracts import OrganisationRole
 from contracts.topics import check_org_slug
-from werkplaats.kafka_address import ensure_broker
+from werkplaats.kafka_address import ensure_broker, operator_security
 from werkplaats.organisations import (
     IssuedKey,
     RegistryError,
@@ -20,11 +20,18 @@ from werkplaats.organisations import (
 )
 from werkplaats.settings import RuntimeSettings
 
+if TYPE_CHECKING:
+    from werkplaats.kafka_security import KafkaSecurity
+
 app = typer.Typer(help="Organisations and their API keys (keys are stored hashed and shown once).")
 
 
 def _bootstrap() -> str:
     return ensure_broker(RuntimeSettings())
+
+
+def _security() -> KafkaSecurity:
+    return operator_security(RuntimeSettings())
 
 
 def _show_key(slug: str, issued: IssuedKey) -> None:
@@ -45,22 +52,50 @@ def add(
     name: Annotated[str, typer.Option(help="Display name, e.g. 'Staedion'.")],
     role: Annotated[OrganisationRole, typer.Option(help="partner or operations.")] = OrganisationRole.PARTNER,
     contact_email: Annotated[str | None, typer.Option(help="General address for conflict warnings.")] = None,
+    kafka: Annotated[
+        bool,
+        typer.Option(
+            "--kafka", help="Also create its SASL principal User:<slug>, allowed to write partner.<slug>.*"
+        ),
+    ] = False,
 ) -> None:
-    """Register an organisation (and its topics) and print its first API key once."""
+    """Register an organisation (and its topics) and print its first API key (and Kafka password) once."""
+    bootstrap, security = _bootstrap(), _security()
+    if kafka and not security.sasl:
+        typer.echo(
+            "error: --kafka needs a SASL broker (werkplaats kafka start --sasl, or KAFKA_SASL_*)", err=True
+        )
+        raise typer.Exit(1)
     try:
         issued = asyncio.run(
-            add_organisation(_bootstrap(), slug, name=name, role=role, contact_email=contact_email)
+            add_organisation(
+                bootstrap, slug, name=name, role=role, contact_email=contact_email, security=security
+            )
         )
     except RegistryError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     _show_key(slug, issued)
+    if kafka:
+        _add_principal(bootstrap, security, slug)
+
+
+def _add_principal(bootstrap: str, security: KafkaSecurity, slug: str) -> None:
+    from werkplaats.cli.kafka import show_password
+    from werkplaats.localkafka.security import KafkaSecurityAdmin, SecurityToolError
+
+    try:
+        password = KafkaSecurityAdmin(bootstrap, security).add_partner(slug)
+    except SecurityToolError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    show_password(slug, password, bootstrap)
 
 
 @app.command("list")
 def list_organisations() -> None:
     """List organisations with their roles and keys (ids only, never secrets)."""
-    directory = asyncio.run(read_organisations(_bootstrap()))
+    directory = asyncio.run(read_organisations(_bootstrap(), security=_security()))
     for organisation in directory.all():
         typer.echo(f"{organisation.slug:<28} {organisation.role.value:<11} {organisation.name}")
         for record in organisation.keys:
@@ -77,7 +112,9 @@ def rotate(
 ) -> None:
     """Give an organisation a new API key, printed once."""
     try:
-        issued = asyncio.run(rotate_key(_bootstrap(), slug, revoke_others=revoke_others))
+        issued = asyncio.run(
+            rotate_key(_bootstrap(), slug, revoke_others=revoke_others, security=_security())
+        )
     except RegistryError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
@@ -91,7 +128,7 @@ def revoke(
 ) -> None:
     """Revoke one API key; requests with it are refused from then on."""
     try:
-        asyncio.run(revoke_key(_bootstrap(), slug, key_id))
+        asyncio.run(revoke_key(_bootstrap(), slug, key_id, security=_security()))
     except RegistryError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error

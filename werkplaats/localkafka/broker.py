@@ -12,11 +12,14 @@ from typing import Any
 
 import structlog
 
+from werkplaats.kafka_security import KafkaSecurity, client_options
 from werkplaats.localkafka import process
 from werkplaats.localkafka.artifacts import default_cache_dir, file_lock, resolve_jars
 from werkplaats.localkafka.config import (
+    ADMIN_USER,
     DEFAULT_CONTROLLER_PORT,
     DEFAULT_PORT,
+    SASL_MECHANISM,
     BrokerConfig,
     choose_port,
     java_command,
@@ -24,6 +27,7 @@ from werkplaats.localkafka.config import (
     render_server_properties,
 )
 from werkplaats.localkafka.probe import broker_answers
+from werkplaats.localkafka.security import new_password, run_java_tool, write_private
 
 DATA_DIR_ENV = "WERKPLAATS_KAFKA_DIR"
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
@@ -54,13 +58,17 @@ class BrokerStatus:
     bootstrap: str | None = None
     pid: int | None = None
     external: bool = False
+    sasl: bool = False
 
     def describe(self) -> str:
-        """One line for humans: ``running 127.0.0.1:9092 (pid 42)`` or ``stopped``."""
+        """One line for humans: ``running 127.0.0.1:9092 (pid 42, SASL/SCRAM-SHA-512)`` or ``stopped``."""
         if self.external:
             state = "running" if self.running else "unreachable"
             return f"{state} {self.bootstrap} (external, from ${BOOTSTRAP_ENV})"
-        return f"running {self.bootstrap} (pid {self.pid})" if self.running else "stopped"
+        if not self.running:
+            return "stopped"
+        security = f", SASL/{SASL_MECHANISM} with ACLs" if self.sasl else ""
+        return f"running {self.bootstrap} (pid {self.pid}{security})"
 
 
 class LocalKafka:
@@ -71,15 +79,35 @@ class LocalKafka:
         cache_dir: Path | None = None,
         data_dir: Path | None = None,
         external_bootstrap: str | None = None,
+        sasl: bool | None = None,
     ) -> None:
         self.cache_dir = (cache_dir or default_cache_dir()).expanduser().resolve()
         self.data_dir = (data_dir or default_data_dir()).expanduser().resolve()
         self.external_bootstrap = external_bootstrap or None
+        self.requested_sasl = sasl
 
     @classmethod
-    def from_env(cls) -> LocalKafka:
+    def from_env(cls, *, sasl: bool | None = None) -> LocalKafka:
         """Configure from the environment; ``$KAFKA_BOOTSTRAP_SERVERS`` means: use that broker."""
-        return cls(external_bootstrap=os.environ.get(BOOTSTRAP_ENV))
+        return cls(external_bootstrap=os.environ.get(BOOTSTRAP_ENV), sasl=sasl)
+
+    @property
+    def admin_password_file(self) -> Path:
+        """The super user's password (0600), generated when SASL storage is formatted."""
+        return self.data_dir / "admin.password"
+
+    @property
+    def sasl(self) -> bool:
+        """Whether the broker runs (or will start) with SASL/SCRAM and ACLs: as asked, else as last time."""
+        if self.requested_sasl is not None:
+            return self.requested_sasl
+        return bool(self._state().get("sasl", False))
+
+    def admin_security(self) -> KafkaSecurity | None:
+        """The super user's credentials when the broker uses SASL, else ``None``."""
+        if not self.sasl or not self.admin_password_file.exists():
+            return None
+        return KafkaSecurity.scram(ADMIN_USER, self.admin_password_file.read_text(encoding="utf-8").strip())
 
     @property
     def properties_file(self) -> Path:
@@ -129,17 +157,20 @@ class LocalKafka:
         """Whether the broker runs (an external one: whether it answers)."""
         if self.external_bootstrap:
             return BrokerStatus(
-                broker_answers(self.external_bootstrap), self.external_bootstrap, external=True
+                broker_answers(self.external_bootstrap, options=client_options()),
+                self.external_bootstrap,
+                external=True,
             )
         pid = self._running_pid()
         if pid is None:
             return BrokerStatus(False)
-        return BrokerStatus(True, self._state().get("bootstrap"), pid)
+        state = self._state()
+        return BrokerStatus(True, state.get("bootstrap"), pid, sasl=bool(state.get("sasl", False)))
 
     def ensure_started(self, timeout: float = START_TIMEOUT) -> str:
         """Start the broker unless it runs, wait until it answers, and return its bootstrap address."""
         if self.external_bootstrap:
-            if not broker_answers(self.external_bootstrap, timeout=10.0):
+            if not broker_answers(self.external_bootstrap, timeout=10.0, options=client_options()):
                 raise BrokerError(
                     f"${BOOTSTRAP_ENV}={self.external_bootstrap} does not answer metadata requests"
                 )
@@ -148,7 +179,11 @@ class LocalKafka:
         with file_lock(self.data_dir / ".start.lock"):
             pid = self._running_pid()
             if pid is not None:
-                bootstrap = str(self._state().get("bootstrap") or f"127.0.0.1:{DEFAULT_PORT}")
+                state = self._state()
+                if self.requested_sasl is not None and self.requested_sasl != bool(state.get("sasl")):
+                    mode = "with" if state.get("sasl") else "without"
+                    raise BrokerError(f"the broker in {self.data_dir} runs {mode} SASL; stop it first")
+                bootstrap = str(state.get("bootstrap") or f"127.0.0.1:{DEFAULT_PORT}")
                 self._wait_ready(pid, bootstrap, timeout)
                 return bootstrap
             return self._start(timeout)
@@ -156,14 +191,31 @@ class LocalKafka:
     def _choose_config(self) -> BrokerConfig:
         """Use the default ports when free, else free ones (recorded in the state file on start)."""
         port = choose_port(DEFAULT_PORT)
-        return BrokerConfig(self.data_dir, port, choose_port(DEFAULT_CONTROLLER_PORT, frozenset({port})))
+        controller_port = choose_port(DEFAULT_CONTROLLER_PORT, frozenset({port}))
+        if not self.sasl:
+            return BrokerConfig(self.data_dir, port, controller_port)
+        return BrokerConfig(
+            self.data_dir, port, controller_port, sasl=True, admin_password=self._admin_password()
+        )
+
+    def _admin_password(self) -> str:
+        """The stored admin password; generated once, before the storage is formatted with it."""
+        if not self.admin_password_file.exists():
+            if (self.data_dir / "kraft-logs" / "meta.properties").exists():
+                raise BrokerError(
+                    f"{self.data_dir} was formatted without SASL; use a fresh data dir for --sasl"
+                )
+            write_private(self.admin_password_file, new_password() + "\n")
+            log.info("kafka.admin_password.created", path=str(self.admin_password_file))
+        return self.admin_password_file.read_text(encoding="utf-8").strip()
 
     def _start(self, timeout: float) -> str:
         started = time.monotonic()
         libs = resolve_jars(self.cache_dir)
         config = self._choose_config()
         config.logs_dir.mkdir(parents=True, exist_ok=True)
-        self.properties_file.write_text(render_server_properties(config))
+        self.properties_file.unlink(missing_ok=True)
+        write_private(self.properties_file, render_server_properties(config))
         (self.data_dir / "log4j2.xml").write_text(render_log4j2(config.logs_dir))
         self._format(libs, config)
         command = java_command(libs, config, "kafka.Kafka", str(self.properties_file))
@@ -183,9 +235,14 @@ class LocalKafka:
             port=config.port,
             controller_port=config.controller_port,
             pid=child.pid,
+            sasl=config.sasl,
         )
         log.info(
-            "kafka.broker.launched", pid=child.pid, bootstrap=config.bootstrap, data_dir=str(self.data_dir)
+            "kafka.broker.launched",
+            pid=child.pid,
+            bootstrap=config.bootstrap,
+            data_dir=str(self.data_dir),
+            sasl=config.sasl,
         )
         try:
             self._wait_ready(child.pid, config.bootstrap, timeout)
@@ -204,20 +261,23 @@ class LocalKafka:
             return
         tool = "kafka.tools.StorageTool"
         cluster_id = self._java(java_command(libs, config, tool, "random-uuid")).strip().splitlines()[-1]
-        self._java(
-            java_command(
-                libs,
-                config,
-                tool,
-                "format",
-                "-t",
-                cluster_id,
-                "-c",
-                str(self.properties_file),
-                "--standalone",
-            )
+        arguments = ["format", "-t", cluster_id, "-c", str(self.properties_file), "--standalone"]
+        if config.sasl:
+            self._format_with_admin(libs, config, arguments)
+        else:
+            self._java(java_command(libs, config, tool, *arguments))
+        log.info(
+            "kafka.storage.formatted", cluster_id=cluster_id, log_dirs=str(config.log_dirs), sasl=config.sasl
         )
-        log.info("kafka.storage.formatted", cluster_id=cluster_id, log_dirs=str(config.log_dirs))
+
+    def _format_with_admin(self, libs: Path, config: BrokerConfig, arguments: list[str]) -> None:
+        """Format with the admin's SCRAM credential; the password goes through a 0600 argument file."""
+        scram = f"{SASL_MECHANISM}=[name={ADMIN_USER},password={config.admin_password}]"
+        logging = [f"-Dlog4j2.configurationFile={config.data_dir / 'log4j2.xml'}"]
+        try:
+            run_java_tool(libs, "kafka.tools.StorageTool", [*arguments, "--add-scram", scram], jvm=logging)
+        except RuntimeError as error:
+            raise BrokerError(f"formatting the SASL storage failed: {error}") from error
 
     def _java(self, command: list[str]) -> str:
         result = subprocess.run(  # noqa: S603 - own command line
@@ -233,13 +293,17 @@ class LocalKafka:
         while True:
             if not process.is_alive(pid):
                 raise BrokerError(f"Kafka broker (pid {pid}) exited during start-up\n{self.log_tail()}")
-            if broker_answers(bootstrap, timeout=3.0):
+            if broker_answers(bootstrap, timeout=3.0, options=self._probe_options()):
                 return
             if time.monotonic() >= deadline:
                 raise BrokerError(
                     f"Kafka broker at {bootstrap} not ready after {timeout:.0f}s\n{self.log_tail()}"
                 )
             time.sleep(0.25)
+
+    def _probe_options(self) -> dict[str, Any]:
+        admin = self.admin_security()
+        return client_options(admin) if admin is not None else {}
 
     def log_tail(self, lines: int = 30) -> str:
         """Return the last ``lines`` lines of the broker log and of the JVM output."""

@@ -6,14 +6,21 @@ import html
 import os
 import shlex
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from werkplaats.kafka_security import jaas_config
 
 DEFAULT_PORT = 9092
 DEFAULT_CONTROLLER_PORT = 9093
 DEFAULT_HEAP_OPTS = "-Xmx512m -Xms256m"
 HEAP_ENV = "WERKPLAATS_KAFKA_HEAP_OPTS"
 HOST = "127.0.0.1"
+ADMIN_USER = "admin"
+SASL_MECHANISM = "SCRAM-SHA-512"
+SASL_LISTENER = "SASL_PLAINTEXT"
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,8 @@ class BrokerConfig:
     data_dir: Path
     port: int = DEFAULT_PORT
     controller_port: int = DEFAULT_CONTROLLER_PORT
+    sasl: bool = False
+    admin_password: str | None = field(default=None, repr=False)
 
     @property
     def bootstrap(self) -> str:
@@ -76,17 +85,22 @@ def _escape(value: str) -> str:
 
 def server_properties(config: BrokerConfig) -> dict[str, str]:
     """Return the broker+controller settings of a single-node development cluster."""
-    plaintext = f"PLAINTEXT://{HOST}:{config.port}"
+    listener = SASL_LISTENER if config.sasl else "PLAINTEXT"
+    client = f"{listener}://{HOST}:{config.port}"
     controller = f"CONTROLLER://{HOST}:{config.controller_port}"
-    return {
+    properties = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"{HOST}:{config.controller_port}",
-        "listeners": f"{plaintext},{controller}",
-        "advertised.listeners": f"{plaintext},{controller}",
+        "listeners": f"{client},{controller}",
+        "advertised.listeners": f"{client},{controller}",
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "inter.broker.listener.name": listener,
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{listener}:{listener}",
+    }
+    if config.sasl:
+        properties |= sasl_properties(config)
+    return properties | {
         "log.dirs": str(config.log_dirs),
         "num.partitions": "3",
         "default.replication.factor": "1",
@@ -102,6 +116,27 @@ def server_properties(config: BrokerConfig) -> dict[str, str]:
         "group.initial.rebalance.delay.ms": "0",
         "log.retention.hours": "168",
         "log.retention.check.interval.ms": "60000",
+    }
+
+
+def sasl_properties(config: BrokerConfig) -> dict[str, str]:
+    """SCRAM-SHA-512 on the client listener, the standard authorizer, and ``User:admin`` as super user.
+
+    The controller listener stays PLAINTEXT on 127.0.0.1, so the broker reaches its own controller
+    as ``User:ANONYMOUS``, which must therefore be a super user too; clients never get that
+    principal because the client listener requires SASL.
+    """
+    if not config.admin_password:
+        raise ValueError("a SASL broker needs the admin password")
+    listener = SASL_LISTENER.lower()
+    login = jaas_config(SCRAM_LOGIN_MODULE, ADMIN_USER, config.admin_password)
+    return {
+        "sasl.enabled.mechanisms": SASL_MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": SASL_MECHANISM,
+        f"listener.name.{listener}.{SASL_MECHANISM.lower()}.sasl.jaas.config": login,
+        "authorizer.class.name": STANDARD_AUTHORIZER,
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": f"User:{ADMIN_USER};User:ANONYMOUS",
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import socket
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
 import structlog
@@ -32,13 +32,21 @@ def tcp_open(bootstrap: str, timeout: float = 1.0) -> bool:
     return False
 
 
-async def answers_metadata(bootstrap: str, wait_s: float = 5.0) -> bool:
-    """Whether ``bootstrap`` answers a metadata request that lists at least one broker."""
+async def answers_metadata(
+    bootstrap: str, wait_s: float = 5.0, options: Mapping[str, Any] | None = None
+) -> bool:
+    """Whether ``bootstrap`` answers a metadata request that lists at least one broker.
+
+    ``options`` are extra client settings, such as the SASL ones of a secured broker.
+    """
     if not tcp_open(bootstrap):
         return False
     timeout_ms = int(wait_s * 1000)
     client = AIOKafkaClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms, connections_max_idle_ms=timeout_ms + 1000
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=timeout_ms,
+        connections_max_idle_ms=timeout_ms + 1000,
+        **(options or {}),
     )
     try:
         await asyncio.wait_for(client.bootstrap(), wait_s)
@@ -60,6 +68,6 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def broker_answers(bootstrap: str, timeout: float = 5.0) -> bool:
+def broker_answers(bootstrap: str, timeout: float = 5.0, options: Mapping[str, Any] | None = None) -> bool:
     """Check synchronously that ``bootstrap`` answers a metadata request (see :func:`answers_metadata`)."""
-    return run_sync(answers_metadata(bootstrap, wait_s=timeout))
+    return run_sync(answers_metadata(bootstrap, wait_s=timeout, options=options))

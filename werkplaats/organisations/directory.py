@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from contracts import ContractError, OrganisationUpdated, decode_event
 from contracts.topics import ORGANISATIONS
+from werkplaats.kafka_security import Security, client_options
 from werkplaats.organisations.keys import hash_key, key_id_of
 
 log = structlog.get_logger(__name__)
@@ -20,8 +21,9 @@ log = structlog.get_logger(__name__)
 class OrganisationDirectory:
     """Every organisation by slug, kept current from the ``organisations`` topic."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, *, security: Security = None) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.security = security
         self._organisations: dict[str, OrganisationUpdated] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -70,7 +72,10 @@ class OrganisationDirectory:
     async def start(self) -> None:
         """Read the topic to its end, then follow it in the background."""
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False, client_id="organisations"
+            bootstrap_servers=self.bootstrap_servers,
+            enable_auto_commit=False,
+            client_id="organisations",
+            **client_options(self.security),
         )
         await self._consumer.start()
         partitions = [TopicPartition(ORGANISATIONS, p) for p in await _partitions(self._consumer)]
@@ -116,9 +121,9 @@ async def _partitions(consumer: AIOKafkaConsumer) -> list[int]:
     raise RuntimeError(f"topic {ORGANISATIONS} does not exist; run `werkplaats kafka topics`")
 
 
-async def read_organisations(bootstrap_servers: str) -> OrganisationDirectory:
+async def read_organisations(bootstrap_servers: str, *, security: Security = None) -> OrganisationDirectory:
     """The organisations as they stand now (read once, not followed)."""
-    directory = OrganisationDirectory(bootstrap_servers)
+    directory = OrganisationDirectory(bootstrap_servers, security=security)
     await directory.start()
     await directory.stop()
     return directory

@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from contracts import OrganisationRole, OrganisationUpdated, encode_event, new_event
 from contracts.topics import ORGANISATIONS, all_service_topics, partner_topics
+from werkplaats.kafka_security import Security, client_options
 from werkplaats.organisations.directory import read_organisations
 from werkplaats.organisations.keys import IssuedKey, issue_key
 from werkplaats.topics_admin import ensure_topics
@@ -30,25 +31,34 @@ class UnknownKeyError(RegistryError):
 
 
 async def add_organisation(
-    bootstrap: str, slug: str, *, name: str, role: OrganisationRole, contact_email: str | None = None
+    bootstrap: str,
+    slug: str,
+    *,
+    name: str,
+    role: OrganisationRole,
+    contact_email: str | None = None,
+    security: Security = None,
 ) -> IssuedKey:
     """Register an organisation with one key (and, for partners, its topics); the key is returned once."""
-    await ensure_topics(bootstrap, [spec for spec in all_service_topics() if spec.name == ORGANISATIONS])
-    directory = await read_organisations(bootstrap)
+    registry_topic = [spec for spec in all_service_topics() if spec.name == ORGANISATIONS]
+    await ensure_topics(bootstrap, registry_topic, security=security)
+    directory = await read_organisations(bootstrap, security=security)
     if directory.get(slug) is not None:
         raise OrganisationExistsError(f"organisation {slug!r} exists; rotate its key instead")
     issued = issue_key()
     organisation = OrganisationUpdated(
         slug=slug, name=name, role=role, contact_email=contact_email, keys=[issued.record]
     )
-    await ensure_topics(bootstrap, partner_topics(slug))
-    await _publish(bootstrap, organisation)
+    await ensure_topics(bootstrap, partner_topics(slug), security=security)
+    await _publish(bootstrap, organisation, security)
     return issued
 
 
-async def rotate_key(bootstrap: str, slug: str, *, revoke_others: bool) -> IssuedKey:
+async def rotate_key(
+    bootstrap: str, slug: str, *, revoke_others: bool, security: Security = None
+) -> IssuedKey:
     """Give an organisation a new key; with ``revoke_others`` its earlier keys stop working at once."""
-    organisation = await _existing(bootstrap, slug)
+    organisation = await _existing(bootstrap, slug, security)
     issued = issue_key()
     now = datetime.now(UTC)
     keys = [
@@ -57,13 +67,13 @@ async def rotate_key(bootstrap: str, slug: str, *, revoke_others: bool) -> Issue
         else record
         for record in organisation.keys
     ]
-    await _publish(bootstrap, organisation.model_copy(update={"keys": [*keys, issued.record]}))
+    await _publish(bootstrap, organisation.model_copy(update={"keys": [*keys, issued.record]}), security)
     return issued
 
 
-async def revoke_key(bootstrap: str, slug: str, key_id: str) -> None:
+async def revoke_key(bootstrap: str, slug: str, key_id: str, *, security: Security = None) -> None:
     """Revoke one key of an organisation."""
-    organisation = await _existing(bootstrap, slug)
+    organisation = await _existing(bootstrap, slug, security)
     if not any(record.key_id == key_id and record.revoked_at is None for record in organisation.keys):
         raise UnknownKeyError(f"{slug} has no active key {key_id}")
     now = datetime.now(UTC)
@@ -71,18 +81,20 @@ async def revoke_key(bootstrap: str, slug: str, key_id: str) -> None:
         record.model_copy(update={"revoked_at": now}) if record.key_id == key_id else record
         for record in organisation.keys
     ]
-    await _publish(bootstrap, organisation.model_copy(update={"keys": keys}))
+    await _publish(bootstrap, organisation.model_copy(update={"keys": keys}), security)
 
 
-async def _existing(bootstrap: str, slug: str) -> OrganisationUpdated:
-    organisation = (await read_organisations(bootstrap)).get(slug)
+async def _existing(bootstrap: str, slug: str, security: Security) -> OrganisationUpdated:
+    organisation = (await read_organisations(bootstrap, security=security)).get(slug)
     if organisation is None:
         raise UnknownOrganisationError(f"no organisation {slug!r}")
     return organisation
 
 
-async def _publish(bootstrap: str, organisation: OrganisationUpdated) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+async def _publish(bootstrap: str, organisation: OrganisationUpdated, security: Security) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **client_options(security)
+    )
     await producer.start()
     try:
         event = new_event(organisation, source="werkplaats")
