@@ -33,6 +33,7 @@ from contracts.conflicts import (
     Severity,
 )
 from contracts.envelope import Envelope, EventData, new_event
+from contracts.notifications import Channel, NotificationDelivered, NotificationFailed, RecipientKind
 from contracts.organisations import ApiKeyRecord, OrganisationRole, OrganisationUpdated
 from contracts.registry import (
     EVENT_MODELS,
@@ -60,6 +61,7 @@ __all__ = [
     "AgendaActivityUpserted",
     "ApiKeyRecord",
     "CentreVenue",
+    "Channel",
     "ConflictAcknowledged",
     "ConflictDetected",
     "ConflictResolved",
@@ -72,9 +74,12 @@ __all__ = [
     "FieldProblem",
     "InvalidEventError",
     "MalformedMessageError",
+    "NotificationDelivered",
+    "NotificationFailed",
     "Occurrence",
     "OrganisationRole",
     "OrganisationUpdated",
+    "RecipientKind",
     "Severity",
     "TargetGroup",
     "Theme",

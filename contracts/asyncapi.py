@@ -15,6 +15,7 @@ from contracts.activities import ActivityPublished, ActivityRejected, ActivityWi
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
+from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
 from contracts.registry import EVENT_MODELS
 from contracts.topics import (
@@ -130,7 +131,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "`conflict_id`.",
         (ConflictDetected, ConflictResolved, ConflictAcknowledged),
         (SCHEDULING,),
-        (Party("initiatives", planned=True), Party("notifications", planned=True), DOWNSTREAM),
+        (Party("initiatives", planned=True), Party("notifications", "notifications-conflicts"), DOWNSTREAM),
     ),
     TopicRole(
         SCHEDULING_PLACEMENTS,
@@ -145,7 +146,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "The organisation's slug (compacted: the last state of each organisation stays).",
         (OrganisationUpdated,),
         (Party("operators (werkplaats orgs)"),),
-        (SCHEDULING, Party("notifications", planned=True)),
+        (SCHEDULING, Party("notifications")),
     ),
     TopicRole(
         INITIATIVES_EVENTS,
@@ -166,10 +167,9 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
     TopicRole(
         NOTIFICATIONS_DELIVERIES,
         "`notification_id`.",
-        (),
-        (Party("notifications", planned=True),),
+        (NotificationDelivered, NotificationFailed),
+        (Party("notifications"),),
         (DOWNSTREAM,),
-        "`notification.delivered` and `notification.failed`; their contracts are not released yet.",
     ),
 )
 

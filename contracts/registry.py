@@ -12,6 +12,7 @@ from contracts.activities import ActivityPublished, ActivityRejected, ActivityWi
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
+from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
 
 EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {}
@@ -54,6 +55,8 @@ register(
     ConflictResolved,
     ConflictAcknowledged,
     OrganisationUpdated,
+    NotificationDelivered,
+    NotificationFailed,
 )
 
 

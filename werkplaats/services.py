@@ -34,5 +34,6 @@ SERVICES: dict[str, ServiceEntry] = {
     entry.name: entry
     for entry in (
         ServiceEntry("scheduling", "scheduling.main:create_app", 8010, demo="scheduling.demo:publish_demo"),
+        ServiceEntry("notifications", "notifications.main:create_app", 8020),
     )
 }

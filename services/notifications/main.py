@@ -1,0 +1,188 @@
+"""The composition root of the notifications service: ``create_runtime`` and ``create_app``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+
+import httpx
+import structlog
+from fastapi import FastAPI
+
+from contracts.topics import all_service_topics
+from notifications.api import feed_router, install_error_handlers, subscriptions_router
+from notifications.channels.email import EmailChannel, SmtpConfig
+from notifications.channels.webhook import WebhookChannel
+from notifications.digests import run_digests
+from notifications.sender import Sender, SenderPolicy
+from notifications.service import Notifier
+from notifications.settings import NotificationsSettings
+from notifications.store import NotificationRow
+from notifications.subscribers import subscribe
+from werkplaats.auth import Authenticator
+from werkplaats.kafka_address import resolve_bootstrap
+from werkplaats.migrations import upgrade
+from werkplaats.organisations import OrganisationDirectory
+from werkplaats.runtime import ServiceRuntime
+
+NAME = "notifications"
+log = structlog.get_logger(__name__)
+
+
+def migrations_location() -> str:
+    """Where the notifications migrations live."""
+    return str(resources.files("notifications").joinpath("migrations"))
+
+
+@dataclass
+class NotificationsService:
+    """The parts of one notifications process."""
+
+    runtime: ServiceRuntime
+    notifier: Notifier
+    sender: Sender
+    directory: OrganisationDirectory
+    authenticator: Authenticator
+
+
+class Ticker:
+    """Checks now and then for follow-ups whose quiet period ended and for digests that are due."""
+
+    def __init__(self, runtime: ServiceRuntime, notifier: Notifier, interval_s: float) -> None:
+        self.runtime = runtime
+        self.notifier = notifier
+        self.interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def tick(self) -> None:
+        """Record the follow-ups and digests due now."""
+        async with self.runtime.database.transaction() as session:
+            await self.notifier.run_follow_ups(session)
+        async with self.runtime.database.transaction() as session:
+            if await run_digests(session, self.notifier):
+                self.notifier.on_decided()
+
+    async def run(self) -> None:
+        """Tick until cancelled; a failed tick is logged and tried again next time."""
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("notifications_tick_failed")
+            await asyncio.sleep(self.interval_s)
+
+    def start(self) -> None:
+        """Run in the background."""
+        self._task = asyncio.create_task(self.run(), name="notifications-ticker")
+
+    async def stop(self) -> None:
+        """Stop ticking."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def smtp_config(settings: NotificationsSettings) -> SmtpConfig:
+    """The SMTP settings as the e-mail channel takes them."""
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout_s=settings.smtp_timeout_s,
+        message_id_domain=settings.message_id_domain,
+    )
+
+
+def build(
+    settings: NotificationsSettings | None = None, *, bootstrap_servers: str | None = None
+) -> NotificationsService:
+    """Wire the service: consumer, notifier, sender, ticker, directory, migrations and topics."""
+    settings = settings or NotificationsSettings()
+    bootstrap = bootstrap_servers or resolve_bootstrap(settings)
+    runtime = ServiceRuntime(NAME, settings, bootstrap_servers=bootstrap)
+    directory = OrganisationDirectory(bootstrap)
+
+    def lookup(slug: str) -> tuple[str, str | None] | None:
+        organisation = directory.get(slug)
+        return (organisation.name, organisation.contact_email) if organisation else None
+
+    notifier = Notifier(
+        lookup,
+        quiet=timedelta(seconds=settings.quiet_period_s),
+        smtp_endpoint=f"smtp://{settings.smtp_host}:{settings.smtp_port}",
+        is_postgres=not runtime.database.is_sqlite,
+    )
+    email = EmailChannel(smtp_config(settings), settings.dashboard_url)
+    client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, limits=httpx.Limits(max_connections=200))
+    webhook = WebhookChannel(client, settings.dashboard_url)
+
+    async def send(row: NotificationRow) -> None:
+        if row.channel == "webhook":
+            await webhook.send(row.notification_id, row.address, row.secret or "", row.payload)
+        else:
+            await email.send(row.notification_id, row.address, row.payload)
+
+    policy = SenderPolicy(
+        batch=settings.sender_batch,
+        lease=timedelta(seconds=settings.lease_s),
+        per_endpoint=settings.per_endpoint_concurrency,
+        poll_s=settings.sender_poll_s,
+        retry_base_s=settings.retry_base_s,
+        retry_max_s=settings.retry_max_s,
+        budget=timedelta(seconds=settings.retry_budget_s),
+    )
+    sender = Sender(runtime.database, send, policy)
+    notifier.on_decided = sender.notify
+    subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
+    ticker = Ticker(runtime, notifier, settings.tick_s)
+
+    async def prepare() -> None:
+        await upgrade(runtime.database, migrations_location())
+        await runtime.ensure_topics(all_service_topics())
+        await directory.start()
+        sender.start()
+        ticker.start()
+
+    async def finish() -> None:
+        await ticker.stop()
+        await sender.stop()
+        await directory.stop()
+        await client.aclose()
+
+    runtime.startup.append(prepare)
+    runtime.shutdown.append(finish)
+    return NotificationsService(runtime, notifier, sender, directory, Authenticator(directory))
+
+
+def create_runtime(
+    settings: NotificationsSettings | None = None, *, bootstrap_servers: str | None = None
+) -> ServiceRuntime:
+    """The notifications service's runtime (consumers, sender, ticker), without HTTP."""
+    return build(settings, bootstrap_servers=bootstrap_servers).runtime
+
+
+def create_app(
+    settings: NotificationsSettings | None = None, *, bootstrap_servers: str | None = None
+) -> FastAPI:
+    """The notifications service as an ASGI app; its lifespan runs consumers, sender and relay."""
+    service = build(settings, bootstrap_servers=bootstrap_servers)
+    runtime = service.runtime
+    app = runtime.http_app(
+        subscriptions_router(runtime.database, service.authenticator),
+        feed_router(runtime.database, service.authenticator),
+        title="Werkplaats notifications",
+        description="Conflict warnings by e-mail, signed webhook and live feed; subscriptions.",
+    )
+    install_error_handlers(app)
+    app.state.settings = runtime.settings
+    app.state.runtime = runtime
+    app.state.service = service
+    return app

@@ -1,0 +1,72 @@
+"""Outcomes of deliveries on ``notifications.deliveries`` through the outbox; failures also dead-lettered."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import Channel, NotificationDelivered, NotificationFailed, RecipientKind, new_event
+from contracts.topics import NOTIFICATIONS_DELIVERIES, dead_letter
+from notifications.store import NotificationRow
+from werkplaats import deadletter
+from werkplaats.outbox import add_event, add_raw
+
+SOURCE = "notifications"
+CONSUMER = "notifications-sender"
+
+
+def _common(row: NotificationRow) -> dict[str, object]:
+    return {
+        "notification_id": row.notification_id,
+        "conflict_id": row.conflict_id,
+        "announced_type": row.announced_type,
+        "channel": Channel(row.channel),
+        "recipient_kind": RecipientKind(row.recipient_kind),
+        "recipient_ref": row.recipient_ref,
+        "attempts": max(1, row.attempts),
+        "follow_up": row.follow_up,
+    }
+
+
+def delivered(session: AsyncSession, row: NotificationRow, now: datetime) -> None:
+    """Stage ``notification.delivered``."""
+    event = NotificationDelivered.model_validate(_common(row) | {"delivered_at": now})
+    correlation = row.payload.get("correlation_id")
+    add_event(
+        session,
+        NOTIFICATIONS_DELIVERIES,
+        new_event(event, source=SOURCE, correlation_id=correlation),
+        key=row.notification_id,
+    )
+
+
+def failed(session: AsyncSession, row: NotificationRow, now: datetime, reason: str) -> None:
+    """Stage ``notification.failed``, and the announcement (no address, no secret) as a dead letter."""
+    event = NotificationFailed.model_validate(_common(row) | {"failed_at": now, "reason": reason[:500]})
+    correlation = row.payload.get("correlation_id")
+    add_event(
+        session,
+        NOTIFICATIONS_DELIVERIES,
+        new_event(event, source=SOURCE, correlation_id=correlation),
+        key=row.notification_id,
+    )
+    body = {
+        "notification_id": row.notification_id,
+        "recipient_ref": row.recipient_ref,
+        "payload": row.payload,
+    }
+    add_raw(
+        session,
+        dead_letter(NOTIFICATIONS_DELIVERIES),
+        json.dumps(body).encode(),
+        key=row.notification_id,
+        headers={
+            deadletter.HEADER_ERROR: reason[:2000],
+            deadletter.HEADER_ERROR_TYPE: "DeliveryError",
+            deadletter.HEADER_TOPIC: NOTIFICATIONS_DELIVERIES,
+            deadletter.HEADER_CONSUMER: CONSUMER,
+            deadletter.HEADER_FAILED_AT: now.isoformat(),
+        },
+    )

@@ -1,0 +1,255 @@
+"""The sender loop: claim pending deliveries under a lease, send them concurrently per endpoint, mark them.
+
+A claim records the attempt (attempts + 1, a lease token) and commits before anything is sent; the
+outcome is then marked only under that token. A process killed between send and mark leaves the
+lease to expire; the delivery is then sent again with the same id (webhook ``X-Werkplaats-Delivery``,
+e-mail Message-ID) so the receiver can drop the repeat. Instances never send a delivery together:
+candidates are locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and taken by a conditional update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from notifications import outcomes
+from notifications.channels import DeliveryError, PermanentDeliveryError
+from notifications.store import EndpointRow, NotificationRow, utc, utc_or_none
+from werkplaats.db import Database
+
+log = structlog.get_logger(__name__)
+
+Send = Callable[[NotificationRow], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    """Batch, lease, concurrency and retry limits of the sender."""
+
+    batch: int = 200
+    lease: timedelta = timedelta(seconds=60)
+    per_endpoint: int = 8
+    poll_s: float = 0.5
+    retry_base_s: float = 1.0
+    retry_max_s: float = 300.0
+    budget: timedelta = timedelta(hours=2)
+
+
+class Sender:
+    """Sends pending deliveries; one slow or failing endpoint never holds up the others."""
+
+    def __init__(
+        self,
+        database: Database,
+        send: Send,
+        policy: SenderPolicy,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.database = database
+        self.send = send
+        self.policy = policy
+        self.clock = clock
+        self.wake = asyncio.Event()
+        self.in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        """Look for work now (deliveries were just recorded)."""
+        self.wake.set()
+
+    async def claim(self) -> list[NotificationRow]:
+        """Take due deliveries of endpoints that are neither backing off nor at their concurrency limit."""
+        now = self.clock()
+        full = [endpoint for endpoint, count in self.in_flight.items() if count >= self.policy.per_endpoint]
+        blocked = select(EndpointRow.endpoint).where(EndpointRow.blocked_until > now)
+        query = (
+            select(NotificationRow.notification_id, NotificationRow.endpoint)
+            .where(
+                NotificationRow.status == "pending",
+                NotificationRow.next_attempt_at <= now,
+                or_(NotificationRow.lease_until.is_(None), NotificationRow.lease_until < now),
+                NotificationRow.endpoint.not_in(blocked),
+            )
+            .order_by(NotificationRow.created_at)
+            .limit(self.policy.batch * 4)
+        )
+        if full:
+            query = query.where(NotificationRow.endpoint.not_in(full))
+        if not self.database.is_sqlite:
+            query = query.with_for_update(skip_locked=True, of=NotificationRow)
+        async with self.database.transaction() as session:
+            room = {endpoint: self.policy.per_endpoint - count for endpoint, count in self.in_flight.items()}
+            chosen: list[str] = []
+            for notification_id, endpoint in (await session.execute(query)).all():
+                if (
+                    room.setdefault(endpoint, self.policy.per_endpoint) > 0
+                    and len(chosen) < self.policy.batch
+                ):
+                    room[endpoint] -= 1
+                    chosen.append(notification_id)
+            if not chosen:
+                return []
+            token = str(uuid.uuid4())
+            await session.execute(
+                update(NotificationRow)
+                .where(
+                    NotificationRow.notification_id.in_(chosen),
+                    NotificationRow.status == "pending",
+                    or_(NotificationRow.lease_until.is_(None), NotificationRow.lease_until < now),
+                )
+                .values(
+                    lease_token=token,
+                    lease_until=now + self.policy.lease,
+                    attempts=NotificationRow.attempts + 1,
+                )
+            )
+            rows = (
+                await session.scalars(select(NotificationRow).where(NotificationRow.lease_token == token))
+            ).all()
+        return list(rows)
+
+    async def deliver(self, row: NotificationRow) -> None:
+        """Send one claimed delivery and mark its outcome."""
+        try:
+            await self.send(row)
+        except PermanentDeliveryError as error:
+            await self._mark(row, failed=str(error))
+        except DeliveryError as error:
+            await self._mark(row, error=str(error))
+        except Exception as error:
+            log.exception("notification_send_crashed", notification_id=row.notification_id)
+            await self._mark(row, error=f"{type(error).__name__}")
+        else:
+            await self._mark(row)
+
+    async def _mark(
+        self, row: NotificationRow, *, error: str | None = None, failed: str | None = None
+    ) -> None:
+        now = self.clock()
+        async with self.database.transaction() as session:
+            mine = (NotificationRow.notification_id == row.notification_id) & (
+                NotificationRow.lease_token == row.lease_token
+            )
+            if error is None and failed is None:
+                await session.execute(
+                    update(NotificationRow)
+                    .where(mine)
+                    .values(status="delivered", finished_at=now, lease_until=None)
+                )
+                await _endpoint_recovered(session, row.endpoint)
+                outcomes.delivered(session, row, now)
+                return
+            reason = failed or error or ""
+            deadline = utc(row.created_at) + self.policy.budget
+            give_up = failed is not None or now >= deadline
+            if give_up:
+                await session.execute(
+                    update(NotificationRow)
+                    .where(mine)
+                    .values(status="failed", finished_at=now, lease_until=None, last_error=reason)
+                )
+                outcomes.failed(session, row, now, reason)
+                return
+            blocked_until = await _endpoint_failed(session, row.endpoint, now, self.policy)
+            retry_at = min(blocked_until, deadline)
+            await session.execute(
+                update(NotificationRow)
+                .where(mine)
+                .values(next_attempt_at=retry_at, lease_until=None, last_error=reason)
+            )
+        log.info(
+            "notification_retry", notification_id=row.notification_id, attempts=row.attempts, reason=reason
+        )
+
+    async def run(self) -> None:
+        """Claim and send until cancelled."""
+        backoff = 0.1
+        while True:
+            self.wake.clear()
+            try:
+                claimed = await self.claim()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("notification_claim_failed", retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            for row in claimed:
+                self._start(row)
+            if len(claimed) >= self.policy.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=self.policy.poll_s)
+
+    def _start(self, row: NotificationRow) -> None:
+        self.in_flight[row.endpoint] += 1
+        task = asyncio.create_task(self.deliver(row), name=f"send-{row.notification_id}")
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            self.in_flight[row.endpoint] -= 1
+            if self.in_flight[row.endpoint] <= 0:
+                del self.in_flight[row.endpoint]
+            self.wake.set()
+
+        task.add_done_callback(done)
+
+    def start(self) -> None:
+        """Run the loop in the background."""
+        if self._loop is None:
+            self._loop = asyncio.create_task(self.run(), name="notifications-sender")
+
+    async def stop(self) -> None:
+        """Stop claiming, and let the sends in flight finish (briefly)."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+
+
+async def _endpoint_recovered(session: Any, endpoint: str) -> None:
+    await session.execute(
+        update(EndpointRow)
+        .where(EndpointRow.endpoint == endpoint, EndpointRow.failures > 0)
+        .values(failures=0, blocked_until=None)
+    )
+
+
+async def _endpoint_failed(session: Any, endpoint: str, now: datetime, policy: SenderPolicy) -> datetime:
+    from notifications.domain import retry_delay
+
+    dialect = session.bind.dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgres_insert
+    await session.execute(
+        insert(EndpointRow)
+        .values(endpoint=endpoint, failures=0)
+        .on_conflict_do_nothing(index_elements=["endpoint"])
+    )
+    state = await session.get(EndpointRow, endpoint, with_for_update=True, populate_existing=True)
+    until = utc_or_none(state.blocked_until)
+    if until is None or until <= now:
+        state.failures += 1
+        state.blocked_until = now + timedelta(
+            seconds=retry_delay(state.failures, policy.retry_base_s, policy.retry_max_s)
+        )
+        return utc(state.blocked_until)
+    return until

@@ -1,0 +1,300 @@
+"""Deciding notifications: conflict events in, deliveries recorded once in the same transaction.
+
+Every decision writes its deliveries with a deterministic id and a unique (announcement, recipient,
+channel) key in the transaction that also records the consumed event in the inbox (or, for follow-ups
+and digests, that clears the due marker): a decision is taken once, however often it is replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import (
+    ConflictAcknowledged,
+    ConflictDetected,
+    ConflictResolved,
+    Envelope,
+    EventData,
+)
+from notifications import domain
+from notifications.channels.webhook import endpoint_of
+from notifications.records import facts_of, notification_id, state_of, store_state, subscription_of
+from notifications.store import (
+    ConflictRow,
+    DigestItemRow,
+    FeedRow,
+    NotificationRow,
+    OrganisationWebhookRow,
+    SubscriptionRow,
+)
+from werkplaats.db import stage_insert
+
+Clock = Callable[[], datetime]
+Directory = Callable[[str], tuple[str, str | None] | None]
+"""An organisation's (name, contact e-mail) by slug, or None if unknown."""
+
+
+class Notifier:
+    """Turns conflict events, follow-up moments and digest moments into recorded deliveries."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        quiet: timedelta,
+        smtp_endpoint: str,
+        clock: Clock = lambda: datetime.now(UTC),
+        is_postgres: bool = False,
+    ) -> None:
+        self.directory = directory
+        self.quiet = quiet
+        self.smtp_endpoint = smtp_endpoint
+        self.clock = clock
+        self.is_postgres = is_postgres
+        self.on_decided: Callable[[], None] = lambda: None
+
+    async def on_conflict_event(self, session: AsyncSession, envelope: Envelope[EventData]) -> None:
+        """Take in one event of ``scheduling.conflicts``: feed it, update the conflict, maybe notify."""
+        data = envelope.data
+        stage_insert(
+            session,
+            FeedRow.__table__,
+            {
+                "event_type": envelope.type,
+                "data": envelope.model_dump(mode="json", serialize_as_any=True),
+                "created_at": self.clock(),
+            },
+        )
+        if isinstance(data, ConflictDetected):
+            await self._detected(session, envelope, data)
+        elif isinstance(data, ConflictResolved):
+            await self._resolved(session, envelope, data)
+        elif isinstance(data, ConflictAcknowledged):
+            await self._acknowledged(session, envelope, data)
+        self._signal_after_commit(session)
+
+    async def _load(self, session: AsyncSession, conflict_id: str) -> ConflictRow | None:
+        return await session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
+
+    async def _detected(
+        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictDetected
+    ) -> None:
+        now = self.clock()
+        row = await self._load(session, data.conflict_id)
+        if row is None:
+            row = ConflictRow(conflict_id=data.conflict_id, seq=0, updated_at=now)
+            session.add(row)
+        row.severity = data.severity.value
+        row.neighbourhoods = list(data.neighbourhoods)
+        row.organisations = list(dict.fromkeys(a.organisation for a in data.activities))
+        row.detected = data.model_dump(mode="json") | {"occurred_at": envelope.occurred_at.isoformat()}
+        row.resolution = None
+        await self._observe(session, row, domain.DETECTED, envelope, now)
+
+    async def _resolved(
+        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictResolved
+    ) -> None:
+        row = await self._load(session, data.conflict_id)
+        if row is None:
+            return  # never announced here: nobody to tell
+        row.resolution = data.model_dump(mode="json")
+        await self._observe(session, row, domain.RESOLVED, envelope, self.clock())
+
+    async def _observe(
+        self,
+        session: AsyncSession,
+        row: ConflictRow,
+        event_type: str,
+        envelope: Envelope[EventData],
+        now: datetime,
+    ) -> None:
+        state, announcement = domain.observe(state_of(row), event_type, now, self.quiet)
+        store_state(row, state, now)
+        if announcement is not None:
+            await self.announce(session, row, announcement, correlation_id=_correlation(envelope))
+
+    async def _acknowledged(
+        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictAcknowledged
+    ) -> None:
+        row = await self._load(session, data.conflict_id)
+        if row is None:
+            return
+        extra = {"acknowledgement": data.model_dump(mode="json")}
+        await self._fan_out(
+            session,
+            row,
+            domain.ACKNOWLEDGED,
+            f"ack:{envelope.event_id}",
+            False,
+            _correlation(envelope),
+            extra,
+        )
+
+    async def announce(
+        self,
+        session: AsyncSession,
+        row: ConflictRow,
+        announcement: domain.Announcement,
+        *,
+        correlation_id: str | None,
+    ) -> None:
+        """Record the deliveries of one announcement of a conflict's state."""
+        source_key = f"announce:{row.conflict_id}:{announcement.seq}"
+        await self._fan_out(
+            session, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, {}
+        )
+
+    async def _fan_out(
+        self,
+        session: AsyncSession,
+        row: ConflictRow,
+        event_type: str,
+        source_key: str,
+        follow_up: bool,
+        correlation_id: str | None,
+        extra: dict[str, Any],
+    ) -> None:
+        now = self.clock()
+        facts = facts_of(row)
+        recipients = domain.recipients_for(
+            facts, event_type, await self._subscriptions(session), await self._contacts(session, facts)
+        )
+        payload = {
+            "type": event_type,
+            "follow_up": follow_up,
+            "conflict_id": row.conflict_id,
+            "correlation_id": correlation_id,
+            "decided_at": now.isoformat(),
+            "conflict": row.detected,
+            "resolution": row.resolution,
+            "organisation_names": self._names(facts.organisations),
+            **extra,
+        }
+        for recipient in recipients:
+            if recipient.digest_subscription:
+                stage_insert(
+                    session,
+                    DigestItemRow.__table__,
+                    self._digest_item(recipient, source_key, row, event_type),
+                )
+            else:
+                self.record(session, source_key, recipient, payload, follow_up=follow_up, now=now)
+
+    def record(
+        self,
+        session: AsyncSession,
+        source_key: str,
+        recipient: domain.Recipient,
+        payload: dict[str, Any],
+        *,
+        follow_up: bool,
+        now: datetime,
+    ) -> None:
+        """Stage one pending delivery (its unique key makes a second decision fail, not send twice)."""
+        endpoint = endpoint_of(recipient.address) if recipient.channel == "webhook" else self.smtp_endpoint
+        stage_insert(
+            session,
+            NotificationRow.__table__,
+            {
+                "notification_id": notification_id(source_key, recipient.ref, recipient.channel),
+                "source_key": source_key,
+                "conflict_id": payload.get("conflict_id"),
+                "announced_type": payload["type"],
+                "follow_up": follow_up,
+                "channel": recipient.channel.value,
+                "recipient_kind": recipient.kind.value,
+                "recipient_ref": recipient.ref,
+                "address": recipient.address,
+                "secret": recipient.secret,
+                "endpoint": endpoint,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+
+    def _digest_item(
+        self, recipient: domain.Recipient, source_key: str, row: ConflictRow, event_type: str
+    ) -> dict[str, Any]:
+        detected = row.detected
+        return {
+            "subscription_id": recipient.digest_subscription,
+            "source_key": source_key,
+            "conflict_id": row.conflict_id,
+            "item": {
+                "conflict_id": row.conflict_id,
+                "event_type": event_type,
+                "severity": row.severity,
+                "neighbourhoods": row.neighbourhoods,
+                "explanation_nl": detected["explanation"]["nl"],
+                "explanation_en": detected["explanation"]["en"],
+                "starts_at": detected["starts_at"],
+            },
+            "created_at": self.clock(),
+        }
+
+    async def _subscriptions(self, session: AsyncSession) -> list[domain.Subscription]:
+        cached: list[domain.Subscription] | None = session.info.get("notifications.subscriptions")
+        if cached is None:
+            rows = (await session.scalars(select(SubscriptionRow))).all()
+            cached = session.info["notifications.subscriptions"] = [subscription_of(r) for r in rows]
+        return cached
+
+    async def _contacts(
+        self, session: AsyncSession, facts: domain.ConflictFacts
+    ) -> dict[str, domain.OrganisationContact]:
+        hooks = {
+            hook.organisation: hook
+            for hook in await session.scalars(
+                select(OrganisationWebhookRow).where(
+                    OrganisationWebhookRow.organisation.in_(facts.organisations)
+                )
+            )
+        }
+        contacts = {}
+        for slug in facts.organisations:
+            known = self.directory(slug)
+            hook = hooks.get(slug)
+            contacts[slug] = domain.OrganisationContact(
+                slug, known[1] if known else None, hook.url if hook else None, hook.secret if hook else None
+            )
+        return contacts
+
+    def _names(self, slugs: tuple[str, ...]) -> dict[str, str]:
+        names = {}
+        for slug in slugs:
+            known = self.directory(slug)
+            names[slug] = known[0] if known else slug
+        return names
+
+    def _signal_after_commit(self, session: AsyncSession) -> None:
+        if not session.info.get("notifications.signal"):
+            session.info["notifications.signal"] = True
+            event.listen(session.sync_session, "after_commit", lambda _: self.on_decided(), once=True)
+
+    async def run_follow_ups(self, session: AsyncSession, limit: int = 200) -> int:
+        """Announce the conflicts whose quiet period ended with a state other than the one told."""
+        now = self.clock()
+        query = select(ConflictRow).where(ConflictRow.follow_up_due <= now).limit(limit)
+        if self.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = (await session.scalars(query)).all()
+        for row in rows:
+            state, announcement = domain.follow_up(state_of(row), now, self.quiet)
+            store_state(row, state, now)
+            if announcement is not None:
+                await self.announce(session, row, announcement, correlation_id=None)
+        if rows:
+            self._signal_after_commit(session)
+        return len(rows)
+
+
+def _correlation(envelope: Envelope[EventData]) -> str | None:
+    return envelope.correlation_id or str(envelope.event_id)

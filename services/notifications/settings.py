@@ -1,0 +1,54 @@
+"""Settings of the notifications service (``NOTIFICATIONS_`` variables), read when the app is created."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from werkplaats.settings import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    """How notifications are decided, sent, retried and held back."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", populate_by_name=True)
+
+    http_port: int = Field(default=8020, ge=0, le=65535)
+    dashboard_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of the dashboard links in messages."
+    )
+    start_from: Literal["latest", "earliest"] = Field(
+        default="latest",
+        description="Where a new consumer group starts on scheduling.conflicts: `latest` warns about new "
+        "conflicts only; `earliest` replays the topic's history (and notifies about it).",
+    )
+    quiet_period_s: float = Field(
+        default=600, ge=0, description="After an announcement, changes wait this long for one follow-up."
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(default=None, description="SMTP login (with the password).")
+    smtp_password: str | None = Field(default=None)
+    smtp_sender: str = Field(
+        default="Werkplaats Participatie <noreply@werkplaats.local>", description="The From header."
+    )
+    smtp_timeout_s: float = Field(default=10, gt=0)
+    message_id_domain: str = Field(default="werkplaats.local", description="Right side of Message-IDs.")
+    webhook_timeout_s: float = Field(default=10, gt=0, description="A webhook answer slower is a failure.")
+    retry_base_s: float = Field(default=1.0, gt=0, description="First retry delay; doubles each try.")
+    retry_max_s: float = Field(default=300, gt=0, description="Longest delay between tries of an endpoint.")
+    retry_budget_s: float = Field(
+        default=2 * 3600, gt=0, description="A delivery not done this long after it was decided fails."
+    )
+    lease_s: float = Field(
+        default=60, gt=0, description="A claimed delivery not marked within this is claimed again."
+    )
+    sender_batch: int = Field(default=200, ge=1, description="Deliveries claimed at a time.")
+    sender_poll_s: float = Field(default=0.5, gt=0, description="Check for deliveries of other instances.")
+    per_endpoint_concurrency: int = Field(
+        default=8, ge=1, description="Sends in flight to one endpoint at a time."
+    )
+    tick_s: float = Field(default=1.0, gt=0, description="How often follow-ups and digests are checked.")

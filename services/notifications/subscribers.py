@@ -1,0 +1,33 @@
+"""The notifications consumer: ``scheduling.conflicts`` into the notifier, one event at a time."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, Envelope, EventData
+from contracts.topics import SCHEDULING_CONFLICTS
+from notifications.service import Notifier
+from werkplaats.deadletter import Delivery
+from werkplaats.runtime import ServiceRuntime
+
+CONSUMER = "notifications-conflicts"
+CONFLICT_EVENTS = frozenset(
+    {ConflictDetected.event_type, ConflictResolved.event_type, ConflictAcknowledged.event_type}
+)
+
+
+def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bool) -> None:
+    """Register the notifications consumer on ``runtime``."""
+
+    async def on_conflict_event(session: AsyncSession, event: Envelope[EventData], _: Delivery) -> None:
+        await notifier.on_conflict_event(session, event)
+
+    runtime.consume(
+        SCHEDULING_CONFLICTS,
+        name=CONSUMER,
+        group_id=f"{runtime.consumer_group}-conflicts",
+        handler=on_conflict_event,
+        accept=CONFLICT_EVENTS,
+        from_beginning=from_beginning,
+        description="Conflict events: the live feed, and who is told what, recorded once per recipient.",
+    )

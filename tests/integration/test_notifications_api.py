@@ -1,0 +1,137 @@
+"""The notifications HTTP API: operations keys only, 422 naming the field, and the resumable live feed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contracts import OrganisationRole
+from notifications.main import create_app
+from notifications.settings import NotificationsSettings
+from test_notifications_support import SECRET, ConflictPublisher, detected, fresh_wijk
+from werkplaats.organisations import add_organisation
+from werkplaats.testing import wait_for
+
+
+@pytest.fixture
+async def api(
+    kafka_bootstrap: str, unique: Callable[[str], str], tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, str, str]]:
+    operations = await add_organisation(
+        kafka_bootstrap, unique("ops"), name="Werkplaats", role=OrganisationRole.OPERATIONS
+    )
+    partner = await add_organisation(
+        kafka_bootstrap, unique("haag"), name="Haag Wonen", role=OrganisationRole.PARTNER
+    )
+    settings = NotificationsSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", consumer_group=unique("notif")
+    )
+    app = create_app(settings, bootstrap_servers=kafka_bootstrap)
+    runtime = app.state.runtime
+    await runtime.start()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications")
+    try:
+        yield client, operations.secret, partner.secret
+    finally:
+        await client.aclose()
+        await runtime.stop()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def test_a_partner_key_may_not_subscribe(api: tuple[httpx.AsyncClient, str, str]) -> None:
+    client, _, partner = api
+    response = await client.post("/v1/subscriptions", json={"email": "a@b.nl"}, headers=bearer(partner))
+    assert response.status_code == 403
+    assert (await client.get("/v1/subscriptions")).status_code == 401
+
+
+async def test_bad_subscription_input_gets_a_422_naming_the_field(
+    api: tuple[httpx.AsyncClient, str, str],
+) -> None:
+    client, operations, _ = api
+    cases = {
+        "min_severity": {"email": "a@b.nl", "min_severity": "urgent"},
+        "neighbourhoods.0": {"email": "a@b.nl", "neighbourhoods": ["Moerwijk"]},
+        "webhook.url": {"webhook": {"url": "not a url", "secret": SECRET}},
+        "webhook.secret": {"webhook": {"url": "https://x.example/h", "secret": "short"}},
+        "email": {"email": "not-an-address"},
+        "digest_at": {"email": "a@b.nl", "delivery": "digest", "digest_at": "25:00"},
+    }
+    for field, body in cases.items():
+        response = await client.post("/v1/subscriptions", json=body, headers=bearer(operations))
+        assert response.status_code == 422, body
+        assert field in [p["field"] for p in response.json()["problems"]], response.json()
+    both = await client.post(
+        "/v1/subscriptions",
+        json={"email": "a@b.nl", "webhook": {"url": "https://x.example/h", "secret": SECRET}},
+        headers=bearer(operations),
+    )
+    assert both.status_code == 422
+    assert "`email` or `webhook`" in both.json()["detail"]
+
+
+async def test_operations_subscribe_list_and_remove_without_seeing_secrets(
+    api: tuple[httpx.AsyncClient, str, str],
+) -> None:
+    client, operations, _ = api
+    body = {"webhook": {"url": "https://hooks.example/w", "secret": SECRET}, "min_severity": "medium"}
+    created = await client.post("/v1/subscriptions", json=body, headers=bearer(operations))
+    assert created.status_code == 201
+    subscription_id = created.json()["subscription_id"]
+    listing = await client.get("/v1/subscriptions", headers=bearer(operations))
+    assert [s["subscription_id"] for s in listing.json()] == [subscription_id]
+    assert SECRET not in listing.text
+    assert (
+        await client.delete(f"/v1/subscriptions/{subscription_id}", headers=bearer(operations))
+    ).status_code == 204
+    assert (
+        await client.delete(f"/v1/subscriptions/{subscription_id}", headers=bearer(operations))
+    ).status_code == 404
+    hook = {"url": "https://hooks.example/org", "secret": SECRET}
+    put = await client.put("/v1/organisations/haag-wonen/webhook", json=hook, headers=bearer(operations))
+    assert put.status_code == 204
+    hooks = await client.get("/v1/organisations/webhooks", headers=bearer(operations))
+    assert hooks.json() == {"haag-wonen": "https://hooks.example/org"}
+
+
+async def test_the_live_feed_numbers_events_and_resumes_after_last_event_id(
+    kafka_bootstrap: str, unique: Callable[[str], str], api: tuple[httpx.AsyncClient, str, str]
+) -> None:
+    client, operations, partner = api
+    assert (await client.get("/v1/feed", headers=bearer(partner))).status_code == 403
+    _, buurten = fresh_wijk()
+    conflicts = [unique("c") for _ in range(3)]
+
+    async def feed(**headers: str) -> list[tuple[int, str]]:
+        response = await client.get("/v1/feed?follow=false", headers=bearer(operations) | headers)
+        assert response.headers["content-type"].startswith("text/event-stream")
+        frames = [f for f in response.text.split("\n\n") if f.startswith("id: ")]
+        return [(int(f.split("\n")[0][4:]), f) for f in frames]
+
+    async with ConflictPublisher(kafka_bootstrap) as publisher:
+        await publisher.probe(lambda: _has_frames(feed))
+        for conflict_id in conflicts:
+            await publisher.send(detected(conflict_id, [unique("org")], buurten[0]))
+    await wait_for(lambda: _mentions(feed, conflicts[-1]), timeout=30, interval=0.2)
+    frames = await feed()
+    numbers = [n for n, _ in frames]
+    assert numbers == sorted(numbers)
+    first_conflict = next(n for n, f in frames if conflicts[0] in f)
+    resumed = await feed(**{"Last-Event-ID": str(first_conflict)})
+    assert [n for n, _ in resumed] == [n for n in numbers if n > first_conflict]
+    assert conflicts[0] not in "".join(f for _, f in resumed)
+    assert conflicts[2] in "".join(f for _, f in resumed)
+
+
+async def _has_frames(feed: Callable[..., object]) -> bool:
+    return bool(await feed())  # type: ignore[misc]
+
+
+async def _mentions(feed: Callable[..., object], text: str) -> bool:
+    return any(text in f for _, f in await feed())  # type: ignore[misc]

@@ -1,0 +1,112 @@
+"""The notifications service killed mid-burst and restarted: every subscriber gets every message once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from notifications import manage
+from notifications.main import migrations_location
+from notifications.store import FeedRow
+from test_notifications_support import (
+    SECRET,
+    ConflictPublisher,
+    SmtpSink,
+    WebhookReceiver,
+    by_conflict,
+    detected,
+    free_port,
+    fresh_wijk,
+)
+from werkplaats.db import Database
+from werkplaats.migrations import upgrade
+from werkplaats.testing import wait_for
+
+BURST = 1000
+
+
+def start(
+    bootstrap: str, database_url: str, group: str, smtp_port: int, log: Path
+) -> subprocess.Popen[bytes]:
+    environment = os.environ | {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "NOTIFICATIONS_DATABASE_URL": database_url,
+        "NOTIFICATIONS_CONSUMER_GROUP": group,
+        "NOTIFICATIONS_HTTP_PORT": str(free_port()),
+        "NOTIFICATIONS_BATCH_SIZE": "50",
+        "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+        "NOTIFICATIONS_LEASE_S": "3",
+        "NOTIFICATIONS_RETRY_BASE_S": "0.2",
+        "NOTIFICATIONS_RETRY_MAX_S": "1",
+        "WERKPLAATS_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "werkplaats", "run", "notifications"]
+    return subprocess.Popen(command, env=environment, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+async def test_killed_during_a_burst_every_subscriber_gets_every_message_exactly_once(
+    kafka_bootstrap: str, unique: Any, tmp_path: Path
+) -> None:
+    wijk, buurten = fresh_wijk()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}"
+    database = Database(database_url)
+    await upgrade(database, migrations_location())
+    log, group = tmp_path / "notifications.log", unique("notif")
+    async with WebhookReceiver(fail_first=1) as flaky, WebhookReceiver() as steady:
+        with SmtpSink() as smtp:
+            for receiver in (flaky, steady):
+                request = {"webhook": {"url": receiver.url, "secret": SECRET}, "neighbourhoods": [wijk]}
+                await manage.add_subscription(
+                    database, manage.SubscriptionRequest.model_validate(request), created_by="ops"
+                )
+            email = manage.SubscriptionRequest.model_validate(
+                {"email": "ops@example.org", "neighbourhoods": [wijk]}
+            )
+            await manage.add_subscription(database, email, created_by="ops")
+            process = start(kafka_bootstrap, database_url, group, smtp.port, log)
+            try:
+                async with ConflictPublisher(kafka_bootstrap) as publisher:
+                    await publisher.probe(lambda: _fed(database), timeout=120)
+                    conflicts = [unique("c") for _ in range(BURST)]
+                    await publisher.send_many(
+                        [detected(c, [unique("org")], buurten[n % 3]) for n, c in enumerate(conflicts)]
+                    )
+                await wait_for(lambda: len(steady.unique()) >= BURST // 5, timeout=120, interval=0.05)
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=10)
+                killed_at = len(steady.unique())
+                process = start(kafka_bootstrap, database_url, group, smtp.port, log)
+                for receiver in (flaky, steady):
+                    await wait_for(lambda r=receiver: len(r.unique()) >= BURST, timeout=300, interval=0.5)
+                await wait_for(lambda: len(_mail_ids(smtp)) >= BURST, timeout=300, interval=0.5)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+                await database.dispose()
+    assert killed_at < BURST, "the kill came after the burst was delivered"
+    for receiver in (flaky, steady):
+        assert receiver.bad_signatures == 0
+        delivered = by_conflict(receiver.received)
+        assert set(delivered) == set(conflicts)
+        assert all(len(ids) == 1 for ids in delivered.values()), "a conflict was notified twice"
+    mails = Counter(m["X-Werkplaats-Conflict"] for m in smtp.messages)
+    assert set(mails) == set(conflicts)
+    assert len(_mail_ids(smtp)) == BURST
+    resent = sum(n - 1 for r in (flaky, steady) for n in r.receipts.values()) + len(smtp.messages) - BURST
+    print(f"killed after {killed_at} deliveries; resent with the same id after the kill: {resent}")
+
+
+def _mail_ids(smtp: SmtpSink) -> set[str]:
+    return {str(m["Message-ID"]) for m in smtp.messages}
+
+
+async def _fed(database: Database) -> bool:
+    async with database.sessions() as session:
+        return bool(await session.scalar(select(func.count()).select_from(FeedRow)))

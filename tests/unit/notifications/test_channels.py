@@ -1,0 +1,67 @@
+"""E-mail composition, webhook signatures and SSE frames."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from typing import Any
+
+from notifications.channels import email, sse, webhook
+
+PAYLOAD: dict[str, Any] = {
+    "type": "conflict.detected",
+    "follow_up": False,
+    "conflict_id": "c-1",
+    "decided_at": datetime(2026, 3, 2, tzinfo=UTC).isoformat(),
+    "organisation_names": {"staedion": "Staedion"},
+    "resolution": None,
+    "conflict": {
+        "rule": "neighbourhood_overlap",
+        "severity": "high",
+        "activities": [
+            {"organisation": "staedion", "activity_id": "a1", "occurrence_start": "2026-03-24T19:30:00+01:00"}
+        ],
+        "explanation": {
+            "nl": "Twee avonden overlappen — één moet verschuiven.",
+            "en": "Two evenings overlap.",
+        },
+        "suggestions": ["2026-03-26T19:30:00+01:00"],
+    },
+}
+CONFIG = email.SmtpConfig(host="localhost", port=25, sender="Werkplaats <noreply@werkplaats.local>")
+
+
+def test_an_email_is_multipart_alternative_utf8_with_a_stable_message_id() -> None:
+    mail = email.compose("n-1", "ops@example.org", PAYLOAD, config=CONFIG, dashboard_url="https://d.example")
+    parsed = message_from_bytes(mail.as_bytes(), policy=policy.default)
+    assert parsed.get_content_type() == "multipart/alternative"
+    text, html = (part.get_content() for part in parsed.iter_parts())  # type: ignore[attr-defined]
+    assert "één moet verschuiven" in text
+    assert "één moet verschuiven" in html
+    assert "24-03-2026 19:30" in text
+    assert "https://d.example/conflicts/c-1" in html
+    assert parsed["Message-ID"] == "<n-1@werkplaats.local>"
+    assert parsed["To"] == "ops@example.org"
+
+
+def test_a_signature_verifies_and_a_change_or_an_old_timestamp_does_not() -> None:
+    body, now = b'{"a":1}', str(int(time.time()))
+    headers = {webhook.TIMESTAMP: now, webhook.SIGNATURE: webhook.signature("k" * 16, now, body)}
+    assert webhook.verify("k" * 16, headers, body)
+    assert not webhook.verify("k" * 16, headers, b'{"a":2}')
+    assert not webhook.verify("x" * 16, headers, body)
+    assert not webhook.verify("k" * 16, headers, body, now=time.time() + 3600)
+
+
+def test_endpoints_ignore_the_query() -> None:
+    assert webhook.endpoint_of("https://h.example:8443/hook?x=1") == "https://h.example:8443/hook"
+
+
+def test_sse_frames_carry_the_number_and_resume_after_it() -> None:
+    assert (
+        sse.frame((7, "conflict.detected", {"a": 1})) == 'id: 7\nevent: conflict.detected\ndata: {"a":1}\n\n'
+    )
+    assert sse.resume_point("12") == 12
+    assert sse.resume_point("junk") == 0
+    assert sse.resume_point(None) == 0
