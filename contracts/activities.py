@@ -158,6 +158,8 @@ class ActivityPublished(EventData):
             part.startswith(("FREQ=SECONDLY", "FREQ=MINUTELY", "FREQ=HOURLY")) for part in rule.split(";")
         ):
             raise ValueError("may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
+        if not rrule_can_occur(rule):
+            raise ValueError("never occurs: no month in BYMONTH has a day in BYMONTHDAY")
         return rule
 
     @model_validator(mode="after")
@@ -199,6 +201,22 @@ class ActivityRejected(EventData):
     topic: str = Field(description="Topic of the rejected message.")
     partition: int = Field(description="Partition of the rejected message.")
     offset: int = Field(description="Offset of the rejected message.")
+
+
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def rrule_can_occur(rule: str) -> bool:
+    """Whether some month of BYMONTH has a day of BYMONTHDAY (a rule like Feb 30 matches no date, ever)."""
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    if "BYMONTHDAY" not in parts:
+        return True
+    try:
+        days = [abs(int(day)) for day in parts["BYMONTHDAY"].split(",")]
+        months = [int(month) for month in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else range(1, 13)
+    except ValueError:
+        return True  # malformed numbers are refused by the parser itself
+    return any(1 <= month <= 12 and 1 <= day <= DAYS_IN_MONTH[month - 1] for month in months for day in days)
 
 
 def _matches(pattern: str, value: str) -> bool:

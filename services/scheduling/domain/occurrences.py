@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from itertools import islice
 
 from dateutil.rrule import rrulestr
 
+from contracts.activities import rrule_can_occur
 from scheduling.domain.activities import Activity, InvalidActivityError
 from scheduling.domain.clock import AMSTERDAM, Occurrence, to_us
 
@@ -27,7 +29,7 @@ def expand(
     duration = activity.duration // timedelta(microseconds=1)
     not_before, before = to_us(now), to_us(now + horizon)
     kept: list[Occurrence] = []
-    for scanned, start_local in enumerate(_starts(activity)):
+    for scanned, start_local in enumerate(_starts(activity, now + horizon)):
         start = to_us(start_local)
         if start >= before or scanned >= MAX_SCANNED or len(kept) >= limit:
             break
@@ -36,16 +38,21 @@ def expand(
     return tuple(kept)
 
 
-def _starts(activity: Activity) -> Iterator[datetime]:
+def _starts(activity: Activity, bound: datetime) -> Iterator[datetime]:
+    """Start times in order, up to ``bound``; a rule that matches no date yields none (not a loop to 9999)."""
     start = activity.starts_at.astimezone(AMSTERDAM)
     if activity.recurrence is None:
         return iter((start,))
     rule = normalise_rrule(activity.recurrence)
+    if not rrule_can_occur(rule):
+        return iter(())
     try:
         series = rrulestr(rule, dtstart=start)
     except (ValueError, TypeError) as error:
         raise InvalidActivityError(f"recurrence is not a valid RRULE: {error}") from None
-    return iter(series)
+    count, until = series._count, series._until
+    bounded = series.replace(count=None, until=min(until, bound) if until else bound)
+    return islice(iter(bounded), count)
 
 
 def normalise_rrule(rule: str) -> str:

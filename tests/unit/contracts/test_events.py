@@ -128,3 +128,11 @@ def test_new_event_stamps_time_and_identity() -> None:
     assert event.version == 1
     assert event.occurred_at.tzinfo is not None
     assert event.occurred_at <= datetime.now(UTC)
+
+
+def test_a_recurrence_that_never_occurs_is_refused() -> None:
+    with pytest.raises(InvalidEventError) as caught:
+        decode_event(envelope(activity(recurrence="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30")))
+    [(field, problem)] = caught.value.problems
+    assert field == "data.recurrence"
+    assert "never occurs" in problem

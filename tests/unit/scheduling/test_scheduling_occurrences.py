@@ -78,3 +78,12 @@ def test_a_series_started_long_ago_is_bounded_and_still_expands() -> None:
 def test_an_invalid_rule_is_refused() -> None:
     with pytest.raises(InvalidActivityError):
         expand(activity("s", at(12, 1, 19), rrule="FREQ=SOMETIMES"), NOW)
+
+
+def test_a_rule_that_matches_no_date_yields_no_occurrence_at_once() -> None:
+    import time
+
+    series = activity("never", at(12, 1, 19), rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31")
+    started = time.perf_counter()
+    assert expand(series, NOW) == ()
+    assert time.perf_counter() - started < 1.0
