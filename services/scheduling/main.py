@@ -1,24 +1,35 @@
-"""The composition root of the scheduling service: ``create_app(settings=None)``."""
+"""The composition root of the scheduling service: ``create_runtime`` and ``create_app(settings=None)``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 
 from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
+from scheduling import api
+from scheduling.agenda_view import AgendaView
 from scheduling.dates import CalendarKeeper
 from scheduling.detector import ZoneDetector
-from scheduling.domain import Agenda, load_areas
+from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
+from werkplaats.auth import Authenticator
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
+from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
 
 NAME = "scheduling"
+TITLE = "Werkplaats scheduling"
+DESCRIPTION = (
+    "The shared participation agenda of Den Haag Zuidwest and its conflict warnings. Partners publish "
+    "their plans with an organisation API key (`Authorization: Bearer <key>`); the organiser is always "
+    "the key's organisation."
+)
 
 
 def migrations_location() -> str:
@@ -26,18 +37,29 @@ def migrations_location() -> str:
     return str(resources.files("scheduling").joinpath("migrations"))
 
 
-def create_runtime(
-    settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
-) -> ServiceRuntime:
-    """Wire the scheduler: intake, zone detection, calendar, migrations and topics."""
+@dataclass(frozen=True)
+class Scheduler:
+    """The wired scheduler: its runtime and what the HTTP API reads."""
+
+    runtime: ServiceRuntime
+    view: AgendaView
+    directory: OrganisationDirectory
+
+
+def create_scheduler(
+    settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None, serving: bool = True
+) -> Scheduler:
+    """Wire the scheduler: intake, zone detection, calendar, topics; ``serving`` the API's view too.
+
+    The agenda view and the organisations are started with the runtime only when ``serving``.
+    """
     settings = settings or SchedulingSettings()
-    runtime = ServiceRuntime(
-        NAME, settings, bootstrap_servers=bootstrap_servers or resolve_bootstrap(settings)
-    )
+    bootstrap = bootstrap_servers or resolve_bootstrap(settings)
+    runtime = ServiceRuntime(NAME, settings, bootstrap_servers=bootstrap)
     horizon = timedelta(days=settings.horizon_days)
     keeper: CalendarKeeper | None = None
 
-    def new_agenda(zone: str) -> Agenda:
+    def new_agenda(zone: str | None) -> Agenda:
         assert keeper is not None
         return Agenda(
             calendar=keeper.calendar,
@@ -46,8 +68,16 @@ def create_runtime(
             owner_zone=zone,
         )
 
-    detector = ZoneDetector(new_agenda, load_areas())
-    keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, detector.use_calendar)
+    areas = load_areas()
+    detector = ZoneDetector(new_agenda, areas)
+
+    def use_calendar(calendar: UnfavourableCalendar) -> None:
+        detector.use_calendar(calendar)
+        view.use_calendar(calendar)
+
+    keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
+    view = AgendaView(bootstrap, new_agenda, areas, security=settings)
+    directory = OrganisationDirectory(bootstrap, security=settings)
     subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
 
     async def prepare() -> None:
@@ -58,18 +88,35 @@ def create_runtime(
 
     runtime.startup.append(prepare)
     runtime.shutdown.append(keeper.stop)
-    return runtime
+    if serving:
+        runtime.startup += [directory.start, view.start]
+        runtime.shutdown += [view.stop, directory.stop]
+    return Scheduler(runtime, view, directory)
+
+
+def create_runtime(
+    settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
+) -> ServiceRuntime:
+    """The scheduler's runtime (consumers, outbox relay, calendar) without the HTTP API's parts."""
+    return create_scheduler(settings, bootstrap_servers=bootstrap_servers, serving=False).runtime
 
 
 def create_app(
     settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
 ) -> FastAPI:
-    """The scheduling service as an ASGI app; its lifespan runs the consumers and the outbox relay."""
-    runtime = create_runtime(settings, bootstrap_servers=bootstrap_servers)
-    app = runtime.http_app(
-        title="Werkplaats scheduling",
-        description="The shared participation agenda of Den Haag Zuidwest and its conflict warnings.",
+    """The scheduling service as an ASGI app with the HTTP API; its lifespan runs the whole service."""
+    scheduler = create_scheduler(settings, bootstrap_servers=bootstrap_servers)
+    runtime = scheduler.runtime
+    assert isinstance(runtime.settings, SchedulingSettings)
+    context = api.ApiContext(
+        runtime=runtime,
+        view=scheduler.view,
+        auth=Authenticator(scheduler.directory, requests_per_minute=runtime.settings.requests_per_minute),
+        horizon=timedelta(days=runtime.settings.horizon_days),
     )
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    api.install(app, max_body_bytes=runtime.settings.max_body_bytes)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
+    app.state.scheduler = scheduler
     return app

@@ -27,3 +27,9 @@ class SchedulingSettings(ServiceSettings):
     unfavourable_dates_file: Path | None = Field(
         default=None, description="Extra unfavourable dates (same shape as the shipped file)."
     )
+    requests_per_minute: int = Field(
+        default=600, ge=1, description="HTTP API requests a minute per API key (bursts up to this many)."
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest HTTP request body accepted (413 beyond it)."
+    )

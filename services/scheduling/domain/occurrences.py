@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from itertools import islice
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from contracts.activities import rrule_can_occur
 from scheduling.domain.activities import Activity, InvalidActivityError
@@ -50,7 +50,10 @@ def _starts(activity: Activity, bound: datetime) -> Iterator[datetime]:
         series = rrulestr(rule, dtstart=start)
     except (ValueError, TypeError) as error:
         raise InvalidActivityError(f"recurrence is not a valid RRULE: {error}") from None
-    count, until = series._count, series._until
+    if not isinstance(series, rrule):
+        raise InvalidActivityError("recurrence must be one RRULE")
+    count: int | None = getattr(series, "_count", None)  # dateutil offers no public reader of these
+    until: datetime | None = getattr(series, "_until", None)
     bounded = series.replace(count=None, until=min(until, bound) if until else bound)
     return islice(iter(bounded), count)
 

@@ -1,0 +1,222 @@
+"""The agenda view: the whole shared agenda in memory, followed from ``scheduling.agenda`` by every instance.
+
+It answers the HTTP API's questions without a database: what is on the agenda, and which conflicts a
+draft would take part in. Every instance reads all partitions of the compacted topic from the beginning
+(no consumer group), then follows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from contracts import (
+    ActivityPublished,
+    AgendaActivityRemoved,
+    AgendaActivityUpserted,
+    ConflictDetected,
+    ContractError,
+    Occurrence,
+    Severity,
+    decode_event,
+)
+from contracts.topics import SCHEDULING_AGENDA
+from scheduling.domain import (
+    Activity,
+    ActivityKey,
+    Agenda,
+    Areas,
+    Conflict,
+    UnfavourableCalendar,
+    explain,
+    owner_zone,
+    suggest_alternatives,
+    zones_of,
+)
+from scheduling.domain.clock import to_us
+from scheduling.names import KNOWN_ORGANISATIONS
+from werkplaats.kafka_security import Security, client_options
+
+log = structlog.get_logger(__name__)
+
+AGENDA_EVENTS = frozenset({AgendaActivityUpserted.event_type, AgendaActivityRemoved.event_type})
+AgendaFactory = Callable[[str | None], Agenda]
+"""A new agenda: unscoped for ``None``, else scoped to a zone (configured like the detector's)."""
+
+# Conflicts of a moved single occurrence lie within its ISO week or its evening: this reaches them all.
+_BEFORE, _AFTER = timedelta(days=8), timedelta(days=22)
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """One activity as the shared agenda holds it: organiser, what was published, its occurrences."""
+
+    organisation: str
+    activity: ActivityPublished
+    occurrences: tuple[Occurrence, ...]
+    venue_known: bool | None = None
+
+    @property
+    def spans(self) -> tuple[Occurrence, ...]:
+        """The occurrences, or the first one as published when none lies ahead any more."""
+        if self.occurrences:
+            return self.occurrences
+        return (Occurrence(starts_at=self.activity.starts_at, ends_at=self.activity.ends_at),)
+
+
+class AgendaView:
+    """Every activity on the shared agenda with an unscoped domain ``Agenda`` for dry runs."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        new_agenda: AgendaFactory,
+        areas: Areas,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        security: Security = None,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.security = security
+        self.new_agenda = new_agenda
+        self.areas = areas
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.agenda = new_agenda(None)
+        self.entries: dict[ActivityKey, AgendaEntry] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def use_calendar(self, calendar: UnfavourableCalendar) -> None:
+        """Judge dates by ``calendar`` from now on."""
+        self.agenda.calendar = calendar
+
+    def get(self, key: ActivityKey) -> AgendaEntry | None:
+        """The entry of ``(organisation, activity_id)``, if on the agenda."""
+        return self.entries.get(key)
+
+    def apply(self, records: Iterable[ConsumerRecord[bytes, bytes]]) -> None:
+        """Take in records of ``scheduling.agenda``; unreadable ones are logged and skipped."""
+        now = self.clock()
+        for record in records:
+            if record.value is None:
+                continue
+            try:
+                event = decode_event(record.value, accept=AGENDA_EVENTS)
+            except ContractError as error:
+                log.warning("agenda_record_skipped", offset=record.offset, reason=error.reason)
+                continue
+            if isinstance(event.data, AgendaActivityUpserted):
+                self._upsert(event.data, now)
+            elif isinstance(event.data, AgendaActivityRemoved):
+                key = (event.data.organisation, event.data.activity_id)
+                self.agenda.withdraw(key)
+                self.entries.pop(key, None)
+
+    def _upsert(self, upserted: AgendaActivityUpserted, now: datetime) -> None:
+        try:
+            activity = Activity.from_published(upserted.organisation, upserted.activity)
+            self.agenda.upsert(activity, now)
+        except (ValueError, OverflowError) as error:
+            log.warning(
+                "agenda_activity_skipped", activity_id=upserted.activity.activity_id, error=str(error)
+            )
+            return
+        self.entries[activity.key] = AgendaEntry(
+            upserted.organisation, upserted.activity, tuple(upserted.occurrences), upserted.venue_known
+        )
+
+    def check(self, organisation: str, draft: ActivityPublished, now: datetime) -> list[ConflictDetected]:
+        """Dry run: the conflicts ``draft`` of ``organisation`` would take part in, described as published.
+
+        Raises ValueError (or OverflowError) when the draft cannot be scheduled as given.
+        """
+        activity = Activity.from_published(organisation, draft)
+        return [self._describe(activity, conflict, now) for conflict in self.agenda.check(activity, now)]
+
+    def _describe(self, draft: Activity, conflict: Conflict, now: datetime) -> ConflictDetected:
+        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS)
+        suggestions = self._suggest(draft, conflict, now) if conflict.severity is Severity.HIGH else []
+        return conflict.to_contract(explanation, suggestions)
+
+    def _suggest(self, draft: Activity, conflict: Conflict, now: datetime) -> list[datetime]:
+        """Suggestions as the detector of the conflict's zone will make them, the draft published last."""
+        zone = owner_zone(conflict)
+        starts = [m.occurrence_start for m in conflict.members if m.key == draft.key] or [conflict.starts_at]
+        window = (to_us(min(starts) - _BEFORE), to_us(max(starts) + _AFTER))
+        scratch = self.new_agenda(zone)
+        nearby = []
+        for key in self.entries:
+            held = self.agenda.get(key)
+            if held is None or key == draft.key or zone not in zones_of(held.activity):
+                continue
+            if any(o.start < window[1] and o.end > window[0] for o in held.occurrences):
+                nearby.append(held)
+        for held in sorted(nearby, key=lambda h: h.sequence):
+            scratch.upsert(held.activity, now)
+        scratch.upsert(draft, now)
+        return suggest_alternatives(scratch, conflict, now)
+
+    async def start(self) -> None:
+        """Read the topic to its end, then follow it in the background."""
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            enable_auto_commit=False,
+            client_id="scheduling-agenda-view",
+            max_partition_fetch_bytes=4 << 20,
+            **client_options(self.security),
+        )
+        await self._consumer.start()
+        partitions = [TopicPartition(SCHEDULING_AGENDA, p) for p in await _partitions(self._consumer)]
+        self._consumer.assign(partitions)
+        await self._consumer.seek_to_beginning(*partitions)
+        ends = await self._consumer.end_offsets(partitions)
+        while not await _caught_up(self._consumer, ends):
+            for batch in (await self._consumer.getmany(timeout_ms=500)).values():
+                self.apply(batch)
+        log.info("agenda_view_loaded", activities=len(self.entries))
+        self._task = asyncio.create_task(self._follow(), name="agenda-view")
+
+    async def _follow(self) -> None:
+        assert self._consumer is not None
+        while True:
+            try:
+                for batch in (await self._consumer.getmany(timeout_ms=1000)).values():
+                    self.apply(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("agenda_view_failed")
+                await asyncio.sleep(1)
+
+    async def stop(self) -> None:
+        """Stop following."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+
+async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for partition, end in ends.items():
+        if await consumer.position(partition) < end:
+            return False
+    return True
+
+
+async def _partitions(consumer: AIOKafkaConsumer) -> list[int]:
+    for _ in range(20):
+        found = consumer.partitions_for_topic(SCHEDULING_AGENDA)
+        if found:
+            return sorted(found)
+        await consumer._client.force_metadata_update()
+    raise RuntimeError(f"topic {SCHEDULING_AGENDA} does not exist; run `werkplaats kafka topics`")

@@ -1,0 +1,28 @@
+"""The scheduling HTTP API of design §4: partners publish their plans, everyone reads the shared agenda.
+
+Routers are built from an :class:`ApiContext`; :func:`install` adds the error handling to the app.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from scheduling.api.activities import activities_router
+from scheduling.api.agenda import agenda_router
+from scheduling.api.conflicts import conflicts_router
+from scheduling.api.context import ApiContext
+from scheduling.api.errors import BodyLimit, on_validation_error
+
+__all__ = ["ApiContext", "install", "routers"]
+
+
+def routers(context: ApiContext) -> list[APIRouter]:
+    """Every router of the API."""
+    return [activities_router(context), agenda_router(context), conflicts_router(context)]
+
+
+def install(app: FastAPI, *, max_body_bytes: int) -> None:
+    """Validation problems that name their field, and a limit on request bodies."""
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
