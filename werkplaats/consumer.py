@@ -22,6 +22,8 @@ from werkplaats.metrics import Metrics
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope[EventData], Delivery], Awaitable[None]]
+Batch = list[tuple[Envelope[EventData], Delivery]]
+Prepare = Callable[[AsyncSession, Batch], Awaitable[None]]
 RejectedHook = Callable[[Delivery, Exception], Awaitable[None]]
 DeadLetterSink = Callable[[Delivery, str, str], Awaitable[None]]
 
@@ -70,6 +72,8 @@ class EventConsumer:
     accept: frozenset[str] | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     on_rejected: RejectedHook | None = None
+    prepare: Prepare | None = None
+    """Called once per transaction with its new events before the handler, e.g. to load what they need."""
 
     async def process(self, deliveries: Sequence[Delivery]) -> None:
         """Process ``deliveries`` in order; return once each one has had its effect or is dead-lettered."""
@@ -128,12 +132,18 @@ class EventConsumer:
         duplicates: Counter[str] = Counter()
         async with self.database.transaction() as session:
             fresh = await inbox.claim(session, self.name, (str(envelope.event_id) for envelope, _ in decoded))
+            batch: Batch = []
             for envelope, delivery in decoded:
                 event_id = str(envelope.event_id)
                 if event_id not in fresh:
                     duplicates[delivery.topic] += 1
                     continue
                 fresh.discard(event_id)  # the same event twice in one batch has one effect
+                batch.append((envelope, delivery))
+            if self.prepare is not None and batch:
+                await self.prepare(session, batch)
+            for envelope, delivery in batch:
+                event_id = str(envelope.event_id)
                 with structlog.contextvars.bound_contextvars(
                     event_id=event_id, correlation_id=envelope.correlation_id, event_type=envelope.type
                 ):

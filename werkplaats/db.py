@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, event, insert, text
+from sqlalchemy import BigInteger, Integer, Table, and_, bindparam, delete, event, insert, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -41,6 +43,58 @@ def stage_insert(session: AsyncSession, table: Any, row: dict[str, Any]) -> None
 async def _insert_staged(session: AsyncSession) -> None:
     for table, rows in session.info.pop(STAGED_ROWS, {}).items():
         await session.execute(insert(table), rows)
+
+
+STAGED_WRITES = "werkplaats.staged_writes"
+_DELETED = None
+
+
+def stage_upsert(session: AsyncSession, table: Table, row: dict[str, Any]) -> None:
+    """Insert or replace ``row`` (by ``table``'s primary key) just before the transaction commits.
+
+    The last staged write of a key wins, so writing one zone a hundred times in a batch costs one
+    statement per table, not a hundred round trips.
+    """
+    _staged_writes(session, table)[_primary_key(table, row)] = row
+
+
+def stage_delete(session: AsyncSession, table: Table, key: dict[str, Any]) -> None:
+    """Delete the row with primary key ``key`` just before the transaction commits."""
+    _staged_writes(session, table)[_primary_key(table, key)] = _DELETED
+
+
+def _staged_writes(session: AsyncSession, table: Table) -> dict[tuple[Any, ...], dict[str, Any] | None]:
+    staged: dict[Table, dict[tuple[Any, ...], dict[str, Any] | None]] | None = session.info.get(STAGED_WRITES)
+    if staged is None:
+        staged = session.info[STAGED_WRITES] = {}
+        session.info.setdefault(PRE_COMMIT, []).append(_write_staged)
+    return staged.setdefault(table, {})
+
+
+def _primary_key(table: Table, values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values[column.name] for column in table.primary_key.columns)
+
+
+async def _write_staged(session: AsyncSession) -> None:
+    dialect = session.get_bind().dialect.name
+    for table, writes in session.info.pop(STAGED_WRITES, {}).items():
+        keys = [column.name for column in table.primary_key.columns]
+        deleted = [dict(zip(keys, key, strict=True)) for key, row in writes.items() if row is _DELETED]
+        if deleted:
+            condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+            rows = [{f"key_{name}": value for name, value in key.items()} for key in deleted]
+            await session.execute(delete(table).where(condition), rows)
+        upserts = [row for row in writes.values() if row is not _DELETED]
+        if upserts:
+            await session.execute(_upsert_statement(table, keys, dialect), upserts)
+
+
+def _upsert_statement(table: Table, keys: list[str], dialect: str) -> Any:
+    statement = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    updates = {
+        column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys
+    }
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
 class Base(DeclarativeBase):

@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.topics import TopicSpec, dead_letter_spec
 from werkplaats.broker import create_broker, create_producer, publish_batch
-from werkplaats.consumer import EventConsumer, Handler, RejectedHook, RetryPolicy
+from werkplaats.consumer import EventConsumer, Handler, Prepare, RejectedHook, RetryPolicy
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
 from werkplaats.metrics import Metrics
@@ -129,6 +129,7 @@ class ServiceRuntime:
         pattern: str | None = None,
         accept: frozenset[str] | None = None,
         on_rejected: RejectedHook | None = None,
+        prepare: Prepare | None = None,
         group_id: str | None = None,
         from_beginning: bool = True,
         description: str = "",
@@ -147,6 +148,7 @@ class ServiceRuntime:
             accept=accept,
             retry=self.retry,
             on_rejected=on_rejected,
+            prepare=prepare,
         )
         subscriber = self.broker.subscriber(
             *topics,

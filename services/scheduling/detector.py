@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import cast
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ActivityPublished, ConflictDetected, Severity, new_event
@@ -27,10 +28,14 @@ from scheduling.names import KNOWN_ORGANISATIONS, KNOWN_VENUES
 from scheduling.placements import PlacementChanged
 from scheduling.store import ConflictRow, ZoneMemberRow, ZoneRow
 from werkplaats import outbox
+from werkplaats.db import stage_delete, stage_upsert
 
 log = structlog.get_logger(__name__)
 
 SERVICE = "scheduling"
+TOKENS = "scheduling.zone_tokens"
+ZONES = cast(Table, ZoneRow.__table__)
+ZONE_MEMBERS = cast(Table, ZoneMemberRow.__table__)
 AgendaFactory = Callable[[str], Agenda]
 
 
@@ -55,31 +60,46 @@ class ZoneDetector:
         for _, agenda in self._cache.values():
             agenda.calendar = calendar
 
+    async def prefetch(self, session: AsyncSession, zones: Iterable[str]) -> None:
+        """Load the tokens of ``zones`` in one query per 500, for the placements of one transaction."""
+        tokens: dict[str, str | None] = session.info.setdefault(TOKENS, {})
+        wanted = sorted(set(zones) - tokens.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await session.execute(select(ZoneRow.zone, ZoneRow.token).where(ZoneRow.zone.in_(chunk)))
+            found = {zone: token for zone, token in rows}
+            tokens.update({zone: found.get(zone) for zone in chunk})
+
     async def apply(self, session: AsyncSession, placement: PlacementChanged, *, correlation_id: str) -> None:
-        """Apply one placement to its zone."""
+        """Apply one placement to its zone; the zone's rows are written when the transaction commits."""
         zone, now = placement.zone, self.clock()
         agenda = await self._agenda(session, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
         key = (placement.organisation, placement.activity_id)
+        member = {"zone": zone, "organisation": key[0], "activity_id": key[1]}
         previous = agenda.get(key)
         if placement.activity is None:
             changes = agenda.withdraw(key)
-            await self._forget_member(session, zone, key)
+            stage_delete(session, ZONE_MEMBERS, member)
         else:
             activity = Activity.from_published(placement.organisation, placement.activity)
             changes = agenda.upsert(activity, now)
-            await self._keep_member(session, zone, placement)
+            payload = placement.activity.model_dump(mode="json")
+            stage_upsert(session, ZONE_MEMBERS, member | {"payload": payload, "sequence": placement.sequence})
             if previous is not None and previous.activity != activity:
                 await self._clear_acknowledgements(session, zone, key)
         await self._record(session, zone, agenda, changes, now, correlation_id)
         token = uuid.uuid4().hex
-        await session.merge(ZoneRow(zone=zone, token=token))
+        stage_upsert(session, ZONES, {"zone": zone, "token": token})
+        session.info[TOKENS][zone] = token
         self._cache[zone] = (token, agenda)
 
     async def _agenda(self, session: AsyncSession, zone: str, now: datetime) -> Agenda:
-        token = await session.scalar(select(ZoneRow.token).where(ZoneRow.zone == zone))
+        tokens: dict[str, str | None] = session.info.setdefault(TOKENS, {})
+        if zone not in tokens:
+            await self.prefetch(session, [zone])
         cached = self._cache.get(zone)
-        if cached is not None and cached[0] == token:
+        if cached is not None and cached[0] == tokens[zone]:
             return cached[1]
         agenda = self.new_agenda(zone)
         members = await session.scalars(
@@ -90,27 +110,6 @@ class ZoneDetector:
             agenda.upsert(Activity.from_published(member.organisation, published), now)
         log.info("zone_loaded", zone=zone, activities=len(agenda))
         return agenda
-
-    async def _keep_member(self, session: AsyncSession, zone: str, placement: PlacementChanged) -> None:
-        assert placement.activity is not None
-        await session.merge(
-            ZoneMemberRow(
-                zone=zone,
-                organisation=placement.organisation,
-                activity_id=placement.activity_id,
-                payload=placement.activity.model_dump(mode="json"),
-                sequence=placement.sequence,
-            )
-        )
-
-    async def _forget_member(self, session: AsyncSession, zone: str, key: tuple[str, str]) -> None:
-        await session.execute(
-            delete(ZoneMemberRow).where(
-                ZoneMemberRow.zone == zone,
-                ZoneMemberRow.organisation == key[0],
-                ZoneMemberRow.activity_id == key[1],
-            )
-        )
 
     async def _clear_acknowledgements(self, session: AsyncSession, zone: str, key: tuple[str, str]) -> None:
         """An acknowledged conflict speaks again once one of its activities changes."""

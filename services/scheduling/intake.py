@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import delete
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import (
@@ -24,10 +26,12 @@ from scheduling.domain import Activity, expand, zones_of, zones_to_notify
 from scheduling.placements import PlacementChanged
 from scheduling.store import ActivityRow
 from werkplaats import outbox
+from werkplaats.db import stage_delete, stage_upsert
 
 log = structlog.get_logger(__name__)
 
 SERVICE = "scheduling"
+ACTIVITIES = cast(Table, ActivityRow.__table__)
 
 
 def content_hash(published: ActivityPublished) -> str:
@@ -41,33 +45,59 @@ def agenda_key(organisation: str, activity_id: str) -> str:
     return f"{organisation}/{activity_id}"
 
 
+KNOWN = "scheduling.known_activities"
+Stored = tuple[dict[str, Any], str]
+"""An activity as stored: its published payload and its content hash."""
+
+
 class Intake:
-    """Applies ``activity.published`` and ``activity.withdrawn`` of one organisation to the agenda."""
+    """Applies ``activity.published`` and ``activity.withdrawn`` of one organisation to the agenda.
+
+    A transaction's activities are loaded once (``prefetch``) and written once, just before it commits.
+    """
 
     def __init__(self, *, horizon: timedelta) -> None:
         self.horizon = horizon
+
+    async def prefetch(self, session: AsyncSession, keys: Iterable[tuple[str, str]]) -> None:
+        """Load the stored state of ``keys`` in one query per 500, for the events of one transaction."""
+        known: dict[tuple[str, str], Stored | None] = session.info.setdefault(KNOWN, {})
+        wanted = sorted(set(keys) - known.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await session.execute(
+                select(
+                    ActivityRow.organisation,
+                    ActivityRow.activity_id,
+                    ActivityRow.payload,
+                    ActivityRow.content_hash,
+                ).where(tuple_(ActivityRow.organisation, ActivityRow.activity_id).in_(chunk))
+            )
+            found = {(org, activity_id): (payload, digest) for org, activity_id, payload, digest in rows}
+            known.update({key: found.get(key) for key in chunk})
+
+    async def _stored(self, session: AsyncSession, key: tuple[str, str]) -> Stored | None:
+        known: dict[tuple[str, str], Stored | None] = session.info.setdefault(KNOWN, {})
+        if key not in known:
+            await self.prefetch(session, [key])
+        return known[key]
 
     async def publish(
         self, session: AsyncSession, organisation: str, published: ActivityPublished, *, correlation_id: str
     ) -> bool:
         """Create or fully replace an activity; False when it is unchanged (nothing happens then)."""
+        key = (organisation, published.activity_id)
         fingerprint = content_hash(published)
-        row = await session.get(ActivityRow, (organisation, published.activity_id))
-        if row is not None and row.content_hash == fingerprint:
+        stored = await self._stored(session, key)
+        if stored is not None and stored[1] == fingerprint:
             log.info("activity_unchanged", organisation=organisation, activity_id=published.activity_id)
             return False
-        before = _activity(organisation, row.payload) if row is not None else None
+        before = _activity(organisation, stored[0]) if stored is not None else None
         sequence = time.time_ns() // 1000
         now = datetime.now(UTC)
-        if row is None:
-            session.add(_row(organisation, published, fingerprint, sequence, now))
-        else:
-            row.payload, row.content_hash, row.sequence = (
-                published.model_dump(mode="json"),
-                fingerprint,
-                sequence,
-            )
-            row.starts_at, row.updated_at = published.starts_at, now
+        payload = published.model_dump(mode="json")
+        stage_upsert(session, ACTIVITIES, _row(organisation, published, payload, fingerprint, sequence, now))
+        session.info[KNOWN][key] = (payload, fingerprint)
         activity = Activity.from_published(organisation, published)
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
@@ -99,18 +129,18 @@ class Intake:
         self, session: AsyncSession, organisation: str, withdrawn: ActivityWithdrawn, *, correlation_id: str
     ) -> bool:
         """Remove an activity; False when it was not on the agenda."""
-        row = await session.get(ActivityRow, (organisation, withdrawn.activity_id))
-        if row is None:
+        key = (organisation, withdrawn.activity_id)
+        stored = await self._stored(session, key)
+        if stored is None:
             log.info(
                 "withdrawal_of_unknown_activity", organisation=organisation, activity_id=withdrawn.activity_id
             )
             return False
-        before = _activity(organisation, row.payload)
-        await session.execute(
-            delete(ActivityRow).where(
-                ActivityRow.organisation == organisation, ActivityRow.activity_id == withdrawn.activity_id
-            )
+        before = _activity(organisation, stored[0])
+        stage_delete(
+            session, ACTIVITIES, {"organisation": organisation, "activity_id": withdrawn.activity_id}
         )
+        session.info[KNOWN][key] = None
         removed = AgendaActivityRemoved(
             organisation=organisation, activity_id=withdrawn.activity_id, reason=withdrawn.reason
         )
@@ -132,17 +162,22 @@ def _activity(organisation: str, payload: dict[str, object]) -> Activity:
 
 
 def _row(
-    organisation: str, published: ActivityPublished, fingerprint: str, sequence: int, now: datetime
-) -> ActivityRow:
-    return ActivityRow(
-        organisation=organisation,
-        activity_id=published.activity_id,
-        payload=published.model_dump(mode="json"),
-        content_hash=fingerprint,
-        sequence=sequence,
-        starts_at=published.starts_at,
-        updated_at=now,
-    )
+    organisation: str,
+    published: ActivityPublished,
+    payload: dict[str, Any],
+    fingerprint: str,
+    sequence: int,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "organisation": organisation,
+        "activity_id": published.activity_id,
+        "payload": payload,
+        "content_hash": fingerprint,
+        "sequence": sequence,
+        "starts_at": published.starts_at,
+        "updated_at": now,
+    }
 
 
 def _place(

@@ -10,6 +10,7 @@ from scheduling.detector import ZoneDetector
 from scheduling.feedback import rejection
 from scheduling.intake import Intake
 from scheduling.placements import PlacementChanged
+from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
 from werkplaats.runtime import ServiceRuntime
@@ -32,6 +33,20 @@ def subscribe(
         elif isinstance(event.data, ActivityWithdrawn):
             await intake.withdraw(session, organisation, event.data, correlation_id=correlation_id)
 
+    async def load_activities(session: AsyncSession, batch: Batch) -> None:
+        keys = [
+            (organisation, event.data.activity_id)
+            for event, delivery in batch
+            if (organisation := organisation_of(delivery.topic))
+            and isinstance(event.data, ActivityPublished | ActivityWithdrawn)
+        ]
+        await intake.prefetch(session, keys)
+
+    async def load_zones(session: AsyncSession, batch: Batch) -> None:
+        await detector.prefetch(
+            session, [e.data.zone for e, _ in batch if isinstance(e.data, PlacementChanged)]
+        )
+
     async def on_placement(session: AsyncSession, event: Envelope[EventData], delivery: Delivery) -> None:
         assert isinstance(event.data, PlacementChanged)
         await detector.apply(session, event.data, correlation_id=event.correlation_id or str(event.event_id))
@@ -48,6 +63,7 @@ def subscribe(
         name="scheduling-intake",
         group_id=f"{runtime.consumer_group}-intake",
         handler=on_partner_event,
+        prepare=load_activities,
         accept=PARTNER_EVENTS,
         on_rejected=on_rejected,
         description="Activities partners publish: validated, stored, put on the agenda and placed in zones.",
@@ -57,6 +73,7 @@ def subscribe(
         name="scheduling-detector",
         group_id=f"{runtime.consumer_group}-detector",
         handler=on_placement,
+        prepare=load_zones,
         accept=frozenset({PlacementChanged.event_type}),
         description="Agenda changes by zone: each zone's conflicts detected and resolved in one place.",
     )

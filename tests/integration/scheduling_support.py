@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts import ActivityPublished, ActivityWithdrawn, encode_event, new_event
-from contracts.topics import SCHEDULING_CONFLICTS, partner_activities, partner_topics
+from contracts.topics import (
+    PARTNER_ACTIVITIES_PATTERN,
+    SCHEDULING_CONFLICTS,
+    SCHEDULING_PLACEMENTS,
+    partner_activities,
+    partner_topics,
+)
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
 from werkplaats.testing import read_topic
@@ -137,3 +145,32 @@ def _concerns(data: dict[str, Any], conflict_id: str, slugs: set[str]) -> bool:
     if "activities" in data:
         _owners[conflict_id] = any(a["organisation"] in slugs for a in data["activities"])
     return _owners.get(conflict_id, False)
+
+
+async def skip_history(bootstrap: str, group: str, *, keep: Iterable[str] = ()) -> None:
+    """Start a scheduler's groups at the end of the shared topics but ``keep``: tests need only their own.
+
+    The broker is shared by every test of a session; a new consumer group would otherwise replay every
+    earlier test's partner activities and placements before reaching its own.
+    """
+    kept = set(keep)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        topics = await consumer.topics()
+        await consumer._client.force_metadata_update()  # every topic's partitions, not just subscribed ones
+        partners = [t for t in topics if re.match(PARTNER_ACTIVITIES_PATTERN, t) and t not in kept]
+        for suffix, names in (("intake", partners), ("detector", [SCHEDULING_PLACEMENTS])):
+            partitions = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
+            if not partitions:
+                continue
+            ends = await consumer.end_offsets(partitions)
+            committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{group}-{suffix}")
+            await committer.start()
+            try:
+                committer.assign(partitions)
+                await committer.commit(ends)
+            finally:
+                await committer.stop()
+    finally:
+        await consumer.stop()

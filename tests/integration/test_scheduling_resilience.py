@@ -15,10 +15,20 @@ from pathlib import Path
 import pytest
 
 from contracts import ActivityPublished
+from contracts.topics import partner_activities
 from scheduling.domain import Activity, Agenda
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
-from scheduling_support import Area, Partners, activity, at, conflict_events, fresh_area, quiet_evening
+from scheduling_support import (
+    Area,
+    Partners,
+    activity,
+    at,
+    conflict_events,
+    fresh_area,
+    quiet_evening,
+    skip_history,
+)
 from werkplaats.testing import wait_for
 
 PAIRS = 60
@@ -91,6 +101,7 @@ async def test_scheduler_killed_mid_stream_announces_every_conflict_once(
 ) -> None:
     area, group = fresh_area(), unique("sched")
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}"
+    await skip_history(kafka_bootstrap, group)
     process = start_scheduler(kafka_bootstrap, database_url, group, tmp_path / "scheduler.log")
     try:
         async with Partners(kafka_bootstrap, "gemeente", "staedion") as partners:
@@ -121,9 +132,12 @@ async def test_redelivery_of_everything_announces_nothing_again(
         published = plans(area)[:20]
         for name, item in published:
             await partners.publish(name, item)
-        for _ in range(2):  # the second run reads every topic again from the start under a new group
+        own_topics = {partner_activities(slug) for slug in partners.slugs.values()}
+        for _ in range(2):  # the second run reads the partners' topics again from the start under a new group
+            group = unique("sched")
+            await skip_history(kafka_bootstrap, group, keep=own_topics)
             runtime = create_runtime(
-                SchedulingSettings(database_url=database_url, consumer_group=unique("sched")),
+                SchedulingSettings(database_url=database_url, consumer_group=group),
                 bootstrap_servers=kafka_bootstrap,
             )
             await runtime.start()
@@ -139,6 +153,7 @@ async def test_two_instances_find_the_same_conflicts_as_one_even_when_one_is_kil
 ) -> None:
     area, group = fresh_area(), unique("sched")
     log = tmp_path / "schedulers.log"
+    await skip_history(kafka_bootstrap, group)
     first = start_scheduler(kafka_bootstrap, database_url, group, log)
     second = start_scheduler(kafka_bootstrap, database_url, group, log)
     try:

@@ -11,12 +11,21 @@ from pathlib import Path
 from contracts.topics import SCHEDULING_AGENDA, partner_feedback
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
-from scheduling_support import Partners, activity, at, conflict_events, fresh_area, quiet_evening
+from scheduling_support import (
+    Partners,
+    activity,
+    at,
+    conflict_events,
+    fresh_area,
+    quiet_evening,
+    skip_history,
+)
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.testing import read_topic, wait_for
 
 
-def scheduler(database_url: str, bootstrap: str, group: str) -> ServiceRuntime:
+async def scheduler(database_url: str, bootstrap: str, group: str) -> ServiceRuntime:
+    await skip_history(bootstrap, group)
     settings = SchedulingSettings(database_url=database_url, consumer_group=group, outbox_idle_poll_s=0.2)
     return create_runtime(settings, bootstrap_servers=bootstrap)
 
@@ -35,7 +44,7 @@ async def test_publish_update_withdraw_yields_the_exact_conflict_sequence(
     kafka_bootstrap: str, unique, database_url: str
 ) -> None:
     area, day = fresh_area(), quiet_evening()
-    runtime = scheduler(database_url, kafka_bootstrap, unique("sched"))
+    runtime = await scheduler(database_url, kafka_bootstrap, unique("sched"))
     await runtime.start()
     try:
         async with Partners(kafka_bootstrap, "gemeente", "staedion", "welzijn") as partners:
@@ -85,7 +94,7 @@ async def test_publish_update_withdraw_yields_the_exact_conflict_sequence(
 async def test_rejected_message_reaches_the_partner_feedback_topic(
     kafka_bootstrap: str, unique, tmp_path: Path
 ) -> None:
-    runtime = scheduler(f"sqlite+aiosqlite:///{tmp_path / 's.db'}", kafka_bootstrap, unique("sched"))
+    runtime = await scheduler(f"sqlite+aiosqlite:///{tmp_path / 's.db'}", kafka_bootstrap, unique("sched"))
     await runtime.start()
     try:
         async with Partners(kafka_bootstrap, "hofwonen") as partners:
