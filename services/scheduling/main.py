@@ -14,6 +14,7 @@ from scheduling.agenda_view import AgendaView
 from scheduling.dates import CalendarKeeper
 from scheduling.detector import ZoneDetector
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
+from scheduling.feeds import FeedPoller
 from scheduling.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
@@ -76,6 +77,7 @@ def create_scheduler(
         view.use_calendar(calendar)
 
     keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
+    poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
     view = AgendaView(bootstrap, new_agenda, areas, security=settings)
     directory = OrganisationDirectory(bootstrap, security=settings)
     subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
@@ -85,9 +87,10 @@ def create_scheduler(
         await runtime.ensure_topics(all_service_topics())
         await keeper.refresh()
         keeper.start()
+        poller.start()
 
     runtime.startup.append(prepare)
-    runtime.shutdown.append(keeper.stop)
+    runtime.shutdown += [keeper.stop, poller.stop]
     if serving:
         runtime.startup += [directory.start, view.start]
         runtime.shutdown += [view.stop, directory.stop]

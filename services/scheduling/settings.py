@@ -33,3 +33,6 @@ class SchedulingSettings(ServiceSettings):
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest HTTP request body accepted (413 beyond it)."
     )
+    feed_poll_s: float = Field(
+        default=15.0, gt=0, description="How often registered iCalendar feeds are checked for being due."
+    )

@@ -25,3 +25,39 @@ def runtime(
     typer.echo(f"broker {bootstrap}; {rounds} rounds of {events:,} events per path ...", err=True)
     result = asyncio.run(run_benchmark(bootstrap, events=events, rounds=rounds))
     typer.echo(result.markdown())
+
+
+@app.command()
+def scheduling(
+    sizes: Annotated[str, typer.Option(help="Agenda sizes, comma-separated.")] = "1000,10000,100000,1000000",
+    drafts: Annotated[int, typer.Option(help="Draft activities checked per size.")] = 1000,
+    postgres: Annotated[
+        str,
+        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create a scratch DB in."),
+    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    rate: Annotated[float, typer.Option(help="Activities per second in the latency run.")] = 100,
+    duration: Annotated[float, typer.Option(help="Seconds of the latency run.")] = 30,
+    burst: Annotated[int, typer.Option(help="Activities in the throughput burst.")] = 100_000,
+    broker: Annotated[bool, typer.Option(help="Also measure on the Kafka broker.")] = True,
+) -> None:
+    """Conflict checks in memory vs PostgreSQL per agenda size; scheduler latency and throughput on Kafka."""
+    from werkplaats.bench.scheduling import command
+
+    bootstrap = ensure_broker(RuntimeSettings()) if broker else None
+    options = command.Options(
+        [int(size) for size in sizes.split(",")], drafts, postgres, rate, duration, burst
+    )
+    typer.echo(asyncio.run(command.run(options, bootstrap)))
+
+
+@app.command()
+def notifications(
+    rate: Annotated[float, typer.Option(help="Conflicting activities per second.")] = 100,
+    duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 30,
+) -> None:
+    """Partner publish → webhook warning through scheduler and notifications: p50, p99 and time per hop."""
+    from werkplaats.bench.notifications import run_benchmark
+
+    bootstrap = ensure_broker(RuntimeSettings())
+    typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)
+    typer.echo(asyncio.run(run_benchmark(bootstrap, rate=rate, duration=duration)).markdown())

@@ -7,6 +7,7 @@ import typer
 from scheduling.cli.conflicts import conflicts, conflicts_ack, show_conflicts
 from scheduling.cli.dates import dates_app
 from scheduling.cli.demo import demo
+from scheduling.cli.ical import feeds_app, import_ics
 
 __all__ = ["register", "show_conflicts"]
 
@@ -19,3 +20,5 @@ def register(app: typer.Typer) -> None:
     app.command("conflicts")(conflicts)
     app.command("conflicts-ack")(conflicts_ack)
     app.add_typer(dates_app, name="dates")
+    app.command("import-ics")(import_ics)
+    app.add_typer(feeds_app, name="feeds")
