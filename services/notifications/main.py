@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 import httpx
@@ -18,7 +18,7 @@ from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
 from notifications.digests import run_digests
 from notifications.sender import Sender, SenderPolicy
-from notifications.service import Notifier
+from notifications.service import Clock, Notifier
 from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow
 from notifications.subscribers import subscribe
@@ -102,7 +102,10 @@ def smtp_config(settings: NotificationsSettings) -> SmtpConfig:
 
 
 def build(
-    settings: NotificationsSettings | None = None, *, bootstrap_servers: str | None = None
+    settings: NotificationsSettings | None = None,
+    *,
+    bootstrap_servers: str | None = None,
+    clock: Clock | None = None,  # when decisions, follow-ups and digests happen; the sender keeps real time
 ) -> NotificationsService:
     """Wire the service: consumer, notifier, sender, ticker, directory, migrations and topics."""
     settings = settings or NotificationsSettings()
@@ -118,6 +121,7 @@ def build(
         lookup,
         quiet=timedelta(seconds=settings.quiet_period_s),
         smtp_endpoint=f"smtp://{settings.smtp_host}:{settings.smtp_port}",
+        clock=clock or (lambda: datetime.now(UTC)),
         is_postgres=not runtime.database.is_sqlite,
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
