@@ -1,6 +1,5 @@
 """API keys are shown once and stored hashed; requests are authenticated, authorised and rate limited."""
 
-
 from datetime import UTC, datetime
 from typing import Annotated
 
