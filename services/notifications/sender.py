@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -65,6 +65,7 @@ class Sender:
         self.in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
+        self._delivered = GroupCommit(self._mark_delivered)
 
     def notify(self) -> None:
         """Look for work now (deliveries were just recorded)."""
@@ -138,20 +139,14 @@ class Sender:
     async def _mark(
         self, row: NotificationRow, *, error: str | None = None, failed: str | None = None
     ) -> None:
+        if error is None and failed is None:
+            await self._delivered.add(row)
+            return
         now = self.clock()
         async with self.database.transaction() as session:
             mine = (NotificationRow.notification_id == row.notification_id) & (
                 NotificationRow.lease_token == row.lease_token
             )
-            if error is None and failed is None:
-                await session.execute(
-                    update(NotificationRow)
-                    .where(mine)
-                    .values(status="delivered", finished_at=now, lease_until=None)
-                )
-                await _endpoint_recovered(session, row.endpoint)
-                outcomes.delivered(session, row, now)
-                return
             reason = failed or error or ""
             deadline = utc(row.created_at) + self.policy.budget
             give_up = failed is not None or now >= deadline
@@ -173,6 +168,32 @@ class Sender:
         log.info(
             "notification_retry", notification_id=row.notification_id, attempts=row.attempts, reason=reason
         )
+
+    async def _mark_delivered(self, rows: list[NotificationRow]) -> None:
+        """Mark deliveries that ended together in one transaction, those whose lease still holds."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            leases = {(row.notification_id, row.lease_token) for row in rows}
+            held = set(
+                (
+                    await session.scalars(
+                        select(NotificationRow.notification_id).where(
+                            tuple_(NotificationRow.notification_id, NotificationRow.lease_token).in_(leases)
+                        )
+                    )
+                ).all()
+            )
+            mine = [row for row in rows if row.notification_id in held]
+            if not mine:
+                return
+            await session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.notification_id.in_([row.notification_id for row in mine]))
+                .values(status="delivered", finished_at=now, lease_until=None)
+            )
+            await _endpoints_recovered(session, {row.endpoint for row in mine})
+            for row in mine:
+                outcomes.delivered(session, row, now)
 
     async def run(self) -> None:
         """Claim and send until cancelled."""
@@ -226,12 +247,44 @@ class Sender:
             await asyncio.wait(list(self._tasks), timeout=5)
 
 
-async def _endpoint_recovered(session: Any, endpoint: str) -> None:
+async def _endpoints_recovered(session: Any, endpoints: set[str]) -> None:
     await session.execute(
         update(EndpointRow)
-        .where(EndpointRow.endpoint == endpoint, EndpointRow.failures > 0)
+        .where(EndpointRow.endpoint.in_(endpoints), EndpointRow.failures > 0)
         .values(failures=0, blocked_until=None)
     )
+
+
+class GroupCommit:
+    """Runs ``flush`` on everything added while the previous flush ran: one transaction for many items.
+
+    ``add`` returns once its item was flushed (or raises the flush's error), so callers keep their order
+    of effects; concurrent callers share a transaction instead of queueing for one each.
+    """
+
+    def __init__(self, flush: Callable[[list[NotificationRow]], Awaitable[None]]) -> None:
+        self.flush = flush
+        self.lock = asyncio.Lock()
+        self.waiting: list[tuple[NotificationRow, asyncio.Future[None]]] = []
+
+    async def add(self, item: NotificationRow) -> None:
+        """Flush ``item``, together with whatever else is waiting."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, done))
+        async with self.lock:
+            if not done.done():
+                batch, self.waiting = self.waiting, []
+                try:
+                    await self.flush([queued for queued, _ in batch])
+                except BaseException as error:  # every waiter learns of it, even of a cancel
+                    for _, future in batch:
+                        future.set_exception(error)
+                    done.exception()  # retrieved here: this caller raises it now
+                    raise
+                else:
+                    for _, future in batch:
+                        future.set_result(None)
+        await done
 
 
 async def _endpoint_failed(session: Any, endpoint: str, now: datetime, policy: SenderPolicy) -> datetime:
