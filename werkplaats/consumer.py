@@ -75,20 +75,27 @@ class EventConsumer:
     prepare: Prepare | None = None
     """Called once per transaction with its new events before the handler, e.g. to load what they need."""
 
-    async def process(self, deliveries: Sequence[Delivery]) -> None:
-        """Process ``deliveries`` in order; return once each one has had its effect or is dead-lettered."""
+    async def process(self, deliveries: Sequence[Delivery]) -> bool:
+        """Process ``deliveries`` in order, each to its effect or its dead letter; True if any was rejected.
+
+        A dead letter has no inbox record, so its offset should be committed at once.
+        """
         decoded: list[tuple[Envelope[EventData], Delivery]] = []
+        rejected = False
         for delivery in deliveries:
             try:
                 decoded.append((decode_event(delivery.value, accept=self.accept), delivery))
             except ContractError as error:
                 await self._reject(delivery, error, describe(error))
+                rejected = True
         if not decoded:
-            return
+            return rejected
         try:
             await self._apply_with_retries(decoded)
         except (_RetriesExhaustedError, PermanentError):
             await self._apply_one_by_one(decoded)
+            return True
+        return rejected
 
     async def _apply_one_by_one(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
         for item in decoded:

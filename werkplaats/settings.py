@@ -70,6 +70,10 @@ class ServiceSettings(RuntimeSettings):
     )
     retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay; doubles each try.")
     retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    commit_interval_ms: int = Field(
+        default=200, ge=0, description="Offsets are committed at most this often (effects are idempotent)."
+    )
+    poll_timeout_ms: int = Field(default=25, ge=1, description="How long an idle consumer waits per poll.")
     fetch_min_bytes: int = Field(default=64 * 1024, ge=1, description="Bytes a fetch waits for, to batch.")
     fetch_max_wait_ms: int = Field(default=10, ge=0, description="Longest a fetch waits for those bytes.")
     outbox_batch_size: int = Field(default=1000, ge=1)

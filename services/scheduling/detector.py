@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 SERVICE = "scheduling"
 TOKENS = "scheduling.zone_tokens"
+CONFLICT_ROWS = "scheduling.conflict_rows"
 ZONES = cast(Table, ZoneRow.__table__)
 ZONE_MEMBERS = cast(Table, ZoneMemberRow.__table__)
 AgendaFactory = Callable[[str], Agenda]
@@ -133,14 +134,32 @@ class ZoneDetector:
         now: datetime,
         correlation_id: str,
     ) -> None:
+        if not changes:
+            return
+        rows = await self._conflict_rows(
+            session, [c.conflict_id for c in (*changes.detected, *changes.resolved, *changes.changed)]
+        )
         for conflict in changes.detected:
-            await self._detected(session, zone, agenda, conflict, now, correlation_id)
+            await self._detected(session, zone, agenda, conflict, now, correlation_id, rows)
         for conflict in changes.resolved:
-            await self._resolved(session, conflict, now, correlation_id)
+            await self._resolved(conflict, now, correlation_id, rows, session)
         for conflict in changes.changed:
-            row = await session.get(ConflictRow, conflict.conflict_id)
+            row = rows.get(conflict.conflict_id)
             if row is not None and row.status == "open":
                 row.detected = self._describe(agenda, conflict, now).model_dump(mode="json")
+
+    async def _conflict_rows(
+        self, session: AsyncSession, conflict_ids: list[str]
+    ) -> dict[str, ConflictRow | None]:
+        """The rows of ``conflict_ids``, loaded once per transaction in one query (no flush needed)."""
+        rows: dict[str, ConflictRow | None] = session.info.setdefault(CONFLICT_ROWS, {})
+        missing = sorted(set(conflict_ids) - rows.keys())
+        if missing:
+            with session.no_autoflush:
+                found = await session.scalars(select(ConflictRow).where(ConflictRow.conflict_id.in_(missing)))
+                rows.update(dict.fromkeys(missing))
+                rows.update({row.conflict_id: row for row in found})
+        return rows
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
         explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
@@ -157,14 +176,16 @@ class ZoneDetector:
         conflict: Conflict,
         now: datetime,
         correlation_id: str,
+        rows: dict[str, ConflictRow | None],
     ) -> None:
-        row = await session.get(ConflictRow, conflict.conflict_id)
+        row = rows.get(conflict.conflict_id)
         if row is not None and row.status == "open":
             return  # announced before (a redelivery, or a zone rebuilt after a restart)
         detected = self._describe(agenda, conflict, now)
         if row is None:
             row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=zone, detected_at=now)
             session.add(row)
+            rows[conflict.conflict_id] = row
         row.rule, row.severity, row.status = conflict.rule.value, conflict.severity.value, "open"
         row.starts_at, row.neighbourhoods = conflict.starts_at, list(conflict.neighbourhoods)
         row.organisations = sorted({member.organisation for member in conflict.members})
@@ -181,9 +202,14 @@ class ZoneDetector:
         log.info("conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=zone)
 
     async def _resolved(
-        self, session: AsyncSession, conflict: Conflict, now: datetime, correlation_id: str
+        self,
+        conflict: Conflict,
+        now: datetime,
+        correlation_id: str,
+        rows: dict[str, ConflictRow | None],
+        session: AsyncSession,
     ) -> None:
-        row = await session.get(ConflictRow, conflict.conflict_id)
+        row = rows.get(conflict.conflict_id)
         if row is None or row.status != "open":
             return
         resolved = conflict.to_resolved_contract(
