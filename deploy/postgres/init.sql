@@ -1,0 +1,2 @@
+-- Each service owns its database; the image creates `scheduling` (POSTGRES_DB), this adds the others.
+CREATE DATABASE notifications OWNER werkplaats;
