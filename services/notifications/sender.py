@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +40,8 @@ class SenderPolicy:
     batch: int = 200
     lease: timedelta = timedelta(seconds=60)
     per_endpoint: int = 8
+    ahead: int = 8
+    """Deliveries of an endpoint claimed beyond its sends in flight, started as sends end (no claim each)."""
     poll_s: float = 0.5
     retry_base_s: float = 1.0
     retry_max_s: float = 300.0
@@ -63,6 +65,9 @@ class Sender:
         self.clock = clock
         self.wake = asyncio.Event()
         self.in_flight: Counter[str] = Counter()
+        self.queued: dict[str, deque[NotificationRow]] = {}
+        self._unsent: list[NotificationRow] = []  # claimed, never sent: leases to give back
+        self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
         self._delivered = GroupCommit(self._mark_delivered)
@@ -74,7 +79,9 @@ class Sender:
     async def claim(self) -> list[NotificationRow]:
         """Take due deliveries of endpoints that are neither backing off nor at their concurrency limit."""
         now = self.clock()
-        full = [endpoint for endpoint, count in self.in_flight.items() if count >= self.policy.per_endpoint]
+        limit = self.policy.per_endpoint + self.policy.ahead
+        held = Counter(self.in_flight) + Counter({e: len(rows) for e, rows in self.queued.items()})
+        full = [endpoint for endpoint, count in held.items() if count >= limit]
         blocked = select(EndpointRow.endpoint).where(EndpointRow.blocked_until > now)
         query = (
             select(NotificationRow.notification_id, NotificationRow.endpoint)
@@ -92,13 +99,13 @@ class Sender:
         if not self.database.is_sqlite:
             query = query.with_for_update(skip_locked=True, of=NotificationRow)
         async with self.database.transaction() as session:
-            room = {endpoint: self.policy.per_endpoint - count for endpoint, count in self.in_flight.items()}
+            if self._unsent:
+                unsent, self._unsent = self._unsent, []
+                await _give_back(session, unsent)
+            room = {endpoint: limit - count for endpoint, count in held.items()}
             chosen: list[str] = []
             for notification_id, endpoint in (await session.execute(query)).all():
-                if (
-                    room.setdefault(endpoint, self.policy.per_endpoint) > 0
-                    and len(chosen) < self.policy.batch
-                ):
+                if room.setdefault(endpoint, limit) > 0 and len(chosen) < self.policy.batch:
                     room[endpoint] -= 1
                     chosen.append(notification_id)
             if not chosen:
@@ -122,8 +129,13 @@ class Sender:
             ).all()
         return list(rows)
 
-    async def deliver(self, row: NotificationRow) -> None:
-        """Send one claimed delivery and mark its outcome."""
+    async def deliver(self, row: NotificationRow, *, sent: Callable[[], None] | None = None) -> None:
+        """Send one claimed delivery and mark its outcome.
+
+        ``sent`` is called once a send succeeded, before its outcome is marked: the endpoint may take
+        the next send while the success waits for its group commit (the lease keeps the row ours).
+        A failure is marked first, so the endpoint's backoff holds before it is sent to again.
+        """
         try:
             await self.send(row)
         except PermanentDeliveryError as error:
@@ -134,6 +146,8 @@ class Sender:
             log.exception("notification_send_crashed", notification_id=row.notification_id)
             await self._mark(row, error=f"{type(error).__name__}")
         else:
+            if sent is not None:
+                sent()
             await self._mark(row)
 
     async def _mark(
@@ -159,6 +173,9 @@ class Sender:
                 outcomes.failed(session, row, now, reason)
                 return
             blocked_until = await _endpoint_failed(session, row.endpoint, now, self.policy)
+            waiting = self.queued.pop(row.endpoint, None)
+            if waiting:  # not sent while the endpoint backs off: claimable again once it may be tried
+                await _give_back(session, list(waiting))
             retry_at = min(blocked_until, deadline)
             await session.execute(
                 update(NotificationRow)
@@ -177,20 +194,19 @@ class Sender:
             held = set(
                 (
                     await session.scalars(
-                        select(NotificationRow.notification_id).where(
+                        update(NotificationRow)
+                        .where(
                             tuple_(NotificationRow.notification_id, NotificationRow.lease_token).in_(leases)
                         )
+                        .values(status="delivered", finished_at=now, lease_until=None)
+                        .returning(NotificationRow.notification_id)
+                        .execution_options(synchronize_session=False)
                     )
                 ).all()
             )
             mine = [row for row in rows if row.notification_id in held]
             if not mine:
                 return
-            await session.execute(
-                update(NotificationRow)
-                .where(NotificationRow.notification_id.in_([row.notification_id for row in mine]))
-                .values(status="delivered", finished_at=now, lease_until=None)
-            )
             await _endpoints_recovered(session, {row.endpoint for row in mine})
             for row in mine:
                 outcomes.delivered(session, row, now)
@@ -211,33 +227,62 @@ class Sender:
                 backoff = min(backoff * 2, 5.0)
                 continue
             for row in claimed:
-                self._start(row)
+                self.queued.setdefault(row.endpoint, deque()).append(row)
+            for endpoint in {row.endpoint for row in claimed}:
+                self._dispatch(endpoint)
             if len(claimed) >= self.policy.batch:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.policy.poll_s)
 
+    def _dispatch(self, endpoint: str) -> None:
+        """Start the endpoint's claimed deliveries while it has room; wake the claim loop when none wait."""
+        if self._stopping:
+            return
+        waiting = self.queued.get(endpoint)
+        margin = self.policy.lease / 2
+        while waiting and self.in_flight[endpoint] < self.policy.per_endpoint:
+            row = waiting.popleft()
+            if utc(row.lease_until or row.created_at) - self.clock() < margin:
+                self._unsent.append(row)  # too little of the lease left to send safely: give it back
+            else:
+                self._start(row)
+        if not waiting:
+            self.queued.pop(endpoint, None)
+            self.wake.set()
+
     def _start(self, row: NotificationRow) -> None:
         self.in_flight[row.endpoint] += 1
-        task = asyncio.create_task(self.deliver(row), name=f"send-{row.notification_id}")
+        released = False
+
+        def release() -> None:  # the endpoint's slot, once: after a success is sent, or when marked
+            nonlocal released
+            if released:
+                return
+            released = True
+            self.in_flight[row.endpoint] -= 1
+            if self.in_flight[row.endpoint] <= 0:
+                del self.in_flight[row.endpoint]
+            self._dispatch(row.endpoint)
+
+        task = asyncio.create_task(self.deliver(row, sent=release), name=f"send-{row.notification_id}")
         self._tasks.add(task)
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
-            self.in_flight[row.endpoint] -= 1
-            if self.in_flight[row.endpoint] <= 0:
-                del self.in_flight[row.endpoint]
-            self.wake.set()
+            release()
 
         task.add_done_callback(done)
 
     def start(self) -> None:
         """Run the loop in the background."""
         if self._loop is None:
+            self._stopping = False
             self._loop = asyncio.create_task(self.run(), name="notifications-sender")
 
     async def stop(self) -> None:
-        """Stop claiming, and let the sends in flight finish (briefly)."""
+        """Stop claiming, let the sends in flight finish (briefly), give back the claimed ones not sent."""
+        self._stopping = True
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -245,6 +290,26 @@ class Sender:
             self._loop = None
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
+        unsent = self._unsent + [row for rows in self.queued.values() for row in rows]
+        self._unsent, self.queued = [], {}
+        if unsent:
+            with contextlib.suppress(Exception):  # else their leases simply expire
+                async with self.database.transaction() as session:
+                    await _give_back(session, unsent)
+
+
+async def _give_back(session: Any, rows: list[NotificationRow]) -> None:
+    """End the leases of claimed deliveries that were never sent, undoing their claims' attempts."""
+    await session.execute(
+        update(NotificationRow)
+        .where(
+            tuple_(NotificationRow.notification_id, NotificationRow.lease_token).in_(
+                {(row.notification_id, row.lease_token) for row in rows}
+            )
+        )
+        .values(lease_until=None, attempts=NotificationRow.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _endpoints_recovered(session: Any, endpoints: set[str]) -> None:

@@ -7,7 +7,7 @@ and digests, that clears the due marker): a decision is taken once, however ofte
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,11 @@ from notifications.store import (
     SubscriptionRow,
 )
 from werkplaats.db import stage_insert
+
+CONFLICTS = "notifications.conflicts"
+"""The session's conflict rows by id (None: known to be absent), loaded once per transaction."""
+HOOKS = "notifications.hooks"
+"""The session's organisation webhooks by slug (None: the organisation has none)."""
 
 Clock = Callable[[], datetime]
 Directory = Callable[[str], tuple[str, str | None] | None]
@@ -78,8 +83,43 @@ class Notifier:
             await self._acknowledged(session, envelope, data)
         self._signal_after_commit(session)
 
+    async def prefetch(self, session: AsyncSession, envelopes: Iterable[Envelope[EventData]]) -> None:
+        """Load what a batch of conflict events needs in two queries instead of several per event.
+
+        The conflicts are locked (PostgreSQL) in one statement, in key order, before any is changed;
+        the handler then finds them, and the organisations' webhooks, in the session.
+        """
+        datas = [envelope.data for envelope in envelopes]
+        ids = sorted(
+            {data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)} - set(_conflicts(session))
+        )
+        if ids:
+            query = (
+                select(ConflictRow).where(ConflictRow.conflict_id.in_(ids)).order_by(ConflictRow.conflict_id)
+            )
+            if self.is_postgres:
+                query = query.with_for_update()
+            loaded = {row.conflict_id: row for row in (await session.scalars(query)).all()}
+            _conflicts(session).update({conflict_id: loaded.get(conflict_id) for conflict_id in ids})
+        organisations = {
+            activity.organisation
+            for data in datas
+            if isinstance(data, ConflictDetected)
+            for activity in data.activities
+        }
+        for row in _conflicts(session).values():
+            if row is not None:
+                organisations.update(row.organisations)
+        await self._load_hooks(session, organisations)
+        await self._subscriptions(session)
+
     async def _load(self, session: AsyncSession, conflict_id: str) -> ConflictRow | None:
-        return await session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
+        known = _conflicts(session)
+        if conflict_id in known:
+            return known[conflict_id]
+        row = await session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
+        known[conflict_id] = row
+        return row
 
     async def _detected(
         self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictDetected
@@ -89,6 +129,7 @@ class Notifier:
         if row is None:
             row = ConflictRow(conflict_id=data.conflict_id, seq=0, updated_at=now)
             session.add(row)
+            _conflicts(session)[data.conflict_id] = row
         row.severity = data.severity.value
         row.neighbourhoods = list(data.neighbourhoods)
         row.organisations = list(dict.fromkeys(a.organisation for a in data.activities))
@@ -250,22 +291,33 @@ class Notifier:
     async def _contacts(
         self, session: AsyncSession, facts: domain.ConflictFacts
     ) -> dict[str, domain.OrganisationContact]:
-        hooks = {
-            hook.organisation: hook
-            for hook in await session.scalars(
-                select(OrganisationWebhookRow).where(
-                    OrganisationWebhookRow.organisation.in_(facts.organisations)
-                )
-            )
-        }
+        hooks = await self._load_hooks(session, facts.organisations)
         contacts = {}
         for slug in facts.organisations:
             known = self.directory(slug)
             hook = hooks.get(slug)
             contacts[slug] = domain.OrganisationContact(
-                slug, known[1] if known else None, hook.url if hook else None, hook.secret if hook else None
+                slug, known[1] if known else None, hook[0] if hook else None, hook[1] if hook else None
             )
         return contacts
+
+    async def _load_hooks(
+        self, session: AsyncSession, organisations: Iterable[str]
+    ) -> dict[str, tuple[str, str] | None]:
+        """The webhooks (url, secret) of ``organisations``, read once per transaction and organisation."""
+        hooks: dict[str, tuple[str, str] | None] = session.info.setdefault(HOOKS, {})
+        missing = sorted(set(organisations) - set(hooks))
+        if missing:
+            rows = await session.execute(
+                select(
+                    OrganisationWebhookRow.organisation,
+                    OrganisationWebhookRow.url,
+                    OrganisationWebhookRow.secret,
+                ).where(OrganisationWebhookRow.organisation.in_(missing))
+            )
+            found = {organisation: (url, secret) for organisation, url, secret in rows}
+            hooks.update({organisation: found.get(organisation) for organisation in missing})
+        return hooks
 
     def _names(self, slugs: tuple[str, ...]) -> dict[str, str]:
         names = {}
@@ -294,6 +346,14 @@ class Notifier:
         if rows:
             self._signal_after_commit(session)
         return len(rows)
+
+
+CONFLICT_DATA = (ConflictDetected, ConflictResolved, ConflictAcknowledged)
+
+
+def _conflicts(session: AsyncSession) -> dict[str, ConflictRow | None]:
+    known: dict[str, ConflictRow | None] = session.info.setdefault(CONFLICTS, {})
+    return known
 
 
 def _correlation(envelope: Envelope[EventData]) -> str | None:

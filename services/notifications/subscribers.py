@@ -1,4 +1,4 @@
-"""The notifications consumer: ``scheduling.conflicts`` into the notifier, one event at a time."""
+"""The notifications consumer: ``scheduling.conflicts`` into the notifier, a batch loaded at once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications.service import Notifier
+from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
 
@@ -22,11 +23,15 @@ def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bo
     async def on_conflict_event(session: AsyncSession, event: Envelope[EventData], _: Delivery) -> None:
         await notifier.on_conflict_event(session, event)
 
+    async def load(session: AsyncSession, batch: Batch) -> None:
+        await notifier.prefetch(session, (event for event, _ in batch))
+
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
+        prepare=load,
         accept=CONFLICT_EVENTS,
         from_beginning=from_beginning,
         description="Conflict events: the live feed, and who is told what, recorded once per recipient.",
