@@ -24,6 +24,7 @@ from werkplaats.consumer import EventConsumer, Handler, Prepare, RejectedHook, R
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
 from werkplaats.metrics import Metrics
+from werkplaats.offsets import OffsetCommitter
 from werkplaats.outbox import OutboxRelay, PendingMessage
 from werkplaats.settings import ServiceSettings
 from werkplaats.topics_admin import ensure_topics
@@ -88,6 +89,7 @@ class ServiceRuntime:
         self.bootstrap_servers = bootstrap_servers
         self.startup: list[Callable[[], Awaitable[None]]] = []
         self.shutdown: list[Callable[[], Awaitable[None]]] = []
+        self._committers: list[OffsetCommitter] = []
         self.started = False
         self._known_topics: set[str] = set()
 
@@ -168,17 +170,16 @@ class ServiceRuntime:
             description=description,
         )
 
-        commit_every_s = self.settings.commit_interval_ms / 1000
-        last_commit = {"at": 0.0}
+        offsets = OffsetCommitter(self.settings.commit_interval_ms / 1000)
+        self._committers.append(offsets)
 
         @subscriber
         async def on_batch(message: KafkaMessage) -> None:
             started = time.perf_counter()
-            dead_lettered = await consumer.process([delivery_of(record) for record in message.raw_message])
-            # Offsets may trail the effects: a redelivered event finds its inbox record and does nothing.
-            if dead_lettered or started - last_commit["at"] >= commit_every_s:
-                await message.ack()
-                last_commit["at"] = started
+            records = message.raw_message
+            dead_lettered = await consumer.process([delivery_of(record) for record in records])
+            # A dead letter has no inbox record to stop a second one: commit its offset at once.
+            await offsets.processed(message.consumer, records, now=dead_lettered)
             self.metrics.batch_seconds.labels(name).observe(time.perf_counter() - started)
 
         return consumer
@@ -196,7 +197,11 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stop consuming, stop the relay and the shut-down tasks, close connections."""
+        for committer in self._committers:  # what was processed is not read again after a restart
+            await committer.commit()
         await self.broker.stop()
+        for committer in self._committers:
+            await committer.close()
         for task in self.shutdown:
             await task()
         await self.relay.stop()
