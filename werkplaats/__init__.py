@@ -3,6 +3,5 @@
 Errors::
 
     WerkplaatsError            root of the runtime's own errors
-    ├── PermanentError         processing this message can never succeed: dead-letter it at once
-    └── KafkaUnavailableError  no broker answers at the configured address
+    └── PermanentError         processing this message can never succeed: dead-letter it at once
 """

@@ -7,7 +7,3 @@ class WerkplaatsError(Exception):
 
 class PermanentError(WerkplaatsError):
     """Processing this message can never succeed; it is dead-lettered without retries."""
-
-
-class KafkaUnavailableError(WerkplaatsError):
-    """No Kafka broker answers at the configured address."""
