@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts import Envelope, encode_event
+from werkplaats.background import BackgroundTask
 from werkplaats.db import OUTBOX_PENDING, Base, BigId, Database, stage_insert
 
 log = structlog.get_logger(__name__)
@@ -101,7 +102,7 @@ class OutboxRelay:
         self.idle_poll_s = idle_poll_s
         self.keep_sent = keep_sent
         self.published = 0
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self.run, "outbox-relay")
         self._last_purge = datetime.now(UTC)
 
     async def relay_once(self) -> int:
@@ -170,13 +171,8 @@ class OutboxRelay:
 
     def start(self) -> None:
         """Run the relay in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name="outbox-relay")
+        self._background.start()
 
     async def stop(self) -> None:
         """Stop the relay; rows not yet marked sent are published again by the next relay."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -23,6 +22,7 @@ from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow
 from notifications.subscribers import subscribe
 from werkplaats.auth import Authenticator
+from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
@@ -55,7 +55,7 @@ class Ticker:
         self.runtime = runtime
         self.notifier = notifier
         self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self.run, "notifications-ticker")
 
     async def tick(self) -> None:
         """Record the follow-ups and digests due now."""
@@ -76,15 +76,11 @@ class Ticker:
 
     def start(self) -> None:
         """Run in the background."""
-        self._task = asyncio.create_task(self.run(), name="notifications-ticker")
+        self._background.start()
 
     async def stop(self) -> None:
         """Stop ticking."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
 
 def smtp_config(settings: NotificationsSettings) -> SmtpConfig:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import UnfavourableCalendar, load_calendar
 from scheduling.store import CustomDateRow
+from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
 
 log = structlog.get_logger(__name__)
@@ -70,7 +70,7 @@ class CalendarKeeper:
         self.apply = apply
         self.calendar = load_calendar(self._file_entries())
         self._fingerprint: tuple[int, datetime | None] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self.keep_current, "calendar-keeper")
 
     def _file_entries(self) -> list[dict[str, Any]]:
         if self.extra_file is None:
@@ -105,13 +105,8 @@ class CalendarKeeper:
 
     def start(self) -> None:
         """Refresh in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self.keep_current(), name="calendar-keeper")
+        self._background.start()
 
     async def stop(self) -> None:
         """Stop refreshing."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()

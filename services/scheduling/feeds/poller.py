@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from scheduling.feeds.fetch import MAX_BYTES, Fetched, FetchError, fetch_calenda
 from scheduling.feeds.service import Changes, publish_changes
 from scheduling.feeds.store import FeedRow
 from scheduling.ical import FeedMapping, ImportResult, read_calendar
+from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
 
 log = structlog.get_logger(__name__)
@@ -64,7 +64,7 @@ class FeedPoller:
         self.max_bytes = max_bytes
         self._client = client
         self._own_client = client is None
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self.run, "feed-poller")
 
     async def poll_once(self, *, now: datetime | None = None) -> list[PollOutcome]:
         """Poll every feed due at ``now`` (default: the current time) once; what each poll did."""
@@ -169,16 +169,11 @@ class FeedPoller:
 
     def start(self) -> None:
         """Poll in the background."""
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name="feed-poller")
+        self._background.start()
 
     async def stop(self) -> None:
         """Stop polling, close the HTTP client; a feed claimed but not finished is polled after its lease."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
         if self._client is not None and self._own_client:
             await self._client.aclose()
             self._client = None
