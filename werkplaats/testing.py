@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from werkplaats.follower import caught_up
 from werkplaats.kafka_security import Security, client_options
 
 
@@ -49,7 +50,7 @@ async def read_topic(
         records: list[ConsumerRecord[bytes, bytes]] = []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not await _at_end(consumer, ends):
+        while not await caught_up(consumer, ends):
             if loop.time() > deadline:
                 raise AssertionError(f"could not read {topic} to its end within {timeout} s")
             batches = await consumer.getmany(timeout_ms=500)
@@ -58,10 +59,3 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
-
-
-async def _at_end(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for partition, end in ends.items():
-        if await consumer.position(partition) < end:
-            return False
-    return True

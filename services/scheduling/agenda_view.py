@@ -7,14 +7,12 @@ draft would take part in. Every instance reads all partitions of the compacted t
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
 from contracts import (
     ActivityPublished,
@@ -41,7 +39,8 @@ from scheduling.domain import (
 )
 from scheduling.domain.clock import to_us
 from scheduling.names import KNOWN_ORGANISATIONS
-from werkplaats.kafka_security import Security, client_options
+from werkplaats.follower import TopicFollower
+from werkplaats.kafka_security import Security
 
 log = structlog.get_logger(__name__)
 
@@ -89,8 +88,13 @@ class AgendaView:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.agenda = new_agenda(None)
         self.entries: dict[ActivityKey, AgendaEntry] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._follower = TopicFollower(
+            bootstrap_servers,
+            SCHEDULING_AGENDA,
+            self.apply,
+            client_id="scheduling-agenda-view",
+            security=security,
+        )
 
     def use_calendar(self, calendar: UnfavourableCalendar) -> None:
         """Judge dates by ``calendar`` from now on."""
@@ -164,59 +168,9 @@ class AgendaView:
 
     async def start(self) -> None:
         """Read the topic to its end, then follow it in the background."""
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
-            enable_auto_commit=False,
-            client_id="scheduling-agenda-view",
-            max_partition_fetch_bytes=4 << 20,
-            **client_options(self.security),
-        )
-        await self._consumer.start()
-        partitions = [TopicPartition(SCHEDULING_AGENDA, p) for p in await _partitions(self._consumer)]
-        self._consumer.assign(partitions)
-        await self._consumer.seek_to_beginning(*partitions)
-        ends = await self._consumer.end_offsets(partitions)
-        while not await _caught_up(self._consumer, ends):
-            for batch in (await self._consumer.getmany(timeout_ms=500)).values():
-                self.apply(batch)
+        await self._follower.start()
         log.info("agenda_view_loaded", activities=len(self.entries))
-        self._task = asyncio.create_task(self._follow(), name="agenda-view")
-
-    async def _follow(self) -> None:
-        assert self._consumer is not None
-        while True:
-            try:
-                for batch in (await self._consumer.getmany(timeout_ms=1000)).values():
-                    self.apply(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("agenda_view_failed")
-                await asyncio.sleep(1)
 
     async def stop(self) -> None:
         """Stop following."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
-
-
-async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for partition, end in ends.items():
-        if await consumer.position(partition) < end:
-            return False
-    return True
-
-
-async def _partitions(consumer: AIOKafkaConsumer) -> list[int]:
-    for _ in range(20):
-        found = consumer.partitions_for_topic(SCHEDULING_AGENDA)
-        if found:
-            return sorted(found)
-        await consumer._client.force_metadata_update()
-    raise RuntimeError(f"topic {SCHEDULING_AGENDA} does not exist; run `werkplaats kafka topics`")
+        await self._follower.stop()

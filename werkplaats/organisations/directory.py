@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 from collections.abc import Iterable
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
 from contracts import ContractError, OrganisationUpdated, decode_event
 from contracts.topics import ORGANISATIONS
-from werkplaats.kafka_security import Security, client_options
+from werkplaats.follower import TopicFollower
+from werkplaats.kafka_security import Security
 from werkplaats.organisations.keys import hash_key, key_id_of
 
 log = structlog.get_logger(__name__)
@@ -25,8 +24,9 @@ class OrganisationDirectory:
         self.bootstrap_servers = bootstrap_servers
         self.security = security
         self._organisations: dict[str, OrganisationUpdated] = {}
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._follower = TopicFollower(
+            bootstrap_servers, ORGANISATIONS, self.apply, client_id="organisations", security=security
+        )
 
     def get(self, slug: str) -> OrganisationUpdated | None:
         """The organisation with ``slug``, if registered."""
@@ -71,54 +71,11 @@ class OrganisationDirectory:
 
     async def start(self) -> None:
         """Read the topic to its end, then follow it in the background."""
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
-            enable_auto_commit=False,
-            client_id="organisations",
-            **client_options(self.security),
-        )
-        await self._consumer.start()
-        partitions = [TopicPartition(ORGANISATIONS, p) for p in await _partitions(self._consumer)]
-        self._consumer.assign(partitions)
-        await self._consumer.seek_to_beginning(*partitions)
-        ends = await self._consumer.end_offsets(partitions)
-        while not await _caught_up(self._consumer, ends):
-            for batch in (await self._consumer.getmany(timeout_ms=500)).values():
-                self.apply(batch)
-        self._task = asyncio.create_task(self._follow(), name="organisations")
-
-    async def _follow(self) -> None:
-        assert self._consumer is not None
-        while True:
-            for batch in (await self._consumer.getmany(timeout_ms=1000)).values():
-                self.apply(batch)
+        await self._follower.start()
 
     async def stop(self) -> None:
         """Stop following."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
-
-
-async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for partition, end in ends.items():
-        if await consumer.position(partition) < end:
-            return False
-    return True
-
-
-async def _partitions(consumer: AIOKafkaConsumer) -> list[int]:
-    for _ in range(20):
-        found = consumer.partitions_for_topic(ORGANISATIONS)
-        if found:
-            return sorted(found)
-        await consumer._client.force_metadata_update()
-    raise RuntimeError(f"topic {ORGANISATIONS} does not exist; run `werkplaats kafka topics`")
+        await self._follower.stop()
 
 
 async def read_organisations(bootstrap_servers: str, *, security: Security = None) -> OrganisationDirectory:
