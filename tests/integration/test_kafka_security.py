@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import shutil
 import stat
@@ -14,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import TopicAuthorizationFailedError
 
 from contracts import ActivityPublished, encode_event, new_event
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, all_service_topics, partner_activities
 from contracts.topics import partner_topics as topics_of
-from scheduling import agenda_view
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import activity, at, fresh_area, quiet_evening
@@ -120,11 +118,6 @@ def scheduler_env(secured: SecuredKafka, monkeypatch: pytest.MonkeyPatch) -> dic
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    # scheduling/agenda_view.py builds its consumer without werkplaats.kafka_security (yet):
-    # give it the scheduler's credentials here until it passes client_options(settings) itself.
-    monkeypatch.setattr(
-        agenda_view, "AIOKafkaConsumer", functools.partial(AIOKafkaConsumer, **client_options())
-    )
     return {name.lower(): value for name, value in env.items()}
 
 
