@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,13 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import OrganisationRole
-from contracts.topics import PARTNER_ACTIVITIES_PATTERN, SCHEDULING_CONFLICTS, SCHEDULING_PLACEMENTS
+from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.main import create_app
 from scheduling.settings import SchedulingSettings
-from scheduling_support import Area, activity, at, fresh_area, quiet_evening
+from scheduling_support import Area, activity, at, fresh_area, quiet_evening, skip_history
 from werkplaats.organisations import add_organisation
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.testing import read_topic, wait_for
@@ -52,29 +50,6 @@ def body(activity_id: str, start: Any, hours: float, codes: list[str], **extra: 
     data: dict[str, Any] = activity(activity_id, start, hours, codes, **extra).model_dump(mode="json")
     del data["activity_id"]
     return data
-
-
-async def skip_history(bootstrap: str, group: str) -> None:
-    """Start the scheduler's groups at the end of the shared topics: the tests need only their own events."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        topics = await consumer.topics()
-        await consumer._client.force_metadata_update()
-        cluster = consumer._client.cluster
-        partners = [t for t in topics if re.match(PARTNER_ACTIVITIES_PATTERN, t)]
-        for suffix, names in (("intake", partners), ("detector", [SCHEDULING_PLACEMENTS])):
-            partitions = [TopicPartition(t, p) for t in names for p in cluster.partitions_for_topic(t) or ()]
-            ends = await consumer.end_offsets(partitions)
-            committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{group}-{suffix}")
-            await committer.start()
-            try:
-                committer.assign(partitions)
-                await committer.commit(ends)
-            finally:
-                await committer.stop()
-    finally:
-        await consumer.stop()
 
 
 @pytest.fixture
