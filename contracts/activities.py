@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from dateutil.rrule import rrulestr
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -221,3 +221,20 @@ def rrule_can_occur(rule: str) -> bool:
 
 def _matches(pattern: str, value: str) -> bool:
     return re.match(pattern, value) is not None
+
+
+EXAMPLE_ACTIVITY: dict[str, Any] = {
+    "activity_id": "moerwijk-oost-2026-03-24",
+    "title": "Inspraakavond renovatie Moerwijk-Oost",
+    "kind": "consultation",
+    "starts_at": "2026-03-24T19:30:00+01:00",
+    "ends_at": "2026-03-24T21:30:00+01:00",
+    "neighbourhoods": ["BU05183620"],
+    "venue": {"venue_id": "wijkcentrum-moerwijk", "room": "zaal 1"},
+    "target_groups": ["tenants"],
+    "themes": ["housing_environment"],
+    "expected_attendance": 60,
+    "languages": ["nl", "tr"],
+    "status": "planned",
+}
+"""An ``activity.published`` payload for documentation (OpenAPI, AsyncAPI)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from contracts.activities import ActivityPublished, ActivityRejected, ActivityWithdrawn
+from contracts.activities import EXAMPLE_ACTIVITY, ActivityPublished, ActivityRejected, ActivityWithdrawn
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
@@ -60,20 +60,7 @@ EXAMPLE_ACTIVITY_PUBLISHED: dict[str, Any] = {
     "occurred_at": "2026-03-02T09:15:00+01:00",
     "source": "staedion",
     "correlation_id": None,
-    "data": {
-        "activity_id": "moerwijk-oost-2026-03-24",
-        "title": "Inspraakavond renovatie Moerwijk-Oost",
-        "kind": "consultation",
-        "starts_at": "2026-03-24T19:30:00+01:00",
-        "ends_at": "2026-03-24T21:30:00+01:00",
-        "neighbourhoods": ["BU05183620"],
-        "venue": {"venue_id": "wijkcentrum-moerwijk", "room": "zaal 1"},
-        "target_groups": ["tenants"],
-        "themes": ["housing_environment"],
-        "expected_attendance": 60,
-        "languages": ["nl", "tr"],
-        "status": "planned",
-    },
+    "data": EXAMPLE_ACTIVITY,
 }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from sqlalchemy import func, select
@@ -34,6 +34,7 @@ from scheduling.main import create_runtime as create_scheduler
 from scheduling.settings import SchedulingSettings
 from scheduling.store import ZoneMemberRow
 from werkplaats.bench.report import machine, percentile
+from werkplaats.bench.tail import TopicTail
 from werkplaats.organisations import add_organisation
 from werkplaats.topics_admin import ensure_topics
 
@@ -213,42 +214,22 @@ class WebhookReceiver:
         return 200
 
 
-class PlacementTail:
+class PlacementTail(TopicTail):
     """Tails ``scheduling.placements`` from its end: when each of one organisation's activities was placed."""
 
+    topic = SCHEDULING_PLACEMENTS
+
     def __init__(self, bootstrap: str, organisation: str) -> None:
-        self.bootstrap = bootstrap
+        super().__init__(bootstrap)
         self.organisation = organisation
         self.placed: dict[str, float] = {}
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Assign every partition at its end and start reading."""
-        partitions = await placement_partitions(self.bootstrap)
-        await self.consumer.start()
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for partition in partitions:
-            await self.consumer.position(partition)
-        self._task = asyncio.create_task(self._read())
-
-    async def stop(self) -> None:
-        """Stop reading."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.consumer.stop()
-
-    async def _read(self) -> None:
-        while True:
-            batches = await self.consumer.getmany(timeout_ms=100)
-            for records in batches.values():
-                for record in records:
-                    document = json.loads(record.value or b"{}")
-                    data = document.get("data") or {}
-                    if data.get("organisation") == self.organisation and data.get("activity"):
-                        self.placed.setdefault(data["activity_id"], _moment(document["occurred_at"]))
+    def note(self, record: ConsumerRecord[Any, Any], now: float) -> None:
+        """Note when each of the organisation's activities was placed (by its envelope's time)."""
+        document = json.loads(record.value or b"{}")
+        data = document.get("data") or {}
+        if data.get("organisation") == self.organisation and data.get("activity"):
+            self.placed.setdefault(data["activity_id"], _moment(document["occurred_at"]))
 
 
 async def placement_partitions(bootstrap: str) -> list[TopicPartition]:

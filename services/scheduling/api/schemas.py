@@ -4,27 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import ActivityPublished, ConflictDetected, Occurrence
-from contracts.activities import ACTIVITY_ID_PATTERN
-
-EXAMPLE_ACTIVITY: dict[str, Any] = {
-    "activity_id": "moerwijk-oost-2026-03-24",
-    "title": "Inspraakavond renovatie Moerwijk-Oost",
-    "kind": "consultation",
-    "starts_at": "2026-03-24T19:30:00+01:00",
-    "ends_at": "2026-03-24T21:30:00+01:00",
-    "neighbourhoods": ["BU05183620"],
-    "venue": {"venue_id": "wijkcentrum-moerwijk", "room": "zaal 1"},
-    "target_groups": ["tenants"],
-    "themes": ["housing_environment"],
-    "expected_attendance": 60,
-    "languages": ["nl", "tr"],
-    "status": "planned",
-}
+from contracts.activities import ACTIVITY_ID_PATTERN, EXAMPLE_ACTIVITY
 
 
 class ActivityBody(ActivityPublished):

@@ -7,29 +7,19 @@ import json
 import re
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts.topics import SCHEDULING_CONFLICTS
+from werkplaats.bench.tail import TopicTail, partitions_of
 
 
 async def send_all(producer: AIOKafkaProducer, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
     """Send records as fast as the producer takes them, then wait for every acknowledgement."""
     futures = [await producer.send(topic, value, key=key) for key, value in records]
     await asyncio.gather(*futures)
-
-
-async def partitions_of(bootstrap: str, pattern: str) -> list[TopicPartition]:
-    """Return every partition of the topics whose name matches ``pattern``."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        topics = [topic for topic in await admin.list_topics() if re.match(pattern, topic)]
-        described = await admin.describe_topics(topics) if topics else []
-    finally:
-        await admin.close()
-    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
 
 
 async def committed_lag(bootstrap: str, group: str, pattern: str) -> int:
@@ -51,42 +41,21 @@ async def committed_lag(bootstrap: str, group: str, pattern: str) -> int:
     return sum(max(0, ends[tp] - done.get(tp, starts[tp])) for tp in partitions)
 
 
-class ConflictTail:
+class ConflictTail(TopicTail):
     """Tails ``scheduling.conflicts`` from its end, noting when each probe's overlap was first detected."""
 
+    topic = SCHEDULING_CONFLICTS
+
     def __init__(self, bootstrap: str, organisation: str) -> None:
-        self.bootstrap = bootstrap
+        super().__init__(bootstrap)
         self.organisation = organisation
         self.received: dict[str, float] = {}
         self.expected = 0
         self.all_received = asyncio.Event()
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Assign every partition at its end and start reading."""
-        partitions = await partitions_of(self.bootstrap, rf"^{re.escape(SCHEDULING_CONFLICTS)}$")
-        await self.consumer.start()
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for partition in partitions:
-            await self.consumer.position(partition)
-        self._task = asyncio.create_task(self._read())
-
-    async def stop(self) -> None:
-        """Stop reading."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.consumer.stop()
-
-    async def _read(self) -> None:
-        while True:
-            batches = await self.consumer.getmany(timeout_ms=100)
-            now = time.perf_counter()
-            for records in batches.values():
-                for record in records:
-                    self._note(json.loads(record.value), now)
+    def note(self, record: ConsumerRecord[Any, Any], now: float) -> None:
+        """Note the first detection of each probe's overlap."""
+        self._note(json.loads(record.value), now)
 
     def _note(self, document: dict[str, object], now: float) -> None:
         data = document.get("data")
