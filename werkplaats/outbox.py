@@ -7,16 +7,13 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import JSON, DateTime, Index, LargeBinary, String, delete, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contracts import Envelope, encode_event
 from werkplaats.background import BackgroundTask
-from werkplaats.db import OUTBOX_PENDING, Base, BigId, Database, stage_insert
+from werkplaats.db import Base, BigId, Database
 
 log = structlog.get_logger(__name__)
 
@@ -36,33 +33,6 @@ class OutboxRow(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-def add_event(
-    session: AsyncSession,
-    topic: str,
-    envelope: Envelope[Any],
-    *,
-    key: str | bytes | None,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """Stage ``envelope`` for ``topic`` in the caller's transaction."""
-    add_raw(session, topic, encode_event(envelope), key=key, headers=headers)
-
-
-def add_raw(
-    session: AsyncSession,
-    topic: str,
-    payload: bytes,
-    *,
-    key: str | bytes | None,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """Stage raw bytes for ``topic`` in the caller's transaction."""
-    encoded_key = key.encode() if isinstance(key, str) else key
-    row = {"topic": topic, "key": encoded_key, "payload": payload, "headers": headers or {}}
-    stage_insert(session, OutboxRow.__table__, row | {"created_at": datetime.now(UTC)})
-    session.info[OUTBOX_PENDING] = True
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from notifications.digests import run_digests
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Clock, Notifier
 from notifications.settings import NotificationsSettings
-from notifications.store import NotificationRow
+from notifications.store import NotificationRow, NotificationsUnitOfWork
 from notifications.subscribers import subscribe
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
@@ -59,11 +59,11 @@ class Ticker:
 
     async def tick(self) -> None:
         """Record the follow-ups and digests due now."""
-        async with self.runtime.database.transaction() as session:
-            await self.notifier.run_follow_ups(session)
-        async with self.runtime.database.transaction() as session:
-            if await run_digests(session, self.notifier):
-                self.notifier.on_decided()
+        async with self.runtime.database.unit_of_work(NotificationsUnitOfWork) as unit:
+            await self.notifier.run_follow_ups(unit)
+        async with self.runtime.database.unit_of_work(NotificationsUnitOfWork) as unit:
+            if await run_digests(unit, self.notifier):
+                unit.after_commit(self.notifier.on_decided)
 
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""

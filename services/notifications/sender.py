@@ -27,6 +27,7 @@ from notifications import outcomes
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.store import EndpointRow, NotificationRow, utc, utc_or_none
 from werkplaats.db import Database
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +158,8 @@ class Sender:
             await self._delivered.add(row)
             return
         now = self.clock()
-        async with self.database.transaction() as session:
+        async with self.database.unit_of_work(SqlUnitOfWork) as unit:
+            session = unit.session
             mine = (NotificationRow.notification_id == row.notification_id) & (
                 NotificationRow.lease_token == row.lease_token
             )
@@ -170,7 +172,7 @@ class Sender:
                     .where(mine)
                     .values(status="failed", finished_at=now, lease_until=None, last_error=reason)
                 )
-                outcomes.failed(session, row, now, reason)
+                outcomes.failed(unit, row, now, reason)
                 return
             blocked_until = await _endpoint_failed(session, row.endpoint, now, self.policy)
             waiting = self.queued.pop(row.endpoint, None)
@@ -189,7 +191,8 @@ class Sender:
     async def _mark_delivered(self, rows: list[NotificationRow]) -> None:
         """Mark deliveries that ended together in one transaction, those whose lease still holds."""
         now = self.clock()
-        async with self.database.transaction() as session:
+        async with self.database.unit_of_work(SqlUnitOfWork) as unit:
+            session = unit.session
             leases = {(row.notification_id, row.lease_token) for row in rows}
             held = set(
                 (
@@ -209,7 +212,7 @@ class Sender:
                 return
             await _endpoints_recovered(session, {row.endpoint for row in mine})
             for row in mine:
-                outcomes.delivered(session, row, now)
+                outcomes.delivered(unit, row, now)
 
     async def run(self) -> None:
         """Claim and send until cancelled."""

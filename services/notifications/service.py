@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from contracts import (
     ConflictAcknowledged,
@@ -29,15 +28,10 @@ from notifications.store import (
     DigestItemRow,
     FeedRow,
     NotificationRow,
+    NotificationsUnitOfWork,
     OrganisationWebhookRow,
     SubscriptionRow,
 )
-from werkplaats.db import stage_insert
-
-CONFLICTS = "notifications.conflicts"
-"""The session's conflict rows by id (None: known to be absent), loaded once per transaction."""
-HOOKS = "notifications.hooks"
-"""The session's organisation webhooks by slug (None: the organisation has none)."""
 
 Clock = Callable[[], datetime]
 Directory = Callable[[str], tuple[str, str | None] | None]
@@ -63,11 +57,10 @@ class Notifier:
         self.is_postgres = is_postgres
         self.on_decided: Callable[[], None] = lambda: None
 
-    async def on_conflict_event(self, session: AsyncSession, envelope: Envelope[EventData]) -> None:
+    async def on_conflict_event(self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData]) -> None:
         """Take in one event of ``scheduling.conflicts``: feed it, update the conflict, maybe notify."""
         data = envelope.data
-        stage_insert(
-            session,
+        unit.insert(
             FeedRow.__table__,
             {
                 "event_type": envelope.type,
@@ -76,22 +69,22 @@ class Notifier:
             },
         )
         if isinstance(data, ConflictDetected):
-            await self._detected(session, envelope, data)
+            await self._detected(unit, envelope, data)
         elif isinstance(data, ConflictResolved):
-            await self._resolved(session, envelope, data)
+            await self._resolved(unit, envelope, data)
         elif isinstance(data, ConflictAcknowledged):
-            await self._acknowledged(session, envelope, data)
-        self._signal_after_commit(session)
+            await self._acknowledged(unit, envelope, data)
+        unit.after_commit(self.on_decided)
 
-    async def prefetch(self, session: AsyncSession, envelopes: Iterable[Envelope[EventData]]) -> None:
+    async def prefetch(self, unit: NotificationsUnitOfWork, envelopes: Iterable[Envelope[EventData]]) -> None:
         """Load what a batch of conflict events needs in two queries instead of several per event.
 
         The conflicts are locked (PostgreSQL) in one statement, in key order, before any is changed;
-        the handler then finds them, and the organisations' webhooks, in the session.
+        the handler then finds them, and the organisations' webhooks, in the unit of work.
         """
         datas = [envelope.data for envelope in envelopes]
         ids = sorted(
-            {data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)} - set(_conflicts(session))
+            {data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)} - set(unit.conflicts)
         )
         if ids:
             query = (
@@ -99,56 +92,56 @@ class Notifier:
             )
             if self.is_postgres:
                 query = query.with_for_update()
-            loaded = {row.conflict_id: row for row in (await session.scalars(query)).all()}
-            _conflicts(session).update({conflict_id: loaded.get(conflict_id) for conflict_id in ids})
+            loaded = {row.conflict_id: row for row in (await unit.session.scalars(query)).all()}
+            unit.conflicts.update({conflict_id: loaded.get(conflict_id) for conflict_id in ids})
         organisations = {
             activity.organisation
             for data in datas
             if isinstance(data, ConflictDetected)
             for activity in data.activities
         }
-        for row in _conflicts(session).values():
+        for row in unit.conflicts.values():
             if row is not None:
                 organisations.update(row.organisations)
-        await self._load_hooks(session, organisations)
-        await self._subscriptions(session)
+        await self._load_hooks(unit, organisations)
+        await self._subscriptions(unit)
 
-    async def _load(self, session: AsyncSession, conflict_id: str) -> ConflictRow | None:
-        known = _conflicts(session)
+    async def _load(self, unit: NotificationsUnitOfWork, conflict_id: str) -> ConflictRow | None:
+        known = unit.conflicts
         if conflict_id in known:
             return known[conflict_id]
-        row = await session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
+        row = await unit.session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
         known[conflict_id] = row
         return row
 
     async def _detected(
-        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictDetected
+        self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictDetected
     ) -> None:
         now = self.clock()
-        row = await self._load(session, data.conflict_id)
+        row = await self._load(unit, data.conflict_id)
         if row is None:
             row = ConflictRow(conflict_id=data.conflict_id, seq=0, updated_at=now)
-            session.add(row)
-            _conflicts(session)[data.conflict_id] = row
+            unit.session.add(row)
+            unit.conflicts[data.conflict_id] = row
         row.severity = data.severity.value
         row.neighbourhoods = list(data.neighbourhoods)
         row.organisations = list(dict.fromkeys(a.organisation for a in data.activities))
         row.detected = data.model_dump(mode="json") | {"occurred_at": envelope.occurred_at.isoformat()}
         row.resolution = None
-        await self._observe(session, row, domain.DETECTED, envelope, now)
+        await self._observe(unit, row, domain.DETECTED, envelope, now)
 
     async def _resolved(
-        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictResolved
+        self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictResolved
     ) -> None:
-        row = await self._load(session, data.conflict_id)
+        row = await self._load(unit, data.conflict_id)
         if row is None:
             return  # never announced here: nobody to tell
         row.resolution = data.model_dump(mode="json")
-        await self._observe(session, row, domain.RESOLVED, envelope, self.clock())
+        await self._observe(unit, row, domain.RESOLVED, envelope, self.clock())
 
     async def _observe(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         row: ConflictRow,
         event_type: str,
         envelope: Envelope[EventData],
@@ -157,17 +150,17 @@ class Notifier:
         state, announcement = domain.observe(state_of(row), event_type, now, self.quiet)
         store_state(row, state, now)
         if announcement is not None:
-            await self.announce(session, row, announcement, correlation_id=_correlation(envelope))
+            await self.announce(unit, row, announcement, correlation_id=_correlation(envelope))
 
     async def _acknowledged(
-        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictAcknowledged
+        self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictAcknowledged
     ) -> None:
-        row = await self._load(session, data.conflict_id)
+        row = await self._load(unit, data.conflict_id)
         if row is None:
             return
         extra = {"acknowledgement": data.model_dump(mode="json")}
         await self._fan_out(
-            session,
+            unit,
             row,
             domain.ACKNOWLEDGED,
             f"ack:{envelope.event_id}",
@@ -178,7 +171,7 @@ class Notifier:
 
     async def announce(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         row: ConflictRow,
         announcement: domain.Announcement,
         *,
@@ -187,12 +180,12 @@ class Notifier:
         """Record the deliveries of one announcement of a conflict's state."""
         source_key = f"announce:{row.conflict_id}:{announcement.seq}"
         await self._fan_out(
-            session, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, {}
+            unit, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, {}
         )
 
     async def _fan_out(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         row: ConflictRow,
         event_type: str,
         source_key: str,
@@ -203,7 +196,7 @@ class Notifier:
         now = self.clock()
         facts = facts_of(row)
         recipients = domain.recipients_for(
-            facts, event_type, await self._subscriptions(session), await self._contacts(session, facts)
+            facts, event_type, await self._subscriptions(unit), await self._contacts(unit, facts)
         )
         payload = {
             "type": event_type,
@@ -218,17 +211,16 @@ class Notifier:
         }
         for recipient in recipients:
             if recipient.digest_subscription:
-                stage_insert(
-                    session,
+                unit.insert(
                     DigestItemRow.__table__,
                     self._digest_item(recipient, source_key, row, event_type),
                 )
             else:
-                self.record(session, source_key, recipient, payload, follow_up=follow_up, now=now)
+                self.record(unit, source_key, recipient, payload, follow_up=follow_up, now=now)
 
     def record(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         source_key: str,
         recipient: domain.Recipient,
         payload: dict[str, Any],
@@ -238,8 +230,7 @@ class Notifier:
     ) -> None:
         """Stage one pending delivery (its unique key makes a second decision fail, not send twice)."""
         endpoint = endpoint_of(recipient.address) if recipient.channel == "webhook" else self.smtp_endpoint
-        stage_insert(
-            session,
+        unit.insert(
             NotificationRow.__table__,
             {
                 "notification_id": notification_id(source_key, recipient.ref, recipient.channel),
@@ -281,17 +272,16 @@ class Notifier:
             "created_at": self.clock(),
         }
 
-    async def _subscriptions(self, session: AsyncSession) -> list[domain.Subscription]:
-        cached: list[domain.Subscription] | None = session.info.get("notifications.subscriptions")
-        if cached is None:
-            rows = (await session.scalars(select(SubscriptionRow))).all()
-            cached = session.info["notifications.subscriptions"] = [subscription_of(r) for r in rows]
-        return cached
+    async def _subscriptions(self, unit: NotificationsUnitOfWork) -> list[domain.Subscription]:
+        if unit.subscriptions is None:
+            rows = (await unit.session.scalars(select(SubscriptionRow))).all()
+            unit.subscriptions = [subscription_of(r) for r in rows]
+        return unit.subscriptions
 
     async def _contacts(
-        self, session: AsyncSession, facts: domain.ConflictFacts
+        self, unit: NotificationsUnitOfWork, facts: domain.ConflictFacts
     ) -> dict[str, domain.OrganisationContact]:
-        hooks = await self._load_hooks(session, facts.organisations)
+        hooks = await self._load_hooks(unit, facts.organisations)
         contacts = {}
         for slug in facts.organisations:
             known = self.directory(slug)
@@ -302,13 +292,13 @@ class Notifier:
         return contacts
 
     async def _load_hooks(
-        self, session: AsyncSession, organisations: Iterable[str]
+        self, unit: NotificationsUnitOfWork, organisations: Iterable[str]
     ) -> dict[str, tuple[str, str] | None]:
         """The webhooks (url, secret) of ``organisations``, read once per transaction and organisation."""
-        hooks: dict[str, tuple[str, str] | None] = session.info.setdefault(HOOKS, {})
+        hooks = unit.webhooks
         missing = sorted(set(organisations) - set(hooks))
         if missing:
-            rows = await session.execute(
+            rows = await unit.session.execute(
                 select(
                     OrganisationWebhookRow.organisation,
                     OrganisationWebhookRow.url,
@@ -326,34 +316,24 @@ class Notifier:
             names[slug] = known[0] if known else slug
         return names
 
-    def _signal_after_commit(self, session: AsyncSession) -> None:
-        if not session.info.get("notifications.signal"):
-            session.info["notifications.signal"] = True
-            event.listen(session.sync_session, "after_commit", lambda _: self.on_decided(), once=True)
-
-    async def run_follow_ups(self, session: AsyncSession, limit: int = 200) -> int:
+    async def run_follow_ups(self, unit: NotificationsUnitOfWork, limit: int = 200) -> int:
         """Announce the conflicts whose quiet period ended with a state other than the one told."""
         now = self.clock()
         query = select(ConflictRow).where(ConflictRow.follow_up_due <= now).limit(limit)
         if self.is_postgres:
             query = query.with_for_update(skip_locked=True)
-        rows = (await session.scalars(query)).all()
+        rows = (await unit.session.scalars(query)).all()
         for row in rows:
             state, announcement = domain.follow_up(state_of(row), now, self.quiet)
             store_state(row, state, now)
             if announcement is not None:
-                await self.announce(session, row, announcement, correlation_id=None)
+                await self.announce(unit, row, announcement, correlation_id=None)
         if rows:
-            self._signal_after_commit(session)
+            unit.after_commit(self.on_decided)
         return len(rows)
 
 
 CONFLICT_DATA = (ConflictDetected, ConflictResolved, ConflictAcknowledged)
-
-
-def _conflicts(session: AsyncSession) -> dict[str, ConflictRow | None]:
-    known: dict[str, ConflictRow | None] = session.info.setdefault(CONFLICTS, {})
-    return known
 
 
 def _correlation(envelope: Envelope[EventData]) -> str | None:

@@ -13,7 +13,7 @@ from notifications.digests import run_digests
 from notifications.domain import AMSTERDAM
 from notifications.main import NotificationsService, build
 from notifications.settings import NotificationsSettings
-from notifications.store import DigestItemRow, FeedRow, NotificationRow
+from notifications.store import DigestItemRow, FeedRow, NotificationRow, NotificationsUnitOfWork
 from test_notifications_support import ConflictPublisher, SmtpSink, detected, fresh_wijk
 from werkplaats.testing import wait_for
 
@@ -35,8 +35,8 @@ class MovableClock:
 
 async def repeat_digest_run(service: NotificationsService) -> int:
     """What the ticker does for digests: record the due ones, then wake the sender."""
-    async with service.runtime.database.transaction() as session:
-        recorded = await run_digests(session, service.notifier)
+    async with service.runtime.database.unit_of_work(NotificationsUnitOfWork) as unit:
+        recorded = await run_digests(unit, service.notifier)
     service.notifier.on_decided()
     return recorded
 

@@ -20,7 +20,14 @@ from notifications.main import build, migrations_location
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Notifier
 from notifications.settings import NotificationsSettings
-from notifications.store import ConflictRow, DigestItemRow, EndpointRow, FeedRow, NotificationRow
+from notifications.store import (
+    ConflictRow,
+    DigestItemRow,
+    EndpointRow,
+    FeedRow,
+    NotificationRow,
+    NotificationsUnitOfWork,
+)
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -75,8 +82,8 @@ async def subscribe(database: Database, **fields: Any) -> str:
 
 
 async def decide(database: Database, notifier: Notifier, data: ConflictDetected | ConflictResolved) -> None:
-    async with database.transaction() as session:
-        await notifier.on_conflict_event(session, envelope(data))
+    async with database.unit_of_work(NotificationsUnitOfWork) as unit:
+        await notifier.on_conflict_event(unit, envelope(data))
 
 
 async def race(database: Database, runs: list[Coroutine[Any, Any, int]]) -> list[int]:
@@ -189,8 +196,8 @@ async def test_racing_follow_up_runs_announce_a_changed_conflict_once(database: 
     clock.now += timedelta(seconds=60)
 
     async def follow_ups() -> int:
-        async with database.transaction() as session:
-            return await decider.run_follow_ups(session)
+        async with database.unit_of_work(NotificationsUnitOfWork) as unit:
+            return await decider.run_follow_ups(unit)
 
     outcomes = await race(database, [follow_ups() for _ in range(4)])
     assert sum(outcomes) >= 1
@@ -215,8 +222,8 @@ async def test_racing_digest_runs_record_one_digest(database: Database) -> None:
     clock.now = datetime(2031, 3, 4, 7, 30, tzinfo=UTC)  # 08:30 in Amsterdam
 
     async def digests() -> int:
-        async with database.transaction() as session:
-            return await run_digests(session, decider)
+        async with database.unit_of_work(NotificationsUnitOfWork) as unit:
+            return await run_digests(unit, decider)
 
     recorded = await race(database, [digests() for _ in range(3)])
     assert sum(recorded) == 1

@@ -32,9 +32,9 @@ class Instance:
         self.sent = 0
         decide, send = service.notifier.on_conflict_event, service.sender.send
 
-        async def counted_decide(session: Any, envelope: Any) -> None:
+        async def counted_decide(unit: Any, envelope: Any) -> None:
             self.consumed += 1
-            await decide(session, envelope)
+            await decide(unit, envelope)
 
         async def counted_send(row: NotificationRow) -> None:
             self.sent += 1

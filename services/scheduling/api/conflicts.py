@@ -40,6 +40,7 @@ from scheduling.api.schemas import (
 )
 from scheduling.domain import meets
 from scheduling.store import ConflictRow
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 ConflictId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9._:-]{1,80}$", description="The conflict's id.", examples=["nbo-0a1b2c"])
@@ -186,8 +187,8 @@ def conflicts_router(context: ApiContext) -> APIRouter:
     ) -> Acknowledged:
         reject_unsafe_text(body.reason, ("body", "reason"))
         try:
-            async with context.runtime.database.transaction() as session:
-                accepted = await acknowledge(session, conflict_id, reason=body.reason, by=caller.slug)
+            async with context.runtime.database.unit_of_work(SqlUnitOfWork) as unit:
+                accepted = await acknowledge(unit, conflict_id, reason=body.reason, by=caller.slug)
         except UnknownConflictError as error:
             raise HTTPException(404, str(error)) from None
         except ConflictResolvedError as error:
