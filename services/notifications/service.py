@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from contracts import (
     ConflictAcknowledged,
     ConflictDetected,
@@ -22,16 +20,14 @@ from contracts import (
 )
 from notifications import domain
 from notifications.channels.webhook import endpoint_of
-from notifications.records import facts_of, notification_id, state_of, store_state, subscription_of
 from notifications.store import (
     ConflictRow,
     DigestItemRow,
     FeedRow,
     NotificationRow,
     NotificationsUnitOfWork,
-    OrganisationWebhookRow,
-    SubscriptionRow,
 )
+from notifications.store.mapping import facts_of, notification_id, state_of, store_state
 
 Clock = Callable[[], datetime]
 Directory = Callable[[str], tuple[str, str | None] | None]
@@ -48,13 +44,11 @@ class Notifier:
         quiet: timedelta,
         smtp_endpoint: str,
         clock: Clock = lambda: datetime.now(UTC),
-        is_postgres: bool = False,
     ) -> None:
         self.directory = directory
         self.quiet = quiet
         self.smtp_endpoint = smtp_endpoint
         self.clock = clock
-        self.is_postgres = is_postgres
         self.on_decided: Callable[[], None] = lambda: None
 
     async def on_conflict_event(self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData]) -> None:
@@ -83,46 +77,26 @@ class Notifier:
         the handler then finds them, and the organisations' webhooks, in the unit of work.
         """
         datas = [envelope.data for envelope in envelopes]
-        ids = sorted(
-            {data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)} - set(unit.conflicts)
-        )
-        if ids:
-            query = (
-                select(ConflictRow).where(ConflictRow.conflict_id.in_(ids)).order_by(ConflictRow.conflict_id)
-            )
-            if self.is_postgres:
-                query = query.with_for_update()
-            loaded = {row.conflict_id: row for row in (await unit.session.scalars(query)).all()}
-            unit.conflicts.update({conflict_id: loaded.get(conflict_id) for conflict_id in ids})
+        await unit.conflicts.lock({data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)})
         organisations = {
             activity.organisation
             for data in datas
             if isinstance(data, ConflictDetected)
             for activity in data.activities
         }
-        for row in unit.conflicts.values():
-            if row is not None:
-                organisations.update(row.organisations)
-        await self._load_hooks(unit, organisations)
-        await self._subscriptions(unit)
-
-    async def _load(self, unit: NotificationsUnitOfWork, conflict_id: str) -> ConflictRow | None:
-        known = unit.conflicts
-        if conflict_id in known:
-            return known[conflict_id]
-        row = await unit.session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
-        known[conflict_id] = row
-        return row
+        for row in unit.conflicts.loaded():
+            organisations.update(row.organisations)
+        await unit.webhooks.of(organisations)
+        await unit.subscriptions.all()
 
     async def _detected(
         self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictDetected
     ) -> None:
         now = self.clock()
-        row = await self._load(unit, data.conflict_id)
+        row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             row = ConflictRow(conflict_id=data.conflict_id, seq=0, updated_at=now)
-            unit.session.add(row)
-            unit.conflicts[data.conflict_id] = row
+            unit.conflicts.add(row)
         row.severity = data.severity.value
         row.neighbourhoods = list(data.neighbourhoods)
         row.organisations = list(dict.fromkeys(a.organisation for a in data.activities))
@@ -133,7 +107,7 @@ class Notifier:
     async def _resolved(
         self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictResolved
     ) -> None:
-        row = await self._load(unit, data.conflict_id)
+        row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             return  # never announced here: nobody to tell
         row.resolution = data.model_dump(mode="json")
@@ -155,7 +129,7 @@ class Notifier:
     async def _acknowledged(
         self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictAcknowledged
     ) -> None:
-        row = await self._load(unit, data.conflict_id)
+        row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             return
         extra = {"acknowledgement": data.model_dump(mode="json")}
@@ -196,7 +170,7 @@ class Notifier:
         now = self.clock()
         facts = facts_of(row)
         recipients = domain.recipients_for(
-            facts, event_type, await self._subscriptions(unit), await self._contacts(unit, facts)
+            facts, event_type, await unit.subscriptions.all(), await self._contacts(unit, facts)
         )
         payload = {
             "type": event_type,
@@ -272,16 +246,10 @@ class Notifier:
             "created_at": self.clock(),
         }
 
-    async def _subscriptions(self, unit: NotificationsUnitOfWork) -> list[domain.Subscription]:
-        if unit.subscriptions is None:
-            rows = (await unit.session.scalars(select(SubscriptionRow))).all()
-            unit.subscriptions = [subscription_of(r) for r in rows]
-        return unit.subscriptions
-
     async def _contacts(
         self, unit: NotificationsUnitOfWork, facts: domain.ConflictFacts
     ) -> dict[str, domain.OrganisationContact]:
-        hooks = await self._load_hooks(unit, facts.organisations)
+        hooks = await unit.webhooks.of(facts.organisations)
         contacts = {}
         for slug in facts.organisations:
             known = self.directory(slug)
@@ -290,24 +258,6 @@ class Notifier:
                 slug, known[1] if known else None, hook[0] if hook else None, hook[1] if hook else None
             )
         return contacts
-
-    async def _load_hooks(
-        self, unit: NotificationsUnitOfWork, organisations: Iterable[str]
-    ) -> dict[str, tuple[str, str] | None]:
-        """The webhooks (url, secret) of ``organisations``, read once per transaction and organisation."""
-        hooks = unit.webhooks
-        missing = sorted(set(organisations) - set(hooks))
-        if missing:
-            rows = await unit.session.execute(
-                select(
-                    OrganisationWebhookRow.organisation,
-                    OrganisationWebhookRow.url,
-                    OrganisationWebhookRow.secret,
-                ).where(OrganisationWebhookRow.organisation.in_(missing))
-            )
-            found = {organisation: (url, secret) for organisation, url, secret in rows}
-            hooks.update({organisation: found.get(organisation) for organisation in missing})
-        return hooks
 
     def _names(self, slugs: tuple[str, ...]) -> dict[str, str]:
         names = {}
@@ -319,10 +269,7 @@ class Notifier:
     async def run_follow_ups(self, unit: NotificationsUnitOfWork, limit: int = 200) -> int:
         """Announce the conflicts whose quiet period ended with a state other than the one told."""
         now = self.clock()
-        query = select(ConflictRow).where(ConflictRow.follow_up_due <= now).limit(limit)
-        if self.is_postgres:
-            query = query.with_for_update(skip_locked=True)
-        rows = (await unit.session.scalars(query)).all()
+        rows = await unit.conflicts.follow_ups_due(now, limit)
         for row in rows:
             state, announcement = domain.follow_up(state_of(row), now, self.quiet)
             store_state(row, state, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications.service import Notifier
-from notifications.store import NotificationsUnitOfWork
+from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
@@ -30,7 +30,7 @@ def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bo
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
-        unit_of_work=NotificationsUnitOfWork,
+        unit_of_work=SqlNotificationsUnitOfWork,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
         prepare=load,

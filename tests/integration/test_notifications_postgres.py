@@ -16,7 +16,7 @@ from contracts import ConflictDetected, ConflictResolved, Envelope, EventData, e
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications import domain, manage
 from notifications.digests import run_digests
-from notifications.main import build, migrations_location
+from notifications.main import create_service, migrations_location
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Notifier
 from notifications.settings import NotificationsSettings
@@ -26,7 +26,7 @@ from notifications.store import (
     EndpointRow,
     FeedRow,
     NotificationRow,
-    NotificationsUnitOfWork,
+    SqlNotificationsUnitOfWork,
 )
 from test_notifications_support import (
     SECRET,
@@ -68,7 +68,6 @@ def notifier(database: Database, clock: Clock, quiet_s: float = 60) -> Notifier:
         quiet=timedelta(seconds=quiet_s),
         smtp_endpoint="smtp://127.0.0.1:25",
         clock=clock,
-        is_postgres=not database.is_sqlite,
     )
 
 
@@ -82,7 +81,7 @@ async def subscribe(database: Database, **fields: Any) -> str:
 
 
 async def decide(database: Database, notifier: Notifier, data: ConflictDetected | ConflictResolved) -> None:
-    async with database.unit_of_work(NotificationsUnitOfWork) as unit:
+    async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
         await notifier.on_conflict_event(unit, envelope(data))
 
 
@@ -196,7 +195,7 @@ async def test_racing_follow_up_runs_announce_a_changed_conflict_once(database: 
     clock.now += timedelta(seconds=60)
 
     async def follow_ups() -> int:
-        async with database.unit_of_work(NotificationsUnitOfWork) as unit:
+        async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
             return await decider.run_follow_ups(unit)
 
     outcomes = await race(database, [follow_ups() for _ in range(4)])
@@ -222,7 +221,7 @@ async def test_racing_digest_runs_record_one_digest(database: Database) -> None:
     clock.now = datetime(2031, 3, 4, 7, 30, tzinfo=UTC)  # 08:30 in Amsterdam
 
     async def digests() -> int:
-        async with database.unit_of_work(NotificationsUnitOfWork) as unit:
+        async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
             return await run_digests(unit, decider)
 
     recorded = await race(database, [digests() for _ in range(3)])
@@ -252,7 +251,7 @@ async def test_a_redelivered_conflict_event_is_fed_and_decided_once(
         sender_poll_s=0.1,
         tick_s=0.2,
     )
-    service = build(settings, bootstrap_servers=kafka_bootstrap)
+    service = create_service(settings, bootstrap_servers=kafka_bootstrap)
     database = service.runtime.database
     await service.runtime.start()
     try:

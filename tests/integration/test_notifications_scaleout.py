@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from contracts import ConflictAcknowledged, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications import manage
-from notifications.main import NotificationsService, build
+from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow
 from test_notifications_support import SECRET, ConflictPublisher, WebhookReceiver, detected, fresh_wijk
@@ -79,7 +79,7 @@ async def test_two_instances_in_one_group_deliver_each_conflict_once_to_every_su
             tick_s=0.2,
         )
 
-    instances = [Instance(build(settings(), bootstrap_servers=kafka_bootstrap)) for _ in range(2)]
+    instances = [Instance(create_service(settings(), bootstrap_servers=kafka_bootstrap)) for _ in range(2)]
     database = instances[0].service.runtime.database
     await asyncio.gather(*(instance.service.runtime.start() for instance in instances))
     try:

@@ -28,7 +28,7 @@ from contracts import ActivityKind, ActivityPublished, OrganisationRole, TargetG
 from contracts.topics import SCHEDULING_PLACEMENTS, all_service_topics, partner_activities, partner_topics
 from notifications import manage
 from notifications.channels.webhook import verify
-from notifications.main import build as build_notifications
+from notifications.main import create_service as build_notifications
 from notifications.settings import NotificationsSettings
 from scheduling.main import create_runtime as create_scheduler
 from scheduling.settings import SchedulingSettings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import typer
 
@@ -27,20 +26,14 @@ def main() -> None:
     from werkplaats.logging import configure_logging
 
     configure_logging("cli", level="WARNING", fmt="console", stream=sys.stderr)
-    for module in _service_cli_modules():
-        module.register(app)
+    add_service_commands(app)
     app()
 
 
-def _service_cli_modules() -> list[Any]:
-    """Commands that services contribute (``werkplaats conflicts``, ``werkplaats demo`` ...)."""
-    import importlib
+def add_service_commands(app: typer.Typer) -> None:
+    """Add the commands that the registered services contribute (``werkplaats conflicts`` ...)."""
+    from werkplaats.services import registered
 
-    modules = []
-    for name in ("scheduling.cli", "notifications.cli"):
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-    return modules
+    for service in registered().values():
+        if service.cli is not None:
+            service.cli(app)

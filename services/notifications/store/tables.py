@@ -6,12 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from notifications.domain import Subscription
 from werkplaats.db import BigId
-from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 class NotificationsBase(DeclarativeBase):
@@ -148,16 +145,3 @@ def utc(moment: datetime) -> datetime:
 def utc_or_none(moment: datetime | None) -> datetime | None:
     """Like :func:`utc`, passing None through."""
     return None if moment is None else utc(moment)
-
-
-class NotificationsUnitOfWork(SqlUnitOfWork):
-    """One notifications transaction, with what it read once for all the events it handles."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self.conflicts: dict[str, ConflictRow | None] = {}
-        """Conflict rows by id (None: known to be absent), loaded once per transaction."""
-        self.webhooks: dict[str, tuple[str, str] | None] = {}
-        """Organisations' webhooks (url, secret) by slug (None: the organisation has none)."""
-        self.subscriptions: list[Subscription] | None = None
-        """Every subscription, read once per transaction when first needed."""
