@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from contracts.topics import all_service_topics
 from scheduling import api, cli
 from scheduling.agenda_view import AgendaView
-from scheduling.dates import CalendarKeeper
 from scheduling.demo import publish_demo
-from scheduling.detector import ZoneDetector
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
-from scheduling.intake import Intake
+from scheduling.service.calendar_keeper import CalendarKeeper
+from scheduling.service.detector import ZoneDetector
+from scheduling.service.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
 from werkplaats.auth import Authenticator

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from contracts import ActivityPublished, ActivityWithdrawn, Envelope, EventData
 from contracts.topics import SCHEDULING_PLACEMENTS, organisation_of, partner_topics
-from scheduling.detector import ZoneDetector
 from scheduling.feedback import rejection
-from scheduling.intake import Intake
 from scheduling.placements import PlacementChanged
+from scheduling.service.detector import ZoneDetector
+from scheduling.service.intake import Intake
 from scheduling.store import SchedulingUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery

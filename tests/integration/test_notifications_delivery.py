@@ -16,6 +16,7 @@ from notifications import manage
 from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
 from notifications.store import FeedRow
+from support.testing import read_topic, wait_for
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -27,7 +28,6 @@ from test_notifications_support import (
     resolved,
 )
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import read_topic, wait_for
 
 Start = Callable[..., Any]
 

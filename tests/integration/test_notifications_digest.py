@@ -14,8 +14,8 @@ from notifications.domain import AMSTERDAM
 from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
 from notifications.store import DigestItemRow, FeedRow, NotificationRow, SqlNotificationsUnitOfWork
+from support.testing import wait_for
 from test_notifications_support import ConflictPublisher, SmtpSink, detected, fresh_wijk
-from werkplaats.testing import wait_for
 
 ADDRESS = "wijkteam@example.org"
 

@@ -28,6 +28,7 @@ from notifications.store import (
     NotificationRow,
     SqlNotificationsUnitOfWork,
 )
+from support.testing import wait_for
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -38,7 +39,6 @@ from test_notifications_support import (
 )
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
-from werkplaats.testing import wait_for
 
 NOW = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
 HOOK = "http://127.0.0.1:9/hook"

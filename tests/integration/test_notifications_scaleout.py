@@ -17,8 +17,8 @@ from notifications import manage
 from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow
+from support.testing import wait_for
 from test_notifications_support import SECRET, ConflictPublisher, WebhookReceiver, detected, fresh_wijk
-from werkplaats.testing import wait_for
 
 BURST = 300
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from benchmarks.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from contracts import Envelope, EventData, encode_event, new_event
+from support.testing import read_topic, wait_for
 from werkplaats.deadletter import HEADER_ERROR, HEADER_OFFSET, HEADER_PARTITION, HEADER_TOPIC, Delivery
-from werkplaats.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
-from werkplaats.testing import read_topic, wait_for
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 

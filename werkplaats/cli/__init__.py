@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from werkplaats.cli import bench, kafka, orgs, stack
+from werkplaats.cli import kafka, orgs, stack
 
 app = typer.Typer(
     name="werkplaats",
@@ -15,7 +15,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(kafka.app, name="kafka")
-app.add_typer(bench.app, name="bench")
 app.add_typer(orgs.app, name="orgs")
 app.command()(stack.up)
 app.command()(stack.run)
@@ -27,6 +26,7 @@ def main() -> None:
 
     configure_logging("cli", level="WARNING", fmt="console", stream=sys.stderr)
     add_service_commands(app)
+    add_commands(app)
     app()
 
 
@@ -37,3 +37,11 @@ def add_service_commands(app: typer.Typer) -> None:
     for service in registered().values():
         if service.cli is not None:
             service.cli(app)
+
+
+def add_commands(app: typer.Typer) -> None:
+    """Add the command groups registered under ``werkplaats.commands`` (``werkplaats bench``)."""
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group="werkplaats.commands"):
+        entry_point.load()(app)

@@ -13,12 +13,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ConflictDetected, OrganisationRole, OrganisationUpdated, Severity
-from scheduling.acknowledge import (
-    ConflictResolvedError,
-    InvalidAcknowledgementError,
-    UnknownConflictError,
-    acknowledge,
-)
 from scheduling.api.context import ApiContext
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.paging import (
@@ -39,6 +33,12 @@ from scheduling.api.schemas import (
     ConflictStatus,
 )
 from scheduling.domain import meets
+from scheduling.service.acknowledge import (
+    ConflictResolvedError,
+    InvalidAcknowledgementError,
+    UnknownConflictError,
+    acknowledge,
+)
 from scheduling.store import ConflictRow
 from werkplaats.unit_of_work import SqlUnitOfWork
 

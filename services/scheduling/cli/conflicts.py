@@ -187,7 +187,7 @@ def conflicts_ack(
     by: Annotated[str, typer.Option(help="Slug of the operations organisation.")] = DEFAULT_ACKNOWLEDGER,
 ) -> None:
     """Accept an open conflict through the scheduling database; the running service announces it."""
-    from scheduling.acknowledge import (
+    from scheduling.service.acknowledge import (
         ConflictResolvedError,
         InvalidAcknowledgementError,
         UnknownConflictError,
@@ -206,7 +206,7 @@ def conflicts_ack(
 
 
 async def _acknowledge(conflict_id: str, reason: str, by: str) -> None:
-    from scheduling.acknowledge import acknowledge
+    from scheduling.service.acknowledge import acknowledge
 
     database = await open_database()
     try:

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from benchmarks.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from contracts import Envelope, EventData, encode_event, new_event
 from werkplaats.consumer import EventConsumer, RetryPolicy
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
 from werkplaats.metrics import Metrics
-from werkplaats.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.probe import ProbeRecorded
 from contracts import new_event
+from support.testing import wait_for
 from werkplaats.db import Database
 from werkplaats.outbox import OutboxRelay, PendingMessage
-from werkplaats.probe import ProbeRecorded
-from werkplaats.testing import wait_for
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 

@@ -1,6 +1,6 @@
 """A minimal service used to prove and measure the runtime: outbox in, idempotent effects out.
 
-Run a consumer with ``python -m werkplaats.probe --topic T --database-url URL``.
+Run a consumer with ``python -m benchmarks.probe --topic T --database-url URL``.
 """
 
 from __future__ import annotations
