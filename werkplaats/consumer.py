@@ -19,6 +19,7 @@ from werkplaats.db import Database
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
 from werkplaats.metrics import Metrics
+from werkplaats.retry import Backoff, until_done
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -50,7 +51,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The pause before try ``attempt + 1``."""
-        return float(min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s))
+        return Backoff(self.backoff_s, self.backoff_max_s).delay(attempt)
 
 
 @dataclass
@@ -177,9 +178,15 @@ class EventConsumer(Generic[U]):
             error_type=error_type,
             reason=reason,
         )
-        await _until_done(lambda: self.dead_letter(delivery, reason, error_type))
+        # Losing a dead letter would lose the message: keep trying; the offset is not committed meanwhile.
+        await until_done(
+            lambda: self.dead_letter(delivery, reason, error_type), event="dead_letter_publish_failed"
+        )
         if self.on_rejected is not None:
-            await _until_done(lambda: self.on_rejected(delivery, error))  # type: ignore[misc]
+            await until_done(
+                lambda: self.on_rejected(delivery, error),  # type: ignore[misc]
+                event="rejection_feedback_failed",
+            )
         self.metrics.consumed.labels(self.name, delivery.topic, "dead_lettered").inc()
 
 
@@ -189,18 +196,3 @@ def describe(error: ContractError) -> str:
         return error.reason
     details = "; ".join(f"{path}: {problem}" for path, problem in error.problems[:20])
     return f"{error.reason}: {details}"
-
-
-async def _until_done(action: Callable[[], Awaitable[None]]) -> None:
-    """Run ``action`` until it succeeds: losing a dead letter would lose the message."""
-    delay = 0.1
-    while True:
-        try:
-            await action()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # noqa: BLE001 - keep trying; the offset is not committed meanwhile
-            log.warning("dead_letter_publish_failed", error=str(error), retry_in_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)

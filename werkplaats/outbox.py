@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Base, BigId, Database
+from werkplaats.retry import repeat
 
 log = structlog.get_logger(__name__)
 
@@ -119,25 +120,18 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; failures are logged and retried with backoff."""
-        backoff = 0.1
-        signal = self.database.outbox_committed
-        while True:
-            try:
-                signal.clear()
-                while await self.relay_once() == self.batch_size:
-                    pass
-                if datetime.now(UTC) - self._last_purge > self.keep_sent / 4:
-                    await self.purge_sent()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox_relay_failed", retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(signal.wait(), timeout=self.idle_poll_s)
+        await repeat(self._relay_pending, event="outbox_relay_failed", pause=self._wait_for_commit)
+
+    async def _relay_pending(self) -> None:
+        self.database.outbox_committed.clear()
+        while await self.relay_once() == self.batch_size:
+            pass
+        if datetime.now(UTC) - self._last_purge > self.keep_sent / 4:
+            await self.purge_sent()
+
+    async def _wait_for_commit(self, _: None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.database.outbox_committed.wait(), timeout=self.idle_poll_s)
 
     def start(self) -> None:
         """Run the relay in the background."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -26,6 +25,7 @@ from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
+from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceDefinition
 
@@ -70,12 +70,12 @@ class Ticker:
 
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("notifications_tick_failed")
-            await asyncio.sleep(self.interval_s)
+        await repeat(
+            self.tick,
+            event="notifications_tick_failed",
+            pause=self.interval_s,
+            backoff=Backoff.constant(self.interval_s),
+        )
 
     def start(self) -> None:
         """Run in the background."""

@@ -27,6 +27,7 @@ from notifications import outcomes
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.store import EndpointRow, NotificationRow, utc, utc_or_none
 from werkplaats.db import Database
+from werkplaats.retry import repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -216,25 +217,19 @@ class Sender:
 
     async def run(self) -> None:
         """Claim and send until cancelled."""
-        backoff = 0.1
-        while True:
-            self.wake.clear()
-            try:
-                claimed = await self.claim()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("notification_claim_failed", retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            for row in claimed:
-                self.queued.setdefault(row.endpoint, deque()).append(row)
-            for endpoint in {row.endpoint for row in claimed}:
-                self._dispatch(endpoint)
-            if len(claimed) >= self.policy.batch:
-                continue
+        await repeat(self._claim_and_dispatch, event="notification_claim_failed", pause=self._wait_for_work)
+
+    async def _claim_and_dispatch(self) -> int:
+        self.wake.clear()
+        claimed = await self.claim()
+        for row in claimed:
+            self.queued.setdefault(row.endpoint, deque()).append(row)
+        for endpoint in {row.endpoint for row in claimed}:
+            self._dispatch(endpoint)
+        return len(claimed)
+
+    async def _wait_for_work(self, claimed: int) -> None:
+        if claimed < self.policy.batch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.policy.poll_s)
 

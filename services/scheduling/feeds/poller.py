@@ -18,6 +18,7 @@ from scheduling.feeds.store import FeedRow
 from scheduling.ical import FeedMapping, ImportResult, read_calendar
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
+from werkplaats.retry import Backoff, repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -161,14 +162,9 @@ class FeedPoller:
 
     async def run(self) -> None:
         """Poll every ``tick_s`` seconds until cancelled; a failed round is logged and retried."""
-        while True:
-            try:
-                await self.poll_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("feed_poll_failed", retry_in_s=self.tick_s)
-            await asyncio.sleep(self.tick_s)
+        await repeat(
+            self.poll_once, event="feed_poll_failed", pause=self.tick_s, backoff=Backoff.constant(self.tick_s)
+        )
 
     def start(self) -> None:
         """Poll in the background."""
