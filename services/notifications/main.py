@@ -15,9 +15,9 @@ from notifications import api, cli
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
-from notifications.digests import run_digests
-from notifications.sender import Sender, SenderPolicy
-from notifications.service import Clock, Notifier
+from notifications.service.decisions import Clock, Notifier
+from notifications.service.digests import run_digests
+from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
 from notifications.subscribers import subscribe
