@@ -173,11 +173,8 @@ def create_app(
     service = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
     context = api.ApiContext(database=runtime.database, auth=service.authenticator)
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=service)
     api.install(app)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 

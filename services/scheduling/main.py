@@ -120,11 +120,8 @@ def create_app(
         auth=Authenticator(scheduler.directory, requests_per_minute=runtime.settings.requests_per_minute),
         horizon=timedelta(days=runtime.settings.horizon_days),
     )
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=scheduler)
     api.install(app, max_body_bytes=runtime.settings.max_body_bytes)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = scheduler
     return app
 
 
