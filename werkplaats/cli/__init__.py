@@ -37,7 +37,7 @@ def _service_cli_modules() -> list[Any]:
     import importlib
 
     modules = []
-    for name in ("scheduling.cli", "notifications.cli"):
+    for name in ("scheduling.cli", "notifications.cli", "initiatives.cli"):
         try:
             modules.append(importlib.import_module(name))
         except ModuleNotFoundError as error:
