@@ -1,6 +1,5 @@
 """Public routes: residents submit without an account and follow their initiative with an access code."""
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 
