@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from contracts import EventData, new_event
 from contracts.topics import INITIATIVES_EVENTS
@@ -58,7 +58,17 @@ def publish(
 
 
 async def load(unit: InitiativesUnitOfWork, initiative_id: str, *, lock: bool = True) -> InitiativeRow:
-    """The initiative, locked for update on PostgreSQL; raises when it does not exist."""
+    """The initiative, locked for the rest of the transaction; raises when it does not exist.
+
+    PostgreSQL locks the row (FOR UPDATE); SQLite takes its write lock with a no-op update first.
+    """
+    if lock and not unit.is_postgres:
+        await unit.session.execute(
+            update(InitiativeRow)
+            .where(InitiativeRow.initiative_id == initiative_id)
+            .values(updated_at=InitiativeRow.updated_at)
+            .execution_options(synchronize_session=False)
+        )
     row = await unit.session.get(
         InitiativeRow, initiative_id, with_for_update=(lock and unit.is_postgres) or None
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
 
 from contracts.initiatives import InitiativeOverdue, InitiativeStatus
 from initiatives.context import Context, publish
 from initiatives.domain.workdays import local_date
-from initiatives.store import InitiativeRow
+from initiatives.store import InitiativeRow, utc
 from initiatives.unit import InitiativesUnitOfWork
 
 AWAITING_CONTACT = (InitiativeStatus.SUBMITTED.value, InitiativeStatus.IN_INTAKE.value)
@@ -31,8 +33,19 @@ async def raise_overdue(context: Context, unit: InitiativesUnitOfWork, *, limit:
     if unit.is_postgres:
         query = query.with_for_update(skip_locked=True)
     rows = (await unit.session.scalars(query)).all()
+    raised = 0
     for row in rows:
-        row.overdue_raised_for = row.first_contact_due
+        claimed = await unit.session.execute(
+            update(InitiativeRow)
+            .where(
+                InitiativeRow.initiative_id == row.initiative_id, InitiativeRow.overdue_raised_for.is_(None)
+            )
+            .values(overdue_raised_for=row.first_contact_due)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], claimed).rowcount != 1:
+            continue  # another keeper raised it first
+        raised += 1
         publish(
             unit,
             InitiativeOverdue(
@@ -40,8 +53,8 @@ async def raise_overdue(context: Context, unit: InitiativesUnitOfWork, *, limit:
                 builder_id=row.builder_id or "",
                 wijk=row.wijk,
                 due=row.first_contact_due,
-                submitted_at=row.submitted_at,
+                submitted_at=utc(row.submitted_at),
             ),
             initiative_id=row.initiative_id,
         )
-    return len(rows)
+    return raised

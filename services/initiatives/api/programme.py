@@ -1,6 +1,5 @@
 """Programme routes (an operations API key): privacy requests, builders, reports, the operations calendar."""
 
-
 from datetime import date
 from typing import Annotated, Any, Literal
 

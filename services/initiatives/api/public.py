@@ -1,6 +1,5 @@
 """Public routes: residents submit without an account and follow their initiative with an access code."""
 
-
 from typing import Annotated, Any
 
 import structlog

@@ -1,6 +1,5 @@
 """Staff routes (an operations API key): intake, support, subsidy fit, activities, privacy, reports."""
 
-
 from datetime import date
 from typing import Annotated, Any
 
