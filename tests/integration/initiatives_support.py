@@ -138,3 +138,46 @@ def tmp_sqlite(tmp_path: Path) -> str:
 
 def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+async def records_since(bootstrap: str, since_ms: int) -> list[Any]:
+    """Every record of every topic on the broker written at or after ``since_ms``."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
+    )
+    await consumer.start()
+    try:
+        topics = sorted((await consumer._client.fetch_all_metadata()).topics())
+        consumer._client.set_topics(topics)
+        await consumer._client.force_metadata_update()
+        cluster = consumer._client.cluster
+        partitions = [
+            TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())
+        ]
+        starts = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+        ends = await consumer.end_offsets(partitions)
+        wanted = {
+            tp: found.offset for tp, found in starts.items() if found is not None and found.offset < ends[tp]
+        }
+        records: list[Any] = []
+        if not wanted:
+            return records
+        consumer.assign(list(wanted))
+        for tp, offset in wanted.items():
+            consumer.seek(tp, offset)
+        remaining = dict(wanted)
+        while remaining:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for tp, batch in batches.items():
+                records.extend(r for r in batch if r.offset < ends[tp])
+                if batch and batch[-1].offset >= ends[tp] - 1:
+                    remaining.pop(tp, None)
+            if not batches:
+                for tp in list(remaining):
+                    if await consumer.position(tp) >= ends[tp]:
+                        remaining.pop(tp)
+        return records
+    finally:
+        await consumer.stop()
