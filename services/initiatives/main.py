@@ -22,6 +22,7 @@ from initiatives.api import (
 )
 from initiatives.context import Clock, Context
 from initiatives.domain.assignment import Builder
+from initiatives.domain.workdays import dutch_holidays
 from initiatives.sealing import Sealer, key_from_file
 from initiatives.settings import InitiativesSettings
 from initiatives.subscribers import subscribe
@@ -122,6 +123,7 @@ def build(
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
+        dutch_holidays().get(datetime.now(UTC).date())  # load the holiday tables before the first request
         await runtime.ensure_topics([*all_service_topics(), *partner_topics(INITIATIVES_ORGANISATION)])
         await directory.start()
         keeper.start()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import structlog
-from sqlalchemy import func, select, text
+from sqlalchemy import false, func, select, text, update
 
 from contracts.initiatives import (
     AssignmentReason,
@@ -25,7 +25,7 @@ from initiatives import agenda
 from initiatives.context import Context, load, publish, token_hash, working_calendar
 from initiatives.domain import lifecycle, subsidies
 from initiatives.domain.areas import in_zuidwest, main_wijk
-from initiatives.domain.assignment import choose_builder
+from initiatives.domain.assignment import Builder, choose_builder
 from initiatives.domain.identity import new_access_token, new_initiative_id
 from initiatives.domain.workdays import local_date
 from initiatives.errors import RefusedError
@@ -91,6 +91,7 @@ async def submit(
         first_contact_due=due,
         updated_at=now,
     )
+    builder = await _assign_automatically(context, unit, row, correlation_id)
     unit.session.add(row)
     publish(
         unit,
@@ -110,24 +111,32 @@ async def submit(
         initiative_id=initiative_id,
         correlation_id=correlation_id,
     )
-    await _assign_automatically(context, unit, row, correlation_id)
+    _announce_assignment(unit, row, builder.id, correlation_id)
     log.info("initiative_submitted", initiative_id=initiative_id, channel=channel.value, wijk=wijk)
     return Receipt(initiative_id, token, due, row.builder_id, context.pseudonym(row.builder_id))
 
 
 async def _assign_automatically(
     context: Context, unit: InitiativesUnitOfWork, row: InitiativeRow, correlation_id: str | None
-) -> None:
+) -> Builder:
+    """Choose the builder; loads are read under a lock so concurrent submissions see each other."""
     if unit.is_postgres:
         await unit.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ASSIGNMENT_LOCK_ID})
-    loads = await open_loads(unit)
-    builder = choose_builder(context.builders, row.wijk, loads)
+    else:  # a write statement takes SQLite's write lock for the rest of the transaction
+        await unit.session.execute(update(InitiativeRow).where(false()).values(status=InitiativeRow.status))
+    builder = choose_builder(context.builders, row.wijk, await open_loads(unit))
     row.builder_id = builder.id
+    return builder
+
+
+def _announce_assignment(
+    unit: InitiativesUnitOfWork, row: InitiativeRow, builder_id: str, correlation_id: str | None
+) -> None:
     publish(
         unit,
         InitiativeAssigned(
             initiative_id=row.initiative_id,
-            builder_id=builder.id,
+            builder_id=builder_id,
             reason=AssignmentReason.AUTOMATIC,
             wijk=row.wijk,
             first_contact_due=row.first_contact_due,
@@ -139,7 +148,6 @@ async def _assign_automatically(
 
 async def open_loads(unit: InitiativesUnitOfWork) -> dict[str, int]:
     """Open initiatives per builder."""
-    await unit.session.flush()
     rows = await unit.session.execute(
         select(InitiativeRow.builder_id, func.count())
         .where(InitiativeRow.status.in_(OPEN_STATUSES), InitiativeRow.builder_id.is_not(None))

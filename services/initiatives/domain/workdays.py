@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -14,12 +15,18 @@ LIBERATION_DAY = (5, 5)
 """5 May: holidays.NL lists it only every fifth year, but the municipality is closed every year."""
 
 
+@cache
+def dutch_holidays() -> holidays.HolidayBase:
+    """Dutch public holidays (holidays.NL), computed per year when first asked; built once per process."""
+    return holidays.country_holidays("NL", language="en_US")
+
+
 class WorkingCalendar:
     """Which days the Werkplaats works: Monday to Friday, not on a public holiday or a closed day."""
 
     def __init__(self, closed_days: Iterable[date] = ()) -> None:
         self.closed_days = frozenset(closed_days)
-        self._holidays = holidays.country_holidays("NL", language="en_US")
+        self._holidays = dutch_holidays()
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day."""
