@@ -21,8 +21,7 @@ from initiatives.context import Context, load, publish
 from initiatives.domain.lifecycle import CLOSED
 from initiatives.errors import RefusedError, UnknownActivityError
 from initiatives.forms import PlannedActivity
-from initiatives.store import ActivityRow, AttachedConflictRow, InitiativeRow
-from initiatives.unit import InitiativesUnitOfWork
+from initiatives.store import ActivityRow, AttachedConflictRow, InitiativeRow, InitiativesUnitOfWork
 
 ACTIVITIES_TOPIC = partner_activities(INITIATIVES_ORGANISATION)
 

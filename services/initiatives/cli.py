@@ -16,8 +16,7 @@ from initiatives import service, views
 from initiatives.context import Context
 from initiatives.errors import InitiativesError
 from initiatives.forms import Reassignment
-from initiatives.store import ClosedDayRow
-from initiatives.unit import unit_of_work
+from initiatives.store import ClosedDayRow, unit_of_work
 from werkplaats.db import Database
 
 app = typer.Typer(help="Residents' initiatives: intake, deadlines, reports.", no_args_is_help=True)

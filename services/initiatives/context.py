@@ -16,8 +16,7 @@ from initiatives.domain.assignment import Builder
 from initiatives.domain.workdays import WorkingCalendar
 from initiatives.errors import UnknownBuilderError, UnknownInitiativeError
 from initiatives.sealing import Sealer
-from initiatives.store import ClosedDayRow, InitiativeRow
-from initiatives.unit import InitiativesUnitOfWork
+from initiatives.store import ClosedDayRow, InitiativeRow, InitiativesUnitOfWork
 
 SOURCE = "initiatives"
 Clock = Callable[[], datetime]

@@ -9,8 +9,7 @@ from sqlalchemy import CursorResult, select, update
 from contracts.initiatives import InitiativeOverdue, InitiativeStatus
 from initiatives.context import Context, publish
 from initiatives.domain.workdays import local_date
-from initiatives.store import InitiativeRow, utc
-from initiatives.unit import InitiativesUnitOfWork
+from initiatives.store import InitiativeRow, InitiativesUnitOfWork, utc
 
 AWAITING_CONTACT = (InitiativeStatus.SUBMITTED.value, InitiativeStatus.IN_INTAKE.value)
 

@@ -21,7 +21,7 @@ from initiatives.forms import (
     SupportEntry,
 )
 from initiatives.settings import InitiativesSettings
-from initiatives.unit import InitiativesUnitOfWork, unit_of_work
+from initiatives.store import InitiativesUnitOfWork, unit_of_work
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
 

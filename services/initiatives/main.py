@@ -12,21 +12,15 @@ from fastapi import FastAPI
 
 from contracts.initiatives import INITIATIVES_ORGANISATION
 from contracts.topics import all_service_topics, partner_topics
-from initiatives import deadlines, privacy
-from initiatives.api import (
-    SubmissionGuard,
-    install_error_handlers,
-    programme_router,
-    public_router,
-    staff_router,
-)
+from initiatives import api, cli, deadlines, privacy
 from initiatives.context import Clock, Context
+from initiatives.demo import publish_demo
 from initiatives.domain.assignment import Builder
 from initiatives.domain.workdays import dutch_holidays
 from initiatives.sealing import Sealer, key_from_file
 from initiatives.settings import InitiativesSettings
+from initiatives.store import unit_of_work
 from initiatives.subscribers import subscribe
-from initiatives.unit import unit_of_work
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
@@ -34,8 +28,14 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
+from werkplaats.services import ServiceDefinition
 
 NAME = "initiatives"
+TITLE = "Werkplaats initiatives"
+DESCRIPTION = (
+    "Residents' initiatives: submission without an account, intake by community builders within Dutch "
+    "working days, support log, subsidy fit, planned activities in the shared agenda."
+)
 log = structlog.get_logger(__name__)
 
 
@@ -106,7 +106,7 @@ class InitiativesService:
     authenticator: Authenticator
 
 
-def build(
+def create_service(
     settings: InitiativesSettings | None = None,
     *,
     bootstrap_servers: str | None = None,
@@ -137,6 +137,13 @@ def build(
     return InitiativesService(runtime, context, keeper, directory, Authenticator(directory))
 
 
+def create_runtime(
+    settings: InitiativesSettings | None = None, *, bootstrap_servers: str | None = None
+) -> ServiceRuntime:
+    """The initiatives service's runtime (consumer, keeper, relay), without HTTP."""
+    return create_service(settings, bootstrap_servers=bootstrap_servers).runtime
+
+
 def create_app(
     settings: InitiativesSettings | None = None,
     *,
@@ -145,24 +152,29 @@ def create_app(
 ) -> FastAPI:
     """The initiatives service as an ASGI app; its lifespan runs the consumer, keeper and relay."""
     settings = settings or InitiativesSettings()
-    service = build(settings, bootstrap_servers=bootstrap_servers, clock=clock)
-    runtime, context = service.runtime, service.context
-    app = runtime.http_app(
-        public_router(runtime.database, context),
-        staff_router(runtime.database, context, service.authenticator),
-        programme_router(runtime.database, context, service.authenticator),
-        title="Werkplaats initiatives",
-        description="Residents' initiatives: submission without an account, intake by community builders "
-        "within Dutch working days, support log, subsidy fit, planned activities in the shared agenda.",
-    )
+    service = create_service(settings, bootstrap_servers=bootstrap_servers, clock=clock)
+    runtime = service.runtime
+    context = api.ApiContext(runtime.database, service.context, service.authenticator)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    api.install(app)
     app.add_middleware(
-        SubmissionGuard,
+        api.SubmissionGuard,
         per_minute=settings.submissions_per_minute,
         max_bytes=settings.max_submission_bytes,
         client_header=settings.trusted_proxy_header,
     )
-    install_error_handlers(app)
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.service = service
     return app
+
+
+SERVICE = ServiceDefinition(
+    name=NAME,
+    settings=InitiativesSettings,
+    create_app=create_app,
+    create_runtime=create_runtime,
+    cli=cli.register,
+    demo=publish_demo,
+)
+"""The initiatives service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

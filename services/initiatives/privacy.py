@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from initiatives.context import Context, load
-from initiatives.store import InitiativeRow, MilestoneRow, SupportEntryRow, utc
-from initiatives.unit import InitiativesUnitOfWork
+from initiatives.store import InitiativeRow, InitiativesUnitOfWork, MilestoneRow, SupportEntryRow, utc
 
 ERASED = "[verwijderd]"
 

@@ -38,8 +38,13 @@ from initiatives.forms import (
     SubsidyQuestion,
     SupportEntry,
 )
-from initiatives.store import InitiativeRow, MilestoneRow, SubsidyCheckRow, SupportEntryRow
-from initiatives.unit import InitiativesUnitOfWork
+from initiatives.store import (
+    InitiativeRow,
+    InitiativesUnitOfWork,
+    MilestoneRow,
+    SubsidyCheckRow,
+    SupportEntryRow,
+)
 
 log = structlog.get_logger(__name__)
 ASSIGNMENT_LOCK_ID = 0x696E6974  # PostgreSQL advisory lock: assignments read and raise loads one at a time

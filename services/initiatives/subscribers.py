@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
 from initiatives import agenda
-from initiatives.unit import InitiativesUnitOfWork
+from initiatives.store import InitiativesUnitOfWork
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
 
@@ -18,12 +16,13 @@ CONFLICT_EVENTS = frozenset({ConflictDetected.event_type, ConflictResolved.event
 def subscribe(runtime: ServiceRuntime) -> None:
     """Register the conflicts consumer on ``runtime``."""
 
-    async def on_conflict_event(session: AsyncSession, event: Envelope[EventData], _: Delivery) -> None:
-        await agenda.on_conflict_event(InitiativesUnitOfWork(session), event)
+    async def on_conflict_event(unit: InitiativesUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
+        await agenda.on_conflict_event(unit, event)
 
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
+        unit_of_work=InitiativesUnitOfWork,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
         accept=CONFLICT_EVENTS | {"conflict.acknowledged"},

@@ -19,7 +19,7 @@ from contracts.topics import INITIATIVES_EVENTS
 from initiatives.main import create_app
 from initiatives.settings import InitiativesSettings
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import read_topic
+from support.testing import read_topic
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from contracts import ConflictDetected, ConflictResolved
 from contracts.topics import SCHEDULING_CONFLICTS, partner_activities
 from initiatives_support import events_of, form, publish, running, send_raw, types_of
-from werkplaats.testing import read_topic, wait_for
+from support.testing import read_topic, wait_for
 
 
 def conflict_with(activity_id: str, conflict_id: str) -> ConflictDetected:

@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from initiatives_support import Clock, events_of, form, running
-from werkplaats.testing import wait_for
+from support.testing import wait_for
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BUILDERS = [

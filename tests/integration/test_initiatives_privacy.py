@@ -14,7 +14,7 @@ from contracts.topics import INITIATIVES_EVENTS
 from initiatives.store import InitiativeRow, SupportEntryRow
 from initiatives_support import Clock, events_of, form, records_since, running
 from werkplaats.logging import configure_logging
-from werkplaats.testing import wait_for
+from support.testing import wait_for
 
 
 def marked_form(marker: str) -> dict[str, object]:

@@ -11,8 +11,7 @@ from contracts import OrganisationRole, OrganisationUpdated
 from contracts.initiatives import INITIATIVE_ID_PATTERN
 from initiatives import privacy, service, views
 from initiatives.context import Context
-from initiatives.store import ClosedDayRow
-from initiatives.unit import unit_of_work
+from initiatives.store import ClosedDayRow, unit_of_work
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
 

@@ -12,7 +12,7 @@ from initiatives.api.wording import confirmation
 from initiatives.context import Context
 from initiatives.domain.subsidies import bundled_regulations
 from initiatives.forms import PublicSubmission
-from initiatives.unit import unit_of_work
+from initiatives.store import unit_of_work
 from werkplaats.db import Database
 
 log = structlog.get_logger(__name__)

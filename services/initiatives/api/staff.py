@@ -20,7 +20,7 @@ from initiatives.forms import (
     SubsidyQuestion,
     SupportEntry,
 )
-from initiatives.unit import unit_of_work
+from initiatives.store import unit_of_work
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
 

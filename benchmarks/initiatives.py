@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from werkplaats.bench.report import machine, percentile
+from benchmarks.report import machine, percentile
 from werkplaats.db import Database
 
 SUBMISSION: dict[str, Any] = {
@@ -258,7 +258,7 @@ async def run_benchmark(bootstrap: str, *, rate: float, duration: float, concurr
         with _server("initiatives.main:create_app", service_env, _free_port()) as url:
             service = await _measure("initiatives service", url, rate, duration, concurrency)
         baseline_env = {"BENCH_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'plain.db'}"}
-        with _server("werkplaats.bench.initiatives:baseline_app", baseline_env, _free_port()) as url:
+        with _server("benchmarks.initiatives:baseline_app", baseline_env, _free_port()) as url:
             baseline = await _measure("plain FastAPI, one row", url, rate, duration, concurrency)
     command = (
         f"werkplaats bench initiatives --rate {rate:g} --duration {duration:g} --concurrency {concurrency}"
