@@ -18,8 +18,8 @@ from contracts import EventData, OrganisationRole, decode_event, encode_event, n
 from contracts.topics import INITIATIVES_EVENTS
 from initiatives.main import create_app
 from initiatives.settings import InitiativesSettings
-from werkplaats.organisations import add_organisation
 from support.testing import read_topic
+from werkplaats.organisations import add_organisation
 
 
 @dataclass

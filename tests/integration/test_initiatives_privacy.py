@@ -13,8 +13,8 @@ from sqlalchemy import select
 from contracts.topics import INITIATIVES_EVENTS
 from initiatives.store import InitiativeRow, SupportEntryRow
 from initiatives_support import Clock, events_of, form, records_since, running
-from werkplaats.logging import configure_logging
 from support.testing import wait_for
+from werkplaats.logging import configure_logging
 
 
 def marked_form(marker: str) -> dict[str, object]:
