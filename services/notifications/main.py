@@ -10,6 +10,7 @@ import httpx
 import structlog
 from fastapi import FastAPI
 
+from contracts import OrganisationRole
 from contracts.topics import all_service_topics
 from notifications import api, cli
 from notifications.channels.dispatch import Channels
@@ -17,10 +18,11 @@ from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
 from notifications.service.decisions import Clock, Notifier
 from notifications.service.digests import run_digests
+from notifications.service.initiatives import InitiativeAlerts
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
-from notifications.subscribers import subscribe
+from notifications.subscribers import subscribe, subscribe_initiatives
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
@@ -139,6 +141,16 @@ def create_service(
     sender = Sender(runtime.database, channels.send, policy)
     notifier.on_decided = sender.notify
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
+
+    def operations_contacts() -> list[tuple[str, str]]:
+        return [
+            (organisation.slug, organisation.contact_email)
+            for organisation in directory.all()
+            if organisation.role is OrganisationRole.OPERATIONS and organisation.contact_email
+        ]
+
+    alerts = InitiativeAlerts(notifier, settings.builder_contacts, operations_contacts, notifier.clock)
+    subscribe_initiatives(runtime, alerts, from_beginning=settings.start_from == "earliest")
     ticker = Ticker(runtime, notifier, settings.tick_s)
 
     async def prepare() -> None:

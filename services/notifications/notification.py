@@ -1,4 +1,4 @@
-"""What one delivery says, typed: a conflict's announcement or a daily digest (the webhook body's fields)."""
+"""What one delivery says, typed: a conflict's announcement, a daily digest or an initiative alert."""
 
 from __future__ import annotations
 
@@ -71,11 +71,32 @@ class DigestNotification(BaseModel):
         return self.model_dump(mode="json")
 
 
-Notification = ConflictNotification | DigestNotification
+class InitiativeNotification(BaseModel):
+    """An initiative that needs someone: its first contact is overdue, or its activity has a conflict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["initiative.overdue", "initiative.conflict_attached"]
+    follow_up: Literal[False] = False
+    conflict_id: None = None
+    correlation_id: str | None = None
+    decided_at: str
+    initiative_id: str
+    initiative: dict[str, Any]
+    """The ``initiatives.events`` payload (ids, codes, dates; no personal data)."""
+
+    def document(self) -> dict[str, Any]:
+        """The stored form, also the fields of the webhook body."""
+        return self.model_dump(mode="json")
+
+
+Notification = ConflictNotification | DigestNotification | InitiativeNotification
 
 
 def notification_of(document: dict[str, Any]) -> Notification:
     """The typed notification of a stored document."""
     if document.get("type") == "digest":
         return DigestNotification.model_validate(document)
+    if str(document.get("type", "")).startswith("initiative."):
+        return InitiativeNotification.model_validate(document)
     return ConflictNotification.model_validate(document)

@@ -6,8 +6,14 @@ import html
 from datetime import datetime
 from typing import Any
 
+from notifications.channels import initiative_rendering
 from notifications.domain import ACKNOWLEDGED, AMSTERDAM, DIGEST, RESOLVED
-from notifications.notification import ConflictNotification, DigestNotification, Notification
+from notifications.notification import (
+    ConflictNotification,
+    DigestNotification,
+    InitiativeNotification,
+    Notification,
+)
 
 SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
 RULE = {
@@ -67,7 +73,9 @@ def _when(value: str) -> str:
 
 
 def link(notification: Notification, dashboard_url: str) -> str:
-    """The dashboard page of the notification's conflict (or of all conflicts, for a digest)."""
+    """The dashboard page of the notification's conflict (or of all conflicts, or of the initiative)."""
+    if isinstance(notification, InitiativeNotification):
+        return initiative_rendering.link(notification, dashboard_url)
     base = dashboard_url.rstrip("/")
     conflict_id = notification.conflict_id
     return f"{base}/conflicts/{conflict_id}" if conflict_id else f"{base}/conflicts"
@@ -75,6 +83,8 @@ def link(notification: Notification, dashboard_url: str) -> str:
 
 def subject(notification: Notification) -> str:
     """The e-mail subject, Dutch first."""
+    if isinstance(notification, InitiativeNotification):
+        return initiative_rendering.subject(notification)
     if isinstance(notification, DigestNotification):
         return f"Werkplaats — {WORDS['nl'][DIGEST]} {notification.day} / {WORDS['en'][DIGEST]}"
     kind = notification.type
@@ -90,6 +100,8 @@ def subject(notification: Notification) -> str:
 
 def paragraphs(notification: Notification, language: str, dashboard_url: str) -> list[tuple[str, list[str]]]:
     """The message in one language as (heading, lines) blocks; the text and HTML forms render these."""
+    if isinstance(notification, InitiativeNotification):
+        return initiative_rendering.paragraphs(notification, language, dashboard_url)
     words = WORDS[language]
     if isinstance(notification, DigestNotification):
         return [*_digest_blocks(notification, language), (words["link"], [link(notification, dashboard_url)])]
