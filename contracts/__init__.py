@@ -22,6 +22,7 @@ from contracts.activities import (
     Theme,
 )
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted, Occurrence
+from contracts.centres import CENTRES_EVENT_MODELS
 from contracts.conflicts import (
     RULE_SEVERITY,
     ConflictAcknowledged,
@@ -48,6 +49,7 @@ from contracts.registry import (
 )
 
 __all__ = [
+    "CENTRES_EVENT_MODELS",
     "EVENT_MODELS",
     "PARTICIPATION_KINDS",
     "RULE_SEVERITY",
