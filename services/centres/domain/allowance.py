@@ -59,7 +59,9 @@ class CapTable:
             return self.years[year]
         except KeyError:
             known = ", ".join(str(y) for y in sorted(self.years))
-            raise UnknownCapYearError(f"no allowance caps known for {year} (known: {known})") from None
+            raise UnknownCapYearError(
+                f"worked_on: no allowance caps known for {year} (known: {known})"
+            ) from None
 
     def hourly(self, birth_date: date, worked_on: date) -> Decimal:
         """The hourly maximum for work on ``worked_on`` by someone born on ``birth_date``."""
@@ -127,7 +129,7 @@ class ProposedPayment:
         """The calendar month of the work (one month per payment)."""
         months = {(day.worked_on.year, day.worked_on.month) for day in self.work}
         if len(months) != 1:
-            raise PaymentShapeError("a payment pays for work in exactly one calendar month")
+            raise PaymentShapeError("entry_ids: a payment pays for work in exactly one calendar month")
         return months.pop()
 
 

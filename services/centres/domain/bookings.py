@@ -83,7 +83,7 @@ def room_of(rooms: Sequence[Room], room_id: str) -> Room:
     for room in rooms:
         if room.room_id == room_id:
             return room
-    raise BookingError(f"room_id {room_id!r} is not a room of this centre")
+    raise BookingError(f"room_id: {room_id!r} is not a room of this centre")
 
 
 def within_opening_hours(hours: Sequence[OpeningHours], starts_at: datetime, ends_at: datetime) -> bool:

@@ -27,9 +27,9 @@ def check_session(trajectory: Trajectory, topic: CoachingTopic, held_on: date) -
     """Raise unless a session on ``topic`` at ``held_on`` belongs to ``trajectory``."""
     if topic not in trajectory.topics:
         topics = ", ".join(sorted(trajectory.topics))
-        raise CoachingError(f"topic {topic} is not one of the trajectory's topics ({topics})")
+        raise CoachingError(f"topic: {topic} is not one of the trajectory's topics ({topics})")
     if held_on < trajectory.started_on or (trajectory.ended_on is not None and held_on > trajectory.ended_on):
-        raise CoachingError("held_on lies outside the trajectory")
+        raise CoachingError("held_on: lies outside the trajectory")
 
 
 def progress(goal_scores: Sequence[int]) -> int:

@@ -42,21 +42,21 @@ def check_transition(current: SubsidyStatus, wanted: SubsidyStatus) -> None:
     """Raise unless an application may go from ``current`` to ``wanted``."""
     if wanted not in NEXT_STATUS[current]:
         allowed = ", ".join(sorted(NEXT_STATUS[current])) or "nothing (final)"
-        raise SubsidyTransitionError(f"status {current} can become {allowed}, not {wanted}")
+        raise SubsidyTransitionError(f"status: {current} can become {allowed}, not {wanted}")
 
 
 def check_grant(application: Application, granted: Decimal) -> None:
     """Raise when a grant is negative or more than requested."""
     if granted < 0 or granted > application.amount_requested:
-        raise SubsidyTransitionError("amount_granted must be between 0 and the amount requested")
+        raise SubsidyTransitionError("amount_granted: must be between 0 and the amount requested")
 
 
 def check_payment(application: Application, paid: Decimal) -> None:
     """Raise when a payment is made on an application not granted, or beyond the amount granted."""
     if application.status is not SubsidyStatus.GRANTED or application.amount_granted is None:
-        raise SubsidyTransitionError("only a granted application can be paid")
+        raise SubsidyTransitionError("amount: only a granted application can be paid")
     if paid <= 0 or application.amount_paid + paid > application.amount_granted:
-        raise SubsidyTransitionError("amount_paid would exceed the amount granted")
+        raise SubsidyTransitionError("amount: the payments would exceed the amount granted")
 
 
 @dataclass(frozen=True)

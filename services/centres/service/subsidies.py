@@ -150,7 +150,7 @@ async def change_status(
     rules.check_transition(SubsidyStatus(row.status), request.status)
     if request.status is SubsidyStatus.GRANTED:
         if request.amount_granted is None:
-            raise rules.SubsidyTransitionError("amount_granted is required to grant")
+            raise rules.SubsidyTransitionError("amount_granted: is required to grant")
         rules.check_grant(_application(row), request.amount_granted)
         row.amount_granted, row.report_due = request.amount_granted, request.report_due
     row.status, row.updated_at = request.status.value, context.clock()
@@ -173,7 +173,7 @@ async def submit_report(unit: Unit, context: Context, actor: Actor, application_
     """Mark the report as sent: no more report reminders."""
     row = await _load(unit, actor, application_id)
     if row.status != SubsidyStatus.GRANTED.value:
-        raise rules.SubsidyTransitionError("only a granted application has a report")
+        raise rules.SubsidyTransitionError("status: only a granted application has a report")
     row.report_submitted, row.updated_at = True, context.clock()
     return _view(row)
 

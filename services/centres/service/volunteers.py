@@ -237,7 +237,7 @@ async def log_hours(
     if membership.needs_vog and (
         volunteer.vog_issued_on is None or volunteer.vog_issued_on > request.worked_on
     ):
-        raise VogMissingError("this work needs a VOG issued before the date of the work")
+        raise VogMissingError("worked_on: this work needs a VOG issued before the date of the work")
     unit.session.add(
         HoursRow(
             entry_id=entry_id,
