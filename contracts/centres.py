@@ -7,7 +7,6 @@ Money is a decimal string in euros (two decimals), never a float.
 
 from __future__ import annotations
 
-import re
 from datetime import date, time
 from decimal import Decimal
 from enum import IntEnum, StrEnum
@@ -87,8 +86,8 @@ class _CentreState(EventData):
     )
     name: str = Field(min_length=1, max_length=200, description="Public name, e.g. `Wijkcentrum Moerwijk`.")
     address: str = Field(min_length=1, max_length=300, description="The building's public street address.")
-    neighbourhoods: list[str] = Field(
-        min_length=1, max_length=10, description="CBS wijk and buurt codes the centre lies in."
+    neighbourhoods: list[Annotated[str, Field(pattern=NEIGHBOURHOOD_PATTERN)]] = Field(
+        min_length=1, max_length=10, description="CBS wijk (`WK0518dd`) and buurt (`BU0518dddd`) codes."
     )
     rooms: list[Room] = Field(default_factory=list, max_length=100, description="Every bookable room.")
     opening_hours: list[OpeningHours] = Field(
@@ -103,9 +102,6 @@ class _CentreState(EventData):
 
     @model_validator(mode="after")
     def _check_parts(self) -> Self:
-        for code in self.neighbourhoods:
-            if not re.match(NEIGHBOURHOOD_PATTERN, code):
-                raise ValueError(f"neighbourhood {code!r} is not a CBS wijk or buurt code")
         room_ids = [room.room_id for room in self.rooms]
         if len(room_ids) != len(set(room_ids)):
             raise ValueError("room ids must be unique within a centre")

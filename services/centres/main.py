@@ -112,7 +112,7 @@ async def _ensure_partner_topics(runtime: ServiceRuntime, *, once: bool = False)
             await runtime.ensure_topics(partner_topics(organisation))
         if once:
             return
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
 
 
 def create_runtime(
@@ -131,7 +131,13 @@ def create_app(
     """The centres service as an ASGI app; its lifespan runs the relay and the ticker."""
     service = create_service(settings, bootstrap_servers=bootstrap_servers, clock=clock)
     runtime = service.runtime
-    context = api.ApiContext(runtime.database, service.context, service.authenticator, service.dry_run)
+
+    async def topics_for(organisation: str) -> None:
+        await runtime.ensure_topics(partner_topics(organisation))
+
+    context = api.ApiContext(
+        runtime.database, service.context, service.authenticator, service.dry_run, topics_for
+    )
     app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
     api.install(app)
     app.state.settings = runtime.settings

@@ -10,8 +10,6 @@ Only operations keys may send these headers (a partner key that sends one gets a
 always acts as its own organisation. The scope is enforced in every use case.
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 

@@ -1,8 +1,6 @@
 """The HTTP routes of the centres service (``/v1``): one transaction per request, the use case inside it."""
 
-from __future__ import annotations
-
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +33,8 @@ class ApiContext:
     context: Context
     auth: Authenticator
     dry_run: DryRun | None = None
+    topics_for: Callable[[str], Awaitable[None]] | None = None
+    """Creates an organisation's activities topic before its first booking is relayed there."""
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
@@ -98,7 +98,10 @@ def _centres(api: ApiContext, acting: Any) -> APIRouter:
         centre_id: Id, request: centres.CentreRequest, actor: acting
     ) -> CentreRegistered | CentreUpdated:
         async with api.unit() as unit:
-            return await centres.save_centre(unit, api.context, actor, centre_id, request)
+            saved = await centres.save_centre(unit, api.context, actor, centre_id, request)
+        if api.topics_for is not None:
+            await api.topics_for(saved.organisation)
+        return saved
 
     @router.post("/people", status_code=201, summary="Register a coordinator or coach (staff)")
     async def add_person(request: centres.PersonRequest, actor: acting) -> Created:

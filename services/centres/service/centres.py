@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, select
 
 from centres.domain.bookings import DEFAULT_PRICES
+from centres.domain.errors import CentresError
 from centres.service.common import (
     SOURCE,
     ActingRole,
@@ -19,8 +20,8 @@ from centres.service.common import (
     new_pseudonym,
 )
 from centres.store import CentreRow, PersonRow, RoomRow, Unit
-from contracts import new_event
-from contracts.activities import ACTIVITY_ID_PATTERN
+from contracts import new_event, problems_of
+from contracts.activities import ACTIVITY_ID_PATTERN, NEIGHBOURHOOD_PATTERN
 from contracts.centres import (
     Accessibility,
     CentreRegistered,
@@ -56,7 +57,9 @@ class CentreRequest(BaseModel):
     organisation: str = Field(pattern=SLUG_PATTERN, description="The organisation that runs the centre.")
     name: str = Field(min_length=1, max_length=200)
     address: str = Field(min_length=1, max_length=300)
-    neighbourhoods: list[str] = Field(min_length=1, max_length=10)
+    neighbourhoods: list[Annotated[str, Field(pattern=NEIGHBOURHOOD_PATTERN)]] = Field(
+        min_length=1, max_length=10
+    )
     rooms: list[Room] = Field(default_factory=list, max_length=100)
     opening_hours: list[OpeningHours] = Field(default_factory=list, max_length=50)
     coordinator_id: str | None = Field(default=None, max_length=60)
@@ -148,7 +151,11 @@ async def save_centre(
 def centre_payload(centre_id: str, request: CentreRequest) -> dict[str, Any]:
     """The centre's event payload, validated (a bad neighbourhood code is refused here, by name)."""
     payload = request.model_dump(mode="json", exclude={"prices"}) | {"centre_id": centre_id}
-    CentreRegistered.model_validate(payload)
+    try:
+        CentreRegistered.model_validate(payload)
+    except ValidationError as error:
+        field, message = problems_of(error)[0]
+        raise CentresError(f"{field}: {message}") from None
     return payload
 
 

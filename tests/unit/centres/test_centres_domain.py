@@ -61,7 +61,7 @@ def application(status: SubsidyStatus, **overrides: object) -> subsidies.Applica
 
 def test_an_application_moves_draft_submitted_granted_only() -> None:
     subsidies.check_transition(SubsidyStatus.DRAFT, SubsidyStatus.SUBMITTED)
-    with pytest.raises(subsidies.SubsidyTransitionError, match="can become submitted"):
+    with pytest.raises(subsidies.SubsidyTransitionError, match="status: draft can become submitted"):
         subsidies.check_transition(SubsidyStatus.DRAFT, SubsidyStatus.GRANTED)
     with pytest.raises(subsidies.SubsidyTransitionError):
         subsidies.check_transition(SubsidyStatus.REFUSED, SubsidyStatus.SUBMITTED)
@@ -95,7 +95,7 @@ def test_a_granted_application_is_reminded_of_its_report() -> None:
 def test_a_session_must_fit_its_trajectory() -> None:
     trajectory = coaching.Trajectory(frozenset({CoachingTopic.MARKETING}), date(2026, 1, 1))
     coaching.check_session(trajectory, CoachingTopic.MARKETING, date(2026, 2, 1))
-    with pytest.raises(coaching.CoachingError, match="topic budget"):
+    with pytest.raises(coaching.CoachingError, match="topic: budget"):
         coaching.check_session(trajectory, CoachingTopic.BUDGET, date(2026, 2, 1))
     assert coaching.progress([40, 80]) == 60
 
