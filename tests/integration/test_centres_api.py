@@ -188,7 +188,8 @@ async def test_allowances_count_across_centres_and_a_payment_past_the_cap_is_ref
     )
     assert overview.json()["months"][5]["counted"] == "210.00"
     assert overview.json()["room"] == "1890.00"
-    assert MARKER not in caplog.text and MARKER_EMAIL not in caplog.text
+    assert MARKER not in caplog.text
+    assert MARKER_EMAIL not in caplog.text
 
 
 async def test_an_exception_past_a_cap_is_recorded_with_its_justification(
@@ -287,7 +288,8 @@ async def test_personal_data_stays_sealed_in_the_database(
         from sqlalchemy import text
 
         rows = (await session.execute(text("SELECT sealed FROM volunteers"))).scalars().all()
-    assert rows and all(MARKER.encode() not in bytes(row) for row in rows)
+    assert rows
+    assert all(MARKER.encode() not in bytes(row) for row in rows)
 
 
 async def test_a_confirmed_booking_is_published_as_the_centres_activity(
