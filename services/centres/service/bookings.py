@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Self
 
@@ -219,8 +219,8 @@ async def request_booking(
         booked_by=booked_by,
         title=request.title,
         kind=request.kind.value,
-        starts_at=request.starts_at,
-        ends_at=request.ends_at,
+        starts_at=request.starts_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
+        ends_at=request.ends_at.astimezone(UTC),
         recurrence=request.recurrence,
         use=request.use.value,
         tariff=request.tariff.value,
