@@ -10,13 +10,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from centres import api
+from centres import api, cli
 from centres.domain.allowance import load_caps
 from centres.dryrun import SchedulingDryRun
 from centres.sealing import Sealer, keys_from
 from centres.service.common import Clock, Context, system_clock
 from centres.settings import CentresSettings
 from centres.store import CentreRow
+from centres.subscribers import subscribe
 from centres.ticker import Ticker
 from contracts.topics import all_service_topics, partner_topics
 from werkplaats.auth import Authenticator
@@ -25,6 +26,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
+from werkplaats.services import ServiceDefinition
 
 NAME = "centres"
 TITLE = "Werkplaats centres"
@@ -83,6 +85,7 @@ def create_service(
             client, settings.scheduling_url, settings.scheduling_api_key.get_secret_value()
         )
     topics_watch = BackgroundTask(lambda: _ensure_partner_topics(runtime), "centres-topics")
+    subscribe(runtime)
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
@@ -144,3 +147,20 @@ def create_app(
     app.state.runtime = runtime
     app.state.service = service
     return app
+
+
+async def _load_demo(bootstrap: str) -> int:
+    from centres.demo import load_demo
+
+    return await load_demo(bootstrap)
+
+
+SERVICE = ServiceDefinition(
+    name=NAME,
+    settings=CentresSettings,
+    create_app=create_app,
+    create_runtime=create_runtime,
+    cli=cli.register,
+    demo=_load_demo,
+)
+"""The centres service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

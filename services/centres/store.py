@@ -23,11 +23,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from contracts import Envelope
-from werkplaats.outbox import add_event
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 MONEY = Numeric(12, 2)
 HOURS = Numeric(6, 2)
@@ -109,6 +107,16 @@ class BookingRow(CentresBase):
     conflicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BookingConflictRow(CentresBase):
+    """A conflict the scheduler detected for a booking's activity (removed when it is resolved)."""
+
+    __tablename__ = "booking_conflicts"
+
+    conflict_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class TrajectoryRow(CentresBase):
@@ -257,15 +265,12 @@ class SentOnceRow(CentresBase):
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Unit:
-    """One transaction of a use case: its session, and the events it publishes when it commits."""
+class CentresUnitOfWork(SqlUnitOfWork):
+    """One centres transaction: use cases read and write through ``session`` and publish on the unit.
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def publish(self, topic: str, envelope: Envelope[Any], *, key: str) -> None:
-        """Publish ``envelope`` on ``topic`` through the outbox, if and when the transaction commits."""
-        add_event(self.session, topic, envelope, key=key)
+    The centres use cases work on the ORM session directly (their reads are small and varied); the
+    events they publish go through the outbox in the same transaction.
+    """
 
 
 def utc(moment: datetime) -> datetime:

@@ -9,7 +9,7 @@ import structlog
 from centres.domain.bookings import AMSTERDAM
 from centres.service.common import Context
 from centres.service.subsidies import send_reminders
-from centres.store import Unit
+from centres.store import CentresUnitOfWork
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
 
@@ -28,8 +28,8 @@ class Ticker:
     async def tick(self) -> int:
         """Send the reminders due today; how many went out."""
         today = self.context.clock().astimezone(AMSTERDAM).date()
-        async with self.database.transaction() as session:
-            return await send_reminders(Unit(session), self.context, today)
+        async with self.database.unit_of_work(CentresUnitOfWork) as unit:
+            return await send_reminders(unit, self.context, today)
 
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""

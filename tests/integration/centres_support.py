@@ -17,8 +17,8 @@ from centres.main import create_app
 from centres.settings import CentresSettings
 from contracts import OrganisationRole
 from contracts.topics import CENTRES_EVENTS
+from support.testing import read_topic, wait_for
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import read_topic, wait_for
 
 MARKER = "Zeynep-MARKER-7f3a9c Oostveen"
 MARKER_EMAIL = "marker-7f3a9c@example.org"

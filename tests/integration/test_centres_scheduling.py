@@ -11,7 +11,7 @@ from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
-from werkplaats.testing import read_topic, wait_for
+from support.testing import read_topic, wait_for
 
 
 async def venue_conflicts(bootstrap: str, centre_id: str) -> list[dict[str, object]]:

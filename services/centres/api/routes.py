@@ -15,7 +15,7 @@ from centres.api.errors import problem
 from centres.service import bookings, budgets, centres, coaching, figures, subsidies, volunteers
 from centres.service.bookings import DryRun
 from centres.service.common import Actor, Context
-from centres.store import Unit
+from centres.store import CentresUnitOfWork
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.centres import CentreRegistered, CentreUpdated
 from werkplaats.auth import Authenticator
@@ -37,10 +37,10 @@ class ApiContext:
     """Creates an organisation's activities topic before its first booking is relayed there."""
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
+    async def unit(self) -> AsyncIterator[CentresUnitOfWork]:
         """One transaction for one request."""
-        async with self.database.transaction() as session:
-            yield Unit(session)
+        async with self.database.unit_of_work(CentresUnitOfWork) as unit:
+            yield unit
 
 
 class Created(BaseModel):

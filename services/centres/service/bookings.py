@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from centres.domain import bookings as rules
 from centres.domain.bookings import BookingActivity, PriceList, Slot
@@ -22,8 +22,8 @@ from centres.service.common import (
     NotFoundError,
     OutOfScopeError,
 )
-from centres.store import BookingRow, CentreRow, Unit, utc
-from contracts import ActivityPublished, ActivityWithdrawn, new_event
+from centres.store import BookingConflictRow, BookingRow, CentreRow, CentresUnitOfWork, utc
+from contracts import ActivityPublished, ActivityWithdrawn, ConflictDetected, ConflictResolved, new_event
 from contracts.activities import ACTIVITY_ID_PATTERN, ActivityKind, TargetGroup
 from contracts.centres import (
     BookingCancelled,
@@ -90,6 +90,9 @@ class BookingView(BaseModel):
     activity_id: str
     problems: list[str] = Field(description="What the centre's own checks found.")
     conflicts: list[dict[str, Any]] = Field(description="What the scheduler's dry run found.")
+    detected: list[dict[str, Any]] = Field(
+        default_factory=list, description="Conflicts the scheduler has found since, still open."
+    )
 
 
 def view(row: BookingRow) -> BookingView:
@@ -159,7 +162,7 @@ def _booking_fields(row: BookingRow) -> dict[str, Any]:
     }
 
 
-async def _others(unit: Unit, centre_id: str, room_id: str, status: BookingStatus) -> list[Slot]:
+async def _others(unit: CentresUnitOfWork, centre_id: str, room_id: str, status: BookingStatus) -> list[Slot]:
     rows = await unit.session.scalars(
         select(BookingRow).where(
             BookingRow.centre_id == centre_id,
@@ -170,7 +173,7 @@ async def _others(unit: Unit, centre_id: str, room_id: str, status: BookingStatu
     return [slot_of(row) for row in rows]
 
 
-async def _local_problems(unit: Unit, centre: CentreRow, row: BookingRow) -> list[str]:
+async def _local_problems(unit: CentresUnitOfWork, centre: CentreRow, row: BookingRow) -> list[str]:
     _, rooms = await load_centre(unit, centre.centre_id)
     room = rules.room_of([room_of_row(r) for r in rooms], row.room_id)
     hours = [OpeningHours.model_validate(period) for period in centre.opening_hours]
@@ -190,7 +193,7 @@ def _who_books(actor: Actor, centre: CentreRow, request: BookingRequest) -> str:
 
 
 async def request_booking(
-    unit: Unit,
+    unit: CentresUnitOfWork,
     context: Context,
     actor: Actor,
     centre_id: str,
@@ -249,7 +252,9 @@ async def request_booking(
     return view(row)
 
 
-async def _load_booking(unit: Unit, actor: Actor, booking_id: str) -> tuple[CentreRow, BookingRow]:
+async def _load_booking(
+    unit: CentresUnitOfWork, actor: Actor, booking_id: str
+) -> tuple[CentreRow, BookingRow]:
     row = await unit.session.get(BookingRow, booking_id)
     if row is None:
         raise NotFoundError(f"no booking {booking_id}")
@@ -258,7 +263,9 @@ async def _load_booking(unit: Unit, actor: Actor, booking_id: str) -> tuple[Cent
     return centre, row
 
 
-async def confirm_booking(unit: Unit, context: Context, actor: Actor, booking_id: str) -> BookingView:
+async def confirm_booking(
+    unit: CentresUnitOfWork, context: Context, actor: Actor, booking_id: str
+) -> BookingView:
     """Confirm a requested booking when the room is free and no regular request goes first."""
     centre, row = await _load_booking(unit, actor, booking_id)
     if row.status == BookingStatus.CONFIRMED.value:
@@ -274,7 +281,7 @@ async def confirm_booking(unit: Unit, context: Context, actor: Actor, booking_id
     return view(row)
 
 
-async def _confirm(unit: Unit, context: Context, centre: CentreRow, row: BookingRow) -> None:
+async def _confirm(unit: CentresUnitOfWork, context: Context, centre: CentreRow, row: BookingRow) -> None:
     prices = prices_of(centre)
     tariff = Tariff(row.tariff)
     row.rent = prices.rent(tariff, utc(row.starts_at), utc(row.ends_at))
@@ -289,7 +296,7 @@ async def _confirm(unit: Unit, context: Context, centre: CentreRow, row: Booking
 
 
 async def decline_booking(
-    unit: Unit, context: Context, actor: Actor, booking_id: str, reason: str
+    unit: CentresUnitOfWork, context: Context, actor: Actor, booking_id: str, reason: str
 ) -> BookingView:
     """Decline a requested booking with a reason."""
     _, row = await _load_booking(unit, actor, booking_id)
@@ -303,7 +310,9 @@ async def decline_booking(
     return view(row)
 
 
-async def cancel_booking(unit: Unit, context: Context, actor: Actor, booking_id: str) -> BookingView:
+async def cancel_booking(
+    unit: CentresUnitOfWork, context: Context, actor: Actor, booking_id: str
+) -> BookingView:
     """Cancel a booking (the booker or the centre); a late cancellation costs part of the rent."""
     row = await unit.session.get(BookingRow, booking_id)
     if row is None:
@@ -329,7 +338,7 @@ async def cancel_booking(unit: Unit, context: Context, actor: Actor, booking_id:
     return view(row)
 
 
-async def list_bookings(unit: Unit, actor: Actor, centre_id: str) -> list[BookingView]:
+async def list_bookings(unit: CentresUnitOfWork, actor: Actor, centre_id: str) -> list[BookingView]:
     """A centre's bookings by start (a partner sees only its own)."""
     await load_centre(unit, centre_id)
     query = select(BookingRow).where(BookingRow.centre_id == centre_id).order_by(BookingRow.starts_at)
@@ -337,7 +346,61 @@ async def list_bookings(unit: Unit, actor: Actor, centre_id: str) -> list[Bookin
         query = query.where(BookingRow.booked_by == actor.organisation)
     else:
         actor.check_centre(centre_id)
-    return [view(row) for row in await unit.session.scalars(query)]
+    rows = list(await unit.session.scalars(query))
+    detected = await detected_for(unit, [row.booking_id for row in rows])
+    return [view(row).model_copy(update={"detected": detected.get(row.booking_id, [])}) for row in rows]
 
 
 BOOKING_ID_PATTERN = ACTIVITY_ID_PATTERN
+
+
+def _summary(conflict: ConflictDetected) -> dict[str, Any]:
+    return {
+        "conflict_id": conflict.conflict_id,
+        "rule": conflict.rule.value,
+        "severity": conflict.severity.value,
+        "explanation": conflict.explanation.model_dump(),
+    }
+
+
+async def attach_conflict(unit: CentresUnitOfWork, conflict: ConflictDetected) -> None:
+    """Remember a detected conflict on each booking of ours it concerns."""
+    ids = [
+        a.activity_id.removeprefix("booking:")
+        for a in conflict.activities
+        if a.activity_id.startswith("booking:")
+    ]
+    if not ids:
+        return
+    rows = await unit.session.scalars(select(BookingRow).where(BookingRow.booking_id.in_(ids)))
+    owners = {a.activity_id: a.organisation for a in conflict.activities}
+    for row in rows:
+        centre = await unit.session.get(CentreRow, row.centre_id)
+        if centre is None or owners.get(row.activity_id) != centre.organisation:
+            continue  # another organisation's activity that happens to look like ours
+        unit.upsert(
+            BookingConflictRow.__table__,
+            {
+                "conflict_id": conflict.conflict_id,
+                "booking_id": row.booking_id,
+                "summary": _summary(conflict),
+            },
+        )
+
+
+async def detach_conflict(unit: CentresUnitOfWork, resolved: ConflictResolved) -> None:
+    """Forget a conflict that no longer holds."""
+    await unit.session.execute(
+        delete(BookingConflictRow).where(BookingConflictRow.conflict_id == resolved.conflict_id)
+    )
+
+
+async def detected_for(unit: CentresUnitOfWork, booking_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The open detected conflicts of each booking."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    rows = await unit.session.scalars(
+        select(BookingConflictRow).where(BookingConflictRow.booking_id.in_(booking_ids))
+    )
+    for row in rows:
+        found.setdefault(row.booking_id, []).append(row.summary)
+    return found

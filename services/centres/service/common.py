@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from centres.domain.allowance import CapTable
 from centres.domain.errors import CentresError
 from centres.sealing import Sealer
-from centres.store import SentOnceRow, Unit
+from centres.store import CentresUnitOfWork, SentOnceRow
 
 SOURCE = "centres"
 
@@ -88,7 +88,7 @@ def new_pseudonym(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
-async def first_time(unit: Unit, kind: str, key: str, now: datetime) -> bool:
+async def first_time(unit: CentresUnitOfWork, kind: str, key: str, now: datetime) -> bool:
     """Record that ``kind``/``key`` was sent; False when it already was (by this or another instance)."""
     table = cast(Table, SentOnceRow.__table__)
     values = {"kind": kind, "key": key, "sent_at": now}

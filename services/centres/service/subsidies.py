@@ -12,7 +12,7 @@ from sqlalchemy import select
 from centres.domain import subsidies as rules
 from centres.service.centres import load_centre
 from centres.service.common import SOURCE, Actor, Context, NotFoundError, first_time
-from centres.store import SubsidyRow, Unit
+from centres.store import CentresUnitOfWork, SubsidyRow
 from contracts import new_event
 from contracts.centres import SubsidyDeadlineApproaching, SubsidyStatus, SubsidyStatusChanged
 from contracts.topics import CENTRES_EVENTS
@@ -84,7 +84,7 @@ def _application(row: SubsidyRow) -> rules.Application:
     )
 
 
-def _publish_status(unit: Unit, row: SubsidyRow) -> None:
+def _publish_status(unit: CentresUnitOfWork, row: SubsidyRow) -> None:
     event = SubsidyStatusChanged(
         application_id=row.application_id,
         centre_id=row.centre_id,
@@ -100,7 +100,7 @@ def _publish_status(unit: Unit, row: SubsidyRow) -> None:
 
 
 async def create_application(
-    unit: Unit,
+    unit: CentresUnitOfWork,
     context: Context,
     actor: Actor,
     centre_id: str,
@@ -132,7 +132,7 @@ async def create_application(
     return _view(row)
 
 
-async def _load(unit: Unit, actor: Actor, application_id: str) -> SubsidyRow:
+async def _load(unit: CentresUnitOfWork, actor: Actor, application_id: str) -> SubsidyRow:
     row = await unit.session.get(SubsidyRow, application_id)
     if row is None:
         raise NotFoundError(f"no subsidy application {application_id}")
@@ -141,7 +141,7 @@ async def _load(unit: Unit, actor: Actor, application_id: str) -> SubsidyRow:
 
 
 async def change_status(
-    unit: Unit, context: Context, actor: Actor, application_id: str, request: StatusRequest
+    unit: CentresUnitOfWork, context: Context, actor: Actor, application_id: str, request: StatusRequest
 ) -> ApplicationView:
     """Submit, grant or refuse; repeating the status it already has changes nothing."""
     row = await _load(unit, actor, application_id)
@@ -159,7 +159,7 @@ async def change_status(
 
 
 async def record_payment(
-    unit: Unit, context: Context, actor: Actor, application_id: str, amount: Decimal
+    unit: CentresUnitOfWork, context: Context, actor: Actor, application_id: str, amount: Decimal
 ) -> ApplicationView:
     """Record money received on a granted application."""
     row = await _load(unit, actor, application_id)
@@ -169,7 +169,9 @@ async def record_payment(
     return _view(row)
 
 
-async def submit_report(unit: Unit, context: Context, actor: Actor, application_id: str) -> ApplicationView:
+async def submit_report(
+    unit: CentresUnitOfWork, context: Context, actor: Actor, application_id: str
+) -> ApplicationView:
     """Mark the report as sent: no more report reminders."""
     row = await _load(unit, actor, application_id)
     if row.status != SubsidyStatus.GRANTED.value:
@@ -178,7 +180,7 @@ async def submit_report(unit: Unit, context: Context, actor: Actor, application_
     return _view(row)
 
 
-async def list_applications(unit: Unit, actor: Actor, centre_id: str) -> list[ApplicationView]:
+async def list_applications(unit: CentresUnitOfWork, actor: Actor, centre_id: str) -> list[ApplicationView]:
     """A centre's applications by deadline."""
     actor.check_centre(centre_id)
     rows = await unit.session.scalars(
@@ -187,7 +189,7 @@ async def list_applications(unit: Unit, actor: Actor, centre_id: str) -> list[Ap
     return [_view(row) for row in rows]
 
 
-async def send_reminders(unit: Unit, context: Context, today: date) -> int:
+async def send_reminders(unit: CentresUnitOfWork, context: Context, today: date) -> int:
     """Publish each reminder due today that was not sent before; how many went out."""
     sent = 0
     open_rows = await unit.session.scalars(

@@ -24,7 +24,7 @@ from centres.service.common import (
     first_time,
     new_pseudonym,
 )
-from centres.store import HoursRow, MembershipRow, PaymentRow, Unit, VolunteerRow
+from centres.store import CentresUnitOfWork, HoursRow, MembershipRow, PaymentRow, VolunteerRow
 from contracts import new_event
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.centres import (
@@ -135,7 +135,9 @@ class CapOutcome(BaseModel):
     exception: bool = False
 
 
-async def register_volunteer(unit: Unit, context: Context, actor: Actor, request: VolunteerRequest) -> str:
+async def register_volunteer(
+    unit: CentresUnitOfWork, context: Context, actor: Actor, request: VolunteerRequest
+) -> str:
     """Record a volunteer at a centre; their pseudonymous id."""
     actor.check_centre(request.centre_id)
     await load_centre(unit, request.centre_id)
@@ -162,7 +164,9 @@ async def register_volunteer(unit: Unit, context: Context, actor: Actor, request
     return volunteer_id
 
 
-async def _volunteer(unit: Unit, actor: Actor, volunteer_id: str, *, lock: bool = False) -> VolunteerRow:
+async def _volunteer(
+    unit: CentresUnitOfWork, actor: Actor, volunteer_id: str, *, lock: bool = False
+) -> VolunteerRow:
     query = select(VolunteerRow).where(VolunteerRow.volunteer_id == volunteer_id)
     if lock:
         query = query.with_for_update()
@@ -175,14 +179,16 @@ async def _volunteer(unit: Unit, actor: Actor, volunteer_id: str, *, lock: bool 
     return row
 
 
-async def _centres_of(unit: Unit, volunteer_id: str) -> list[str]:
+async def _centres_of(unit: CentresUnitOfWork, volunteer_id: str) -> list[str]:
     rows = await unit.session.scalars(
         select(MembershipRow.centre_id).where(MembershipRow.volunteer_id == volunteer_id)
     )
     return sorted(rows)
 
 
-async def show_volunteer(unit: Unit, context: Context, actor: Actor, volunteer_id: str) -> VolunteerView:
+async def show_volunteer(
+    unit: CentresUnitOfWork, context: Context, actor: Actor, volunteer_id: str
+) -> VolunteerView:
     """A volunteer with their personal data, for staff or a coordinator of one of their centres."""
     row = await _volunteer(unit, actor, volunteer_id)
     personal = context.sealer.open(row.sealed)
@@ -195,7 +201,13 @@ async def show_volunteer(unit: Unit, context: Context, actor: Actor, volunteer_i
 
 
 async def join_centre(
-    unit: Unit, context: Context, actor: Actor, volunteer_id: str, centre_id: str, *, needs_vog: bool
+    unit: CentresUnitOfWork,
+    context: Context,
+    actor: Actor,
+    volunteer_id: str,
+    centre_id: str,
+    *,
+    needs_vog: bool,
 ) -> None:
     """A known volunteer starts at another centre (staff, or that centre's coordinator)."""
     actor.check_centre(centre_id)
@@ -213,14 +225,19 @@ async def join_centre(
         )
 
 
-async def record_vog(unit: Unit, actor: Actor, volunteer_id: str, issued_on: date) -> None:
+async def record_vog(unit: CentresUnitOfWork, actor: Actor, volunteer_id: str, issued_on: date) -> None:
     """Record the date of a volunteer's VOG certificate."""
     row = await _volunteer(unit, actor, volunteer_id)
     row.vog_issued_on = issued_on
 
 
 async def log_hours(
-    unit: Unit, context: Context, actor: Actor, volunteer_id: str, entry_id: str, request: HoursRequest
+    unit: CentresUnitOfWork,
+    context: Context,
+    actor: Actor,
+    volunteer_id: str,
+    entry_id: str,
+    request: HoursRequest,
 ) -> None:
     """Record hours worked (once per ``entry_id``); publish ``volunteer.hours_logged``."""
     actor.check_centre(request.centre_id)
@@ -258,7 +275,7 @@ async def log_hours(
     unit.publish(CENTRES_EVENTS, new_event(event, source=SOURCE), key=volunteer_id)
 
 
-async def counted_amounts(unit: Unit, volunteer_id: str, year: int) -> list[CountedAmount]:
+async def counted_amounts(unit: CentresUnitOfWork, volunteer_id: str, year: int) -> list[CountedAmount]:
     """What counts towards the volunteer's caps in ``year``: every centre, and declared elsewhere."""
     rows = await unit.session.execute(
         select(PaymentRow.year, PaymentRow.month, PaymentRow.amount, PaymentRow.route).where(
@@ -269,7 +286,7 @@ async def counted_amounts(unit: Unit, volunteer_id: str, year: int) -> list[Coun
 
 
 async def declare_elsewhere(
-    unit: Unit,
+    unit: CentresUnitOfWork,
     context: Context,
     actor: Actor,
     volunteer_id: str,
@@ -303,7 +320,9 @@ async def declare_elsewhere(
     await _warn(unit, context, volunteer_id, request.year, request.month)
 
 
-async def _work_of(unit: Unit, volunteer_id: str, request: PaymentRequest, payment_id: str) -> list[HoursRow]:
+async def _work_of(
+    unit: CentresUnitOfWork, volunteer_id: str, request: PaymentRequest, payment_id: str
+) -> list[HoursRow]:
     if request.route is AllowanceRoute.COST_REIMBURSEMENT:
         return []
     rows = list(await unit.session.scalars(select(HoursRow).where(HoursRow.entry_id.in_(request.entry_ids))))
@@ -329,7 +348,12 @@ def _proposed(request: PaymentRequest, work: list[HoursRow]) -> ProposedPayment:
 
 
 async def check_allowance(
-    unit: Unit, context: Context, actor: Actor, volunteer_id: str, payment_id: str, request: PaymentRequest
+    unit: CentresUnitOfWork,
+    context: Context,
+    actor: Actor,
+    volunteer_id: str,
+    payment_id: str,
+    request: PaymentRequest,
 ) -> tuple[CapCheck, ProposedPayment, list[HoursRow], VolunteerRow]:
     """The cap check of a payment, nothing recorded (locks the volunteer until the transaction ends)."""
     actor.check_centre(request.centre_id)
@@ -356,7 +380,12 @@ def outcome(payment_id: str, check: CapCheck, *, paid: bool, exception: bool = F
 
 
 async def pay(
-    unit: Unit, context: Context, actor: Actor, volunteer_id: str, payment_id: str, request: PaymentRequest
+    unit: CentresUnitOfWork,
+    context: Context,
+    actor: Actor,
+    volunteer_id: str,
+    payment_id: str,
+    request: PaymentRequest,
 ) -> CapOutcome:
     """Pay within the caps, or as a justified exception, or refuse with the room left under each cap."""
     existing = await unit.session.get(PaymentRow, payment_id)
@@ -425,7 +454,12 @@ async def pay(
 
 
 async def _refuse(
-    unit: Unit, context: Context, volunteer_id: str, payment_id: str, request: PaymentRequest, check: CapCheck
+    unit: CentresUnitOfWork,
+    context: Context,
+    volunteer_id: str,
+    payment_id: str,
+    request: PaymentRequest,
+    check: CapCheck,
 ) -> None:
     if not await first_time(unit, "allowance.refused", payment_id, context.clock()):
         return
@@ -439,7 +473,7 @@ async def _refuse(
     unit.publish(CENTRES_EVENTS, new_event(refused, source=SOURCE), key=volunteer_id)
 
 
-async def _warn(unit: Unit, context: Context, volunteer_id: str, year: int, month: int) -> None:
+async def _warn(unit: CentresUnitOfWork, context: Context, volunteer_id: str, year: int, month: int) -> None:
     history = await counted_amounts(unit, volunteer_id, year)
     for warning in allowance.warnings_for(context.caps, history, year, month, context.warning_percents):
         key = f"{volunteer_id}:{warning.cap}:{year}:{warning.month or 0}:{warning.threshold}"
@@ -459,7 +493,7 @@ async def _warn(unit: Unit, context: Context, volunteer_id: str, year: int, mont
 
 
 async def allowance_overview(
-    unit: Unit, context: Context, actor: Actor, volunteer_id: str, year: int
+    unit: CentresUnitOfWork, context: Context, actor: Actor, volunteer_id: str, year: int
 ) -> dict[str, Any]:
     """A volunteer's year: per month the amounts counted and the room left; the year's total and room."""
     await _volunteer(unit, actor, volunteer_id)

@@ -18,6 +18,13 @@ depends_on = None
 def upgrade() -> None:
     create_runtime_tables(op)
     op.create_table(
+        "booking_conflicts",
+        sa.Column("conflict_id", sa.String(length=80), nullable=False),
+        sa.Column("booking_id", sa.String(length=100), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("conflict_id", "booking_id"),
+    )
+    op.create_table(
         "budget_actuals",
         sa.Column("actual_id", sa.String(length=100), nullable=False),
         sa.Column("centre_id", sa.String(length=100), nullable=False),
@@ -251,6 +258,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("booking_conflicts")
     op.drop_table("coaching_sessions")
     op.drop_table("volunteer_hours")
     op.drop_table("trajectories")
