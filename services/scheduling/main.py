@@ -19,6 +19,7 @@ from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
+from scheduling.venues import VenueDirectory
 from werkplaats.auth import Authenticator
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
@@ -69,8 +70,10 @@ def create_service(
             overload_threshold=settings.overload_threshold,
             horizon=horizon,
             owner_zone=zone,
+            venues=venues.get,
         )
 
+    venues = VenueDirectory(bootstrap, security=settings)
     areas = load_areas()
     detector = ZoneDetector(new_agenda, areas)
 
@@ -82,17 +85,19 @@ def create_service(
     poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
     view = AgendaView(bootstrap, new_agenda, areas, security=settings)
     directory = OrganisationDirectory(bootstrap, security=settings)
-    subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
+    intake = Intake(horizon=horizon, venue_known=venues.knows)
+    subscribe(runtime, intake, detector, partner_pattern=settings.partner_topic_pattern)
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
         await runtime.ensure_topics(all_service_topics())
         await keeper.refresh()
+        await venues.start()
         keeper.start()
         poller.start()
 
     runtime.startup.append(prepare)
-    runtime.shutdown += [keeper.stop, poller.stop]
+    runtime.shutdown += [keeper.stop, poller.stop, venues.stop]
     if serving:
         runtime.startup += [directory.start, view.start]
         runtime.shutdown += [view.stop, directory.stop]

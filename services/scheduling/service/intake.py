@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -48,8 +48,12 @@ class Intake:
     A transaction's activities are loaded once (``prefetch``) and written once, just before it commits.
     """
 
-    def __init__(self, *, horizon: timedelta) -> None:
+    def __init__(
+        self, *, horizon: timedelta, venue_known: Callable[[str], bool | None] | None = None
+    ) -> None:
         self.horizon = horizon
+        self.venue_known = venue_known or (lambda _: None)
+        """Whether a venue id names a registered centre (None: not known yet)."""
 
     async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
         """Load the stored state of ``keys`` in one query per 500, for the events of one transaction."""
@@ -98,8 +102,9 @@ class Intake:
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
         ]
+        known = self.venue_known(activity.venue_id) if activity.venue_id is not None else None
         upserted = AgendaActivityUpserted(
-            organisation=organisation, activity=published, occurrences=occurrences
+            organisation=organisation, activity=published, occurrences=occurrences, venue_known=known
         )
         unit.publish(
             SCHEDULING_AGENDA,
