@@ -78,11 +78,13 @@ class AgendaView:
         areas: Areas,
         *,
         organisation_names: Callable[[], Mapping[str, str]] = dict,
+        venue_names: Callable[[], Mapping[str, str]] = dict,
         clock: Callable[[], datetime] | None = None,
         security: Security = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.organisation_names = organisation_names
+        self.venue_names = venue_names
         self.security = security
         self.new_agenda = new_agenda
         self.areas = areas
@@ -145,7 +147,7 @@ class AgendaView:
         return [self._describe(activity, conflict, now) for conflict in self.agenda.check(activity, now)]
 
     def _describe(self, draft: Activity, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, self.organisation_names())
+        explanation = explain(conflict, self.areas, self.organisation_names(), self.venue_names())
         suggestions = self._suggest(draft, conflict, now) if conflict.severity is Severity.HIGH else []
         return conflict.to_contract(explanation, suggestions)
 

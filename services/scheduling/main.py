@@ -19,6 +19,7 @@ from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
+from scheduling.venues import VenueDirectory
 from werkplaats.auth import Authenticator
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
@@ -70,11 +71,13 @@ def create_service(
             overload_threshold=settings.overload_threshold,
             horizon=horizon,
             owner_zone=zone,
+            venues=venues.get,
         )
 
+    venues = VenueDirectory(bootstrap, security=settings)
     areas = load_areas()
     directory = OrganisationDirectory(bootstrap, security=settings)
-    detector = ZoneDetector(new_agenda, areas, organisation_names=directory.names)
+    detector = ZoneDetector(new_agenda, areas, organisation_names=directory.names, venue_names=venues.names)
 
     def use_calendar(calendar: UnfavourableCalendar) -> None:
         detector.use_calendar(calendar)
@@ -82,18 +85,27 @@ def create_service(
 
     keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
     poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
-    view = AgendaView(bootstrap, new_agenda, areas, organisation_names=directory.names, security=settings)
-    subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
+    view = AgendaView(
+        bootstrap,
+        new_agenda,
+        areas,
+        organisation_names=directory.names,
+        venue_names=venues.names,
+        security=settings,
+    )
+    intake = Intake(horizon=horizon, venue_known=venues.knows)
+    subscribe(runtime, intake, detector, partner_pattern=settings.partner_topic_pattern)
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
         await runtime.ensure_topics(all_service_topics())
         await keeper.refresh()
+        await venues.start()
         keeper.start()
         poller.start()
 
     runtime.startup += [prepare, directory.start]
-    runtime.shutdown += [keeper.stop, poller.stop, directory.stop]
+    runtime.shutdown += [keeper.stop, poller.stop, venues.stop, directory.stop]
     if serving:
         runtime.startup.append(view.start)
         runtime.shutdown.insert(0, view.stop)

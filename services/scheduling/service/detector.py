@@ -24,7 +24,6 @@ from scheduling.domain import (
 )
 from scheduling.placements import PlacementChanged
 from scheduling.store import ConflictRow, SchedulingUnitOfWork
-from scheduling.venues import KNOWN_VENUES
 
 log = structlog.get_logger(__name__)
 
@@ -45,11 +44,13 @@ class ZoneDetector:
         areas: Areas,
         *,
         organisation_names: Callable[[], Mapping[str, str]] = dict,
+        venue_names: Callable[[], Mapping[str, str]] = dict,
         clock: Callable[[], datetime] | None = None,
     ):
         self.new_agenda = new_agenda
         self.areas = areas
         self.organisation_names = organisation_names
+        self.venue_names = venue_names
         self.clock = clock or (lambda: datetime.now(UTC))
         self._cache: dict[str, tuple[str, Agenda]] = {}
 
@@ -137,7 +138,7 @@ class ZoneDetector:
         return await unit.conflicts.load(conflict_ids)
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, self.organisation_names(), KNOWN_VENUES)
+        explanation = explain(conflict, self.areas, self.organisation_names(), self.venue_names())
         suggestions = (
             suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
         )
@@ -188,7 +189,7 @@ class ZoneDetector:
         if row is None or row.status != "open":
             return
         resolved = conflict.to_resolved_contract(
-            explain_resolved(conflict, self.areas, self.organisation_names(), KNOWN_VENUES)
+            explain_resolved(conflict, self.areas, self.organisation_names(), self.venue_names())
         )
         row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
         unit.publish(
