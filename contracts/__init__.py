@@ -35,6 +35,16 @@ from contracts.conflicts import (
 from contracts.envelope import Envelope, EventData, new_event
 from contracts.notifications import Channel, NotificationDelivered, NotificationFailed, RecipientKind
 from contracts.organisations import ApiKeyRecord, OrganisationRole, OrganisationUpdated
+from contracts.reach import (
+    ActivityReported,
+    AdviceUpdated,
+    FollowUpDone,
+    FollowUpPromise,
+    PromiseOverdue,
+    ReachMethod,
+    ReportDue,
+    TimeOfDay,
+)
 from contracts.registry import (
     EVENT_MODELS,
     ContractError,
@@ -54,9 +64,11 @@ __all__ = [
     "ActivityKind",
     "ActivityPublished",
     "ActivityRejected",
+    "ActivityReported",
     "ActivityStatus",
     "ActivityWithdrawn",
     "AddressVenue",
+    "AdviceUpdated",
     "AgendaActivityRemoved",
     "AgendaActivityUpserted",
     "ApiKeyRecord",
@@ -72,6 +84,8 @@ __all__ = [
     "EventData",
     "Explanation",
     "FieldProblem",
+    "FollowUpDone",
+    "FollowUpPromise",
     "InvalidEventError",
     "MalformedMessageError",
     "NotificationDelivered",
@@ -79,10 +93,14 @@ __all__ = [
     "Occurrence",
     "OrganisationRole",
     "OrganisationUpdated",
+    "PromiseOverdue",
+    "ReachMethod",
     "RecipientKind",
+    "ReportDue",
     "Severity",
     "TargetGroup",
     "Theme",
+    "TimeOfDay",
     "UnknownEventTypeError",
     "decode_event",
     "encode_event",

@@ -17,6 +17,7 @@ from contracts.conflicts import ConflictAcknowledged, ConflictDetected, Conflict
 from contracts.envelope import Envelope, EventData
 from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
+from contracts.reach import ActivityReported, AdviceUpdated, PromiseOverdue, ReportDue
 from contracts.registry import EVENT_MODELS
 from contracts.topics import (
     CENTRES_EVENTS,
@@ -24,6 +25,8 @@ from contracts.topics import (
     NOTIFICATIONS_DELIVERIES,
     ORG_SLUG_PATTERN,
     ORGANISATIONS,
+    REACH_ADVICE,
+    REACH_EVENTS,
     SCHEDULING_AGENDA,
     SCHEDULING_CONFLICTS,
     SCHEDULING_PLACEMENTS,
@@ -41,6 +44,7 @@ ORG_PARAMETER = "{org}"
 _SAMPLE_ORG = "org"
 PARTNER_ACTIVITIES = f"partner.{ORG_PARAMETER}.activities"
 PARTNER_FEEDBACK = f"partner.{ORG_PARAMETER}.feedback"
+PARTNER_REPORTS = f"partner.{ORG_PARAMETER}.reports"
 
 # The headers of a dead letter; the same names as werkplaats.deadletter (a test keeps them equal).
 DEAD_LETTER_HEADERS: dict[str, str] = {
@@ -103,7 +107,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         PARTNER_FEEDBACK,
         "`activity_id` of the rejected message when it can be read, else the rejected record's key.",
         (ActivityRejected,),
-        (SCHEDULING,),
+        (SCHEDULING, Party("reach")),
         (PARTNERS,),
     ),
     TopicRole(
@@ -111,7 +115,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "`<organisation>/<activity_id>`.",
         (AgendaActivityUpserted, AgendaActivityRemoved),
         (SCHEDULING,),
-        (Party("notifications", planned=True), DOWNSTREAM),
+        (Party("notifications", planned=True), Party("reach", "reach-agenda"), DOWNSTREAM),
     ),
     TopicRole(
         SCHEDULING_CONFLICTS,
@@ -157,6 +161,27 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         (NotificationDelivered, NotificationFailed),
         (Party("notifications"),),
         (DOWNSTREAM,),
+    ),
+    TopicRole(
+        PARTNER_REPORTS,
+        "`<activity_id>/<occurrence start, UTC>`: the latest report of each occurrence stays.",
+        (ActivityReported,),
+        (PARTNERS, Party("reach")),
+        (Party("reach", "reach-reports"),),
+    ),
+    TopicRole(
+        REACH_EVENTS,
+        "`<organisation>/<activity_id>`.",
+        (ReportDue, PromiseOverdue),
+        (Party("reach"),),
+        (Party("notifications", planned=True), DOWNSTREAM),
+    ),
+    TopicRole(
+        REACH_ADVICE,
+        "`<wijk>/<target_group>/<kind>` (compacted: the latest advice stays).",
+        (AdviceUpdated,),
+        (Party("reach"),),
+        (SCHEDULING, DOWNSTREAM),
     ),
 )
 

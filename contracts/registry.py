@@ -14,6 +14,7 @@ from contracts.conflicts import ConflictAcknowledged, ConflictDetected, Conflict
 from contracts.envelope import Envelope, EventData
 from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
+from contracts.reach import ActivityReported, AdviceUpdated, PromiseOverdue, ReportDue
 
 EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {}
 
@@ -57,6 +58,10 @@ register(
     OrganisationUpdated,
     NotificationDelivered,
     NotificationFailed,
+    ActivityReported,
+    ReportDue,
+    PromiseOverdue,
+    AdviceUpdated,
 )
 
 
