@@ -35,5 +35,6 @@ SERVICES: dict[str, ServiceEntry] = {
     for entry in (
         ServiceEntry("scheduling", "scheduling.main:create_app", 8010, demo="scheduling.demo:publish_demo"),
         ServiceEntry("notifications", "notifications.main:create_app", 8020),
+        ServiceEntry("reach", "reach.main:create_app", 8030, demo="reach.demo:publish_demo"),
     )
 }

@@ -1,0 +1,184 @@
+"""Reach on a real broker: reports flow from partners to figures and advice, once each; strangers are refused."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts.topics import REACH_ADVICE, dead_letter, partner_feedback, partner_reports
+from reach.domain import AMSTERDAM, Selection, figures
+from reach.main import ReachService, build
+from reach.observations import observations
+from reach.settings import ReachSettings
+from reach.store import ReportRow
+from reach_support import report, send_report, skip_reach_history
+from scheduling.main import create_runtime as create_scheduler
+from scheduling.settings import SchedulingSettings
+from scheduling_support import Area, Partners, activity, at, fresh_area, skip_history
+from werkplaats.runtime import ServiceRuntime
+from werkplaats.testing import read_topic, wait_for
+
+
+@dataclass
+class Stack:
+    scheduler: ServiceRuntime
+    reach: ReachService
+    partners: Partners
+    area: Area
+
+
+@pytest.fixture
+async def stack(kafka_bootstrap: str, database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    run = uuid.uuid4().hex[:6]
+    await skip_history(kafka_bootstrap, f"sched-{run}")
+    scheduler = create_scheduler(
+        SchedulingSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}",
+            consumer_group=f"sched-{run}",
+            outbox_idle_poll_s=0.2,
+        ),
+        bootstrap_servers=kafka_bootstrap,
+    )
+    await skip_reach_history(kafka_bootstrap, f"reach-{run}")
+    settings = ReachSettings(
+        database_url=database_url,
+        consumer_group=f"reach-{run}",
+        outbox_idle_poll_s=0.2,
+        tick_s=0.2,
+        pending_grace_s=2,
+        minimum_reports=2,
+    )
+    reach = build(settings, bootstrap_servers=kafka_bootstrap)
+    await scheduler.start()
+    await reach.runtime.start()
+    try:
+        async with Partners(kafka_bootstrap, "staedion", "haagwonen") as partners:
+            yield Stack(scheduler, reach, partners, fresh_area())
+    finally:
+        await reach.runtime.stop()
+        await scheduler.stop()
+
+
+def evening(days_ago: int) -> datetime:
+    day = datetime.now(AMSTERDAM).date() - timedelta(days=days_ago)
+    return at(day, 19)
+
+
+async def reports_of(stack: Stack, name: str) -> int:
+    async with stack.reach.runtime.database.sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(ReportRow)
+            .where(ReportRow.organisation == stack.partners.slugs[name])
+        )
+    return int(count or 0)
+
+
+async def feedback_of(bootstrap: str, stack: Stack, name: str, count: int) -> list[dict[str, object]]:
+    topic = partner_feedback(stack.partners.slugs[name])
+
+    async def arrived() -> bool:
+        return len(await read_topic(bootstrap, topic)) >= count
+
+    await wait_for(arrived, timeout=60, interval=0.3)
+    return [json.loads(record.value) for record in await read_topic(bootstrap, topic)]
+
+
+async def test_reports_flow_to_figures_and_advice_and_redelivery_counts_once(
+    kafka_bootstrap: str, stack: Stack
+) -> None:
+    partners, area = stack.partners, stack.area
+    starts = [evening(days) for days in (30, 23, 16)]
+    for number, start in enumerate(starts):
+        await partners.publish(
+            "staedion", activity(f"avond-{number}", start, 2, [area.buurten[0]], expected_attendance=40)
+        )
+    # Reports may arrive before the agenda shows their activity: they wait for it.
+    await send_report(partners, "staedion", report("avond-0", starts[0], 8, ["flyer"]))
+    twice = uuid.uuid4()
+    for _ in range(2):  # the same event delivered twice
+        await send_report(
+            partners, "staedion", report("avond-1", starts[1], 60, ["door_to_door"]), event_id=twice
+        )
+    await send_report(partners, "staedion", report("avond-2", starts[2], 25, ["flyer", "door_to_door"]))
+    # A corrected report of the same occurrence replaces the earlier one.
+    await send_report(partners, "staedion", report("avond-2", starts[2], 30, ["flyer", "door_to_door"]))
+
+    key = f"{area.wijk}/tenants/consultation"
+
+    async def advice_on_all_three() -> bool:
+        records = [r for r in await read_topic(kafka_bootstrap, REACH_ADVICE) if r.key == key.encode()]
+        return bool(records) and json.loads(records[-1].value)["data"]["reports"] == 3
+
+    await wait_for(advice_on_all_three, timeout=60, interval=0.3)
+    assert await reports_of(stack, "staedion") == 3
+
+    async with stack.reach.runtime.database.sessions() as session:
+        found = figures(await observations(session), Selection(wijk=area.wijk), minimum=2)
+    assert found.overall.reports == 3
+    assert found.overall.mean_attendance == pytest.approx((8 + 60 + 30) / 3)
+    assert found.overall.turnout_ratio == pytest.approx(98 / 120)
+
+    [latest] = [r for r in await read_topic(kafka_bootstrap, REACH_ADVICE) if r.key == key.encode()][-1:]
+    advice = json.loads(latest.value)["data"]
+    assert [(m["method"], m["reports"], m["turnout_ratio"]) for m in advice["methods"]] == [
+        ("door_to_door", 2, pytest.approx(90 / 80)),
+        ("flyer", 2, pytest.approx(38 / 80)),
+    ]
+    assert advice["examples"][0]["organisation"] == partners.slugs["staedion"]
+    assert advice["examples"][0]["activity_id"] == "avond-1"
+
+
+async def test_a_report_on_another_organisations_activity_is_refused_and_the_partner_hears_why(
+    kafka_bootstrap: str, stack: Stack
+) -> None:
+    partners, area = stack.partners, stack.area
+    start = evening(10)
+    await partners.publish("staedion", activity("inspraak", start, 2, [area.wijk], expected_attendance=40))
+    await send_report(partners, "staedion", report("inspraak", start, 41, ["letter"]))
+    await wait_for(lambda: reports_of(stack, "staedion"), timeout=60, interval=0.3)
+
+    refused_id = await send_report(partners, "haagwonen", report("inspraak", start, 400, ["flyer"]))
+    [rejected] = await feedback_of(kafka_bootstrap, stack, "haagwonen", 1)
+    assert rejected["type"] == "activity.rejected"
+    data = rejected["data"]
+    assert isinstance(data, dict)
+    assert data["activity_id"] == "inspraak"
+    assert data["rejected_event_id"] == refused_id
+    assert data["problems"][0]["field"] == "data.activity_id"
+    assert f"{partners.slugs['haagwonen']} has no activity 'inspraak'" in data["reason"]
+    assert await reports_of(stack, "haagwonen") == 0
+    assert await reports_of(stack, "staedion") == 1
+
+
+async def test_a_report_with_contact_details_is_dead_lettered_and_the_partner_hears_which_field(
+    kafka_bootstrap: str, stack: Stack
+) -> None:
+    partners = stack.partners
+    reported = report("iets", evening(3), 12, ["poster"]).model_dump(mode="json")
+    reported["input_summary"] = "Bel Fatima terug op 06-12345678"
+    document = {
+        "event_id": str(uuid.uuid4()),
+        "type": "activity.reported",
+        "version": 1,
+        "occurred_at": datetime.now(AMSTERDAM).isoformat(),
+        "source": partners.slugs["staedion"],
+        "data": reported,
+    }
+    topic = partner_reports(partners.slugs["staedion"])
+    await partners.producer.send_and_wait(topic, json.dumps(document).encode(), key=b"iets")
+    [rejected] = await feedback_of(kafka_bootstrap, stack, "staedion", 1)
+    data = rejected["data"]
+    assert isinstance(data, dict)
+    assert data["problems"][0]["field"] == "data.input_summary"
+    assert "phone number" in data["problems"][0]["problem"]
+    assert "06-12345678" not in json.dumps(rejected)  # why, without the personal data
+    [dead] = await read_topic(kafka_bootstrap, dead_letter(topic))
+    assert dict(dead.headers)["werkplaats-consumer"] == b"reach-reports"
