@@ -15,7 +15,7 @@ from scheduling_support import Partners
 
 
 async def skip_reach_history(bootstrap: str, group: str) -> None:
-    """Start the reach groups at the end of the agenda and of every partner's reports: tests need only theirs."""
+    """Start the reach groups at the end of the agenda and of every partner's reports."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:

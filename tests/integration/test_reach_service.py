@@ -1,4 +1,4 @@
-"""Reach on a real broker: reports flow from partners to figures and advice, once each; strangers are refused."""
+"""Reach on a real broker: reports flow to figures and advice, once each; strangers are refused."""
 
 from __future__ import annotations
 

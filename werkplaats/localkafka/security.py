@@ -133,7 +133,14 @@ class ServiceAccess:
 
 SERVICE_ACCESS: dict[str, ServiceAccess] = {
     "scheduling": ServiceAccess(
-        reads=("partner.", "scheduling.", ORGANISATIONS, "centres.events", "initiatives.events", "reach.advice"),
+        reads=(
+            "partner.",
+            "scheduling.",
+            ORGANISATIONS,
+            "centres.events",
+            "initiatives.events",
+            "reach.advice",
+        ),
         writes=("scheduling.", "partner."),
         creates=("scheduling.", "partner."),
     ),
