@@ -16,6 +16,7 @@ from scheduling.detector import ZoneDetector
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
 from scheduling.intake import Intake
+from scheduling.reach_advice import ReachAdviceBook
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
 from werkplaats.auth import Authenticator
@@ -45,6 +46,7 @@ class Scheduler:
     runtime: ServiceRuntime
     view: AgendaView
     directory: OrganisationDirectory
+    advice: ReachAdviceBook
 
 
 def create_scheduler(
@@ -80,6 +82,7 @@ def create_scheduler(
     poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
     view = AgendaView(bootstrap, new_agenda, areas, security=settings)
     directory = OrganisationDirectory(bootstrap, security=settings)
+    advice = ReachAdviceBook(bootstrap, security=settings)
     subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
 
     async def prepare() -> None:
@@ -92,9 +95,9 @@ def create_scheduler(
     runtime.startup.append(prepare)
     runtime.shutdown += [keeper.stop, poller.stop]
     if serving:
-        runtime.startup += [directory.start, view.start]
-        runtime.shutdown += [view.stop, directory.stop]
-    return Scheduler(runtime, view, directory)
+        runtime.startup += [directory.start, view.start, advice.start]
+        runtime.shutdown += [advice.stop, view.stop, directory.stop]
+    return Scheduler(runtime, view, directory, advice)
 
 
 def create_runtime(
@@ -116,6 +119,7 @@ def create_app(
         view=scheduler.view,
         auth=Authenticator(scheduler.directory, requests_per_minute=runtime.settings.requests_per_minute),
         horizon=timedelta(days=runtime.settings.horizon_days),
+        advice=scheduler.advice,
     )
     app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
     api.install(app, max_body_bytes=runtime.settings.max_body_bytes)

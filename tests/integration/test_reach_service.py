@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
+from contracts import OrganisationRole
 from contracts.topics import REACH_ADVICE, dead_letter, partner_feedback, partner_reports
 from reach.domain import AMSTERDAM, Selection, figures
 from reach.main import ReachService, build
@@ -19,9 +21,10 @@ from reach.observations import observations
 from reach.settings import ReachSettings
 from reach.store import ReportRow
 from reach_support import report, send_report, skip_reach_history
-from scheduling.main import create_runtime as create_scheduler
+from scheduling.main import create_app as create_scheduler
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Area, Partners, activity, at, fresh_area, skip_history
+from werkplaats.organisations import add_organisation
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.testing import read_topic, wait_for
 
@@ -29,6 +32,7 @@ from werkplaats.testing import read_topic, wait_for
 @dataclass
 class Stack:
     scheduler: ServiceRuntime
+    scheduling_api: httpx.AsyncClient
     reach: ReachService
     partners: Partners
     area: Area
@@ -38,7 +42,7 @@ class Stack:
 async def stack(kafka_bootstrap: str, database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
     run = uuid.uuid4().hex[:6]
     await skip_history(kafka_bootstrap, f"sched-{run}")
-    scheduler = create_scheduler(
+    scheduling_app = create_scheduler(
         SchedulingSettings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}",
             consumer_group=f"sched-{run}",
@@ -56,14 +60,19 @@ async def stack(kafka_bootstrap: str, database_url: str, tmp_path: Path) -> Asyn
         minimum_reports=2,
     )
     reach = build(settings, bootstrap_servers=kafka_bootstrap)
+    scheduler: ServiceRuntime = scheduling_app.state.runtime
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scheduling_app), base_url="http://scheduling"
+    )
     await scheduler.start()
     await reach.runtime.start()
     try:
         async with Partners(kafka_bootstrap, "staedion", "haagwonen") as partners:
-            yield Stack(scheduler, reach, partners, fresh_area())
+            yield Stack(scheduler, client, reach, partners, fresh_area())
     finally:
         await reach.runtime.stop()
         await scheduler.stop()
+        await client.aclose()
 
 
 def evening(days_ago: int) -> datetime:
@@ -182,3 +191,40 @@ async def test_a_report_with_contact_details_is_dead_lettered_and_the_partner_he
     assert "06-12345678" not in json.dumps(rejected)  # why, without the personal data
     [dead] = await read_topic(kafka_bootstrap, dead_letter(topic))
     assert dict(dead.headers)["werkplaats-consumer"] == b"reach-reports"
+
+
+async def test_the_dry_run_check_answers_with_the_advice_of_earlier_reports(
+    kafka_bootstrap: str, stack: Stack
+) -> None:
+    partners, area = stack.partners, stack.area
+    slug = partners.slugs["haagwonen"]
+    key = (
+        await add_organisation(kafka_bootstrap, slug, name="Haag Wonen", role=OrganisationRole.PARTNER)
+    ).secret
+    starts = [evening(days) for days in (40, 33)]
+    for number, start in enumerate(starts):
+        await partners.publish(
+            "staedion", activity(f"buurtavond-{number}", start, 2, [area.buurten[1]], expected_attendance=20)
+        )
+        await send_report(partners, "staedion", report(f"buurtavond-{number}", start, 30, ["key_figure"]))
+    draft = activity("plan", evening(-20), 2, [area.buurten[2]], expected_attendance=30).model_dump(
+        mode="json"
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def advised() -> list[dict[str, object]]:
+        response = await stack.scheduling_api.post("/v1/activities/check", json=draft, headers=headers)
+        assert response.status_code == 200, response.text
+        return list(response.json()["reach_advice"])
+
+    async def advice_on_both() -> bool:
+        found = await advised()
+        return bool(found) and found[0]["reports"] == 2
+
+    await wait_for(advice_on_both, timeout=60, interval=0.3)
+    [advice] = await advised()
+    assert (advice["wijk"], advice["target_group"], advice["kind"]) == (area.wijk, "tenants", "consultation")
+    assert advice["sufficient"] is True
+    assert advice["methods"][0]["method"] == "key_figure"
+    assert advice["methods"][0]["turnout_ratio"] == pytest.approx(1.5)
+    assert {e["organisation"] for e in advice["examples"]} == {partners.slugs["staedion"]}
