@@ -4,7 +4,6 @@ Reports are published on the organisation's ``partner.<org>.reports`` topic thro
 take the same path as reports published on Kafka.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime

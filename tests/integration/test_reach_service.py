@@ -4,100 +4,27 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
-import httpx
 import pytest
-from sqlalchemy import func, select
 
 from contracts import OrganisationRole
-from contracts.topics import REACH_ADVICE, dead_letter, partner_feedback, partner_reports
+from contracts.topics import REACH_ADVICE, dead_letter, partner_reports
 from reach.domain import AMSTERDAM, Selection, figures
-from reach.main import ReachService, build
 from reach.observations import observations
-from reach.settings import ReachSettings
-from reach.store import ReportRow
-from reach_support import report, send_report, skip_reach_history
-from scheduling.main import create_app as create_scheduler
-from scheduling.settings import SchedulingSettings
-from scheduling_support import Area, Partners, activity, at, fresh_area, skip_history
+from reach_support import (
+    Stack,
+    evening,
+    feedback_of,
+    report,
+    reports_of,
+    send_report,
+    serving_stack_fixture,  # noqa: F401 - the fixture
+    stack_fixture,  # noqa: F401 - the fixture
+)
+from scheduling_support import activity
 from werkplaats.organisations import add_organisation
-from werkplaats.runtime import ServiceRuntime
 from werkplaats.testing import read_topic, wait_for
-
-
-@dataclass
-class Stack:
-    scheduler: ServiceRuntime
-    scheduling_api: httpx.AsyncClient
-    reach: ReachService
-    partners: Partners
-    area: Area
-
-
-@pytest.fixture
-async def stack(kafka_bootstrap: str, database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
-    run = uuid.uuid4().hex[:6]
-    await skip_history(kafka_bootstrap, f"sched-{run}")
-    scheduling_app = create_scheduler(
-        SchedulingSettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}",
-            consumer_group=f"sched-{run}",
-            outbox_idle_poll_s=0.2,
-        ),
-        bootstrap_servers=kafka_bootstrap,
-    )
-    await skip_reach_history(kafka_bootstrap, f"reach-{run}")
-    settings = ReachSettings(
-        database_url=database_url,
-        consumer_group=f"reach-{run}",
-        outbox_idle_poll_s=0.2,
-        tick_s=0.2,
-        pending_grace_s=2,
-        minimum_reports=2,
-    )
-    reach = build(settings, bootstrap_servers=kafka_bootstrap)
-    scheduler: ServiceRuntime = scheduling_app.state.runtime
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=scheduling_app), base_url="http://scheduling"
-    )
-    await scheduler.start()
-    await reach.runtime.start()
-    try:
-        async with Partners(kafka_bootstrap, "staedion", "haagwonen") as partners:
-            yield Stack(scheduler, client, reach, partners, fresh_area())
-    finally:
-        await reach.runtime.stop()
-        await scheduler.stop()
-        await client.aclose()
-
-
-def evening(days_ago: int) -> datetime:
-    day = datetime.now(AMSTERDAM).date() - timedelta(days=days_ago)
-    return at(day, 19)
-
-
-async def reports_of(stack: Stack, name: str) -> int:
-    async with stack.reach.runtime.database.sessions() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(ReportRow)
-            .where(ReportRow.organisation == stack.partners.slugs[name])
-        )
-    return int(count or 0)
-
-
-async def feedback_of(bootstrap: str, stack: Stack, name: str, count: int) -> list[dict[str, object]]:
-    topic = partner_feedback(stack.partners.slugs[name])
-
-    async def arrived() -> bool:
-        return len(await read_topic(bootstrap, topic)) >= count
-
-    await wait_for(arrived, timeout=60, interval=0.3)
-    return [json.loads(record.value) for record in await read_topic(bootstrap, topic)]
 
 
 async def test_reports_flow_to_figures_and_advice_and_redelivery_counts_once(
@@ -194,8 +121,9 @@ async def test_a_report_with_contact_details_is_dead_lettered_and_the_partner_he
 
 
 async def test_the_dry_run_check_answers_with_the_advice_of_earlier_reports(
-    kafka_bootstrap: str, stack: Stack
+    kafka_bootstrap: str, serving_stack: Stack
 ) -> None:
+    stack = serving_stack
     partners, area = stack.partners, stack.area
     slug = partners.slugs["haagwonen"]
     key = (
