@@ -4,7 +4,6 @@ Reports are published on the organisation's ``partner.<org>.reports`` topic thro
 take the same path as reports published on Kafka.
 """
 
-
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 
 from contracts import (
     ActivityKind,
@@ -25,10 +23,8 @@ from contracts import (
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.reach import report_key
 from contracts.topics import partner_reports, partner_topics
-from reach.domain import Figures, Season, Selection, advise, figures, refusal_of
-from reach.observations import observations, planned
-from reach.store import ActivityRow, ReportRow
-from werkplaats import outbox
+from reach.domain import Figures, Observation, Season, Selection, advise, figures, observation, refusal_of
+from reach.store import SqlReachUnitOfWork
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
 
@@ -115,14 +111,14 @@ def reports_router(context: ApiContext) -> APIRouter:
         except Exception as error:  # noqa: BLE001 - any broker failure is a 503
             raise HTTPException(503, f"the broker does not answer: {type(error).__name__}") from None
         event = new_event(reported, source=caller.slug)
-        async with context.runtime.database.transaction() as session:
-            row = await session.get(ActivityRow, (caller.slug, activity_id))
-            refusal = refusal_of(caller.slug, planned(row) if row else None, reported, datetime.now(UTC))
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            activity = await unit.activities.get(caller.slug, activity_id)
+            refusal = refusal_of(caller.slug, activity, reported, datetime.now(UTC))
             if refusal is not None and refusal.field == "activity_id":
                 raise HTTPException(404, refusal.reason)
             if refusal is not None:
                 raise invalid(("body", refusal.field), refusal.reason)
-            outbox.add_event(session, partner_reports(caller.slug), event, key=report_key(reported))
+            unit.publish(partner_reports(caller.slug), event, key=report_key(reported))
         return Accepted(event_id=str(event.event_id))
 
     @router.get(
@@ -131,13 +127,8 @@ def reports_router(context: ApiContext) -> APIRouter:
         response_model=list[ActivityReported],
     )
     async def reports_of(activity_id: ActivityId, caller: Caller) -> list[ActivityReported]:
-        async with context.runtime.database.sessions() as session:
-            payloads = await session.scalars(
-                select(ReportRow.payload)
-                .where(ReportRow.organisation == caller.slug, ReportRow.activity_id == activity_id)
-                .order_by(ReportRow.occurrence)
-            )
-            return [ActivityReported.model_validate(payload) for payload in payloads]
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            return await unit.reports.of_activity(caller.slug, activity_id)
 
     return router
 
@@ -162,8 +153,7 @@ def knowledge_router(context: ApiContext) -> APIRouter:
         kind: Annotated[ActivityKind | None, Query()] = None,
         season: Annotated[Season | None, Query()] = None,
     ) -> Figures:
-        async with context.runtime.database.sessions() as session:
-            seen = await observations(session)
+        seen = await _observations(context)
         selection = Selection(wijk=wijk, target_group=target_group, kind=kind, season=season)
         return figures(seen, selection, context.minimum_reports)
 
@@ -180,8 +170,21 @@ def knowledge_router(context: ApiContext) -> APIRouter:
         target_group: Annotated[TargetGroup, Query()],
         kind: Annotated[ActivityKind, Query()],
     ) -> AdviceUpdated:
-        async with context.runtime.database.sessions() as session:
-            seen = await observations(session)
+        seen = await _observations(context)
         return advise(seen, wijk, target_group, kind, context.minimum_reports)
 
     return router
+
+
+async def _observations(context: ApiContext) -> list[Observation]:
+    async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+        return [observation(activity, report) for activity, report in await unit.reports.reported()]
+
+
+def routers(context: ApiContext) -> list[APIRouter]:
+    """Every router of the reach API (the public pages are added by ``main``)."""
+    return [reports_router(context), knowledge_router(context)]
+
+
+def install(app: Any) -> None:
+    """Nothing beyond FastAPI's own error mapping: refusals are raised as 404 or 422 naming the field."""

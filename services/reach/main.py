@@ -9,7 +9,8 @@ from importlib import resources
 from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
-from reach.api import ApiContext, knowledge_router, reports_router
+from reach import api, cli
+from reach.demo import publish_demo
 from reach.pages import pages_router
 from reach.service import Clock, Policy, Reach
 from reach.settings import ReachSettings
@@ -20,6 +21,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
+from werkplaats.services import ServiceDefinition
 
 NAME = "reach"
 TITLE = "Werkplaats reach knowledge"
@@ -55,7 +57,7 @@ def policy_of(settings: ReachSettings) -> Policy:
     )
 
 
-def build(
+def create_service(
     settings: ReachSettings | None = None, *, bootstrap_servers: str | None = None, clock: Clock | None = None
 ) -> ReachService:
     """Wire the service: consumers, ticker, organisations, migrations and topics."""
@@ -86,27 +88,38 @@ def create_runtime(
     settings: ReachSettings | None = None, *, bootstrap_servers: str | None = None
 ) -> ServiceRuntime:
     """The reach service's runtime (consumers, ticker, relay), without HTTP."""
-    return build(settings, bootstrap_servers=bootstrap_servers).runtime
+    return create_service(settings, bootstrap_servers=bootstrap_servers).runtime
 
 
 def create_app(settings: ReachSettings | None = None, *, bootstrap_servers: str | None = None) -> FastAPI:
     """The reach service as an ASGI app; its lifespan runs consumers, ticker and relay."""
-    service = build(settings, bootstrap_servers=bootstrap_servers)
+    service = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
     assert isinstance(runtime.settings, ReachSettings)
-    context = ApiContext(
+    context = api.ApiContext(
         runtime=runtime,
         auth=Authenticator(service.directory, requests_per_minute=runtime.settings.requests_per_minute),
         minimum_reports=runtime.settings.minimum_reports,
     )
     app = runtime.http_app(
-        reports_router(context),
-        knowledge_router(context),
+        *api.routers(context),
         pages_router(runtime.database, service.directory.names),
         title=TITLE,
         description=DESCRIPTION,
     )
+    api.install(app)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
     app.state.service = service
     return app
+
+
+SERVICE = ServiceDefinition(
+    name=NAME,
+    settings=ReachSettings,
+    create_app=create_app,
+    create_runtime=create_runtime,
+    cli=cli.register,
+    demo=publish_demo,
+)
+"""The reach service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

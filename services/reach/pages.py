@@ -10,12 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from contracts import ActivityReported
 from reach.domain import AMSTERDAM, PlannedActivity, utc_key
-from reach.observations import planned
-from reach.store import ActivityRow, ReportRow
+from reach.store import SqlReachUnitOfWork
 from werkplaats.db import Database
 
 WIJKEN = {
@@ -153,18 +151,14 @@ def pages_router(database: Database, names: Callable[[], dict[str, str]]) -> API
     )
     async def wijk_page(wijk: Annotated[str, Path(pattern=r"^WK\d{6}$")]) -> HTMLResponse:
         now = datetime.now(UTC)
-        async with database.sessions() as session:
-            rows = list(await session.scalars(select(ActivityRow)))
-            activities = [a for a in map(planned, rows) if wijk in a.wijken]
+        async with database.unit_of_work(SqlReachUnitOfWork) as unit:
+            activities = await unit.activities.in_wijk(wijk)
             if not activities and wijk not in WIJKEN:
                 raise HTTPException(404, f"no activities known in wijk {wijk}")
-            keys = {(a.organisation, a.activity_id) for a in activities}
             reports = {
-                (row.organisation, row.activity_id, row.occurrence): ActivityReported.model_validate(
-                    row.payload
-                )
-                for row in await session.scalars(select(ReportRow))
-                if (row.organisation, row.activity_id) in keys
+                (activity.organisation, activity.activity_id, utc_key(report.occurrence_start)): report
+                for activity, report in await unit.reports.reported()
+                if wijk in activity.wijken
             }
         today = now.astimezone(AMSTERDAM).date()
         return HTMLResponse(render(wijk, consultations(activities, reports, now), names(), today))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import (
     ActivityReported,
     AgendaActivityRemoved,
@@ -16,6 +14,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_AGENDA, organisation_of, partner_feedback, partner_topics
 from reach import feedback
 from reach.service import Arrival, Reach
+from reach.store import SqlReachUnitOfWork
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
 from werkplaats.runtime import ServiceRuntime
@@ -26,12 +25,12 @@ AGENDA_EVENTS = frozenset({AgendaActivityUpserted.event_type, AgendaActivityRemo
 def subscribe(runtime: ServiceRuntime, reach: Reach, *, partner_pattern: str) -> None:
     """Register the reach consumers on ``runtime``."""
 
-    async def on_agenda_change(session: AsyncSession, event: Envelope[EventData], _: Delivery) -> None:
+    async def on_agenda_change(unit: SqlReachUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
         assert isinstance(event.data, AgendaActivityUpserted | AgendaActivityRemoved)
-        await reach.follow_agenda(session, event.data)
+        await reach.follow_agenda(unit, event.data)
 
     async def on_activity_reported(
-        session: AsyncSession, event: Envelope[EventData], delivery: Delivery
+        unit: SqlReachUnitOfWork, event: Envelope[EventData], delivery: Delivery
     ) -> None:
         organisation = organisation_of(delivery.topic)
         if organisation is None:
@@ -45,7 +44,7 @@ def subscribe(runtime: ServiceRuntime, reach: Reach, *, partner_pattern: str) ->
             partition=delivery.partition,
             offset=delivery.offset,
         )
-        await reach.take_report(session, event.data, arrival)
+        await reach.take_report(unit, event.data, arrival)
 
     async def on_rejected(delivery: Delivery, error: Exception) -> None:
         organisation = organisation_of(delivery.topic)
@@ -58,6 +57,7 @@ def subscribe(runtime: ServiceRuntime, reach: Reach, *, partner_pattern: str) ->
     runtime.consume(
         SCHEDULING_AGENDA,
         name="reach-agenda",
+        unit_of_work=SqlReachUnitOfWork,
         group_id=f"{runtime.consumer_group}-agenda",
         handler=on_agenda_change,
         accept=AGENDA_EVENTS,
@@ -66,6 +66,7 @@ def subscribe(runtime: ServiceRuntime, reach: Reach, *, partner_pattern: str) ->
     runtime.consume(
         pattern=partner_pattern,
         name="reach-reports",
+        unit_of_work=SqlReachUnitOfWork,
         group_id=f"{runtime.consumer_group}-reports",
         handler=on_activity_reported,
         accept=frozenset({ActivityReported.event_type}),

@@ -7,6 +7,7 @@ import asyncio
 import structlog
 
 from reach.service import Reach
+from reach.store import SqlReachUnitOfWork
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
 
@@ -30,8 +31,8 @@ class Ticker:
             self.reach.flag_overdue_promises,
             self.reach.refresh_advice,
         ):
-            async with self.database.transaction() as session:
-                await task(session)
+            async with self.database.unit_of_work(SqlReachUnitOfWork) as unit:
+                await task(unit)
 
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""

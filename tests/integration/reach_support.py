@@ -30,8 +30,8 @@ from scheduling.main import create_app as create_scheduler
 from scheduling.main import create_runtime as create_scheduler_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Area, Partners, at, fresh_area, skip_history
+from support.testing import read_topic, wait_for
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.testing import read_topic, wait_for
 
 
 async def skip_reach_history(bootstrap: str, group: str) -> None:

@@ -15,8 +15,8 @@ from reach_support import (
     stack_fixture,  # noqa: F401 - the fixture
 )
 from scheduling_support import activity
+from support.testing import wait_for
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import wait_for
 
 
 async def key_of(bootstrap: str, slug: str) -> dict[str, str]:

@@ -10,8 +10,8 @@ import pytest
 
 from contracts import OrganisationRole
 from contracts.topics import REACH_ADVICE, dead_letter, partner_reports
-from reach.domain import AMSTERDAM, Selection, figures
-from reach.observations import observations
+from reach.domain import AMSTERDAM, Selection, figures, observation
+from reach.store import SqlReachUnitOfWork
 from reach_support import (
     Stack,
     evening,
@@ -23,8 +23,8 @@ from reach_support import (
     stack_fixture,  # noqa: F401 - the fixture
 )
 from scheduling_support import activity
+from support.testing import read_topic, wait_for
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import read_topic, wait_for
 
 
 async def test_reports_flow_to_figures_and_advice_and_redelivery_counts_once(
@@ -56,8 +56,9 @@ async def test_reports_flow_to_figures_and_advice_and_redelivery_counts_once(
     await wait_for(advice_on_all_three, timeout=60, interval=0.3)
     assert await reports_of(stack, "staedion") == 3
 
-    async with stack.reach.runtime.database.sessions() as session:
-        found = figures(await observations(session), Selection(wijk=area.wijk), minimum=2)
+    async with stack.reach.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+        seen = [observation(activity, report) for activity, report in await unit.reports.reported()]
+    found = figures(seen, Selection(wijk=area.wijk), minimum=2)
     assert found.overall.reports == 3
     assert found.overall.mean_attendance == pytest.approx((8 + 60 + 30) / 3)
     assert found.overall.turnout_ratio == pytest.approx(98 / 120)

@@ -17,7 +17,14 @@ from reach.domain.figures import (
     turnout,
     wilson_interval,
 )
-from reach.domain.reports import Refusal, promise_overdue, refusal_of, reports_due, time_of_day
+from reach.domain.reports import (
+    Refusal,
+    observation,
+    promise_overdue,
+    refusal_of,
+    reports_due,
+    time_of_day,
+)
 
 __all__ = [
     "AMSTERDAM",
@@ -34,6 +41,7 @@ __all__ = [
     "advise",
     "figures",
     "keys_of",
+    "observation",
     "promise_overdue",
     "refusal_of",
     "reports_due",

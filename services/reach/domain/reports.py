@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from contracts import ActivityReported, TimeOfDay
 from reach.domain.activities import AMSTERDAM, Occurrence, PlannedActivity
+from reach.domain.figures import Observation
 
 
 @dataclass(frozen=True)
@@ -72,4 +73,22 @@ def promise_overdue(report: ActivityReported, today: date) -> bool:
         report.follow_up is not None
         and report.follow_up_done is None
         and report.follow_up.residents_hear_back_by < today
+    )
+
+
+def observation(activity: PlannedActivity, report: ActivityReported) -> Observation:
+    """One report as the statistics see it."""
+    return Observation(
+        organisation=activity.organisation,
+        activity_id=activity.activity_id,
+        title=activity.title,
+        occurrence_start=report.occurrence_start,
+        kind=activity.kind,
+        wijken=activity.wijken,
+        target_groups=activity.target_groups,
+        attendance=report.attendance,
+        expected_attendance=activity.expected_attendance,
+        methods=frozenset(report.reach_methods),
+        attendee_languages=tuple(report.attendee_languages),
+        time_of_day=report.time_of_day or time_of_day(report.occurrence_start),
     )

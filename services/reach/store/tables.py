@@ -1,4 +1,4 @@
-"""The reach service's tables: the activities it follows, reports, pending reports, flags and advice."""
+"""The reach tables: the activities it follows, reports, pending reports, flags and advice."""
 
 from __future__ import annotations
 

@@ -6,8 +6,7 @@ from datetime import date
 
 from contracts import ActivityKind, TargetGroup
 from reach.demo import demo_season
-from reach.domain import PlannedActivity, advise, refusal_of
-from reach.observations import observation
+from reach.domain import PlannedActivity, advise, observation, refusal_of
 
 TODAY = date(2026, 12, 1)
 
