@@ -1,5 +1,6 @@
 """The reach store: its tables, repositories and unit of work."""
 
+from reach.store.memory import InMemoryReachUnitOfWork
 from reach.store.tables import (
     ActivityRow,
     AdviceRow,
@@ -31,6 +32,7 @@ __all__ = [
     "ActivityRow",
     "AdviceRow",
     "FlagRow",
+    "InMemoryReachUnitOfWork",
     "PendingReportRow",
     "ReachBase",
     "ReachUnitOfWork",

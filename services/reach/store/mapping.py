@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from contracts import ActivityPublished
 from reach.domain import PlannedActivity
@@ -11,5 +12,10 @@ from reach.store.tables import ActivityRow
 
 def planned(row: ActivityRow) -> PlannedActivity:
     """The activity a stored row describes."""
-    activity = PlannedActivity.from_published(row.organisation, ActivityPublished.model_validate(row.payload))
-    return replace(activity, withdrawn=True) if row.withdrawn else activity
+    return planned_of(row.organisation, row.payload, withdrawn=row.withdrawn)
+
+
+def planned_of(organisation: str, payload: dict[str, Any], *, withdrawn: bool) -> PlannedActivity:
+    """The activity an organisation published as ``payload``, withdrawn or not."""
+    activity = PlannedActivity.from_published(organisation, ActivityPublished.model_validate(payload))
+    return replace(activity, withdrawn=True) if withdrawn else activity
