@@ -40,7 +40,7 @@ from reach.domain import (
     reports_due,
     utc_key,
 )
-from reach.store import ACTIVITIES, ADVICE, FLAGS, PENDING, REPORTS, STALE_ADVICE, ReachUnitOfWork
+from reach.store import ACTIVITIES, ADVICE, FLAGS, PENDING, REPORTS, STALE_ADVICE, ReachUnitOfWork, aware
 
 log = structlog.get_logger(__name__)
 
@@ -185,10 +185,16 @@ class Reach:
             for group in activity.target_groups:
                 _mark_stale(unit, advice_key(wijk, group, activity.kind))
 
-    async def expire_pending(self, unit: ReachUnitOfWork) -> int:
-        """Refuse reports that waited longer than the grace period for their activity; how many."""
-        expired = await unit.pending.received_before(self.clock() - self.policy.pending_grace)
-        for pending in expired:
+    async def settle_pending(self, unit: ReachUnitOfWork) -> int:
+        """Judge waiting reports whose activity has appeared meanwhile, refuse those that waited too long.
+
+        The agenda may have shown the activity while its report was being set aside (two transactions
+        at once); this catches that. How many reports were settled.
+        """
+        waiting = await unit.pending.waiting()
+        cutoff = self.clock() - self.policy.pending_grace
+        settled = 0
+        for pending in waiting:
             arrival = Arrival(
                 pending.organisation,
                 pending.event_id,
@@ -197,8 +203,14 @@ class Reach:
                 pending.partition,
                 pending.offset,
             )
-            reason = f"{pending.organisation} has no activity {pending.activity_id!r} on the agenda"
-            self._refuse(unit, pending.activity_id, arrival, "activity_id", reason)
+            activity = await unit.activities.get(pending.organisation, pending.activity_id)
+            if activity is not None:
+                self._judge(unit, activity, ActivityReported.model_validate(pending.payload), arrival)
+            elif aware(pending.received_at) < cutoff:
+                reason = f"{pending.organisation} has no activity {pending.activity_id!r} on the agenda"
+                self._refuse(unit, pending.activity_id, arrival, "activity_id", reason)
+            else:
+                continue
             unit.delete(
                 PENDING,
                 {
@@ -207,7 +219,8 @@ class Reach:
                     "occurrence": pending.occurrence,
                 },
             )
-        return len(expired)
+            settled += 1
+        return settled
 
     async def remind(self, unit: ReachUnitOfWork) -> int:
         """Announce ``reach.report_due`` once for each occurrence whose report is due and missing."""

@@ -26,7 +26,7 @@ class Ticker:
     async def tick(self) -> None:
         """Do every periodic task once."""
         for task in (
-            self.reach.expire_pending,
+            self.reach.settle_pending,
             self.reach.remind,
             self.reach.flag_overdue_promises,
             self.reach.refresh_advice,

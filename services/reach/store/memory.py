@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from contracts import ActivityReported
@@ -133,9 +133,12 @@ class InMemoryPendingReports:
             if (r["organisation"], r["activity_id"]) == (organisation, activity_id)
         ]
 
-    async def received_before(self, moment: datetime) -> Sequence[PendingReportRow]:
-        """The reports that have waited since before ``moment``."""
-        return [PendingReportRow(**r) for r in _rows(self.unit, PENDING) if aware(r["received_at"]) < moment]
+    async def waiting(self) -> Sequence[PendingReportRow]:
+        """Every waiting report, oldest first."""
+        return [
+            PendingReportRow(**r)
+            for r in sorted(_rows(self.unit, PENDING), key=lambda r: aware(r["received_at"]))
+        ]
 
 
 class InMemoryFlags:

@@ -7,7 +7,7 @@ so a batch reads its own writes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
@@ -64,8 +64,8 @@ class PendingReports(Protocol):
     async def of_activity(self, organisation: str, activity_id: str) -> Sequence[PendingReportRow]:
         """The reports waiting for one activity."""
 
-    async def received_before(self, moment: datetime) -> Sequence[PendingReportRow]:
-        """The reports that have waited since before ``moment``."""
+    async def waiting(self) -> Sequence[PendingReportRow]:
+        """Every waiting report, oldest first."""
 
 
 class Flags(Protocol):
@@ -192,10 +192,10 @@ class SqlPendingReports:
         )
         return list(rows)
 
-    async def received_before(self, moment: datetime) -> Sequence[PendingReportRow]:
-        """The reports that have waited since before ``moment``."""
+    async def waiting(self) -> Sequence[PendingReportRow]:
+        """Every waiting report, oldest first."""
         return list(
-            await self.session.scalars(select(PendingReportRow).where(PendingReportRow.received_at < moment))
+            await self.session.scalars(select(PendingReportRow).order_by(PendingReportRow.received_at))
         )
 
 

@@ -108,15 +108,34 @@ async def test_a_report_on_another_organisations_activity_is_refused_after_the_g
     await reach.follow_agenda(unit, on_agenda("staedion", published()))
     await reach.take_report(unit, reported(), arrival("haag-wonen"))
     await unit.commit()
-    assert await reach.expire_pending(unit) == 0
+    assert await reach.settle_pending(unit) == 0
     clock.now += timedelta(minutes=11)
-    assert await reach.expire_pending(unit) == 1
+    assert await reach.settle_pending(unit) == 1
     await unit.commit()
     [refusal] = unit.envelopes(partner_feedback("haag-wonen"))
     data = refusal.data.model_dump()
     assert data["problems"][0]["field"] == "data.activity_id"
     assert data["rejected_event_id"] == "event-7"
     assert await unit.reports.keys() == set()
+
+
+async def test_a_report_set_aside_while_its_activity_arrived_is_accepted_by_the_next_tick(
+    reach: Reach,
+) -> None:
+    unit = InMemoryReachUnitOfWork()
+    await reach.take_report(unit, reported(), arrival())
+    await unit.commit()
+    await unit.commit()  # the activity appears without seeing the waiting report (a concurrent transaction)
+    unit.tables.setdefault("reach_activities", {})[("staedion", "avond")] = {
+        "organisation": "staedion",
+        "activity_id": "avond",
+        "payload": published().model_dump(mode="json"),
+        "withdrawn": False,
+        "updated_at": START,
+    }
+    assert await reach.settle_pending(unit) == 1
+    await unit.commit()
+    assert await unit.reports.keys() == {("staedion", "avond", "2026-03-03T18:30:00Z")}
 
 
 async def test_a_missing_report_is_reminded_of_once(reach: Reach, clock: Clock) -> None:
