@@ -106,11 +106,9 @@ def create_app(settings: ReachSettings | None = None, *, bootstrap_servers: str 
         pages_router(runtime.database, service.directory.names),
         title=TITLE,
         description=DESCRIPTION,
+        service=service,
     )
     api.install(app)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 
