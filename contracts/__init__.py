@@ -47,6 +47,16 @@ from contracts.initiatives import (
 )
 from contracts.notifications import Channel, NotificationDelivered, NotificationFailed, RecipientKind
 from contracts.organisations import ApiKeyRecord, OrganisationRole, OrganisationUpdated
+from contracts.reach import (
+    ActivityReported,
+    AdviceUpdated,
+    FollowUpDone,
+    FollowUpPromise,
+    PromiseOverdue,
+    ReachMethod,
+    ReportDue,
+    TimeOfDay,
+)
 from contracts.registry import (
     EVENT_MODELS,
     ContractError,
@@ -68,9 +78,11 @@ __all__ = [
     "ActivityKind",
     "ActivityPublished",
     "ActivityRejected",
+    "ActivityReported",
     "ActivityStatus",
     "ActivityWithdrawn",
     "AddressVenue",
+    "AdviceUpdated",
     "AgendaActivityRemoved",
     "AgendaActivityUpserted",
     "ApiKeyRecord",
@@ -86,6 +98,8 @@ __all__ = [
     "EventData",
     "Explanation",
     "FieldProblem",
+    "FollowUpDone",
+    "FollowUpPromise",
     "InitiativeAssigned",
     "InitiativeConflictAttached",
     "InitiativeOverdue",
@@ -101,10 +115,14 @@ __all__ = [
     "Occurrence",
     "OrganisationRole",
     "OrganisationUpdated",
+    "PromiseOverdue",
+    "ReachMethod",
     "RecipientKind",
+    "ReportDue",
     "Severity",
     "TargetGroup",
     "Theme",
+    "TimeOfDay",
     "UnknownEventTypeError",
     "decode_event",
     "encode_event",

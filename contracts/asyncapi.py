@@ -19,6 +19,7 @@ from contracts.envelope import Envelope, EventData
 from contracts.initiatives import EXAMPLE_OVERDUE, INITIATIVE_EVENTS, InitiativeOverdue
 from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
+from contracts.reach import ActivityReported, AdviceUpdated, PromiseOverdue, ReportDue
 from contracts.registry import EVENT_MODELS
 from contracts.topics import (
     CENTRES_EVENTS,
@@ -26,6 +27,8 @@ from contracts.topics import (
     NOTIFICATIONS_DELIVERIES,
     ORG_SLUG_PATTERN,
     ORGANISATIONS,
+    REACH_ADVICE,
+    REACH_EVENTS,
     SCHEDULING_AGENDA,
     SCHEDULING_CONFLICTS,
     SCHEDULING_PLACEMENTS,
@@ -43,6 +46,7 @@ ORG_PARAMETER = "{org}"
 _SAMPLE_ORG = "org"
 PARTNER_ACTIVITIES = f"partner.{ORG_PARAMETER}.activities"
 PARTNER_FEEDBACK = f"partner.{ORG_PARAMETER}.feedback"
+PARTNER_REPORTS = f"partner.{ORG_PARAMETER}.reports"
 
 # The headers of a dead letter; the same names as werkplaats.deadletter (a test keeps them equal).
 DEAD_LETTER_HEADERS: dict[str, str] = {
@@ -125,7 +129,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         PARTNER_FEEDBACK,
         "`activity_id` of the rejected message when it can be read, else the rejected record's key.",
         (ActivityRejected,),
-        (SCHEDULING,),
+        (SCHEDULING, Party("reach")),
         (PARTNERS,),
     ),
     TopicRole(
@@ -133,7 +137,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "`<organisation>/<activity_id>`.",
         (AgendaActivityUpserted, AgendaActivityRemoved),
         (SCHEDULING,),
-        (Party("notifications", planned=True), DOWNSTREAM),
+        (Party("notifications", planned=True), Party("reach", "reach-agenda"), DOWNSTREAM),
     ),
     TopicRole(
         SCHEDULING_CONFLICTS,
@@ -182,6 +186,27 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         (NotificationDelivered, NotificationFailed),
         (Party("notifications"),),
         (DOWNSTREAM,),
+    ),
+    TopicRole(
+        PARTNER_REPORTS,
+        "`<activity_id>/<occurrence start, UTC>`: the latest report of each occurrence stays.",
+        (ActivityReported,),
+        (PARTNERS, Party("reach")),
+        (Party("reach", "reach-reports"),),
+    ),
+    TopicRole(
+        REACH_EVENTS,
+        "`<organisation>/<activity_id>`.",
+        (ReportDue, PromiseOverdue),
+        (Party("reach"),),
+        (Party("notifications", planned=True), DOWNSTREAM),
+    ),
+    TopicRole(
+        REACH_ADVICE,
+        "`<wijk>/<target_group>/<kind>` (compacted: the latest advice stays).",
+        (AdviceUpdated,),
+        (Party("reach"),),
+        (SCHEDULING, DOWNSTREAM),
     ),
 )
 

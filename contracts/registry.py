@@ -16,6 +16,7 @@ from contracts.envelope import Envelope, EventData
 from contracts.initiatives import INITIATIVE_EVENTS
 from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
+from contracts.reach import ActivityReported, AdviceUpdated, PromiseOverdue, ReportDue
 
 EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {}
 
@@ -59,6 +60,10 @@ register(
     OrganisationUpdated,
     NotificationDelivered,
     NotificationFailed,
+    ActivityReported,
+    ReportDue,
+    PromiseOverdue,
+    AdviceUpdated,
 )
 register(*INITIATIVE_EVENTS)
 register(*CENTRES_EVENT_MODELS)

@@ -15,9 +15,13 @@ INITIATIVES_EVENTS = "initiatives.events"
 CENTRES_EVENTS = "centres.events"
 NOTIFICATIONS_DELIVERIES = "notifications.deliveries"
 ORGANISATIONS = "organisations"
+REACH_EVENTS = "reach.events"
+REACH_ADVICE = "reach.advice"
 
 PARTNER_ACTIVITIES_PATTERN = r"^partner\.[a-z0-9-]+\.activities$"
 """Every partner's activities topic (a subscription pattern; slugs are checked when read)."""
+PARTNER_REPORTS_PATTERN = r"^partner\.[a-z0-9-]+\.reports$"
+"""Every partner's outcome reports topic (a subscription pattern)."""
 DLQ_SUFFIX = ".dlq"
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -44,9 +48,14 @@ def partner_feedback(org: str) -> str:
     return f"partner.{check_org_slug(org)}.feedback"
 
 
+def partner_reports(org: str) -> str:
+    """The topic on which organisation ``org`` reports how its activities went."""
+    return f"partner.{check_org_slug(org)}.reports"
+
+
 def organisation_of(topic: str) -> str | None:
     """The organisation slug in a partner topic name, or ``None`` for other topics."""
-    match = re.match(rf"^partner\.({ORG_SLUG_PATTERN})\.(activities|feedback)$", topic)
+    match = re.match(rf"^partner\.({ORG_SLUG_PATTERN})\.(activities|feedback|reports)$", topic)
     return match.group(1) if match else None
 
 
@@ -98,6 +107,12 @@ SERVICE_TOPICS: tuple[TopicSpec, ...] = (
         CENTRES_EVENTS, 6, _retained(365), "Centre, room booking, coaching, subsidy and allowance events."
     ),
     TopicSpec(NOTIFICATIONS_DELIVERIES, 6, _retained(90), "Outcome of every notification delivery."),
+    TopicSpec(
+        REACH_EVENTS, 3, _retained(400), "Reports due and promises to residents overdue, keyed org/activity."
+    ),
+    TopicSpec(
+        REACH_ADVICE, 3, _compacted(), "Reach advice per wijk, target group and kind, keyed wijk/group/kind."
+    ),
 )
 
 
@@ -112,7 +127,10 @@ def partner_topics(org: str) -> tuple[TopicSpec, ...]:
     """The topics an organisation needs: its activities, its feedback and their dead letters."""
     activities = TopicSpec(partner_activities(org), 3, _compacted(), f"Activities published by {org}.")
     feedback = TopicSpec(partner_feedback(org), 1, _retained(30), f"Why messages of {org} were rejected.")
-    return (activities, feedback, dead_letter_spec(activities.name))
+    reports = TopicSpec(
+        partner_reports(org), 3, _compacted(), f"Outcome reports of {org}, keyed activity_id/occurrence."
+    )
+    return (activities, feedback, dead_letter_spec(activities.name), reports, dead_letter_spec(reports.name))
 
 
 def all_service_topics() -> tuple[TopicSpec, ...]:

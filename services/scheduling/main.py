@@ -14,6 +14,7 @@ from scheduling.agenda_view import AgendaView
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
+from scheduling.reach_advice import ReachAdviceBook
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
@@ -48,6 +49,7 @@ class SchedulingService:
     runtime: ServiceRuntime
     view: AgendaView
     directory: OrganisationDirectory
+    advice: ReachAdviceBook
 
 
 def create_service(
@@ -93,6 +95,7 @@ def create_service(
         venue_names=venues.names,
         security=settings,
     )
+    advice = ReachAdviceBook(bootstrap, security=settings)
     intake = Intake(horizon=horizon, venue_known=venues.knows)
     subscribe(runtime, intake, detector, partner_pattern=settings.partner_topic_pattern)
 
@@ -107,9 +110,9 @@ def create_service(
     runtime.startup += [prepare, directory.start]
     runtime.shutdown += [keeper.stop, poller.stop, venues.stop, directory.stop]
     if serving:
-        runtime.startup.append(view.start)
-        runtime.shutdown.insert(0, view.stop)
-    return SchedulingService(runtime, view, directory)
+        runtime.startup += [view.start, advice.start]
+        runtime.shutdown[0:0] = [advice.stop, view.stop]
+    return SchedulingService(runtime, view, directory, advice)
 
 
 def create_runtime(
@@ -131,6 +134,7 @@ def create_app(
         view=scheduler.view,
         auth=Authenticator(scheduler.directory, requests_per_minute=runtime.settings.requests_per_minute),
         horizon=timedelta(days=runtime.settings.horizon_days),
+        advice=scheduler.advice,
     )
     app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=scheduler)
     api.install(app, max_body_bytes=runtime.settings.max_body_bytes)

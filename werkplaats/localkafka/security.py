@@ -134,9 +134,21 @@ class ServiceAccess:
 
 SERVICE_ACCESS: dict[str, ServiceAccess] = {
     "scheduling": ServiceAccess(
-        reads=("partner.", "scheduling.", ORGANISATIONS, "centres.events", "initiatives.events"),
+        reads=(
+            "partner.",
+            "scheduling.",
+            ORGANISATIONS,
+            "centres.events",
+            "initiatives.events",
+            "reach.advice",
+        ),
         writes=("scheduling.", "partner."),
         creates=("scheduling.", "partner."),
+    ),
+    "reach": ServiceAccess(
+        reads=("partner.", "scheduling.agenda", "reach.", ORGANISATIONS),
+        writes=("reach.", "partner."),
+        creates=("reach.", "partner."),
     ),
 }
 

@@ -33,7 +33,8 @@ def activities_router(context: ApiContext) -> APIRouter:
         summary="Dry run: the conflicts a draft would cause",
         description="Checks the draft against the whole shared agenda (replacing the key's organisation's "
         "own activity with the same id) and returns each conflict as `conflict.detected` would announce "
-        "it, with explanation and, for high severity, suggestions. Nothing is published.",
+        "it, with explanation and, for high severity, suggestions; beside them the reach advice for the "
+        "draft's wijken, target groups and kind. Nothing is published.",
         response_model=CheckResult,
         responses=responses(400, 413),
     )
@@ -45,7 +46,8 @@ def activities_router(context: ApiContext) -> APIRouter:
             conflicts = context.view.check(caller.slug, published, datetime.now(UTC))
         except (ValueError, OverflowError) as error:
             raise invalid(("body", "recurrence"), f"cannot be scheduled: {error}") from None
-        return CheckResult(conflicts=conflicts)
+        advice = context.advice.for_draft(published) if context.advice is not None else []
+        return CheckResult(conflicts=conflicts, reach_advice=advice)
 
     @router.put(
         "/{activity_id}",

@@ -17,6 +17,7 @@ from contracts.topics import partner_topics
 from scheduling.agenda_view import AgendaView
 from scheduling.api.errors import invalid
 from scheduling.domain import Activity, expand
+from scheduling.reach_advice import ReachAdviceBook
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
 
@@ -41,6 +42,8 @@ class ApiContext:
     view: AgendaView
     auth: Authenticator
     horizon: timedelta
+    advice: ReachAdviceBook | None = None
+    """Reach advice for dry runs, when the scheduler follows it."""
     _slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(EXPANSION_SLOTS)
     )

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import ActivityPublished, ConflictDetected, Occurrence
+from contracts import ActivityPublished, AdviceUpdated, ConflictDetected, Occurrence
 from contracts.activities import ACTIVITY_ID_PATTERN, EXAMPLE_ACTIVITY
 
 
@@ -41,6 +41,12 @@ class CheckResult(BaseModel):
     conflicts: list[ConflictDetected] = Field(
         description="Every conflict the draft would take part in, as `conflict.detected` would carry it "
         "(conflicts already open with its earlier version included)."
+    )
+    reach_advice: list[AdviceUpdated] = Field(
+        default_factory=list,
+        description="What earlier reports say about reaching each of the draft's target groups in each "
+        "of its wijken with its kind, as the reach service published it: methods that reached them, "
+        "languages attendees spoke, earlier activities to ask about. Empty where nothing was reported yet.",
     )
 
 

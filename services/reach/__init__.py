@@ -1,0 +1,1 @@
+"""Reach knowledge: which ways of reaching residents work, where and for whom."""

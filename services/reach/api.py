@@ -1,0 +1,190 @@
+"""The reach HTTP API: partners report over HTTP; figures and advice for policy officers and planners.
+
+Reports are published on the organisation's ``partner.<org>.reports`` topic through the outbox, so they
+take the same path as reports published on Kafka.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contracts import (
+    ActivityKind,
+    ActivityReported,
+    AdviceUpdated,
+    OrganisationUpdated,
+    TargetGroup,
+    new_event,
+)
+from contracts.activities import ACTIVITY_ID_PATTERN
+from contracts.reach import report_key
+from contracts.topics import partner_reports, partner_topics
+from reach.domain import Figures, Observation, Season, Selection, advise, figures, observation, refusal_of
+from reach.store import SqlReachUnitOfWork
+from werkplaats.auth import Authenticator
+from werkplaats.runtime import ServiceRuntime
+
+ActivityId = Annotated[
+    str, Path(pattern=ACTIVITY_ID_PATTERN, description="The organisation's own id of the activity.")
+]
+Wijk = Annotated[str | None, Query(pattern=r"^WK\d{6}$", description="CBS wijk code, e.g. `WK051836`.")]
+
+EXAMPLE_REPORT: dict[str, Any] = {
+    "occurrence_start": "2026-03-24T19:30:00+01:00",
+    "attendance": 58,
+    "reach_methods": ["door_to_door", "key_figure", "whatsapp_group"],
+    "languages": ["nl", "tr", "ar"],
+    "attendee_languages": ["nl", "tr", "ar"],
+    "interpreter": True,
+    "childcare": True,
+    "accessible": True,
+    "input_summary": "Zorgen over tocht en schimmel; wens voor een speelplek aan de binnenkant van het blok.",
+    "follow_up": {
+        "action": "De wensen gaan mee in het renovatieplan; de architect past het ontwerp aan.",
+        "residents_hear_back_by": "2026-05-01",
+    },
+}
+
+
+class ReportBody(ActivityReported):
+    """A report as an organiser sends it over HTTP; the activity is the one in the path."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REPORT]})
+
+    activity_id: str | None = Field(  # type: ignore[assignment]
+        default=None,
+        pattern=ACTIVITY_ID_PATTERN,
+        description="May be left out; when given it must equal the `activity_id` in the path.",
+    )
+
+
+class Accepted(BaseModel):
+    """The report was stored and will be published; the reach service takes it in within moments."""
+
+    event_id: str = Field(description="`event_id` of the `activity.reported` event.")
+
+
+@dataclass
+class ApiContext:
+    """What the routes use: the runtime (database, topics) and the authenticator."""
+
+    runtime: ServiceRuntime
+    auth: Authenticator
+    minimum_reports: int
+
+
+def invalid(location: tuple[str, ...], message: str) -> RequestValidationError:
+    """A 422 naming the field, shaped like FastAPI's own validation errors."""
+    return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
+
+
+def reports_router(context: ApiContext) -> APIRouter:
+    """``/v1/activities/{activity_id}/reports``: report as the key's organisation, read its own reports."""
+    router = APIRouter(prefix="/v1/activities", tags=["reports"])
+    Caller = Annotated[OrganisationUpdated, Depends(context.auth.caller())]  # noqa: N806
+
+    @router.post(
+        "/{activity_id}/reports",
+        status_code=202,
+        summary="Report how an occurrence of one of the key's organisation's activities went",
+        description="Publishes `activity.reported` on `partner.<org>.reports`. Only the organiser reports "
+        "on its activities: another organisation's activity is 404. Participation kinds must say what will "
+        "be done with residents' input and by when they hear back (`follow_up`). Free text with an e-mail "
+        "address or phone number is refused (422 naming the field).",
+        response_model=Accepted,
+        responses={404: {"description": "No such activity of this organisation"}, 422: {}, 503: {}},
+    )
+    async def report(activity_id: ActivityId, body: ReportBody, caller: Caller) -> Accepted:
+        if body.activity_id is not None and body.activity_id != activity_id:
+            raise invalid(("body", "activity_id"), f"must equal the activity_id in the path, {activity_id!r}")
+        try:
+            reported = ActivityReported.model_validate(body.model_dump() | {"activity_id": activity_id})
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            raise invalid(("body", *map(str, first["loc"])), first["msg"]) from None
+        try:
+            await context.runtime.ensure_topics(partner_topics(caller.slug))
+        except Exception as error:  # noqa: BLE001 - any broker failure is a 503
+            raise HTTPException(503, f"the broker does not answer: {type(error).__name__}") from None
+        event = new_event(reported, source=caller.slug)
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            activity = await unit.activities.get(caller.slug, activity_id)
+            refusal = refusal_of(caller.slug, activity, reported, datetime.now(UTC))
+            if refusal is not None and refusal.field == "activity_id":
+                raise HTTPException(404, refusal.reason)
+            if refusal is not None:
+                raise invalid(("body", refusal.field), refusal.reason)
+            unit.publish(partner_reports(caller.slug), event, key=report_key(reported))
+        return Accepted(event_id=str(event.event_id))
+
+    @router.get(
+        "/{activity_id}/reports",
+        summary="The reports the key's organisation made on one of its activities",
+        response_model=list[ActivityReported],
+    )
+    async def reports_of(activity_id: ActivityId, caller: Caller) -> list[ActivityReported]:
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            return await unit.reports.of_activity(caller.slug, activity_id)
+
+    return router
+
+
+def knowledge_router(context: ApiContext) -> APIRouter:
+    """``/v1/figures`` and ``/v1/advice``: what the reports of all organisations say."""
+    router = APIRouter(prefix="/v1", tags=["reach knowledge"])
+    Caller = Annotated[OrganisationUpdated, Depends(context.auth.caller())]  # noqa: N806
+
+    @router.get(
+        "/figures",
+        summary="Turnout against expectation, and the methods that go with turnout",
+        description="Over the reports matching every filter given. Each figure carries the number of "
+        "reports it rests on; with fewer than the minimum only that number is given (`shown` false). "
+        "`turnout_ratio` is attendance over expected attendance summed over the reports that had an "
+        "expectation; `reached_low`/`reached_high` bound the share that reached it (95% Wilson interval).",
+    )
+    async def get_figures(
+        _: Caller,
+        wijk: Wijk = None,
+        target_group: Annotated[TargetGroup | None, Query()] = None,
+        kind: Annotated[ActivityKind | None, Query()] = None,
+        season: Annotated[Season | None, Query()] = None,
+    ) -> Figures:
+        seen = await _observations(context)
+        selection = Selection(wijk=wijk, target_group=target_group, kind=kind, season=season)
+        return figures(seen, selection, context.minimum_reports)
+
+    @router.get(
+        "/advice",
+        summary="Reach advice for a wijk, target group and kind",
+        description="As published on `reach.advice`: the methods that reached this group here, the "
+        "languages attendees spoke, and earlier activities to ask about.",
+        response_model=AdviceUpdated,
+    )
+    async def get_advice(
+        _: Caller,
+        wijk: Annotated[str, Query(pattern=r"^WK\d{6}$", description="CBS wijk code.")],
+        target_group: Annotated[TargetGroup, Query()],
+        kind: Annotated[ActivityKind, Query()],
+    ) -> AdviceUpdated:
+        seen = await _observations(context)
+        return advise(seen, wijk, target_group, kind, context.minimum_reports)
+
+    return router
+
+
+async def _observations(context: ApiContext) -> list[Observation]:
+    async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+        return [observation(activity, report) for activity, report in await unit.reports.reported()]
+
+
+def routers(context: ApiContext) -> list[APIRouter]:
+    """Every router of the reach API (the public pages are added by ``main``)."""
+    return [reports_router(context), knowledge_router(context)]
+
+
+def install(app: Any) -> None:
+    """Nothing beyond FastAPI's own error mapping: refusals are raised as 404 or 422 naming the field."""
