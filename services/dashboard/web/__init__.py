@@ -1,0 +1,1 @@
+"""The dashboard's web layer: pages, sign-in, the live stream and the calendar feed."""
