@@ -9,6 +9,7 @@ Errors::
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,8 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dashboard.store import AccountRow
 
 MIN_PASSWORD_LENGTH = 12
-_hasher = PasswordHasher()  # argon2id with the library's current (RFC 9106 low-memory) parameters
-_DUMMY_HASH = _hasher.hash("a password nobody has, to spend the same time on unknown names")
 
 
 class Role(StrEnum):
@@ -71,13 +70,44 @@ def person_of(row: AccountRow) -> Person:
     return Person(row.account_id, row.username, row.display_name, Role(row.role), row.centre_id)
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
+class Passwords:
+    """argon2id hashes at a chosen cost (RFC 9106's low-memory profile by default), computed in a thread.
+
+    Hashing takes a good part of a second of one core by design, so it never runs on the event loop.
+    """
+
+    def __init__(self, *, memory_kib: int = 65536, time_cost: int = 3, parallelism: int = 4) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        self._decoy: str | None = None
+
+    async def hash(self, password: str) -> str:
+        """An argon2id hash of ``password``."""
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches ``password_hash`` (whatever cost the hash was made with)."""
+        return await asyncio.to_thread(self._matches, password_hash, password)
+
+    async def spend_time(self, password: str) -> None:
+        """Take as long as a real check, so an unknown user name cannot be told from a wrong password."""
+        if self._decoy is None:
+            self._decoy = await self.hash("a password nobody has")
+        await self.verify(self._decoy, password)
+
+    def outdated(self, password_hash: str) -> bool:
+        """Whether the hash was made at another cost than the current one."""
+        return bool(self._hasher.check_needs_rehash(password_hash))
+
+    def _matches(self, password_hash: str, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(password_hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 async def create_account(
     session: AsyncSession,
+    passwords: Passwords,
     *,
     username: str,
     display_name: str,
@@ -98,7 +128,7 @@ async def create_account(
         display_name=display_name,
         role=role.value,
         centre_id=centre_id if role is Role.COORDINATOR else None,
-        password_hash=hash_password(password),
+        password_hash=await passwords.hash(password),
         created_at=datetime.now(UTC),
         disabled=False,
     )
@@ -107,24 +137,19 @@ async def create_account(
     return person_of(row)
 
 
-async def verify_sign_in(session: AsyncSession, username: str, password: str) -> Person | None:
+async def verify_sign_in(
+    session: AsyncSession, passwords: Passwords, username: str, password: str
+) -> Person | None:
     """The person whose name and password these are, or None (in about the same time either way)."""
     row = await session.scalar(select(AccountRow).where(AccountRow.username == username))
     if row is None or row.disabled:
-        _verify(_DUMMY_HASH, password)
+        await passwords.spend_time(password)
         return None
-    if not _verify(row.password_hash, password):
+    if not await passwords.verify(row.password_hash, password):
         return None
-    if _hasher.check_needs_rehash(row.password_hash):
-        row.password_hash = hash_password(password)
+    if passwords.outdated(row.password_hash):
+        row.password_hash = await passwords.hash(password)
     return person_of(row)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 async def list_accounts(session: AsyncSession) -> list[Person]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 
 from contracts import OrganisationRole
-from dashboard.accounts import AccountExistsError, Role, create_account
+from dashboard.accounts import AccountExistsError, Passwords, Role, create_account
 from dashboard.settings import DashboardSettings
 from dashboard.store import SecretRow
 from werkplaats.db import Database
@@ -23,7 +23,7 @@ DEMO_ACCOUNTS = (
 """User name, display name, role and centre of each demo account (they all share the demo password)."""
 
 
-async def create_demo_accounts(database: Database, password: str) -> list[str]:
+async def create_demo_accounts(database: Database, passwords: Passwords, password: str) -> list[str]:
     """Create the demo accounts that do not exist yet; return the user names created."""
     created = []
     for username, display_name, role, centre in DEMO_ACCOUNTS:
@@ -31,6 +31,7 @@ async def create_demo_accounts(database: Database, password: str) -> list[str]:
             async with database.transaction() as session:
                 await create_account(
                     session,
+                    passwords,
                     username=username,
                     display_name=display_name,
                     role=role,
@@ -64,9 +65,11 @@ async def operations_key(database: Database, bootstrap: str, settings: Dashboard
     return issued.secret
 
 
-async def prepare_demo(database: Database, settings: DashboardSettings, bootstrap: str) -> str:
+async def prepare_demo(
+    database: Database, passwords: Passwords, settings: DashboardSettings, bootstrap: str
+) -> str:
     """Demo accounts and the operations key; returns the key."""
-    created = await create_demo_accounts(database, settings.demo_password.get_secret_value())
+    created = await create_demo_accounts(database, passwords, settings.demo_password.get_secret_value())
     if created:
         log.info("demo_accounts_created", accounts=created)
     return await operations_key(database, bootstrap, settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from importlib import resources
 
 import httpx
@@ -11,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.accounts import Passwords
 from dashboard.demo import prepare_demo
 from dashboard.live import LiveFeed
 from dashboard.owners import OwnerClient, Scheduling
@@ -78,6 +78,7 @@ def build(settings: DashboardSettings | None = None, *, bootstrap_servers: str |
         scheduling=Scheduling(scheduling),
         initiatives=OwnerClient(client, settings.initiatives_url),
         centres=OwnerClient(client, settings.centres_url),
+        passwords=passwords_of(settings),
     )
     model = ReadModel(on_changed=live.wake)
     subscribe(runtime, model, from_beginning=settings.start_from == "earliest")
@@ -86,7 +87,7 @@ def build(settings: DashboardSettings | None = None, *, bootstrap_servers: str |
         await upgrade(runtime.database, migrations_location())
         await web.load_secrets()
         if settings.demo:
-            demo_key = await prepare_demo(runtime.database, settings, bootstrap)
+            demo_key = await prepare_demo(runtime.database, web.passwords, settings, bootstrap)
             if scheduling.key is None:
                 scheduling.key = demo_key
         await directory.start()
@@ -100,6 +101,15 @@ def build(settings: DashboardSettings | None = None, *, bootstrap_servers: str |
     runtime.startup.append(prepare)
     runtime.shutdown.append(finish)
     return Dashboard(runtime, web, directory)
+
+
+def passwords_of(settings: DashboardSettings) -> Passwords:
+    """Password hashing at the configured cost."""
+    return Passwords(
+        memory_kib=settings.password_memory_kib,
+        time_cost=settings.password_time_cost,
+        parallelism=settings.password_parallelism,
+    )
 
 
 def create_app(settings: DashboardSettings | None = None, *, bootstrap_servers: str | None = None) -> FastAPI:
@@ -148,6 +158,3 @@ def install_error_pages(app: FastAPI, web: WebContext) -> None:
     @app.exception_handler(404)
     async def not_found(request: Request, _: Exception) -> Response:
         return web.page(request, await web.person(request), "not_found.html", status=404)
-
-
-SESSION_LIFETIME = timedelta(hours=10)

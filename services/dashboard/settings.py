@@ -36,6 +36,11 @@ class DashboardSettings(ServiceSettings):
     secure_cookies: bool = Field(
         default=True, description="Send cookies only over HTTPS (browsers treat 127.0.0.1 as secure too)."
     )
+    password_memory_kib: int = Field(
+        default=65536, ge=1024, description="argon2id memory cost of new password hashes (KiB)."
+    )
+    password_time_cost: int = Field(default=3, ge=1, description="argon2id passes over that memory.")
+    password_parallelism: int = Field(default=4, ge=1, description="argon2id lanes.")
     default_language: Literal["nl", "en"] = Field(default="nl", description="Language before a person picks.")
     demo: bool = Field(
         default=False, description="Create the demo accounts and an operations key at start (werkplaats up)."

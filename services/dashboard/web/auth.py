@@ -36,7 +36,7 @@ def auth_router(web: WebContext) -> APIRouter:
         check_csrf(request, web.csrf, csrf_token)
         back = safe_return_path(terug)
         async with web.database.transaction() as session:
-            person = await verify_sign_in(session, username.strip(), password)
+            person = await verify_sign_in(session, web.passwords, username.strip(), password)
             token = None
             if person is not None:
                 lasts = timedelta(hours=web.settings.session_hours)

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from dashboard import signins
-from dashboard.accounts import Person
+from dashboard.accounts import Passwords, Person
 from dashboard.i18n import pick_language
 from dashboard.live import LiveFeed
 from dashboard.owners import OwnerClient, Scheduling
@@ -36,6 +36,7 @@ class WebContext:
     centres: OwnerClient
     _csrf: CsrfTokens | None = None
     _links: LinkSigner | None = None
+    passwords: Passwords = field(default_factory=Passwords)
     features: set[str] = field(default_factory=set)
     """Pages beyond the conflicts and the agenda: ``initiatives``, ``centres``."""
 
