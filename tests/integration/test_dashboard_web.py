@@ -1,4 +1,4 @@
-"""The dashboard's pages on SQLite and PostgreSQL: signing in, CSRF, roles, the read model as pages show it."""
+"""The dashboard pages on SQLite and PostgreSQL: signing in, CSRF, roles, the read model as pages show it."""
 
 from __future__ import annotations
 
