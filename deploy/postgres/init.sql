@@ -1,2 +1,3 @@
 -- Each service owns its database; the image creates `scheduling` (POSTGRES_DB), this adds the others.
 CREATE DATABASE notifications OWNER werkplaats;
+CREATE DATABASE dashboard OWNER werkplaats;

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
-from dashboard.queries import AgendaEntry
+from dashboard.service.queries import AgendaEntry
 
 
 def calendar_of(entries: Iterable[AgendaEntry], *, name: str, now: datetime | None = None) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import structlog
 
 from contracts import OrganisationRole
-from dashboard.accounts import AccountExistsError, Passwords, Role, create_account
+from dashboard.domain import Role
+from dashboard.service.accounts import AccountExistsError, Passwords, create_account
 from dashboard.settings import DashboardSettings
 from dashboard.store import SecretRow
 from werkplaats.db import Database

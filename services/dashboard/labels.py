@@ -52,4 +52,3 @@ TABLES = {
     "history": HISTORY,
     "role": ROLES,
 }
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}

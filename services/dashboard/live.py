@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from sqlalchemy import and_, func, select
 
-from dashboard.accounts import Person, Role
+from dashboard.domain import Person
 from dashboard.store import ActivityRow, ChangeRow, ConflictActivityRow, ConflictRow
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
@@ -42,7 +42,7 @@ class Change:
 
     def visible_to(self, person: Person) -> bool:
         """Coordinators hear only of conflicts at their centre."""
-        return person.role is not Role.COORDINATOR or (person.centre_id or "") in self.venues
+        return person.may_see_conflict_at(self.venues)
 
 
 class Subscription:

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from werkplaats.db import BigId
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 class DashboardBase(DeclarativeBase):
@@ -129,3 +130,7 @@ class ChangeRow(DashboardBase):
     conflict_id: Mapped[str] = mapped_column(String(80))
     event_type: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SqlDashboardUnitOfWork(SqlUnitOfWork):
+    """One transaction of the dashboard: the read model's and the accounts' tables through ``session``."""

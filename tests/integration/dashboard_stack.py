@@ -27,8 +27,8 @@ from dashboard_support import ACCOUNTS, TEST_SETTINGS, password_hash
 from scheduling.main import create_app as create_scheduling
 from scheduling.settings import SchedulingSettings
 from scheduling_support import skip_history
+from support.testing import wait_for
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -26,10 +26,11 @@ from contracts import (
     Occurrence,
     new_event,
 )
-from dashboard.accounts import Role
+from dashboard.domain import Role
 from dashboard.main import create_app, migrations_location
+from dashboard.service import ReadModel
 from dashboard.settings import DashboardSettings
-from dashboard.store import AccountRow
+from dashboard.store import AccountRow, SqlDashboardUnitOfWork
 from werkplaats.migrations import upgrade
 
 PASSWORD = "een lang genoeg wachtwoord"
@@ -53,15 +54,13 @@ class Offline:
 
     @property
     def dashboard(self) -> Any:
-        return self.app.state.dashboard
+        return self.app.state.service
 
     async def apply(self, *events: Envelope[EventData]) -> None:
-        from dashboard.readmodel import ReadModel
-
         model = ReadModel()
-        async with self.dashboard.runtime.database.transaction() as session:
+        async with self.dashboard.runtime.database.unit_of_work(SqlDashboardUnitOfWork) as unit:
             for event in events:
-                await model.apply(session, event)
+                await model.apply(unit, event)
 
 
 @asynccontextmanager
@@ -71,7 +70,7 @@ async def offline_dashboard(database_url: str, **settings: Any) -> AsyncIterator
         DashboardSettings(database_url=database_url, **(TEST_SETTINGS | settings)),
         bootstrap_servers="127.0.0.1:1",
     )
-    dashboard = app.state.dashboard
+    dashboard = app.state.service
     await upgrade(dashboard.runtime.database, migrations_location())
     await dashboard.web.load_secrets()
     async with dashboard.runtime.database.transaction() as session:

@@ -14,7 +14,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from dashboard_stack import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_AA, Stack, running_stack
 from dashboard_support import PASSWORD
 from scheduling_support import at, quiet_evening
-from werkplaats.testing import wait_for
+from support.testing import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -254,10 +254,11 @@ async def axe_violations(page: Page) -> list[str]:
         "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_AA,
     )
-    return [
-        f"{violation['id']}: {violation['help']} ({', '.join(node['target'][0] for node in violation['nodes'][:3])})"
-        for violation in result["violations"]
-    ]
+    found = []
+    for violation in result["violations"]:
+        where = ", ".join(str(node["target"][0]) for node in violation["nodes"][:3])
+        found.append(f"{violation['id']}: {violation['help']} ({where})")
+    return found
 
 
 def _conflict_of(stack: Stack, name: str, rule: str = "neighbourhood_overlap") -> str | None:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.live import LiveFeed
-from dashboard.readmodel import ReadModel
-from dashboard.store import AccountRow
+from dashboard.service import ReadModel
+from dashboard.store import AccountRow, SqlDashboardUnitOfWork
 from dashboard_support import (
     PASSWORD,
     START,
@@ -279,7 +279,7 @@ async def test_the_live_feed_hands_each_change_to_open_pages_and_resumes_after_a
     await feed.start()
     try:
         async with site.dashboard.runtime.database.sessions() as session:
-            from dashboard.accounts import person_of
+            from dashboard.service.accounts import person_of
 
             person = person_of(
                 await session.scalar(select(AccountRow).where(AccountRow.username == "beheer"))
@@ -289,8 +289,8 @@ async def test_the_live_feed_hands_each_change_to_open_pages_and_resumes_after_a
         waiting = asyncio.ensure_future(anext(stream))
         model = ReadModel(on_changed=feed.wake)
         first = detected(("staedion", "a"), ("haag-wonen", "b"))
-        async with site.dashboard.runtime.database.transaction() as session:
-            await model.apply(session, first)
+        async with site.dashboard.runtime.database.unit_of_work(SqlDashboardUnitOfWork) as unit:
+            await model.apply(unit, first)
         frame = await asyncio.wait_for(waiting, timeout=5)
         assert "event: conflict" in frame
         assert conflict_id_of(first) in frame
@@ -298,8 +298,8 @@ async def test_the_live_feed_hands_each_change_to_open_pages_and_resumes_after_a
         number = int(re.search(r"^id: (\d+)$", frame, re.MULTILINE).group(1))  # type: ignore[union-attr]
         await stream.aclose()
         second = detected(("staedion", "c"), ("haag-wonen", "d"))
-        async with site.dashboard.runtime.database.transaction() as session:
-            await model.apply(session, second)
+        async with site.dashboard.runtime.database.unit_of_work(SqlDashboardUnitOfWork) as unit:
+            await model.apply(unit, second)
         resumed = feed.stream(person, "en", number)
         assert await anext(resumed) == "retry: 2000\n\n"
         missed = await asyncio.wait_for(anext(resumed), timeout=5)

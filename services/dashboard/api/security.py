@@ -8,8 +8,8 @@ from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard.accounts import Person
-from dashboard.signins import CsrfTokens
+from dashboard.domain import Person
+from dashboard.service.signins import CsrfTokens
 
 SESSION_COOKIE = "wp_session"
 CSRF_COOKIE = "wp_csrf"

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dashboard.accounts import Person, person_of
+from dashboard.domain import Person
+from dashboard.service.accounts import person_of
 from dashboard.store import AccountRow, SecretRow, SessionRow
 
 

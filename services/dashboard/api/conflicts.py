@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from dashboard import queries
+from dashboard.api.context import WebContext
+from dashboard.api.security import CSRF_FIELD, ForbiddenError, check_csrf, require
 from dashboard.i18n import N_
 from dashboard.live import Change
 from dashboard.owners import OwnerRefusedError, OwnerUnavailableError
-from dashboard.web.context import WebContext
-from dashboard.web.security import CSRF_FIELD, ForbiddenError, check_csrf, require
+from dashboard.service import queries
 from werkplaats.organisations import OrganisationDirectory
 
 SEVERITIES = ("high", "medium", "low")

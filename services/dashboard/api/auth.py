@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dashboard import signins
-from dashboard.accounts import verify_sign_in
+from dashboard.api.context import WebContext
+from dashboard.api.security import CSRF_FIELD, LANGUAGE_COOKIE, SESSION_COOKIE, check_csrf, safe_return_path
 from dashboard.i18n import LANGUAGES
-from dashboard.web.context import WebContext
-from dashboard.web.security import CSRF_FIELD, LANGUAGE_COOKIE, SESSION_COOKIE, check_csrf, safe_return_path
+from dashboard.service import signins
+from dashboard.service.accounts import verify_sign_in
 
 ONE_YEAR_S = 365 * 24 * 3600
 

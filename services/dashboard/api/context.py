@@ -8,15 +8,16 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from dashboard import signins
-from dashboard.accounts import Passwords, Person
+from dashboard.api.rendering import Templates
+from dashboard.api.security import LANGUAGE_COOKIE, SESSION_COOKIE, CookiePolicy, csrf_token
+from dashboard.domain import Person
 from dashboard.i18n import pick_language
 from dashboard.live import LiveFeed
 from dashboard.owners import OwnerClient, Scheduling
+from dashboard.service import signins
+from dashboard.service.accounts import Passwords
+from dashboard.service.signins import CsrfTokens, LinkSigner
 from dashboard.settings import DashboardSettings
-from dashboard.signins import CsrfTokens, LinkSigner
-from dashboard.web.rendering import Templates
-from dashboard.web.security import LANGUAGE_COOKIE, SESSION_COOKIE, CookiePolicy, csrf_token
 from werkplaats.db import Database
 
 SIGNING_SECRET = "signing"  # noqa: S105 - the name of the secret, not the secret
@@ -43,7 +44,7 @@ class WebContext:
     async def load_secrets(self) -> None:
         """The signing secret: configured, else created once in the database."""
         configured = self.settings.session_secret
-        if configured is not None:
+        if configured is not None and configured.get_secret_value():
             secret = configured.get_secret_value()
         else:
             async with self.database.transaction() as session:

@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dashboard.areas import BUURTEN, WIJKEN
+from dashboard.api.context import WebContext
+from dashboard.api.rendering import AMSTERDAM
+from dashboard.api.security import CSRF_FIELD, check_csrf, require
+from dashboard.domain import buurten, wijken
 from dashboard.labels import KINDS, TARGET_GROUPS
 from dashboard.owners import OwnerRefusedError, OwnerUnavailableError
-from dashboard.web.context import WebContext
-from dashboard.web.rendering import AMSTERDAM
-from dashboard.web.security import CSRF_FIELD, check_csrf, require
 
 FIELD_OF_PROBLEM = {
     "title": "title",
@@ -107,8 +107,8 @@ def drafts_router(web: WebContext) -> APIRouter:
             "checked": checked,
             "kinds": list(KINDS),
             "groups": list(TARGET_GROUPS),
-            "wijken": WIJKEN,
-            "buurten": BUURTEN,
+            "wijken": wijken(),
+            "buurten": buurten(),
             **more,
         }
         status = 422 if form.problems else more.pop("status", 200)

@@ -10,7 +10,7 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dashboard.areas import area_name
+from dashboard.domain import areas as known_areas
 from dashboard.i18n import LANGUAGES, translations
 from dashboard.labels import TABLES
 
@@ -50,9 +50,9 @@ class Templates:
         environment.globals.update(
             language=language,
             label=lambda table, code: self.label(language, table, code),
-            area=area_name,
+            area=known_areas().name,
             parse=datetime.fromisoformat,
-            areas=lambda codes: ", ".join(area_name(code) for code in codes),
+            areas=lambda codes: ", ".join(known_areas().name(code) for code in codes),
             when=lambda moment, fmt="medium": _when(moment, fmt, language),
             day=lambda moment, fmt="full": _day(moment, fmt, language),
             clock=lambda moment: format_time(_local(moment), "HH:mm", locale=language),

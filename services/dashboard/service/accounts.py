@@ -11,26 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dashboard.domain import Person, Role
 from dashboard.store import AccountRow
 
 MIN_PASSWORD_LENGTH = 12
-
-
-class Role(StrEnum):
-    """What a person does in the Werkplaats."""
-
-    OPERATIONS = "operations"
-    COMMUNITY_BUILDER = "community_builder"
-    COORDINATOR = "coordinator"
 
 
 class AccountError(ValueError):
@@ -43,26 +34,6 @@ class AccountExistsError(AccountError):
 
 class InvalidAccountError(AccountError):
     """The account would not make sense."""
-
-
-@dataclass(frozen=True)
-class Person:
-    """The signed-in person, as pages see them."""
-
-    account_id: str
-    username: str
-    display_name: str
-    role: Role
-    centre_id: str | None
-
-    @property
-    def is_operations(self) -> bool:
-        """Whether they may act for operations (acknowledge conflicts)."""
-        return self.role is Role.OPERATIONS
-
-    def may_see_centre(self, centre_id: str) -> bool:
-        """Coordinators see only their own centre; the others see every centre."""
-        return self.role is not Role.COORDINATOR or self.centre_id == centre_id
 
 
 def person_of(row: AccountRow) -> Person:

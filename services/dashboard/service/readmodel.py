@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import (
@@ -18,7 +18,7 @@ from contracts import (
     Envelope,
     EventData,
 )
-from dashboard.areas import wijken_of
+from dashboard.domain import wijken_of
 from dashboard.store import (
     ActivityRow,
     ChangeRow,
@@ -26,13 +26,13 @@ from dashboard.store import (
     ConflictEventRow,
     ConflictRow,
     OccurrenceRow,
+    SqlDashboardUnitOfWork,
 )
 
 CONFLICT_EVENTS = frozenset(
     {ConflictDetected.event_type, ConflictResolved.event_type, ConflictAcknowledged.event_type}
 )
 AGENDA_EVENTS = frozenset({AgendaActivityUpserted.event_type, AgendaActivityRemoved.event_type})
-_WAKE_REGISTERED = "dashboard.wake_registered"
 
 
 class ReadModel:
@@ -41,9 +41,12 @@ class ReadModel:
     def __init__(self, on_changed: Callable[[], None] = lambda: None) -> None:
         self.on_changed = on_changed
 
-    async def apply(self, session: AsyncSession, envelope: Envelope[EventData]) -> None:
+    async def apply(self, unit: SqlDashboardUnitOfWork, envelope: Envelope[EventData]) -> None:
         """Apply one event of ``scheduling.conflicts`` or ``scheduling.agenda``."""
+        session = unit.session
         data = envelope.data
+        if isinstance(data, ConflictDetected | ConflictAcknowledged | ConflictResolved):
+            unit.after_commit(self.on_changed)
         if isinstance(data, ConflictDetected):
             await self._detected(session, data, envelope.occurred_at)
         elif isinstance(data, ConflictAcknowledged):
@@ -102,9 +105,6 @@ class ReadModel:
             ConflictEventRow(conflict_id=conflict_id, event_type=event_type, occurred_at=at, detail=detail)
         )
         session.add(ChangeRow(conflict_id=conflict_id, event_type=event_type, created_at=datetime.now(UTC)))
-        if not session.info.get(_WAKE_REGISTERED):
-            session.info[_WAKE_REGISTERED] = True
-            event.listen(session.sync_session, "after_commit", lambda _: self.on_changed(), once=True)
 
     async def _upserted(self, session: AsyncSession, data: AgendaActivityUpserted, at: datetime) -> None:
         activity = data.activity

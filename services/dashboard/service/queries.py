@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dashboard.accounts import Person, Role
-from dashboard.labels import SEVERITY_ORDER
+from dashboard.domain import SEVERITY_ORDER, AgendaFilter, Person, Role
 from dashboard.store import ActivityRow, ConflictActivityRow, ConflictEventRow, ConflictRow, OccurrenceRow
 
 
@@ -92,40 +91,6 @@ async def conflict_view(session: AsyncSession, conflict_id: str) -> ConflictView
     return ConflictView(row, activities, list(history))
 
 
-@dataclass(frozen=True)
-class AgendaFilter:
-    """Which part of the agenda to show."""
-
-    wijk: str
-    organisation: str | None = None
-    kind: str | None = None
-    group: str | None = None
-
-    def query(self) -> dict[str, str]:
-        """The filter as query parameters."""
-        values = {
-            "wijk": self.wijk,
-            "organisation": self.organisation,
-            "kind": self.kind,
-            "group": self.group,
-        }
-        return {name: value for name, value in values.items() if value}
-
-    def admits(self, activity: ActivityRow) -> bool:
-        """Whether ``activity`` passes the filter."""
-        if self.wijk not in activity.wijken:
-            return False
-        if self.organisation and activity.organisation != self.organisation:
-            return False
-        if self.kind and activity.kind != self.kind:
-            return False
-        return (
-            not self.group
-            or self.group in activity.target_groups
-            or "all_residents" in activity.target_groups
-        )
-
-
 async def agenda(
     session: AsyncSession, wanted: AgendaFilter, start: datetime, end: datetime
 ) -> list[AgendaEntry]:
@@ -142,7 +107,11 @@ async def agenda(
         .where(OccurrenceRow.starts_at >= start, OccurrenceRow.starts_at < end)
         .order_by(OccurrenceRow.starts_at, OccurrenceRow.organisation, OccurrenceRow.activity_id)
     )
-    found = [(occurrence, activity) for occurrence, activity in rows if wanted.admits(activity)]
+    found = [
+        (occurrence, activity)
+        for occurrence, activity in rows
+        if wanted.admits(activity.organisation, activity.kind, activity.wijken, activity.target_groups)
+    ]
     marked = await _open_conflicts_of(session, {(a.organisation, a.activity_id) for _, a in found})
     return [
         AgendaEntry(
@@ -175,8 +144,6 @@ async def organisations(session: AsyncSession) -> list[str]:
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 

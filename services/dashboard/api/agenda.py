@@ -2,69 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dashboard import queries
-from dashboard.areas import WIJKEN
+from dashboard.api.context import WebContext
+from dashboard.api.rendering import AMSTERDAM
+from dashboard.api.security import require
 from dashboard.calendar_feed import calendar_of
+from dashboard.domain import AgendaFilter, Period, wijken
 from dashboard.labels import KINDS, TARGET_GROUPS
-from dashboard.queries import AgendaEntry, AgendaFilter
+from dashboard.service import queries
+from dashboard.service.queries import AgendaEntry
 from dashboard.store import AccountRow
-from dashboard.web.context import WebContext
-from dashboard.web.rendering import AMSTERDAM
-from dashboard.web.security import require
 
 FEED_PAST = timedelta(days=31)
 FEED_AHEAD = timedelta(days=366)
 
 
-@dataclass(frozen=True)
-class Period:
-    """A week (Monday to Sunday) or a calendar month, in Dutch local time."""
-
-    view: str
-    first: date
-    after_last: date
-
-    @classmethod
-    def around(cls, view: str, day: date) -> Period:
-        """The week or month containing ``day``."""
-        if view == "maand":
-            first = day.replace(day=1)
-            following = (first + timedelta(days=32)).replace(day=1)
-            return cls("maand", first, following)
-        monday = day - timedelta(days=day.weekday())
-        return cls("week", monday, monday + timedelta(days=7))
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """The period as UTC instants."""
-        return _instant(self.first), _instant(self.after_last)
-
-    def previous(self) -> date:
-        """A day of the period before."""
-        return self.first - timedelta(days=1)
-
-    def days(self) -> list[date]:
-        """Every day of the period."""
-        return [self.first + timedelta(days=n) for n in range((self.after_last - self.first).days)]
-
-    def weeks(self) -> list[list[date | None]]:
-        """The month as calendar rows of seven days (None outside the month)."""
-        rows: list[list[date | None]] = []
-        row: list[date | None] = [None] * self.first.weekday()
-        for day in self.days():
-            row.append(day)
-            if len(row) == 7:
-                rows.append(row)
-                row = []
-        if row:
-            rows.append(row + [None] * (7 - len(row)))
-        return rows
+def bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period as UTC instants (its days are Dutch local days)."""
+    return _instant(period.first), _instant(period.after_last)
 
 
 def _instant(day: date) -> datetime:
@@ -88,8 +48,9 @@ def agenda_router(web: WebContext) -> APIRouter:
 
     def wanted_of(request: Request, organisations: list[str] | None = None) -> AgendaFilter:
         params = request.query_params
+        known = wijken()
         requested = params.get("wijk")
-        wijk = requested if requested in WIJKEN else next(iter(WIJKEN))
+        wijk = requested if requested in known else next(iter(known))
         organisation = params.get("organisatie") or None
         if organisations is not None and organisation not in organisations:
             organisation = None
@@ -108,11 +69,11 @@ def agenda_router(web: WebContext) -> APIRouter:
         async with web.database.sessions() as session:
             organisations = await queries.organisations(session)
             wanted = wanted_of(request, organisations)
-            entries = await queries.agenda(session, wanted, *period.bounds())
+            entries = await queries.agenda(session, wanted, *bounds(period))
         by_day: dict[date, list[AgendaEntry]] = {}
         for entry in entries:
             by_day.setdefault(entry.starts_at.astimezone(AMSTERDAM).date(), []).append(entry)
-        filters = _filter_query(wanted)
+        filters = wanted.query()
         feed = "/agenda.ics?" + urlencode({"sleutel": web.links.sign(person.account_id), **filters})
         context = {
             "period": period,
@@ -122,7 +83,7 @@ def agenda_router(web: WebContext) -> APIRouter:
             "organisations": organisations,
             "kinds": list(KINDS),
             "groups": list(TARGET_GROUPS),
-            "wijken": WIJKEN,
+            "wijken": wijken(),
             "feed": feed,
             "link": lambda **changes: "/agenda?" + urlencode({**filters, "weergave": period.view, **changes}),
             "conflicts": sum(1 for entry in entries if entry.conflict_ids),
@@ -139,12 +100,7 @@ def agenda_router(web: WebContext) -> APIRouter:
             wanted = wanted_of(request)
             now = datetime.now(UTC)
             entries = await queries.agenda(session, wanted, now - FEED_PAST, now + FEED_AHEAD)
-        name = f"Werkplaats — {WIJKEN[wanted.wijk]}"
+        name = f"Werkplaats — {wijken()[wanted.wijk]}"
         return Response(calendar_of(entries, name=name), media_type="text/calendar; charset=utf-8")
 
     return router
-
-
-def _filter_query(wanted: AgendaFilter) -> dict[str, str]:
-    names = {"wijk": "wijk", "organisation": "organisatie", "kind": "soort", "group": "groep"}
-    return {names[key]: value for key, value in wanted.query().items()}
