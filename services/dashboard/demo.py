@@ -74,3 +74,12 @@ async def prepare_demo(
     if created:
         log.info("demo_accounts_created", accounts=created)
     return await operations_key(database, bootstrap, settings)
+
+
+def demo_notes(demo: bool) -> list[str]:
+    """What ``werkplaats up`` prints under the dashboard's address: the demo sign-ins."""
+    if not demo:
+        return ["sign in with an account made by `werkplaats accounts add`"]
+    password = DashboardSettings().demo_password.get_secret_value()
+    names = ", ".join(username for username, *_ in DEMO_ACCOUNTS)
+    return [f"demo sign-in: {names}; password {password}"]

@@ -8,11 +8,11 @@ from importlib import resources
 import httpx
 from fastapi import FastAPI
 
-from dashboard import api
+from dashboard import api, cli
 from dashboard.api.context import WebContext
 from dashboard.api.rendering import Templates
 from dashboard.api.security import CookiePolicy
-from dashboard.demo import prepare_demo
+from dashboard.demo import demo_notes, prepare_demo
 from dashboard.live import Change, LiveFeed
 from dashboard.owners import OwnerClient, Scheduling
 from dashboard.service import Passwords, ReadModel
@@ -135,5 +135,7 @@ SERVICE = ServiceDefinition(
     settings=DashboardSettings,
     create_app=create_app,
     create_runtime=create_runtime,
+    cli=cli.register,
+    notes=demo_notes,
 )
 """The dashboard as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from werkplaats.settings import ServiceSettings
@@ -43,7 +43,9 @@ class DashboardSettings(ServiceSettings):
     password_parallelism: int = Field(default=4, ge=1, description="argon2id lanes.")
     default_language: Literal["nl", "en"] = Field(default="nl", description="Language before a person picks.")
     demo: bool = Field(
-        default=False, description="Create the demo accounts and an operations key at start (werkplaats up)."
+        default=False,
+        validation_alias=AliasChoices("DASHBOARD_DEMO", "WERKPLAATS_DEMO", "demo"),
+        description="Create the demo accounts and an operations key at start (`werkplaats up` sets it).",
     )
     demo_password: SecretStr = Field(
         default=SecretStr("werkplaats-demo"), description="Password of the demo accounts."
