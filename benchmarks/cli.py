@@ -66,3 +66,18 @@ def notifications(
     bootstrap = ensure_broker(RuntimeSettings())
     typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)
     typer.echo(asyncio.run(run_benchmark(bootstrap, rate=rate, duration=duration)).markdown())
+
+
+@app.command()
+def initiatives(
+    rate: Annotated[float, typer.Option(help="Public submissions per second in the steady run.")] = 50,
+    duration: Annotated[float, typer.Option(help="Seconds of the steady and of the flat-out run.")] = 5,
+    concurrency: Annotated[int, typer.Option(help="Clients in the flat-out run.")] = 16,
+) -> None:
+    """Public submissions: p99 at a steady rate and submissions/s, against a plain one-row endpoint."""
+    from benchmarks.initiatives import run_benchmark
+
+    bootstrap = ensure_broker(RuntimeSettings())
+    typer.echo(f"broker {bootstrap}; {rate:g} submissions/s for {duration:g} s, then flat out ...", err=True)
+    result = asyncio.run(run_benchmark(bootstrap, rate=rate, duration=duration, concurrency=concurrency))
+    typer.echo(result.markdown())

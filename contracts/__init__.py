@@ -33,6 +33,17 @@ from contracts.conflicts import (
     Severity,
 )
 from contracts.envelope import Envelope, EventData, new_event
+from contracts.initiatives import (
+    INITIATIVE_EVENTS,
+    InitiativeAssigned,
+    InitiativeConflictAttached,
+    InitiativeOverdue,
+    InitiativeStatus,
+    InitiativeStatusChanged,
+    InitiativeSubmitted,
+    InitiativeSubsidyChecked,
+    InitiativeSupportLogged,
+)
 from contracts.notifications import Channel, NotificationDelivered, NotificationFailed, RecipientKind
 from contracts.organisations import ApiKeyRecord, OrganisationRole, OrganisationUpdated
 from contracts.registry import (
@@ -49,6 +60,7 @@ from contracts.registry import (
 
 __all__ = [
     "EVENT_MODELS",
+    "INITIATIVE_EVENTS",
     "PARTICIPATION_KINDS",
     "RULE_SEVERITY",
     "ActivityKind",
@@ -72,6 +84,14 @@ __all__ = [
     "EventData",
     "Explanation",
     "FieldProblem",
+    "InitiativeAssigned",
+    "InitiativeConflictAttached",
+    "InitiativeOverdue",
+    "InitiativeStatus",
+    "InitiativeStatusChanged",
+    "InitiativeSubmitted",
+    "InitiativeSubsidyChecked",
+    "InitiativeSupportLogged",
     "InvalidEventError",
     "MalformedMessageError",
     "NotificationDelivered",

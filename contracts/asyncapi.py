@@ -15,6 +15,7 @@ from contracts.activities import EXAMPLE_ACTIVITY, ActivityPublished, ActivityRe
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
+from contracts.initiatives import EXAMPLE_OVERDUE, INITIATIVE_EVENTS, InitiativeOverdue
 from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
 from contracts.registry import EVENT_MODELS
@@ -61,6 +62,16 @@ EXAMPLE_ACTIVITY_PUBLISHED: dict[str, Any] = {
     "source": "staedion",
     "correlation_id": None,
     "data": EXAMPLE_ACTIVITY,
+}
+
+EXAMPLE_INITIATIVE_OVERDUE: dict[str, Any] = {
+    "event_id": "5d0c7b1e-3f2a-4e8b-9c61-7a2f0e9d4b13",
+    "type": "initiative.overdue",
+    "version": 1,
+    "occurred_at": "2026-03-10T00:05:00+01:00",
+    "source": "initiatives",
+    "correlation_id": None,
+    "data": EXAMPLE_OVERDUE,
 }
 
 
@@ -118,7 +129,11 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "`conflict_id`.",
         (ConflictDetected, ConflictResolved, ConflictAcknowledged),
         (SCHEDULING,),
-        (Party("initiatives", planned=True), Party("notifications", "notifications-conflicts"), DOWNSTREAM),
+        (
+            Party("initiatives", "initiatives-conflicts"),
+            Party("notifications", "notifications-conflicts"),
+            DOWNSTREAM,
+        ),
     ),
     TopicRole(
         SCHEDULING_PLACEMENTS,
@@ -138,10 +153,9 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
     TopicRole(
         INITIATIVES_EVENTS,
         "`initiative_id`.",
-        (),
-        (Party("initiatives", planned=True),),
-        (Party("scheduling", planned=True), Party("notifications", planned=True)),
-        "Initiative lifecycle events (no personal data); their contracts are not released yet.",
+        INITIATIVE_EVENTS,
+        (Party("initiatives"),),
+        (Party("notifications", "notifications-initiatives"), DOWNSTREAM),
     ),
     TopicRole(
         CENTRES_EVENTS,
@@ -354,6 +368,8 @@ def _event_message(model: type[EventData], key: str) -> dict[str, Any]:
     }
     if model is ActivityPublished:
         message["examples"] = [{"name": "consultation", "payload": EXAMPLE_ACTIVITY_PUBLISHED}]
+    if model is InitiativeOverdue:
+        message["examples"] = [{"name": "overdue", "payload": EXAMPLE_INITIATIVE_OVERDUE}]
     return message
 
 

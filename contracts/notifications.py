@@ -22,6 +22,8 @@ class RecipientKind(StrEnum):
 
     SUBSCRIPTION = "subscription"
     ORGANISATION = "organisation"
+    BUILDER = "builder"
+    """A community builder told about an initiative assigned to them (ref ``builder:<pseudonymous id>``)."""
 
 
 class _DeliveryOutcome(EventData):
@@ -36,15 +38,15 @@ class _DeliveryOutcome(EventData):
     )
     announced_type: str = Field(
         description="The event type announced: `conflict.detected`, `conflict.resolved`, "
-        "`conflict.acknowledged` or `digest`."
+        "`conflict.acknowledged`, `digest`, `initiative.overdue` or `initiative.conflict_attached`."
     )
     channel: Channel = Field(description="`email` or `webhook`.")
     recipient_kind: RecipientKind = Field(
         description="`subscription` (someone subscribed) or `organisation` (an organisation involved)."
     )
     recipient_ref: str = Field(
-        description="A non-personal reference: `subscription:<id>` or `organisation:<slug>`; "
-        "never an address, URL or secret."
+        description="A non-personal reference: `subscription:<id>`, `organisation:<slug>` or "
+        "`builder:<pseudonymous id>`; never an address, URL or secret."
     )
     attempts: int = Field(ge=1, description="Tries made, this one included.")
     follow_up: bool = Field(

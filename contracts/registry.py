@@ -12,6 +12,7 @@ from contracts.activities import ActivityPublished, ActivityRejected, ActivityWi
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
+from contracts.initiatives import INITIATIVE_EVENTS
 from contracts.notifications import NotificationDelivered, NotificationFailed
 from contracts.organisations import OrganisationUpdated
 
@@ -58,6 +59,7 @@ register(
     NotificationDelivered,
     NotificationFailed,
 )
+register(*INITIATIVE_EVENTS)
 
 
 def decode_event(raw: bytes | str, *, accept: frozenset[str] | None = None) -> Envelope[EventData]:

@@ -10,16 +10,18 @@ import httpx
 import structlog
 from fastapi import FastAPI
 
+from contracts import OrganisationRole
 from contracts.topics import all_service_topics
 from notifications import api, cli
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
 from notifications.digests import run_digests
+from notifications.initiatives import InitiativeAlerts
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Clock, Notifier
 from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
-from notifications.subscribers import subscribe
+from notifications.subscribers import subscribe, subscribe_initiatives
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
@@ -144,6 +146,16 @@ def create_service(
     sender = Sender(runtime.database, send, policy)
     notifier.on_decided = sender.notify
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
+
+    def operations_contacts() -> list[tuple[str, str]]:
+        return [
+            (organisation.slug, organisation.contact_email)
+            for organisation in directory.all()
+            if organisation.role is OrganisationRole.OPERATIONS and organisation.contact_email
+        ]
+
+    alerts = InitiativeAlerts(notifier, settings.builder_contacts, operations_contacts, notifier.clock)
+    subscribe_initiatives(runtime, alerts, from_beginning=settings.start_from == "earliest")
     ticker = Ticker(runtime, notifier, settings.tick_s)
 
     async def prepare() -> None:

@@ -6,6 +6,7 @@ import html
 from datetime import datetime
 from typing import Any
 
+from notifications import initiative_messages
 from notifications.domain import ACKNOWLEDGED, AMSTERDAM, DIGEST, RESOLVED
 
 SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
@@ -67,6 +68,8 @@ def _when(value: str) -> str:
 
 def link(payload: dict[str, Any], dashboard_url: str) -> str:
     """The dashboard page of the notification's conflict (or of all conflicts, for a digest)."""
+    if initiative_messages.is_initiative(payload):
+        return initiative_messages.link(payload, dashboard_url)
     base = dashboard_url.rstrip("/")
     conflict_id = payload.get("conflict_id")
     return f"{base}/conflicts/{conflict_id}" if conflict_id else f"{base}/conflicts"
@@ -74,6 +77,8 @@ def link(payload: dict[str, Any], dashboard_url: str) -> str:
 
 def subject(payload: dict[str, Any]) -> str:
     """The e-mail subject, Dutch first."""
+    if initiative_messages.is_initiative(payload):
+        return initiative_messages.subject(payload)
     kind = payload["type"]
     if kind == DIGEST:
         return f"Werkplaats — {WORDS['nl'][DIGEST]} {payload['day']} / {WORDS['en'][DIGEST]}"
@@ -89,6 +94,8 @@ def subject(payload: dict[str, Any]) -> str:
 
 def paragraphs(payload: dict[str, Any], language: str, dashboard_url: str) -> list[tuple[str, list[str]]]:
     """The message in one language as (heading, lines) blocks; the text and HTML forms render these."""
+    if initiative_messages.is_initiative(payload):
+        return initiative_messages.paragraphs(payload, language, dashboard_url)
     words = WORDS[language]
     if payload["type"] == DIGEST:
         return [*_digest_blocks(payload, language), (words["link"], [link(payload, dashboard_url)])]

@@ -52,3 +52,8 @@ class NotificationsSettings(ServiceSettings):
         default=8, ge=1, description="Sends in flight to one endpoint at a time."
     )
     tick_s: float = Field(default=1.0, gt=0, description="How often follow-ups and digests are checked.")
+    builder_contacts: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON object: community builder id → e-mail address, for initiative alerts "
+        "(ids are the pseudonymous ones on initiatives.events).",
+    )

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, Envelope, EventData
-from contracts.topics import SCHEDULING_CONFLICTS
+from contracts import (
+    INITIATIVE_EVENTS,
+    ConflictAcknowledged,
+    ConflictDetected,
+    ConflictResolved,
+    Envelope,
+    EventData,
+)
+from contracts.topics import INITIATIVES_EVENTS, SCHEDULING_CONFLICTS
+from notifications.initiatives import InitiativeAlerts
 from notifications.service import Notifier
 from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
 from werkplaats.consumer import Batch
@@ -37,4 +45,28 @@ def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bo
         accept=CONFLICT_EVENTS,
         from_beginning=from_beginning,
         description="Conflict events: the live feed, and who is told what, recorded once per recipient.",
+    )
+
+
+INITIATIVES_CONSUMER = "notifications-initiatives"
+
+
+def subscribe_initiatives(runtime: ServiceRuntime, alerts: InitiativeAlerts, *, from_beginning: bool) -> None:
+    """Register the consumer of ``initiatives.events``: overdue first contacts and initiatives' conflicts."""
+
+    async def on_initiative_event(
+        unit: SqlNotificationsUnitOfWork, event: Envelope[EventData], _: Delivery
+    ) -> None:
+        await alerts.on_initiative_event(unit, event)
+
+    runtime.consume(
+        INITIATIVES_EVENTS,
+        name=INITIATIVES_CONSUMER,
+        unit_of_work=SqlNotificationsUnitOfWork,
+        group_id=f"{runtime.consumer_group}-initiatives",
+        handler=on_initiative_event,
+        accept=frozenset(model.event_type for model in INITIATIVE_EVENTS),
+        from_beginning=from_beginning,
+        description="Initiative events: overdue first contacts to the builder and operations, conflicts to "
+        "the builder, recorded once per recipient.",
     )

@@ -1,0 +1,1 @@
+"""Initiatives: residents' initiatives from submission through intake, support and subsidy fit."""

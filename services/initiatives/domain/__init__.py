@@ -1,0 +1,1 @@
+"""The pure rules of initiatives: lifecycle, working days, assignment, subsidy fit (no I/O)."""
