@@ -1,7 +1,4 @@
 -- Each service owns its database; the image creates `scheduling` (POSTGRES_DB), this adds the others.
 CREATE DATABASE notifications OWNER werkplaats;
-<<<<<<< HEAD
 CREATE DATABASE dashboard OWNER werkplaats;
-=======
 CREATE DATABASE initiatives OWNER werkplaats;
->>>>>>> initiatives
