@@ -81,3 +81,33 @@ def initiatives(
     typer.echo(f"broker {bootstrap}; {rate:g} submissions/s for {duration:g} s, then flat out ...", err=True)
     result = asyncio.run(run_benchmark(bootstrap, rate=rate, duration=duration, concurrency=concurrency))
     typer.echo(result.markdown())
+
+
+@app.command()
+def centres(
+    volunteers: Annotated[int, typer.Option(help="Volunteers, each with a year of payments.")] = 10_000,
+    checks: Annotated[int, typer.Option(help="Payments checked per side and round.")] = 2_000,
+    rounds: Annotated[int, typer.Option(help="Rounds; medians are reported.")] = 3,
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            envvar="WERKPLAATS_BENCH_POSTGRES_URL",
+            help="Also on PostgreSQL: a server to create a scratch DB in.",
+        ),
+    ] = None,
+) -> None:
+    """Allowance cap checks per second: the service's check against the same check as one SQL query."""
+    from benchmarks.centres import report, run_benchmark, scratch_postgres
+
+    async def both() -> str:
+        results = [await run_benchmark(None, volunteers=volunteers, checks=checks, rounds=rounds)]
+        if postgres:
+            url, drop = await scratch_postgres(postgres)
+            try:
+                results.append(await run_benchmark(url, volunteers=volunteers, checks=checks, rounds=rounds))
+            finally:
+                await drop
+        return report(results)
+
+    typer.echo(f"{volunteers:,} volunteers, {checks:,} checks per side, {rounds} rounds ...", err=True)
+    typer.echo(asyncio.run(both()))

@@ -22,6 +22,7 @@ from contracts.activities import (
     Theme,
 )
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted, Occurrence
+from contracts.centres import CENTRES_EVENT_MODELS
 from contracts.conflicts import (
     RULE_SEVERITY,
     ConflictAcknowledged,
@@ -59,6 +60,7 @@ from contracts.registry import (
 )
 
 __all__ = [
+    "CENTRES_EVENT_MODELS",
     "EVENT_MODELS",
     "INITIATIVE_EVENTS",
     "PARTICIPATION_KINDS",

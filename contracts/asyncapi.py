@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from contracts.activities import EXAMPLE_ACTIVITY, ActivityPublished, ActivityRejected, ActivityWithdrawn
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
+from contracts.centres import CENTRES_EVENT_MODELS, EXAMPLE_CENTRE, CentreRegistered
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
 from contracts.initiatives import EXAMPLE_OVERDUE, INITIATIVE_EVENTS, InitiativeOverdue
@@ -72,6 +73,16 @@ EXAMPLE_INITIATIVE_OVERDUE: dict[str, Any] = {
     "source": "initiatives",
     "correlation_id": None,
     "data": EXAMPLE_OVERDUE,
+}
+
+EXAMPLE_CENTRE_REGISTERED: dict[str, Any] = {
+    "event_id": "7c1e5a3b-2f4d-4e8a-9b6c-1d2e3f4a5b6c",
+    "type": "centre.registered",
+    "version": 1,
+    "occurred_at": "2026-03-01T10:00:00+01:00",
+    "source": "centres",
+    "correlation_id": None,
+    "data": EXAMPLE_CENTRE,
 }
 
 
@@ -159,11 +170,11 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
     ),
     TopicRole(
         CENTRES_EVENTS,
-        "The centre or volunteer id.",
-        (),
-        (Party("centres", planned=True),),
-        (Party("scheduling", planned=True), Party("notifications", planned=True)),
-        "Centre, room booking, coaching, subsidy and volunteer allowance events; contracts not released yet.",
+        "`centre_id` (centre, booking, coaching, budget and subsidy events) or `volunteer_id` "
+        "(hours and allowance events, so one volunteer's events stay in order).",
+        CENTRES_EVENT_MODELS,
+        (Party("centres"),),
+        (Party("scheduling", planned=True), Party("notifications", planned=True), DOWNSTREAM),
     ),
     TopicRole(
         NOTIFICATIONS_DELIVERIES,
@@ -370,6 +381,8 @@ def _event_message(model: type[EventData], key: str) -> dict[str, Any]:
         message["examples"] = [{"name": "consultation", "payload": EXAMPLE_ACTIVITY_PUBLISHED}]
     if model is InitiativeOverdue:
         message["examples"] = [{"name": "overdue", "payload": EXAMPLE_INITIATIVE_OVERDUE}]
+    if model is CentreRegistered:
+        message["examples"] = [{"name": "centre", "payload": EXAMPLE_CENTRE_REGISTERED}]
     return message
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from contracts.activities import ActivityPublished, ActivityRejected, ActivityWithdrawn
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
+from contracts.centres import CENTRES_EVENT_MODELS
 from contracts.conflicts import ConflictAcknowledged, ConflictDetected, ConflictResolved
 from contracts.envelope import Envelope, EventData
 from contracts.initiatives import INITIATIVE_EVENTS
@@ -60,6 +61,7 @@ register(
     NotificationFailed,
 )
 register(*INITIATIVE_EVENTS)
+register(*CENTRES_EVENT_MODELS)
 
 
 def decode_event(raw: bytes | str, *, accept: frozenset[str] | None = None) -> Envelope[EventData]:

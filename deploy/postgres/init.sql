@@ -2,3 +2,4 @@
 CREATE DATABASE notifications OWNER werkplaats;
 CREATE DATABASE dashboard OWNER werkplaats;
 CREATE DATABASE initiatives OWNER werkplaats;
+CREATE DATABASE centres OWNER werkplaats;

@@ -1,0 +1,1 @@
+"""The centres service: centres, rooms, bookings, coaching, budgets, subsidies, volunteers."""

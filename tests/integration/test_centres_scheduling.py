@@ -1,0 +1,83 @@
+"""A centre's rental and a housing corporation's plan for the same room meet in the scheduler, end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from centres_support import centre_body, running_centres
+from contracts.topics import SCHEDULING_CONFLICTS
+from scheduling.main import create_runtime
+from scheduling.settings import SchedulingSettings
+from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
+from support.testing import read_topic, wait_for
+
+
+async def venue_conflicts(bootstrap: str, centre_id: str) -> list[dict[str, object]]:
+    found = []
+    for record in await read_topic(bootstrap, SCHEDULING_CONFLICTS, timeout=30):
+        document = json.loads(record.value)
+        if document["type"] == "conflict.detected" and centre_id in document["data"]["explanation"]["en"]:
+            found.append(document["data"])
+    return found
+
+
+async def test_a_centre_rental_clashing_with_a_partner_publication_is_a_venue_double_booking(
+    kafka_bootstrap: str, unique: Callable[[str], str], database_url: str, tmp_path: Path
+) -> None:
+    area, day = fresh_area(), quiet_evening()
+    group = unique("sched")
+    await skip_history(kafka_bootstrap, group)
+    settings = SchedulingSettings(database_url=database_url, consumer_group=group, outbox_idle_poll_s=0.2)
+    scheduler = create_runtime(settings, bootstrap_servers=kafka_bootstrap)
+    await scheduler.start()
+    centre_id, centre_org = unique("wijkcentrum"), unique("welzijn")
+    try:
+        async with (
+            running_centres(
+                kafka_bootstrap, unique, f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", tmp_path
+            ) as centres,
+            Partners(kafka_bootstrap, "haag-wonen") as partners,
+        ):
+            every_day = [{"weekday": d, "opens": "09:00", "closes": "23:00"} for d in range(1, 8)]
+            body = centre_body(centre_org, neighbourhoods=[area.wijk], opening_hours=every_day)
+            assert (
+                await centres.client.put(f"/v1/centres/{centre_id}", json=body, headers=centres.staff())
+            ).status_code == 200
+            venue = {"venue_id": centre_id, "room": "Grote zaal"}
+            housing = activity(
+                "spreekuur-renovatie", at(day, 19), 2, [area.buurten[0]], kind="social", venue=venue
+            )
+            await partners.publish("haag-wonen", housing)
+            rental = {
+                "room_id": "Grote zaal",
+                "title": "Verjaardagsfeest buurtvereniging",
+                "kind": "social",
+                "starts_at": at(day, 20).isoformat(),
+                "ends_at": at(day, 23).isoformat(),
+                "tariff": "non_commercial",
+                "expected_attendance": 50,
+            }
+            booking = await centres.client.put(
+                f"/v1/centres/{centre_id}/bookings/feest-1", json=rental, headers=centres.as_partner()
+            )
+            # the centre alone cannot see the housing corporation's plan
+            assert booking.json()["problems"] == []
+            confirmed = await centres.client.post(
+                "/v1/bookings/feest-1/confirm", headers=centres.coordinator(centre_id)
+            )
+            assert confirmed.status_code == 200, confirmed.text
+
+            async def detected() -> bool:
+                return bool(await venue_conflicts(kafka_bootstrap, centre_id))
+
+            await wait_for(detected, timeout=90, interval=0.5)
+            found = await venue_conflicts(kafka_bootstrap, centre_id)
+            assert len({c["conflict_id"] for c in found}) == 1
+            conflict = found[0]
+            assert conflict["rule"] == "venue_double_booking"
+            organisers = {a["organisation"] for a in conflict["activities"]}  # type: ignore[union-attr]
+            assert organisers == {centre_org, partners.slugs["haag-wonen"]}
+    finally:
+        await scheduler.stop()
