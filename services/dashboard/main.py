@@ -78,8 +78,8 @@ def create_service(
         ),
         live=live,
         scheduling=Scheduling(scheduling),
-        initiatives=OwnerClient(client, settings.initiatives_url),
-        centres=OwnerClient(client, settings.centres_url),
+        initiatives=OwnerClient(client, settings.initiatives_url, key),
+        centres=OwnerClient(client, settings.centres_url, key),
         passwords=passwords_of(settings),
     )
     subscribe(runtime, ReadModel(on_changed=live.wake), from_beginning=settings.start_from == "earliest")
@@ -89,8 +89,8 @@ def create_service(
         await web.load_secrets()
         if settings.demo:
             demo_key = await prepare_demo(runtime.database, web.passwords, settings, bootstrap)
-            if scheduling.key is None:
-                scheduling.key = demo_key
+            for owner in (scheduling, web.initiatives, web.centres):
+                owner.key = owner.key or demo_key
         await directory.start()
         await live.start()
 

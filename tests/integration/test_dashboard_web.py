@@ -135,7 +135,7 @@ async def test_a_conflict_page_shows_both_activities_the_suggestions_and_the_his
     page = (await site.client.get(f"/conflicten/{conflict_id_of(conflict)}")).text
     assert "Bewonersavond renovatie" in page
     assert "Bewonersavond buurtschouw" in page
-    assert "wijkcentrum-moerwijk, zaal zaal 1" in page
+    assert "wijkcentrum-moerwijk, zaal 1" in page
     assert "Wijkschouw" in page
     assert "Alle bewoners" in page
     assert "Voorgestelde alternatieven" in page

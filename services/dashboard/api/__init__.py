@@ -15,9 +15,11 @@ from fastapi.staticfiles import StaticFiles
 
 from dashboard.api.agenda import agenda_router
 from dashboard.api.auth import auth_router
+from dashboard.api.centres import centres_router
 from dashboard.api.conflicts import conflicts_router, render_change
 from dashboard.api.context import WebContext
 from dashboard.api.drafts import drafts_router
+from dashboard.api.residents import residents_router
 from dashboard.api.security import CsrfError, ForbiddenError, SecurityMiddleware, SignInRequiredError
 from werkplaats.organisations import OrganisationDirectory
 
@@ -26,7 +28,14 @@ __all__ = ["WebContext", "install", "render_change", "routers"]
 
 def routers(web: WebContext, directory: OrganisationDirectory) -> list[APIRouter]:
     """Every router of the dashboard."""
-    return [auth_router(web), conflicts_router(web, directory), agenda_router(web), drafts_router(web)]
+    return [
+        auth_router(web),
+        conflicts_router(web, directory),
+        agenda_router(web),
+        drafts_router(web),
+        centres_router(web),
+        residents_router(web),
+    ]
 
 
 def install(app: FastAPI, web: WebContext) -> None:

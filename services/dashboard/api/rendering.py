@@ -52,6 +52,7 @@ class Templates:
             label=lambda table, code: self.label(language, table, code),
             area=known_areas().name,
             parse=datetime.fromisoformat,
+            parse_date=date.fromisoformat,
             areas=lambda codes: ", ".join(known_areas().name(code) for code in codes),
             when=lambda moment, fmt="medium": _when(moment, fmt, language),
             day=lambda moment, fmt="full": _day(moment, fmt, language),
