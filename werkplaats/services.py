@@ -45,6 +45,8 @@ class ServiceDefinition:
     """Adds the service's commands to ``werkplaats``."""
     demo: Callable[[str], Coroutine[Any, Any, int]] | None = None
     """Publishes the service's demo data to a broker (``werkplaats up`` runs it once)."""
+    notes: Callable[[bool], list[str]] | None = None
+    """Lines ``werkplaats up`` prints under the service's address (argument: whether demo mode is on)."""
 
     @property
     def port(self) -> int:

@@ -3,3 +3,4 @@ CREATE DATABASE notifications OWNER werkplaats;
 CREATE DATABASE initiatives OWNER werkplaats;
 CREATE DATABASE centres OWNER werkplaats;
 CREATE DATABASE reach OWNER werkplaats;
+CREATE DATABASE dashboard OWNER werkplaats;

@@ -68,13 +68,13 @@ def up(
     typer.echo(f"Kafka at {bootstrap}", err=True)
     asyncio.run(ensure_topics(bootstrap, all_service_topics()))
     services = registered()
-    processes = {name: _spawn(entry, bootstrap) for name, entry in services.items()}
+    processes = {name: _spawn(entry, bootstrap, demo=demo) for name, entry in services.items()}
     try:
         for name, entry in services.items():
             _wait_healthy(entry, processes[name])
         if demo:
             _load_demo_once(settings.data_dir, bootstrap)
-        _print_summary(bootstrap)
+        _print_summary(bootstrap, demo=demo)
         _wait_for_stop(processes)
     finally:
         _stop_all(processes)
@@ -83,8 +83,9 @@ def up(
             local.stop()
 
 
-def _spawn(entry: ServiceDefinition, bootstrap: str) -> subprocess.Popen[bytes]:
+def _spawn(entry: ServiceDefinition, bootstrap: str, *, demo: bool = False) -> subprocess.Popen[bytes]:
     environment = os.environ | {
+        "WERKPLAATS_DEMO": os.environ.get("WERKPLAATS_DEMO", "true" if demo else "false"),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         f"{entry.name.upper()}_HTTP_PORT": os.environ.get(f"{entry.name.upper()}_HTTP_PORT", str(entry.port)),
         "WERKPLAATS_LOG_FORMAT": os.environ.get("WERKPLAATS_LOG_FORMAT", "console"),
@@ -125,12 +126,14 @@ def _load_demo_once(data_dir: Path, bootstrap: str) -> None:
     marker.write_text("The Zuidwest demo data was published once; delete this file to publish it again.\n")
 
 
-def _print_summary(bootstrap: str) -> None:
+def _print_summary(bootstrap: str, *, demo: bool = False) -> None:
     lines = ["", "Werkplaats is running. Ctrl-C stops everything.", f"  Kafka        {bootstrap}"]
     for entry in registered().values():
         lines.append(
             f"  {entry.name:<12} http://127.0.0.1:{_port(entry)}  (API docs at /docs, health at /health)"
         )
+        if entry.notes is not None:
+            lines += [f"  {'':<12} {note}" for note in entry.notes(demo)]
     lines.append("  Conflicts    werkplaats conflicts --follow")
     typer.echo("\n".join(lines), err=True)
 

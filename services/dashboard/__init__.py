@@ -1,0 +1,1 @@
+"""The dashboard: where operations staff, community builders and coordinators work, live, in Dutch."""

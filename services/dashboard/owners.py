@@ -1,0 +1,85 @@
+"""Commands sent to the services that own the data, with the dashboard's own key (never the browser's).
+
+Errors::
+
+    OwnerError                 the owning service refused or could not be reached
+    ├── OwnerRefusedError      it answered 4xx: the message says why
+    └── OwnerUnavailableError  it did not answer, or answered 5xx
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class OwnerError(Exception):
+    """The owning service did not do what was asked."""
+
+
+class OwnerRefusedError(OwnerError):
+    """The owning service refused (4xx); ``problems`` names the fields when it said."""
+
+    def __init__(self, status: int, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.problems = problems or []
+
+
+class OwnerUnavailableError(OwnerError):
+    """The owning service did not answer, or failed."""
+
+
+class OwnerClient:
+    """Calls one owning service's HTTP API, with a bearer key when it has one."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, key: str | None = None) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send the request; the JSON answer, or an ``OwnerError``."""
+        headers = dict(kwargs.pop("headers", {}))
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        try:
+            response = await self.client.request(method, self.base_url + path, headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            raise OwnerUnavailableError(f"{self.base_url} did not answer: {type(error).__name__}") from None
+        if response.status_code >= 500:
+            raise OwnerUnavailableError(f"{self.base_url} answered {response.status_code}")
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.json() if response.content else None
+
+
+def _refusal(response: httpx.Response) -> OwnerRefusedError:
+    try:
+        body = response.json()
+    except ValueError:
+        return OwnerRefusedError(response.status_code, response.text[:300])
+    detail = body.get("detail") if isinstance(body, dict) else body
+    if isinstance(detail, list):
+        problems = [
+            (".".join(str(p) for p in item.get("loc", [])), str(item.get("msg", ""))) for item in detail
+        ]
+        return OwnerRefusedError(response.status_code, "; ".join(f"{f}: {m}" for f, m in problems), problems)
+    return OwnerRefusedError(response.status_code, str(detail))
+
+
+class Scheduling:
+    """The scheduling service's commands the dashboard uses."""
+
+    def __init__(self, owner: OwnerClient) -> None:
+        self.owner = owner
+
+    async def acknowledge(self, conflict_id: str, reason: str) -> None:
+        """Accept a conflict with a reason, as the dashboard's operations organisation."""
+        await self.owner.call("POST", f"/v1/conflicts/{conflict_id}/acknowledge", json={"reason": reason})
+
+    async def check(self, draft: dict[str, Any]) -> list[dict[str, Any]]:
+        """The conflicts a draft would cause (a dry run)."""
+        answer = await self.owner.call("POST", "/v1/activities/check", json=draft)
+        return list(answer["conflicts"])

@@ -1,0 +1,136 @@
+"""The dashboard's database: accounts and sign-ins, and the read model of conflicts and the agenda."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from werkplaats.db import BigId
+from werkplaats.unit_of_work import SqlUnitOfWork
+
+
+class DashboardBase(DeclarativeBase):
+    """Declarative base of the dashboard tables."""
+
+
+class AccountRow(DashboardBase):
+    """A person who signs in: a role, for coordinators their centre, and an argon2 password hash."""
+
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    centre_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionRow(DashboardBase):
+    """A sign-in: only the SHA-256 of the cookie's token is kept."""
+
+    __tablename__ = "sign_ins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SecretRow(DashboardBase):
+    """A secret of the service itself (signing key, operations key), shared by its instances."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ConflictRow(DashboardBase):
+    """A conflict as it now stands: its latest details and where it is in its life."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_status_severity", "status", "severity"),)
+
+    conflict_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    detected: Mapped[dict[str, Any]] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    wijken: Mapped[list[str]] = mapped_column(JSON)
+    organisations: Mapped[list[str]] = mapped_column(JSON)
+    first_detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    acknowledged_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ConflictActivityRow(DashboardBase):
+    """An activity taking part in a conflict (joins conflicts to the agenda)."""
+
+    __tablename__ = "conflict_activities"
+
+    conflict_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(40), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class ConflictEventRow(DashboardBase):
+    """One step in a conflict's history: detected, acknowledged or resolved."""
+
+    __tablename__ = "conflict_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conflict_id: Mapped[str] = mapped_column(String(80), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ActivityRow(DashboardBase):
+    """An activity on the shared agenda, organiser stamped."""
+
+    __tablename__ = "activities"
+
+    organisation: Mapped[str] = mapped_column(String(40), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    wijken: Mapped[list[str]] = mapped_column(JSON)
+    target_groups: Mapped[list[str]] = mapped_column(JSON)
+    venue_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OccurrenceRow(DashboardBase):
+    """One occurrence of an activity, for the week and month views."""
+
+    __tablename__ = "occurrences"
+
+    organisation: Mapped[str] = mapped_column(String(40), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True, index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeRow(DashboardBase):
+    """A numbered change to the conflicts, for the live pages (resumable with ``Last-Event-ID``)."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conflict_id: Mapped[str] = mapped_column(String(80))
+    event_type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SqlDashboardUnitOfWork(SqlUnitOfWork):
+    """One transaction of the dashboard: the read model's and the accounts' tables through ``session``."""

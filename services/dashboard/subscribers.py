@@ -1,0 +1,31 @@
+"""The dashboard's consumer: ``scheduling.conflicts`` and ``scheduling.agenda`` into the read model."""
+
+from __future__ import annotations
+
+from contracts import Envelope, EventData
+from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
+from dashboard.service import AGENDA_EVENTS, CONFLICT_EVENTS, ReadModel
+from dashboard.store import SqlDashboardUnitOfWork
+from werkplaats.deadletter import Delivery
+from werkplaats.runtime import ServiceRuntime
+
+CONSUMER = "dashboard-read-model"
+
+
+def subscribe(runtime: ServiceRuntime, model: ReadModel, *, from_beginning: bool) -> None:
+    """Register the read-model consumer on ``runtime``."""
+
+    async def on_event(unit: SqlDashboardUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
+        await model.apply(unit, event)
+
+    runtime.consume(
+        SCHEDULING_CONFLICTS,
+        SCHEDULING_AGENDA,
+        name=CONSUMER,
+        unit_of_work=SqlDashboardUnitOfWork,
+        group_id=f"{runtime.consumer_group}-read-model",
+        handler=on_event,
+        accept=CONFLICT_EVENTS | AGENDA_EVENTS,
+        from_beginning=from_beginning,
+        description="Conflicts and the shared agenda, kept in the dashboard's own read model.",
+    )
