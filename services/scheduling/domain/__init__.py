@@ -6,14 +6,14 @@ Errors::
     └── InvalidActivityError      an activity that cannot be scheduled as given (times, recurrence)
 """
 
-from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError
+from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, Override
 from scheduling.domain.agenda import Agenda, HeldActivity
 from scheduling.domain.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
 from scheduling.domain.calendar import CalendarEntry, Reason, UnfavourableCalendar, load_calendar
 from scheduling.domain.clock import AMSTERDAM, Occurrence
 from scheduling.domain.conflicts import Conflict, ConflictChanges, Member
 from scheduling.domain.explain import explain, explain_resolved
-from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, expand
+from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, check_series, expand
 from scheduling.domain.rules import DEFAULT_OVERLOAD_THRESHOLD
 from scheduling.domain.suggestions import most_recent_member, suggest_alternatives
 from scheduling.domain.zones import owner_zone, rules_of_zone, zones_of, zones_to_notify
@@ -34,8 +34,10 @@ __all__ = [
     "InvalidActivityError",
     "Member",
     "Occurrence",
+    "Override",
     "Reason",
     "UnfavourableCalendar",
+    "check_series",
     "expand",
     "explain",
     "explain_resolved",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup
 
@@ -12,7 +13,19 @@ ActivityKey = tuple[str, str]
 
 
 class InvalidActivityError(ValueError):
-    """An activity that cannot be scheduled as given."""
+    """An activity that cannot be scheduled as given; ``field`` names the part at fault (dotted path)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Override(NamedTuple):
+    """One occurrence of a series moved: its start as scheduled by the series, and where it now lies."""
+
+    occurrence_start: datetime
+    starts_at: datetime
+    ends_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +42,12 @@ class Activity:
     recurrence: str | None = None
     venue_id: str | None = None
     room: str | None = None
+    exdates: tuple[datetime, ...] = ()
+    """Starts of cancelled occurrences of the series."""
+    rdates: tuple[datetime, ...] = ()
+    """Starts of extra occurrences, each lasting ``duration``."""
+    overrides: tuple[Override, ...] = ()
+    """Occurrences moved to another time."""
 
     def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
@@ -39,6 +58,12 @@ class Activity:
             raise InvalidActivityError("an activity needs at least one neighbourhood")
         object.__setattr__(self, "neighbourhoods", tuple(sorted(set(self.neighbourhoods))))
         object.__setattr__(self, "target_groups", frozenset(self.target_groups))
+        object.__setattr__(self, "exdates", tuple(sorted(self.exdates)))
+        object.__setattr__(self, "rdates", tuple(sorted(self.rdates)))
+        object.__setattr__(self, "overrides", tuple(sorted(self.overrides)))
+        for override in self.overrides:
+            if override.ends_at <= override.starts_at:
+                raise InvalidActivityError("a moved occurrence must end after it starts", "overrides")
 
     @property
     def key(self) -> ActivityKey:
@@ -55,9 +80,22 @@ class Activity:
         """How long each occurrence lasts."""
         return self.ends_at - self.starts_at
 
+    @property
+    def is_series(self) -> bool:
+        """Whether it may have more than one occurrence (a rule or extra dates)."""
+        return self.recurrence is not None or bool(self.rdates)
+
     def moved_to(self, starts_at: datetime) -> Activity:
         """Return the same activity as a single occurrence starting at ``starts_at``, keeping its duration."""
-        return replace(self, starts_at=starts_at, ends_at=starts_at + self.duration, recurrence=None)
+        return replace(
+            self,
+            starts_at=starts_at,
+            ends_at=starts_at + self.duration,
+            recurrence=None,
+            exdates=(),
+            rdates=(),
+            overrides=(),
+        )
 
     @classmethod
     def from_published(cls, organisation: str, published: ActivityPublished) -> Activity:
@@ -75,4 +113,9 @@ class Activity:
             recurrence=published.recurrence,
             venue_id=centre.venue_id if centre else None,
             room=centre.room if centre else None,
+            exdates=tuple(published.exdates),
+            rdates=tuple(published.rdates),
+            overrides=tuple(
+                Override(o.occurrence_start, o.starts_at, o.ends_at) for o in published.overrides
+            ),
         )
