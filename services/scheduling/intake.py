@@ -18,15 +18,17 @@ from contracts import (
     ActivityWithdrawn,
     AgendaActivityRemoved,
     AgendaActivityUpserted,
+    ContractError,
     Occurrence,
     new_event,
 )
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
-from scheduling.domain import Activity, expand, zones_of, zones_to_notify
+from scheduling.domain import Activity, InvalidActivityError, check_series, expand, zones_of, zones_to_notify
 from scheduling.placements import PlacementChanged
 from scheduling.store import ActivityRow
 from werkplaats import outbox
 from werkplaats.db import stage_delete, stage_upsert
+from werkplaats.errors import PermanentError
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +45,22 @@ def content_hash(published: ActivityPublished) -> str:
 def agenda_key(organisation: str, activity_id: str) -> str:
     """The ``scheduling.agenda`` record key."""
     return f"{organisation}/{activity_id}"
+
+
+class UnschedulableSeriesError(ContractError, PermanentError):
+    """A series whose exceptions do not fit it (a cancelled or moved occurrence it does not have)."""
+
+
+def checked(organisation: str, published: ActivityPublished) -> Activity:
+    """The domain view of ``published``; ``UnschedulableSeriesError`` when its exceptions do not fit it."""
+    activity = Activity.from_published(organisation, published)
+    try:
+        check_series(activity)
+    except InvalidActivityError as error:
+        field = f"data.{error.field}" if error.field else "data"
+        reason = f"the series cannot be scheduled: {field}: {error}"
+        raise UnschedulableSeriesError(reason, [(field, str(error))]) from None
+    return activity
 
 
 KNOWN = "scheduling.known_activities"
@@ -87,6 +105,7 @@ class Intake:
     ) -> bool:
         """Create or fully replace an activity; False when it is unchanged (nothing happens then)."""
         key = (organisation, published.activity_id)
+        activity = checked(organisation, published)
         fingerprint = content_hash(published)
         stored = await self._stored(session, key)
         if stored is not None and stored[1] == fingerprint:
@@ -98,7 +117,6 @@ class Intake:
         payload = published.model_dump(mode="json")
         stage_upsert(session, ACTIVITIES, _row(organisation, published, payload, fingerprint, sequence, now))
         session.info[KNOWN][key] = (payload, fingerprint)
-        activity = Activity.from_published(organisation, published)
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
         ]
