@@ -67,7 +67,7 @@ def activities_router(context: ApiContext) -> APIRouter:
             raise invalid(("body", "activity_id"), f"must equal the activity_id in the path, {activity_id!r}")
         published = contract_of(data | {"activity_id": activity_id})
         await context.schedulable(caller.slug, published)
-        return await _stage(context, caller.slug, published, correlation_id)
+        return await stage(context, caller.slug, published, correlation_id)
 
     @router.delete(
         "/{activity_id}",
@@ -86,12 +86,12 @@ def activities_router(context: ApiContext) -> APIRouter:
     ) -> Accepted:
         reject_unsafe_text(reason, ("query", "reason"))
         withdrawn = ActivityWithdrawn(activity_id=activity_id, reason=reason)
-        return await _stage(context, caller.slug, withdrawn, correlation_id)
+        return await stage(context, caller.slug, withdrawn, correlation_id)
 
     return router
 
 
-async def _stage(
+async def stage(
     context: ApiContext,
     organisation: str,
     data: ActivityPublished | ActivityWithdrawn,
