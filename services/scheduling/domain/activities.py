@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup
@@ -77,8 +77,8 @@ class Activity:
 
     @property
     def duration(self) -> timedelta:
-        """How long each occurrence lasts."""
-        return self.ends_at - self.starts_at
+        """How long each occurrence lasts, in elapsed time (also across a DST change)."""
+        return self.ends_at.astimezone(UTC) - self.starts_at.astimezone(UTC)
 
     @property
     def is_series(self) -> bool:
