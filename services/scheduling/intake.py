@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import (
@@ -25,7 +25,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
 from scheduling.domain import Activity, InvalidActivityError, check_series, expand, zones_of, zones_to_notify
 from scheduling.placements import PlacementChanged
-from scheduling.store import ActivityRow
+from scheduling.store import ActivityRow, StagedActivityRow
 from werkplaats import outbox
 from werkplaats.db import stage_delete, stage_upsert
 from werkplaats.errors import PermanentError
@@ -64,6 +64,7 @@ def checked(organisation: str, published: ActivityPublished) -> Activity:
 
 
 KNOWN = "scheduling.known_activities"
+STAGED = "scheduling.staged_events"
 Stored = tuple[dict[str, Any], str]
 """An activity as stored: its published payload and its content hash."""
 
@@ -93,6 +94,29 @@ class Intake:
             )
             found = {(org, activity_id): (payload, digest) for org, activity_id, payload, digest in rows}
             known.update({key: found.get(key) for key in chunk})
+            staged = await session.execute(
+                select(
+                    StagedActivityRow.organisation, StagedActivityRow.activity_id, StagedActivityRow.event_id
+                ).where(tuple_(StagedActivityRow.organisation, StagedActivityRow.activity_id).in_(chunk))
+            )
+            session.info.setdefault(STAGED, {}).update(
+                {(org, aid): event_id for org, aid, event_id in staged}
+            )
+
+    async def settle(self, session: AsyncSession, key: tuple[str, str], event_id: str) -> None:
+        """Forget the API's staged version of ``key`` if it is the event just taken in (not a newer one)."""
+        staged: dict[tuple[str, str], str] = session.info.get(STAGED, {})
+        if staged.get(key) != event_id:
+            return
+        organisation, activity_id = key
+        await session.execute(
+            delete(StagedActivityRow).where(
+                StagedActivityRow.organisation == organisation,
+                StagedActivityRow.activity_id == activity_id,
+                StagedActivityRow.event_id == event_id,
+            )
+        )
+        del staged[key]
 
     async def _stored(self, session: AsyncSession, key: tuple[str, str]) -> Stored | None:
         known: dict[tuple[str, str], Stored | None] = session.info.setdefault(KNOWN, {})

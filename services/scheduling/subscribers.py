@@ -32,6 +32,9 @@ def subscribe(
             await intake.publish(session, organisation, event.data, correlation_id=correlation_id)
         elif isinstance(event.data, ActivityWithdrawn):
             await intake.withdraw(session, organisation, event.data, correlation_id=correlation_id)
+        else:
+            return
+        await intake.settle(session, (organisation, event.data.activity_id), str(event.event_id))
 
     async def load_activities(session: AsyncSession, batch: Batch) -> None:
         keys = [

@@ -4,13 +4,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ActivityPublished, ActivityWithdrawn, OrganisationUpdated, new_event
 from contracts.topics import partner_activities
+from scheduling.api import staging
 from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.schemas import Accepted, ActivityBody, CheckBody, CheckResult
-from scheduling.store import ActivityRow
 from werkplaats import outbox
 
 CorrelationId = Annotated[
@@ -99,11 +100,22 @@ async def stage(
 ) -> Accepted:
     """Stage the event on the organisation's topic through the outbox (a withdrawal needs the activity)."""
     await context.ensure_partner_topics(organisation)
-    event = new_event(data, source=organisation, correlation_id=correlation_id)
     async with context.runtime.database.transaction() as session:
         if isinstance(data, ActivityWithdrawn):
-            held = await session.get(ActivityRow, (organisation, data.activity_id))
+            held = await staging.current(session, organisation, data.activity_id, lock=True)
             if held is None:
                 raise HTTPException(404, f"{organisation} has no activity {data.activity_id!r} on the agenda")
-        outbox.add_event(session, partner_activities(organisation), event, key=data.activity_id)
+        return stage_in(session, organisation, data, correlation_id)
+
+
+def stage_in(
+    session: AsyncSession,
+    organisation: str,
+    data: ActivityPublished | ActivityWithdrawn,
+    correlation_id: str | None,
+) -> Accepted:
+    """Add the event to ``session``'s outbox, remembered as the activity's latest version."""
+    event = new_event(data, source=organisation, correlation_id=correlation_id)
+    outbox.add_event(session, partner_activities(organisation), event, key=data.activity_id)
+    staging.remember(session, organisation, event)
     return Accepted(event_id=str(event.event_id))

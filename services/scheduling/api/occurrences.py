@@ -4,19 +4,19 @@ The change is published as a new full ``activity.published`` of the series (thro
 reader of the partner topic sees the series as it now stands.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
 from contracts import ActivityPublished, OrganisationUpdated
-from scheduling.api.activities import CorrelationId, stage
+from scheduling.api import staging
+from scheduling.api.activities import CorrelationId, stage_in
 from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, responses
 from scheduling.api.schemas import Accepted, OccurrenceMove
-from scheduling.store import ActivityRow
 
 OccurrenceStart = Annotated[
     datetime,
@@ -49,13 +49,13 @@ def occurrences_router(context: ApiContext) -> APIRouter:
         caller: Caller,
         correlation_id: CorrelationId = None,
     ) -> Accepted:
-        series = await _series(context, caller.slug, activity_id)
         start = _aware(occurrence_start)
-        overrides = [o for o in series["overrides"] if _at(o["occurrence_start"]) != start]
-        overrides.append({"occurrence_start": start, "starts_at": body.starts_at, "ends_at": body.ends_at})
-        changed = _changed(series, overrides=overrides)
-        await _schedulable(context, caller.slug, changed)
-        return await stage(context, caller.slug, changed, correlation_id)
+        moved = {"occurrence_start": start, "starts_at": body.starts_at, "ends_at": body.ends_at}
+
+        def change(series: dict[str, Any]) -> dict[str, Any]:
+            return {"overrides": [*_without(series["overrides"], start), moved]}
+
+        return await _change(context, caller.slug, activity_id, change, correlation_id)
 
     @router.delete(
         "/{occurrence_start}",
@@ -72,23 +72,37 @@ def occurrences_router(context: ApiContext) -> APIRouter:
         caller: Caller,
         correlation_id: CorrelationId = None,
     ) -> Accepted:
-        series = await _series(context, caller.slug, activity_id)
         start = _aware(occurrence_start)
-        overrides = [o for o in series["overrides"] if _at(o["occurrence_start"]) != start]
-        changed = _changed(series, overrides=overrides, exdates=[*series["exdates"], start])
-        await _schedulable(context, caller.slug, changed)
-        return await stage(context, caller.slug, changed, correlation_id)
+
+        def change(series: dict[str, Any]) -> dict[str, Any]:
+            return {"overrides": _without(series["overrides"], start), "exdates": [*series["exdates"], start]}
+
+        return await _change(context, caller.slug, activity_id, change, correlation_id)
 
     return router
 
 
-async def _series(context: ApiContext, organisation: str, activity_id: str) -> dict[str, Any]:
-    """The series as the scheduler holds it; 404 when the organisation has no such activity."""
+Change = Callable[[dict[str, Any]], dict[str, Any]]
+"""The fields of a series to replace, given the series as it stands."""
+
+
+async def _change(
+    context: ApiContext, organisation: str, activity_id: str, change: Change, correlation_id: str | None
+) -> Accepted:
+    """Apply ``change`` to the series as last published and publish it whole, in one transaction."""
+    await context.ensure_partner_topics(organisation)
     async with context.runtime.database.transaction() as session:
-        held = await session.get(ActivityRow, (organisation, activity_id))
-    if held is None:
-        raise HTTPException(404, f"{organisation} has no activity {activity_id!r} on the agenda")
-    return ActivityPublished.model_validate(held.payload).model_dump()
+        payload = await staging.current(session, organisation, activity_id, lock=True)
+        if payload is None:
+            raise HTTPException(404, f"{organisation} has no activity {activity_id!r} on the agenda")
+        series = ActivityPublished.model_validate(payload).model_dump()
+        changed = contract_of(series | change(series))
+        await _schedulable(context, organisation, changed)
+        return stage_in(session, organisation, changed, correlation_id)
+
+
+def _without(overrides: list[dict[str, Any]], start: datetime) -> list[dict[str, Any]]:
+    return [o for o in overrides if o["occurrence_start"].timestamp() != start.timestamp()]
 
 
 async def _schedulable(context: ApiContext, organisation: str, changed: ActivityPublished) -> None:
@@ -105,19 +119,7 @@ async def _schedulable(context: ApiContext, organisation: str, changed: Activity
         raise
 
 
-def _changed(series: dict[str, Any], **changes: Any) -> ActivityPublished:
-    """The series with ``changes``; a 422 naming the field when it no longer is a valid activity."""
-    try:
-        return ActivityPublished.model_validate(series | changes)
-    except ValidationError:
-        return contract_of(series | changes)
-
-
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise invalid(("path", "occurrence_start"), "needs a time zone offset, e.g. +01:00 or Z")
     return moment
-
-
-def _at(moment: datetime) -> float:
-    return moment.timestamp()
