@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from calendar_fixtures import FILES, expected, shifted, weeks_ahead
 
 from contracts import ActivityKind, OrganisationRole
 from contracts.topics import partner_feedback, partner_topics
@@ -25,9 +24,10 @@ from scheduling.ical.publish import publish_import
 from scheduling.main import create_app
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Area, Partners, activity, at, fresh_area, quiet_evening, skip_history
+from support.calendars import FILES, expected, shifted, weeks_ahead
+from support.testing import read_topic, wait_for
 from werkplaats.organisations import add_organisation
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.testing import read_topic, wait_for
 from werkplaats.topics_admin import ensure_topics
 
 Span = tuple[datetime, datetime]
@@ -127,7 +127,7 @@ async def system(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Syste
         keys[who] = (await add_organisation(kafka_bootstrap, slug, name=slug, role=role)).secret
         await ensure_topics(kafka_bootstrap, partner_topics(slug))
     settings = SchedulingSettings(
-        database_url=database_url, consumer_group=f"cal-{run}", outbox_idle_poll_s=0.2
+        database_url=database_url, consumer_group=f"cal-{run}", outbox_idle_poll_s=0.2, feed_poll_s=3600
     )
     await skip_history(kafka_bootstrap, f"cal-{run}")
     app = create_app(settings, bootstrap_servers=kafka_bootstrap)

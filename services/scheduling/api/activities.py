@@ -4,15 +4,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import ActivityPublished, ActivityWithdrawn, OrganisationUpdated, new_event
-from contracts.topics import partner_activities
-from scheduling.api import staging
+from contracts import ActivityPublished, ActivityWithdrawn, OrganisationUpdated
 from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.schemas import Accepted, ActivityBody, CheckBody, CheckResult
-from werkplaats import outbox
+from scheduling.service.publications import latest_version, stage_publication
+from scheduling.store import SqlSchedulingUnitOfWork
 
 CorrelationId = Annotated[
     str | None,
@@ -100,22 +98,10 @@ async def stage(
 ) -> Accepted:
     """Stage the event on the organisation's topic through the outbox (a withdrawal needs the activity)."""
     await context.ensure_partner_topics(organisation)
-    async with context.runtime.database.transaction() as session:
+    async with context.runtime.database.unit_of_work(SqlSchedulingUnitOfWork) as unit:
         if isinstance(data, ActivityWithdrawn):
-            held = await staging.current(session, organisation, data.activity_id, lock=True)
+            held = await latest_version(unit, (organisation, data.activity_id))
             if held is None:
                 raise HTTPException(404, f"{organisation} has no activity {data.activity_id!r} on the agenda")
-        return stage_in(session, organisation, data, correlation_id)
-
-
-def stage_in(
-    session: AsyncSession,
-    organisation: str,
-    data: ActivityPublished | ActivityWithdrawn,
-    correlation_id: str | None,
-) -> Accepted:
-    """Add the event to ``session``'s outbox, remembered as the activity's latest version."""
-    event = new_event(data, source=organisation, correlation_id=correlation_id)
-    outbox.add_event(session, partner_activities(organisation), event, key=data.activity_id)
-    staging.remember(session, organisation, event)
+        event = stage_publication(unit, organisation, data, correlation_id)
     return Accepted(event_id=str(event.event_id))

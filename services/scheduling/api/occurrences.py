@@ -12,11 +12,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.exceptions import RequestValidationError
 
 from contracts import ActivityPublished, OrganisationUpdated
-from scheduling.api import staging
-from scheduling.api.activities import CorrelationId, stage_in
+from scheduling.api.activities import CorrelationId
 from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, responses
 from scheduling.api.schemas import Accepted, OccurrenceMove
+from scheduling.service.publications import latest_version, stage_publication
+from scheduling.store import SqlSchedulingUnitOfWork
 
 OccurrenceStart = Annotated[
     datetime,
@@ -91,14 +92,15 @@ async def _change(
 ) -> Accepted:
     """Apply ``change`` to the series as last published and publish it whole, in one transaction."""
     await context.ensure_partner_topics(organisation)
-    async with context.runtime.database.transaction() as session:
-        payload = await staging.current(session, organisation, activity_id, lock=True)
+    async with context.runtime.database.unit_of_work(SqlSchedulingUnitOfWork) as unit:
+        payload = await latest_version(unit, (organisation, activity_id))
         if payload is None:
             raise HTTPException(404, f"{organisation} has no activity {activity_id!r} on the agenda")
         series = ActivityPublished.model_validate(payload).model_dump()
         changed = contract_of(series | change(series))
         await _schedulable(context, organisation, changed)
-        return stage_in(session, organisation, changed, correlation_id)
+        event = stage_publication(unit, organisation, changed, correlation_id)
+    return Accepted(event_id=str(event.event_id))
 
 
 def _without(overrides: list[dict[str, Any]], start: datetime) -> list[dict[str, Any]]:

@@ -135,8 +135,9 @@ def _report(result: ImportResult) -> None:
 
 
 async def _publish(org: str, result: ImportResult) -> int:
-    from scheduling.ical.publish import UnknownOrganisationError, check_organisation, publish_import
+    from scheduling.ical.publish import check_organisation, publish_import
     from werkplaats.kafka_address import ensure_broker
+    from werkplaats.organisations import UnknownOrganisationError
     from werkplaats.settings import RuntimeSettings
 
     bootstrap = ensure_broker(RuntimeSettings())
@@ -186,8 +187,9 @@ def add_feed(
 
 
 async def _check_registered(org: str) -> None:
-    from scheduling.ical.publish import UnknownOrganisationError, check_organisation
+    from scheduling.ical.publish import check_organisation
     from werkplaats.kafka_address import ensure_broker
+    from werkplaats.organisations import UnknownOrganisationError
     from werkplaats.settings import RuntimeSettings
 
     try:
@@ -234,12 +236,13 @@ def remove_feed(
 ) -> None:
     """Stop polling a feed; with --withdraw the running service withdraws its activities."""
     from scheduling.feeds.service import FeedError, remove_feed
+    from werkplaats.unit_of_work import SqlUnitOfWork
 
     async def remove() -> tuple[str, int]:
         database = await open_database()
         try:
-            async with database.transaction() as session:
-                row, withdrawn = await remove_feed(session, feed, withdraw=withdraw)
+            async with database.unit_of_work(SqlUnitOfWork) as unit:
+                row, withdrawn = await remove_feed(unit, feed, withdraw=withdraw)
                 return row.feed_id, withdrawn
         finally:
             await database.dispose()

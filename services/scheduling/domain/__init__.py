@@ -2,16 +2,17 @@
 
 Errors::
 
-    ValueError
+    SchedulingError               root of the scheduling service's errors (also ValueError below)
     └── InvalidActivityError      an activity that cannot be scheduled as given (times, recurrence)
 """
 
-from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, Override
+from contracts.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
+from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, Override, content_hash
 from scheduling.domain.agenda import Agenda, HeldActivity
-from scheduling.domain.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
 from scheduling.domain.calendar import CalendarEntry, Reason, UnfavourableCalendar, load_calendar
 from scheduling.domain.clock import AMSTERDAM, Occurrence
 from scheduling.domain.conflicts import Conflict, ConflictChanges, Member
+from scheduling.domain.errors import SchedulingError
 from scheduling.domain.explain import explain, explain_resolved
 from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, check_series, expand
 from scheduling.domain.rules import DEFAULT_OVERLOAD_THRESHOLD
@@ -36,8 +37,10 @@ __all__ = [
     "Occurrence",
     "Override",
     "Reason",
+    "SchedulingError",
     "UnfavourableCalendar",
     "check_series",
+    "content_hash",
     "expand",
     "explain",
     "explain_resolved",

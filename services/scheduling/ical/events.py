@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from contracts import ActivityPublished, ActivityWithdrawn, CentreVenue
 from scheduling.domain import Activity, InvalidActivityError, check_series
+from scheduling.domain.errors import SchedulingError
 from scheduling.ical.export import X_PREFIX
 from scheduling.ical.mapping import FeedMapping
 from scheduling.ical.series import read_exceptions
@@ -25,7 +26,7 @@ LIST_FIELDS = {
 }
 
 
-class EventRefusedError(ValueError):
+class EventRefusedError(SchedulingError, ValueError):
     """A VEVENT that cannot become an activity; the message says why."""
 
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from calendar_fixtures import FILES, expected, raw
 
 from contracts import ActivityKind, ActivityPublished
 from scheduling.domain import AMSTERDAM, Activity, Agenda, UnfavourableCalendar, expand
 from scheduling.ical import FeedMapping, calendar_of, read_calendar
 from scheduling.ical.times import WINDOWS_ZONES, WINDOWS_ZONES_SOURCE
+from support.calendars import FILES, expected, raw
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 MAPPING = FeedMapping(kind=ActivityKind.CONSULTATION, neighbourhoods=["WK051836"], target_groups=["tenants"])

@@ -12,11 +12,10 @@ import subprocess
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from calendar_fixtures import FILES, raw
-
 from contracts import ActivityKind, ActivityPublished
 from scheduling.domain import AMSTERDAM, Activity, expand
 from scheduling.ical import FeedMapping, calendar_of, read_calendar, uid_of
+from support.calendars import FILES, raw
 
 SCRIPT = Path(__file__).parents[2] / "js" / "occurrences.mjs"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

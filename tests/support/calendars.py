@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scheduling.domain import AMSTERDAM
 
-DIRECTORY = Path(__file__).parent / "fixtures" / "calendars"
+DIRECTORY = Path(__file__).parents[1] / "fixtures" / "calendars"
 FILES = ("outlook.ics", "google.ics", "apple.ics", "rfc5545.ics")
 FIRST_DATE = date(2027, 1, 5)
 _DATE = re.compile(r"(?<![0-9])(20[2-9][0-9])([01][0-9])([0-3][0-9])(?=T[0-9]{6}|[\r\n,;]|Z)")

@@ -14,16 +14,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import UnfavourableCalendar, load_calendar
+from scheduling.domain.errors import SchedulingError
 from scheduling.store import CustomDateRow
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
+from werkplaats.retry import Backoff, repeat
 
 log = structlog.get_logger(__name__)
 
 EVENING = {"from": "17:00", "until": "24:00"}
 
 
-class InvalidDateEntryError(ValueError):
+class InvalidDateEntryError(SchedulingError, ValueError):
     """An unfavourable date that cannot be used as given."""
 
 
@@ -96,12 +98,13 @@ class CalendarKeeper:
 
     async def keep_current(self, interval_s: float = 30.0) -> None:
         """Refresh now and then until cancelled."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("calendar_refresh_failed")
+        await asyncio.sleep(interval_s)
+        await repeat(
+            self.refresh,
+            event="calendar_refresh_failed",
+            pause=interval_s,
+            backoff=Backoff.constant(interval_s),
+        )
 
     def start(self) -> None:
         """Refresh in the background."""
