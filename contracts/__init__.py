@@ -18,6 +18,7 @@ from contracts.activities import (
     AddressVenue,
     CentreVenue,
     FieldProblem,
+    OccurrenceOverride,
     TargetGroup,
     Theme,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "Occurrence",
+    "OccurrenceOverride",
     "OrganisationRole",
     "OrganisationUpdated",
     "PromiseOverdue",

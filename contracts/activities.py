@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 from dateutil.rrule import rrulestr
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contracts.envelope import EventData
 
@@ -94,6 +103,32 @@ class AddressVenue(BaseModel):
 
 Venue = CentreVenue | AddressVenue
 
+MAX_EXCEPTIONS = 500
+"""At most this many cancelled occurrences, extra dates and moved occurrences each, per series."""
+
+
+class OccurrenceOverride(BaseModel):
+    """One occurrence of a series moved to another time (RFC 5545: a VEVENT with RECURRENCE-ID)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    occurrence_start: AwareDatetime = Field(
+        description="Start of the occurrence as the series schedules it (its RECURRENCE-ID); must be an "
+        "occurrence of the series, neither cancelled in `exdates` nor moved by another override."
+    )
+    starts_at: AwareDatetime = Field(description="Where the occurrence now starts, with offset.")
+    ends_at: AwareDatetime = Field(
+        description="Where it now ends; after `starts_at`, less than 7 days later."
+    )
+
+    @model_validator(mode="after")
+    def _check_times(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if (self.ends_at - self.starts_at).days >= 7:
+            raise ValueError("ends_at must be less than 7 days after starts_at")
+        return self
+
 
 class ActivityPublished(EventData):
     """An activity is created or fully replaced by its organiser."""
@@ -125,6 +160,23 @@ class ActivityPublished(EventData):
         default_factory=lambda: ["nl"], min_length=1, max_length=20, description="ISO 639-1 language codes."
     )
     status: ActivityStatus = Field(default=ActivityStatus.PLANNED, description="Planned or tentative.")
+    exdates: list[AwareDatetime] = Field(
+        default_factory=list,
+        max_length=MAX_EXCEPTIONS,
+        description="Cancelled occurrences (RFC 5545 EXDATE): the start of each as the series schedules "
+        "it; each must be an occurrence of the series (`starts_at`, `recurrence` or `rdates`).",
+    )
+    rdates: list[AwareDatetime] = Field(
+        default_factory=list,
+        max_length=MAX_EXCEPTIONS,
+        description="Extra occurrences (RFC 5545 RDATE): the start of each, lasting as long as the first "
+        "occurrence; a date the series already has counts once.",
+    )
+    overrides: list[OccurrenceOverride] = Field(
+        default_factory=list,
+        max_length=MAX_EXCEPTIONS,
+        description="Occurrences moved to another time (RFC 5545 RECURRENCE-ID), at most one per occurrence.",
+    )
 
     @field_validator("neighbourhoods")
     @classmethod
@@ -161,6 +213,27 @@ class ActivityPublished(EventData):
         if not rrule_can_occur(rule):
             raise ValueError("never occurs: no month in BYMONTH has a day in BYMONTHDAY")
         return rule
+
+    @field_validator("exdates", "rdates")
+    @classmethod
+    def _unique_starts(cls, starts: list[datetime]) -> list[datetime]:
+        return sorted({start.timestamp(): start for start in starts}.values())
+
+    @field_validator("overrides")
+    @classmethod
+    def _one_override_per_occurrence(
+        cls, overrides: list[OccurrenceOverride], info: ValidationInfo
+    ) -> list[OccurrenceOverride]:
+        cancelled = {start.timestamp() for start in info.data.get("exdates", [])}
+        seen: set[float] = set()
+        for override in overrides:
+            instant, named = override.occurrence_start.timestamp(), override.occurrence_start.isoformat()
+            if instant in seen:
+                raise ValueError(f"occurrence {named} is moved more than once")
+            if instant in cancelled:
+                raise ValueError(f"occurrence {named} is both cancelled (in exdates) and moved")
+            seen.add(instant)
+        return sorted(overrides, key=lambda override: override.occurrence_start)
 
     @model_validator(mode="after")
     def _check_times(self) -> Self:

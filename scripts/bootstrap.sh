@@ -28,3 +28,12 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+
+# Node.js packages of the tests: Mozilla's ical.js reads the exported agenda feed (tests/js).
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  echo "installing nodejs npm ..." >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+fi
+(cd tests/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

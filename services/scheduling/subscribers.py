@@ -33,6 +33,9 @@ def subscribe(
             await intake.publish(unit, organisation, event.data, correlation_id=correlation_id)
         elif isinstance(event.data, ActivityWithdrawn):
             await intake.withdraw(unit, organisation, event.data, correlation_id=correlation_id)
+        else:
+            return
+        await intake.settle(unit, (organisation, event.data.activity_id), str(event.event_id))
 
     async def load_activities(unit: SchedulingUnitOfWork, batch: Batch) -> None:
         keys = [

@@ -13,13 +13,19 @@ from scheduling.api.agenda import agenda_router
 from scheduling.api.conflicts import conflicts_router
 from scheduling.api.context import ApiContext
 from scheduling.api.errors import BodyLimit, on_validation_error
+from scheduling.api.occurrences import occurrences_router
 
 __all__ = ["ApiContext", "install", "routers"]
 
 
 def routers(context: ApiContext) -> list[APIRouter]:
     """Every router of the API."""
-    return [activities_router(context), agenda_router(context), conflicts_router(context)]
+    return [
+        activities_router(context),
+        occurrences_router(context),
+        agenda_router(context),
+        conflicts_router(context),
+    ]
 
 
 def install(app: FastAPI, *, max_body_bytes: int) -> None:

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 
-from contracts import ActivityPublished, ActivityWithdrawn, OrganisationUpdated, new_event
-from contracts.topics import partner_activities
+from contracts import ActivityPublished, ActivityWithdrawn, OrganisationUpdated
 from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.schemas import Accepted, ActivityBody, CheckBody, CheckResult
+from scheduling.service.publications import latest_version, stage_publication
 from scheduling.store import SqlSchedulingUnitOfWork
 
 CorrelationId = Annotated[
@@ -68,7 +68,7 @@ def activities_router(context: ApiContext) -> APIRouter:
             raise invalid(("body", "activity_id"), f"must equal the activity_id in the path, {activity_id!r}")
         published = contract_of(data | {"activity_id": activity_id})
         await context.schedulable(caller.slug, published)
-        return await _stage(context, caller.slug, published, correlation_id)
+        return await stage(context, caller.slug, published, correlation_id)
 
     @router.delete(
         "/{activity_id}",
@@ -87,12 +87,12 @@ def activities_router(context: ApiContext) -> APIRouter:
     ) -> Accepted:
         reject_unsafe_text(reason, ("query", "reason"))
         withdrawn = ActivityWithdrawn(activity_id=activity_id, reason=reason)
-        return await _stage(context, caller.slug, withdrawn, correlation_id)
+        return await stage(context, caller.slug, withdrawn, correlation_id)
 
     return router
 
 
-async def _stage(
+async def stage(
     context: ApiContext,
     organisation: str,
     data: ActivityPublished | ActivityWithdrawn,
@@ -100,11 +100,10 @@ async def _stage(
 ) -> Accepted:
     """Stage the event on the organisation's topic through the outbox (a withdrawal needs the activity)."""
     await context.ensure_partner_topics(organisation)
-    event = new_event(data, source=organisation, correlation_id=correlation_id)
     async with context.runtime.database.unit_of_work(SqlSchedulingUnitOfWork) as unit:
         if isinstance(data, ActivityWithdrawn):
-            held = await unit.activities.get((organisation, data.activity_id))
+            held = await latest_version(unit, (organisation, data.activity_id))
             if held is None:
                 raise HTTPException(404, f"{organisation} has no activity {data.activity_id!r} on the agenda")
-        unit.publish(partner_activities(organisation), event, key=data.activity_id)
+        event = stage_publication(unit, organisation, data, correlation_id)
     return Accepted(event_id=str(event.event_id))

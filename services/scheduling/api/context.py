@@ -16,7 +16,7 @@ from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.topics import partner_topics
 from scheduling.agenda_view import AgendaView
 from scheduling.api.errors import invalid
-from scheduling.domain import Activity, expand
+from scheduling.domain import Activity, InvalidActivityError, check_series, expand
 from scheduling.reach_advice import ReachAdviceBook
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
@@ -86,10 +86,18 @@ class ApiContext:
 
     def _expand(self, activity: Activity, now: datetime) -> None:
         try:
+            check_series(activity)
             expand(activity, now, self.horizon)
         except (ValueError, OverflowError) as error:
             field_name = "recurrence" if activity.recurrence else "starts_at"
-            raise invalid(("body", field_name), f"cannot be scheduled: {error}") from None
+            if isinstance(error, InvalidActivityError) and error.field is not None:
+                field_name = error.field
+            raise invalid(("body", *_path(field_name)), f"cannot be scheduled: {error}") from None
+
+
+def _path(field: str) -> list[str | int]:
+    """A dotted field path as a ``loc`` (``overrides.0.starts_at`` → ``["overrides", 0, "starts_at"]``)."""
+    return [int(part) if part.isdigit() else part for part in field.split(".")]
 
 
 def contract_of(data: dict[str, object]) -> ActivityPublished:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts import ActivityPublished, AdviceUpdated, ConflictDetected, Occurrence
 from contracts.activities import ACTIVITY_ID_PATTERN, EXAMPLE_ACTIVITY
@@ -27,6 +28,23 @@ class CheckBody(ActivityPublished):
     """A draft activity to check; nothing is published."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ACTIVITY]})
+
+
+class OccurrenceMove(BaseModel):
+    """Where one occurrence of a series now lies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime = Field(description="New start of the occurrence, with offset.")
+    ends_at: AwareDatetime = Field(description="New end of the occurrence; after `starts_at`.")
+
+    @model_validator(mode="after")
+    def _check_times(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if (self.ends_at - self.starts_at).days >= 7:
+            raise ValueError("ends_at must be less than 7 days after starts_at")
+        return self
 
 
 class Accepted(BaseModel):

@@ -122,6 +122,8 @@ def _read_source(source: str) -> bytes:
 
 
 def _report(result: ImportResult) -> None:
+    for report in result.reports:
+        typer.echo(f"  {report}", err=True)
     for problem in result.problems:
         typer.echo(f"  {problem}", err=True)
     skipped = sum(1 for problem in result.problems if problem.skipped)

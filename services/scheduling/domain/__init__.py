@@ -7,14 +7,14 @@ Errors::
 """
 
 from contracts.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
-from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, content_hash
+from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, Override, content_hash
 from scheduling.domain.agenda import Agenda, HeldActivity
 from scheduling.domain.calendar import CalendarEntry, Reason, UnfavourableCalendar, load_calendar
 from scheduling.domain.clock import AMSTERDAM, Occurrence
 from scheduling.domain.conflicts import Conflict, ConflictChanges, Member
 from scheduling.domain.errors import SchedulingError
 from scheduling.domain.explain import explain, explain_resolved
-from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, expand
+from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, check_series, expand
 from scheduling.domain.rules import DEFAULT_OVERLOAD_THRESHOLD
 from scheduling.domain.suggestions import most_recent_member, suggest_alternatives
 from scheduling.domain.zones import owner_zone, rules_of_zone, zones_of, zones_to_notify
@@ -35,9 +35,11 @@ __all__ = [
     "InvalidActivityError",
     "Member",
     "Occurrence",
+    "Override",
     "Reason",
     "SchedulingError",
     "UnfavourableCalendar",
+    "check_series",
     "content_hash",
     "expand",
     "explain",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup
 from scheduling.domain.errors import SchedulingError
@@ -15,7 +16,19 @@ ActivityKey = tuple[str, str]
 
 
 class InvalidActivityError(SchedulingError, ValueError):
-    """An activity that cannot be scheduled as given."""
+    """An activity that cannot be scheduled as given; ``field`` names the part at fault (dotted path)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Override(NamedTuple):
+    """One occurrence of a series moved: its start as scheduled by the series, and where it now lies."""
+
+    occurrence_start: datetime
+    starts_at: datetime
+    ends_at: datetime
 
 
 def content_hash(published: ActivityPublished) -> str:
@@ -39,6 +52,12 @@ class Activity:
     venue_id: str | None = None
     room: str | None = None
     expected_attendance: int | None = None
+    exdates: tuple[datetime, ...] = ()
+    """Starts of cancelled occurrences of the series."""
+    rdates: tuple[datetime, ...] = ()
+    """Starts of extra occurrences, each lasting ``duration``."""
+    overrides: tuple[Override, ...] = ()
+    """Occurrences moved to another time."""
 
     def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
@@ -49,6 +68,12 @@ class Activity:
             raise InvalidActivityError("an activity needs at least one neighbourhood")
         object.__setattr__(self, "neighbourhoods", tuple(sorted(set(self.neighbourhoods))))
         object.__setattr__(self, "target_groups", frozenset(self.target_groups))
+        object.__setattr__(self, "exdates", tuple(sorted(self.exdates)))
+        object.__setattr__(self, "rdates", tuple(sorted(self.rdates)))
+        object.__setattr__(self, "overrides", tuple(sorted(self.overrides)))
+        for override in self.overrides:
+            if override.ends_at <= override.starts_at:
+                raise InvalidActivityError("a moved occurrence must end after it starts", "overrides")
 
     @property
     def key(self) -> ActivityKey:
@@ -62,12 +87,25 @@ class Activity:
 
     @property
     def duration(self) -> timedelta:
-        """How long each occurrence lasts."""
-        return self.ends_at - self.starts_at
+        """How long each occurrence lasts, in elapsed time (also across a DST change)."""
+        return self.ends_at.astimezone(UTC) - self.starts_at.astimezone(UTC)
+
+    @property
+    def is_series(self) -> bool:
+        """Whether it may have more than one occurrence (a rule or extra dates)."""
+        return self.recurrence is not None or bool(self.rdates)
 
     def moved_to(self, starts_at: datetime) -> Activity:
         """Return the same activity as a single occurrence starting at ``starts_at``, keeping its duration."""
-        return replace(self, starts_at=starts_at, ends_at=starts_at + self.duration, recurrence=None)
+        return replace(
+            self,
+            starts_at=starts_at,
+            ends_at=starts_at + self.duration,
+            recurrence=None,
+            exdates=(),
+            rdates=(),
+            overrides=(),
+        )
 
     @classmethod
     def from_published(cls, organisation: str, published: ActivityPublished) -> Activity:
@@ -86,4 +124,9 @@ class Activity:
             venue_id=centre.venue_id if centre else None,
             room=centre.room if centre else None,
             expected_attendance=published.expected_attendance,
+            exdates=tuple(published.exdates),
+            rdates=tuple(published.rdates),
+            overrides=tuple(
+                Override(o.occurrence_start, o.starts_at, o.ends_at) for o in published.overrides
+            ),
         )

@@ -56,7 +56,7 @@ def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetim
 def _draft(activity: Activity, mover: Member, start: datetime) -> Activity:
     moved = activity.moved_to(start)
     moved = replace(moved, ends_at=start + (mover.occurrence_end - mover.occurrence_start))
-    if activity.recurrence is None:
+    if not activity.is_series:
         return moved
     return replace(moved, activity_id=f"{activity.activity_id}:alternative")
 

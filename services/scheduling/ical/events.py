@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import icalendar
 from pydantic import ValidationError
 
 from contracts import ActivityPublished, ActivityWithdrawn, CentreVenue
-from scheduling.domain import AMSTERDAM
+from scheduling.domain import Activity, InvalidActivityError, check_series
 from scheduling.domain.errors import SchedulingError
 from scheduling.ical.export import X_PREFIX
 from scheduling.ical.mapping import FeedMapping
+from scheduling.ical.series import read_exceptions
+from scheduling.ical.times import TimeReader, TimeRefusedError, tzid_of
 
 ESSENTIAL = ("DTSTART", "DTEND", "DURATION", "RRULE")
 LIST_FIELDS = {
@@ -27,49 +30,111 @@ class EventRefusedError(SchedulingError, ValueError):
     """A VEVENT that cannot become an activity; the message says why."""
 
 
+@dataclass
+class Converted:
+    """What one VEVENT (with its changed occurrences) stands for, and what was read differently."""
+
+    payload: ActivityPublished | ActivityWithdrawn
+    notes: list[str] = field(default_factory=list)
+
+
 def convert(
-    event: icalendar.Event, activity_id: str, mapping: FeedMapping, zones: dict[str, tzinfo]
-) -> ActivityPublished | ActivityWithdrawn:
-    """Return the payload ``event`` stands for; raise ``EventRefusedError`` when it cannot be read."""
+    event: icalendar.Event,
+    activity_id: str,
+    mapping: FeedMapping,
+    times: TimeReader,
+    instances: list[icalendar.Event] | None = None,
+) -> Converted:
+    """What ``event`` and its RECURRENCE-ID ``instances`` stand for; ``EventRefusedError`` if unreadable."""
     broken = [f"{name}: {message}" for name, message in event.errors if name in ESSENTIAL]
     if broken:
         raise EventRefusedError("; ".join(broken))
-    if "RECURRENCE-ID" in event:
-        raise EventRefusedError("changes one occurrence of a series (RECURRENCE-ID), which is not supported")
     if _text(event, "STATUS").upper() == "CANCELLED":
-        return ActivityWithdrawn(activity_id=activity_id, reason="cancelled in the partner's calendar")
-    starts_at, ends_at = _times(event, zones)
+        return Converted(
+            ActivityWithdrawn(activity_id=activity_id, reason="cancelled in the partner's calendar")
+        )
+    try:
+        starts_at, ends_at, days = _times(event, times)
+        exceptions = read_exceptions(event, instances or [], ends_at - starts_at, times)
+    except TimeRefusedError as error:
+        raise EventRefusedError(str(error)) from None
+    recurrence = _recurrence(event)
+    notes = list(exceptions.notes)
+    if days > 1 and recurrence is None:
+        recurrence = f"FREQ=DAILY;COUNT={days}"
+        ends_at = datetime.combine(starts_at.date(), times.day_ends, tzinfo=starts_at.tzinfo)
+        notes.append(f"an all-day event over {days} days: read as {days} daytime occurrences")
     fields = _fields(event, mapping) | {
         "activity_id": activity_id,
         "starts_at": starts_at,
         "ends_at": ends_at,
-        "recurrence": _recurrence(event),
+        "recurrence": recurrence,
+        "exdates": exceptions.exdates,
+        "rdates": exceptions.rdates,
+        "overrides": exceptions.overrides,
     }
     try:
-        return ActivityPublished.model_validate(fields)
+        published = ActivityPublished.model_validate(fields)
     except ValidationError as error:
         raise EventRefusedError(_describe(error)) from None
+    return Converted(fit_exceptions(published, notes), notes)
 
 
-def _times(event: icalendar.Event, zones: dict[str, tzinfo]) -> tuple[datetime, datetime]:
-    start_property = event.get("DTSTART")
+def fit_exceptions(published: ActivityPublished, notes: list[str]) -> ActivityPublished:
+    """``published`` without the cancelled or moved occurrences its series does not have, each noted."""
+    while True:
+        try:
+            check_series(Activity.from_published("ical", published))
+            return published
+        except InvalidActivityError as error:
+            if error.field is None:
+                raise EventRefusedError(str(error)) from None
+            name, index = error.field.split(".")[:2]
+            kept = list(getattr(published, name))
+            dropped = kept.pop(int(index))
+            start = dropped if isinstance(dropped, datetime) else dropped.occurrence_start
+            what = "EXDATE" if name == "exdates" else "RECURRENCE-ID"
+            notes.append(f"{what} {start.isoformat()} ignored: {error}")
+            published = published.model_copy(update={name: kept})
+
+
+def _times(event: icalendar.Event, times: TimeReader) -> tuple[datetime, datetime, int]:
+    """Start, end and, for an all-day event, its number of days (0 for a timed event)."""
+    start_property: Any = event.get("DTSTART")
     if start_property is None:
         raise EventRefusedError("no DTSTART")
-    starts_at = _aware(start_property, zones)
-    end_property = event.get("DTEND")
+    all_day = not isinstance(start_property.dt, datetime)
+    starts_at = times.moment(start_property.dt, tzid_of(start_property))
+    end_property: Any = event.get("DTEND")
+    if all_day:
+        return starts_at, *_day_span(start_property.dt, end_property, event, times)
     if end_property is not None:
-        ends_at = _aware(end_property, zones)
+        ends_at = times.moment(end_property.dt, tzid_of(end_property))
     elif event.get("DURATION") is not None:
         ends_at = starts_at + _duration(event)
-    elif not isinstance(start_property.dt, datetime):
-        ends_at = starts_at + timedelta(days=1)
     else:
         raise EventRefusedError("no DTEND or DURATION: an activity needs an end")
     if ends_at <= starts_at:
         raise EventRefusedError(
             f"DTEND ({ends_at.isoformat()}) is not after DTSTART ({starts_at.isoformat()})"
         )
-    return starts_at, ends_at
+    return starts_at, ends_at, 0
+
+
+def _day_span(
+    first: date, end_property: Any, event: icalendar.Event, times: TimeReader
+) -> tuple[datetime, int]:
+    """The end of an all-day event (the daytime window of its last day) and its number of days."""
+    if end_property is not None and isinstance(end_property.dt, date):
+        after = end_property.dt if not isinstance(end_property.dt, datetime) else end_property.dt.date()
+    elif event.get("DURATION") is not None:
+        after = first + timedelta(days=max(1, _duration(event).days))
+    else:
+        after = first + timedelta(days=1)
+    days = (after - first).days
+    if days < 1:
+        raise EventRefusedError(f"DTEND ({after}) is not after DTSTART ({first})")
+    return times.moment(after - timedelta(days=1), None, end_of_day=True), days
 
 
 def _duration(event: icalendar.Event) -> timedelta:
@@ -77,19 +142,6 @@ def _duration(event: icalendar.Event) -> timedelta:
     if not isinstance(prop.dt, timedelta):
         raise EventRefusedError(f"DURATION {prop.to_ical()!r} is not a duration")
     return prop.dt
-
-
-def _aware(prop: Any, zones: dict[str, tzinfo]) -> datetime:
-    """A DATE as local midnight; a floating time (or an unknown TZID) as Europe/Amsterdam wall clock."""
-    value = prop.dt
-    if not isinstance(value, datetime):
-        if not isinstance(value, date):
-            raise EventRefusedError(f"{value!r} is not a date or a date-time")
-        return datetime.combine(value, time(0, 0), tzinfo=AMSTERDAM)
-    if value.tzinfo is not None:
-        return value
-    tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
-    return value.replace(tzinfo=zones.get(tzid, AMSTERDAM) if tzid else AMSTERDAM)
 
 
 def _recurrence(event: icalendar.Event) -> str | None:
@@ -117,9 +169,9 @@ def _fields(event: icalendar.Event, mapping: FeedMapping) -> dict[str, Any]:
         "themes": mapping.themes,
         "languages": mapping.languages,
     }
-    for name, field in LIST_FIELDS.items():
+    for name, field_name in LIST_FIELDS.items():
         if extra.get(name):
-            fields[field] = [item.strip() for item in extra[name].split(",") if item.strip()]
+            fields[field_name] = [item.strip() for item in extra[name].split(",") if item.strip()]
     if extra.get("EXPECTED-ATTENDANCE"):
         fields["expected_attendance"] = extra["EXPECTED-ATTENDANCE"]
     if fields["kind"] is None:

@@ -1,15 +1,19 @@
-"""The shared agenda as an RFC 5545 feed: one VEVENT per activity, in Europe/Amsterdam time."""
+"""The shared agenda as an RFC 5545 feed: one VEVENT per activity, in Europe/Amsterdam time.
+
+A series carries its cancelled occurrences (EXDATE) and extra dates (RDATE); each moved occurrence is a
+VEVENT of its own with the series' UID and a RECURRENCE-ID. The VTIMEZONE is rule-based (as Outlook writes
+and reads it), not a list of transitions.
+"""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import icalendar
 from icalendar.prop import vRecur
 
-from contracts import ActivityPublished, ActivityStatus, AddressVenue, CentreVenue
+from contracts import ActivityPublished, ActivityStatus, AddressVenue, CentreVenue, OccurrenceOverride
 from scheduling.domain import AMSTERDAM
 from scheduling.domain.occurrences import normalise_rrule
 
@@ -38,6 +42,8 @@ def calendar_of(items: Iterable[tuple[str, ActivityPublished]], *, name: str) ->
     stamp = datetime.now(UTC).replace(microsecond=0)
     for org, activity in items:
         calendar.add_component(event_of(org, activity, stamp=stamp))
+        for override in activity.overrides:
+            calendar.add_component(moved_event_of(org, activity, override, stamp=stamp))
     return bytes(calendar.to_ical())
 
 
@@ -50,6 +56,30 @@ def event_of(org: str, activity: ActivityPublished, *, stamp: datetime) -> icale
     event.add("DTEND", activity.ends_at.astimezone(AMSTERDAM))
     if activity.recurrence:
         event.add("RRULE", vRecur.from_ical(normalise_rrule(activity.recurrence)))
+    if activity.rdates:
+        event.add("RDATE", [start.astimezone(AMSTERDAM) for start in activity.rdates])
+    if activity.exdates:
+        event.add("EXDATE", [start.astimezone(AMSTERDAM) for start in activity.exdates])
+    _describe(event, org, activity)
+    return event
+
+
+def moved_event_of(
+    org: str, activity: ActivityPublished, override: OccurrenceOverride, *, stamp: datetime
+) -> icalendar.Event:
+    """Return the VEVENT of one moved occurrence of a series: its UID, RECURRENCE-ID and new times."""
+    event = icalendar.Event()
+    event.add("UID", uid_of(org, activity.activity_id))
+    event.add("DTSTAMP", stamp)
+    event.add("RECURRENCE-ID", override.occurrence_start.astimezone(AMSTERDAM))
+    event.add("DTSTART", override.starts_at.astimezone(AMSTERDAM))
+    event.add("DTEND", override.ends_at.astimezone(AMSTERDAM))
+    _describe(event, org, activity)
+    return event
+
+
+def _describe(event: icalendar.Event, org: str, activity: ActivityPublished) -> None:
+    """Add what every VEVENT of an activity says: title, kind, status, place and the extensions."""
     event.add("SUMMARY", activity.title)
     event.add("CATEGORIES", [activity.kind.value])
     event.add("STATUS", STATUS_OF[activity.status])
@@ -60,7 +90,6 @@ def event_of(org: str, activity: ActivityPublished, *, stamp: datetime) -> icale
     for name, value in _extensions(org, activity).items():
         if value:
             event.add(X_PREFIX + name, value)
-    return event
 
 
 def _location(activity: ActivityPublished) -> str | None:
@@ -90,14 +119,32 @@ def _extensions(org: str, activity: ActivityPublished) -> dict[str, str]:
     }
 
 
-@functools.cache
-def _timezone_block() -> bytes:
-    """The VTIMEZONE of Europe/Amsterdam, generated from zoneinfo once per process."""
-    first = date(datetime.now(UTC).year - 5, 1, 1)
-    return bytes(icalendar.Timezone.from_tzid(TZID, first_date=first).to_ical())
+AMSTERDAM_VTIMEZONE = "\r\n".join(
+    (
+        "BEGIN:VTIMEZONE",
+        f"TZID:{TZID}",
+        "BEGIN:DAYLIGHT",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "TZNAME:CEST",
+        "DTSTART:19810329T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "TZNAME:CET",
+        "DTSTART:19961027T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+        "",
+    )
+)
+"""Europe/Amsterdam as EU summer time has been since 1996: last Sunday of March and of October."""
 
 
 def _timezone() -> icalendar.Timezone:
-    timezone = icalendar.Timezone.from_ical(_timezone_block())
+    timezone = icalendar.Timezone.from_ical(AMSTERDAM_VTIMEZONE)
     assert isinstance(timezone, icalendar.Timezone)
     return timezone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import time
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -33,6 +34,10 @@ class FeedMapping(BaseModel):
     target_groups: list[TargetGroup] = Field(default_factory=list, description="Who the events are for.")
     themes: list[Theme] = Field(default_factory=list, description="Programme themes of the events.")
     languages: list[str] = Field(default_factory=lambda: ["nl"], description="ISO 639-1 codes.")
+    day_starts: time = Field(
+        default=time(9, 0), description="Where an all-day event starts each day (a daytime activity)."
+    )
+    day_ends: time = Field(default=time(17, 0), description="Where an all-day event ends each day.")
 
     @field_validator("neighbourhoods")
     @classmethod

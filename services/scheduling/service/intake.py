@@ -14,14 +14,25 @@ from contracts import (
     ActivityWithdrawn,
     AgendaActivityRemoved,
     AgendaActivityUpserted,
+    ContractError,
     Occurrence,
     new_event,
 )
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
 from scheduling import NAME
-from scheduling.domain import Activity, content_hash, expand, zones_of, zones_to_notify
+from scheduling.domain import (
+    Activity,
+    InvalidActivityError,
+    check_series,
+    content_hash,
+    expand,
+    zones_of,
+    zones_to_notify,
+)
+from scheduling.domain.errors import SchedulingError
 from scheduling.placements import PlacementChanged
 from scheduling.store import ActivityKey, SchedulingUnitOfWork
+from werkplaats.errors import PermanentError
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +40,22 @@ log = structlog.get_logger(__name__)
 def agenda_key(organisation: str, activity_id: str) -> str:
     """The ``scheduling.agenda`` record key."""
     return f"{organisation}/{activity_id}"
+
+
+class UnschedulableSeriesError(SchedulingError, ContractError, PermanentError):
+    """A series whose exceptions do not fit it (a cancelled or moved occurrence it does not have)."""
+
+
+def checked(organisation: str, published: ActivityPublished) -> Activity:
+    """The domain view of ``published``; ``UnschedulableSeriesError`` when its exceptions do not fit it."""
+    activity = Activity.from_published(organisation, published)
+    try:
+        check_series(activity)
+    except InvalidActivityError as error:
+        field = f"data.{error.field}" if error.field else "data"
+        reason = f"the series cannot be scheduled: {field}: {error}"
+        raise UnschedulableSeriesError(reason, [(field, str(error))]) from None
+    return activity
 
 
 class Intake:
@@ -46,7 +73,13 @@ class Intake:
 
     async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[ActivityKey]) -> None:
         """Load the stored state of ``keys`` at once, for the events of one transaction."""
+        keys = list(keys)
         await unit.activities.load(keys)
+        await unit.staged.load(keys)
+
+    async def settle(self, unit: SchedulingUnitOfWork, key: ActivityKey, event_id: str) -> None:
+        """Forget the API's staged version of ``key`` once this very event is taken in (not a newer one)."""
+        await unit.staged.settle(key, event_id)
 
     async def publish(
         self,
@@ -58,6 +91,7 @@ class Intake:
     ) -> bool:
         """Create or fully replace an activity; False when it is unchanged (nothing happens then)."""
         key = (organisation, published.activity_id)
+        activity = checked(organisation, published)
         fingerprint = content_hash(published)
         stored = await unit.activities.get(key)
         if stored is not None and stored[1] == fingerprint:
@@ -68,7 +102,6 @@ class Intake:
         now = datetime.now(UTC)
         payload = published.model_dump(mode="json")
         unit.activities.put(_row(organisation, published, payload, fingerprint, sequence, now))
-        activity = Activity.from_published(organisation, published)
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
         ]

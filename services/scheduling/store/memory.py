@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from scheduling.domain import ActivityKey
-from scheduling.store.repositories import StoredActivity, ZoneMember
+from scheduling.store.repositories import StagedVersion, StoredActivity, ZoneMember
 from scheduling.store.tables import ConflictRow
 from scheduling.store.unit_of_work import SchedulingUnitOfWork
 from werkplaats.unit_of_work import InMemoryUnitOfWork
@@ -33,6 +33,29 @@ class InMemoryActivities:
     def remove(self, key: ActivityKey) -> None:
         """Forget an activity."""
         self.rows.pop(key, None)
+
+
+class InMemoryStagedActivities:
+    """Staged versions in a dictionary."""
+
+    def __init__(self) -> None:
+        self.versions: dict[ActivityKey, StagedVersion] = {}
+
+    async def load(self, keys: Iterable[ActivityKey]) -> None:
+        """Nothing to load: every version is at hand."""
+
+    async def latest(self, key: ActivityKey) -> StagedVersion | None:
+        """The staged version of ``key``, or None."""
+        return self.versions.get(key)
+
+    def remember(self, organisation: str, activity_id: str, version: StagedVersion) -> None:
+        """Keep ``version`` as the activity's latest."""
+        self.versions[(organisation, activity_id)] = version
+
+    async def settle(self, key: ActivityKey, event_id: str) -> None:
+        """Forget the staged version of ``key`` if it is ``event_id``."""
+        if key in self.versions and self.versions[key][1] == event_id:
+            del self.versions[key]
 
 
 class InMemoryZones:
@@ -106,5 +129,6 @@ class InMemorySchedulingUnitOfWork(InMemoryUnitOfWork, SchedulingUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.activities: InMemoryActivities = InMemoryActivities()
+        self.staged: InMemoryStagedActivities = InMemoryStagedActivities()
         self.zones: InMemoryZones = InMemoryZones()
         self.conflicts: InMemoryConflicts = InMemoryConflicts()

@@ -7,22 +7,26 @@ each activity, zone token and conflict once; writes are staged on the unit of wo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import ActivityKey
-from scheduling.store.tables import ActivityRow, ConflictRow, ZoneMemberRow, ZoneRow
+from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow, ZoneMemberRow, ZoneRow
 from werkplaats.db import load_in_chunks
 from werkplaats.unit_of_work import UnitOfWork
 
 StoredActivity = tuple[dict[str, Any], str]
 """An activity as stored: its published payload and its content hash."""
+StagedVersion = tuple[dict[str, Any] | None, str]
+"""An activity as the API published it: its payload (None: withdrawn) and the event's id."""
 ZoneMember = tuple[str, dict[str, Any]]
 """An activity placed in a zone: its organisation and its published payload."""
 
 ACTIVITIES = cast(Table, ActivityRow.__table__)
+STAGED = cast(Table, StagedActivityRow.__table__)
 ZONES = cast(Table, ZoneRow.__table__)
 ZONE_MEMBERS = cast(Table, ZoneMemberRow.__table__)
 
@@ -41,6 +45,22 @@ class Activities(Protocol):
 
     def remove(self, key: ActivityKey) -> None:
         """Take an activity off the agenda when the transaction commits."""
+
+
+class StagedActivities(Protocol):
+    """What the HTTP API last published of each activity, until the intake has taken that event in."""
+
+    async def load(self, keys: Iterable[ActivityKey]) -> None:
+        """Read the staged event ids of ``keys`` for this transaction in as few queries as possible."""
+
+    async def latest(self, key: ActivityKey) -> StagedVersion | None:
+        """The staged version of ``key`` (locked until the transaction ends), or None when none waits."""
+
+    def remember(self, organisation: str, activity_id: str, version: StagedVersion) -> None:
+        """Keep ``version`` as the activity's latest when the transaction commits."""
+
+    async def settle(self, key: ActivityKey, event_id: str) -> None:
+        """Forget the staged version of ``key`` if it is the event ``event_id`` (not a newer one)."""
 
 
 class Zones(Protocol):
@@ -121,6 +141,55 @@ class SqlActivities:
         """Take an activity off the agenda when the transaction commits."""
         self.unit.delete(ACTIVITIES, {"organisation": key[0], "activity_id": key[1]})
         self._known[key] = None
+
+
+class SqlStagedActivities:
+    """Staged versions in the database; the settling delete runs at once, only for the very event."""
+
+    def __init__(self, session: AsyncSession, unit: UnitOfWork) -> None:
+        self.session, self.unit = session, unit
+        self._event_ids: dict[ActivityKey, str | None] = {}
+
+    async def load(self, keys: Iterable[ActivityKey]) -> None:
+        """Read the staged event ids of ``keys`` for this transaction, 500 per query."""
+
+        async def staged(chunk: list[ActivityKey]) -> Iterable[tuple[ActivityKey, str]]:
+            rows = await self.session.execute(
+                select(
+                    StagedActivityRow.organisation, StagedActivityRow.activity_id, StagedActivityRow.event_id
+                ).where(tuple_(StagedActivityRow.organisation, StagedActivityRow.activity_id).in_(chunk))
+            )
+            return (((org, activity_id), event_id) for org, activity_id, event_id in rows)
+
+        self._event_ids.update(await load_in_chunks(set(keys) - self._event_ids.keys(), staged))
+
+    async def latest(self, key: ActivityKey) -> StagedVersion | None:
+        """The staged version of ``key``, locked until the transaction ends (on PostgreSQL)."""
+        row = await self.session.get(StagedActivityRow, key, with_for_update=True)
+        return None if row is None else (row.payload, row.event_id)
+
+    def remember(self, organisation: str, activity_id: str, version: StagedVersion) -> None:
+        """Keep ``version`` as the activity's latest when the transaction commits."""
+        payload, event_id = version
+        row = {"organisation": organisation, "activity_id": activity_id, "payload": payload}
+        self.unit.upsert(STAGED, row | {"event_id": event_id, "staged_at": datetime.now(UTC)})
+        self._event_ids[(organisation, activity_id)] = event_id
+
+    async def settle(self, key: ActivityKey, event_id: str) -> None:
+        """Delete the staged version of ``key`` if it is ``event_id``; a newer one stays."""
+        if key not in self._event_ids:
+            await self.load([key])
+        if self._event_ids[key] != event_id:
+            return
+        organisation, activity_id = key
+        await self.session.execute(
+            delete(StagedActivityRow).where(
+                StagedActivityRow.organisation == organisation,
+                StagedActivityRow.activity_id == activity_id,
+                StagedActivityRow.event_id == event_id,
+            )
+        )
+        self._event_ids[key] = None
 
 
 class SqlZones:

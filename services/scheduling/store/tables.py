@@ -27,6 +27,22 @@ class ActivityRow(SchedulingBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StagedActivityRow(SchedulingBase):
+    """The latest version of an activity the HTTP API published, until the intake has taken it in.
+
+    A change to one occurrence builds on it, so two quick changes of one series never undo each other.
+    """
+
+    __tablename__ = "staged_activities"
+
+    organisation: Mapped[str] = mapped_column(String(40), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The published payload; null when the activity was withdrawn."""
+    event_id: Mapped[str] = mapped_column(String(36))
+    staged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ZoneRow(SchedulingBase):
     """A zone and the token of its last committed change (a cached zone is valid while tokens match)."""
 

@@ -9,7 +9,9 @@ from scheduling.store.repositories import (
     Conflicts,
     SqlActivities,
     SqlConflicts,
+    SqlStagedActivities,
     SqlZones,
+    StagedActivities,
     Zones,
 )
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
@@ -19,6 +21,7 @@ class SchedulingUnitOfWork(UnitOfWork):
     """One scheduling transaction: the repositories the use cases read and change."""
 
     activities: Activities
+    staged: StagedActivities
     zones: Zones
     conflicts: Conflicts
 
@@ -29,5 +32,6 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
         self.activities = SqlActivities(session, self)
+        self.staged = SqlStagedActivities(session, self)
         self.zones = SqlZones(session, self)
         self.conflicts = SqlConflicts(session)

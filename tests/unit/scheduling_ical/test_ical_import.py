@@ -110,12 +110,23 @@ def test_floating_times_are_amsterdam_wall_clock() -> None:
     assert activity.ends_at - activity.starts_at == timedelta(minutes=90)
 
 
-def test_an_all_day_event_lasts_its_local_days() -> None:
-    event = "UID:d\nSUMMARY:Buurtfeest\nDTSTART;VALUE=DATE:20261205"
+def test_an_all_day_event_is_a_daytime_activity_not_an_evening_blocker() -> None:
+    event = "UID:d\nSUMMARY:Opschoondag\nDTSTART;VALUE=DATE:20261205"
     [activity] = read_calendar(calendar(event), MAPPING).activities
 
-    assert activity.starts_at == datetime(2026, 12, 5, tzinfo=AMSTERDAM)
-    assert activity.ends_at == datetime(2026, 12, 6, tzinfo=AMSTERDAM)
+    assert activity.starts_at == datetime(2026, 12, 5, 9, tzinfo=AMSTERDAM)
+    assert activity.ends_at == datetime(2026, 12, 5, 17, tzinfo=AMSTERDAM)
+
+
+def test_an_all_day_event_over_several_days_is_a_daytime_occurrence_each_day() -> None:
+    event = "UID:d\nSUMMARY:Opschoondagen\nDTSTART;VALUE=DATE:20261205\nDTEND;VALUE=DATE:20261208"
+    [activity] = read_calendar(calendar(event), MAPPING).activities
+
+    assert (activity.starts_at, activity.ends_at) == (
+        datetime(2026, 12, 5, 9, tzinfo=AMSTERDAM),
+        datetime(2026, 12, 5, 17, tzinfo=AMSTERDAM),
+    )
+    assert activity.recurrence == "FREQ=DAILY;COUNT=3"
 
 
 def test_a_cancelled_event_is_a_withdrawal() -> None:
@@ -159,15 +170,6 @@ def test_long_or_odd_uids_become_deterministic_activity_ids() -> None:
     assert len(activity_id_of(outlook)) <= 100
     assert activity_id_of(odd).startswith("abc_123_x_example.org.")
     assert activity_id_of(odd) != activity_id_of(odd.replace("/", " "))
-
-
-def test_a_changed_occurrence_is_reported_not_imported_as_the_series() -> None:
-    series = GOOD + "\nRRULE:FREQ=WEEKLY;COUNT=3"
-    moved = GOOD + "\nRECURRENCE-ID:20261103T180000Z"
-    result = read_calendar(calendar(series, moved), MAPPING)
-
-    assert [a.recurrence for a in result.activities] == ["FREQ=WEEKLY;COUNT=3"]
-    assert "RECURRENCE-ID" in result.problems[0].message
 
 
 def test_something_that_is_not_a_calendar_is_said_to_be_so() -> None:
