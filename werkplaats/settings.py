@@ -43,6 +43,11 @@ class RuntimeSettings(BaseSettings):
         validation_alias=AliasChoices("WERKPLAATS_DATA_DIR", "data_dir"),
         description="Where embedded databases and local state live.",
     )
+    outbound_allow: str = Field(
+        default="",
+        validation_alias=AliasChoices("WERKPLAATS_OUTBOUND_ALLOW", "outbound_allow"),
+        description="Non-public hosts or CIDRs outbound HTTP may reach (comma-separated); none by default.",
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("WERKPLAATS_LOG_LEVEL", "log_level"))
     log_format: str = Field(
         default="json",

@@ -39,6 +39,17 @@ def _run(work: Any) -> Any:
     return asyncio.run(main())
 
 
+def _check_destination(url: str) -> None:
+    """Refuse a webhook the guarded client would not send to (``WERKPLAATS_OUTBOUND_ALLOW``)."""
+    from werkplaats.outbound import OutboundError, outbound_client
+    from werkplaats.settings import RuntimeSettings
+
+    try:
+        asyncio.run(outbound_client(RuntimeSettings().outbound_allow).check(url, resolve=False))
+    except OutboundError as error:
+        raise _fail(f"webhook url: {error}") from None
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
@@ -75,6 +86,8 @@ def add(
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
         raise _fail(problems) from None
+    if request.webhook is not None:
+        _check_destination(str(request.webhook.url))
     created = _run(lambda db: manage.add_subscription(db, request, created_by=created_by))
     typer.echo(created.subscription_id)
 
@@ -112,6 +125,7 @@ def set_webhook(
         request = manage.OrganisationWebhookRequest.model_validate({"url": url, "secret": secret})
     except ValidationError as error:
         raise _fail("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())) from None
+    _check_destination(str(request.url))
     _run(lambda db: manage.set_organisation_webhook(db, slug, request))
     typer.echo(f"{slug}: webhook set")
 

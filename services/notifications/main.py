@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
-import httpx
 import structlog
 from fastapi import FastAPI
 
@@ -26,6 +25,7 @@ from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
+from werkplaats.outbound import OutboundClient, outbound_client
 from werkplaats.runtime import ServiceRuntime
 
 NAME = "notifications"
@@ -46,6 +46,7 @@ class NotificationsService:
     sender: Sender
     directory: OrganisationDirectory
     authenticator: Authenticator
+    outbound: OutboundClient
 
 
 class Ticker:
@@ -121,8 +122,10 @@ def build(
         is_postgres=not runtime.database.is_sqlite,
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
-    client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, limits=httpx.Limits(max_connections=200))
-    webhook = WebhookChannel(client, settings.dashboard_url)
+    outbound = outbound_client(
+        settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
+    )
+    webhook = WebhookChannel(outbound, settings.dashboard_url)
 
     async def send(row: NotificationRow) -> None:
         if row.channel == "webhook":
@@ -155,11 +158,11 @@ def build(
         await ticker.stop()
         await sender.stop()
         await directory.stop()
-        await client.aclose()
+        await outbound.aclose()
 
     runtime.startup.append(prepare)
     runtime.shutdown.append(finish)
-    return NotificationsService(runtime, notifier, sender, directory, Authenticator(directory))
+    return NotificationsService(runtime, notifier, sender, directory, Authenticator(directory), outbound)
 
 
 def create_runtime(
@@ -176,7 +179,7 @@ def create_app(
     service = build(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
     app = runtime.http_app(
-        subscriptions_router(runtime.database, service.authenticator),
+        subscriptions_router(runtime.database, service.authenticator, service.outbound),
         feed_router(runtime.database, service.authenticator),
         title="Werkplaats notifications",
         description="Conflict warnings by e-mail, signed webhook and live feed; subscriptions.",

@@ -15,6 +15,7 @@ from scheduling.dates import CalendarKeeper
 from scheduling.detector import ZoneDetector
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
+from scheduling.feeds.fetch import new_client
 from scheduling.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
@@ -77,7 +78,12 @@ def create_scheduler(
         view.use_calendar(calendar)
 
     keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
-    poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
+    poller = FeedPoller(
+        runtime.database,
+        ensure_topics=runtime.ensure_topics,
+        tick_s=settings.feed_poll_s,
+        client=new_client(settings.outbound_allow),
+    )
     view = AgendaView(bootstrap, new_agenda, areas, security=settings)
     directory = OrganisationDirectory(bootstrap, security=settings)
     subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)

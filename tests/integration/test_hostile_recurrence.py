@@ -16,6 +16,7 @@ import pytest
 from contracts import ActivityKind, OrganisationRole
 from contracts.topics import SCHEDULING_CONFLICTS, partner_activities, partner_feedback
 from scheduling.feeds import FeedPoller, add_feed
+from scheduling.feeds.fetch import new_client
 from scheduling.ical import FeedMapping
 from scheduling.main import create_app
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
@@ -134,7 +135,9 @@ async def test_in_a_feed_they_are_reported_per_event_and_a_clash_follows(
     slug = f"hostile-feed-{uuid.uuid4().hex[:6]}"
     never = vevent("nooit", at(day, 19), 60).replace("END:VEVENT", f"RRULE:{NEVER[0]}\r\nEND:VEVENT")
     calendar_server.body = calendar(never, vevent("een", at(day, 19), 90), vevent("twee", at(day, 20), 60))
-    poller = FeedPoller(stack.runtime.database, ensure_topics=stack.runtime.ensure_topics)
+    poller = FeedPoller(
+        stack.runtime.database, ensure_topics=stack.runtime.ensure_topics, client=new_client("127.0.0.1/32")
+    )
     mapping = FeedMapping(kind=ActivityKind.CONSULTATION, neighbourhoods=[area.buurten[0]])
     now = datetime.now(UTC)
     async with stack.runtime.database.transaction() as session:

@@ -3,15 +3,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response
+from fastapi.exceptions import RequestValidationError
 
 from contracts import OrganisationRole, OrganisationUpdated
 from contracts.envelope import SLUG_PATTERN
 from notifications import manage
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
+from werkplaats.outbound import OutboundClient, OutboundError
 
 
-def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
+def subscriptions_router(database: Database, auth: Authenticator, outbound: OutboundClient) -> APIRouter:
     """Routes that manage who hears about conflicts."""
     router = APIRouter(prefix="/v1", tags=["subscriptions"])
     Operations = Annotated[OrganisationUpdated, Depends(auth.caller(OrganisationRole.OPERATIONS))]  # noqa: N806
@@ -19,6 +21,8 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
 
     @router.post("/subscriptions", status_code=201, summary="Subscribe a person or a webhook")
     async def create(request: manage.SubscriptionRequest, caller: Operations) -> manage.SubscriptionView:
+        if request.webhook is not None:
+            await _reachable(outbound, str(request.webhook.url), ("body", "webhook", "url"))
         return await manage.add_subscription(database, request, created_by=caller.slug)
 
     @router.get("/subscriptions", summary="Every subscription (secrets are never shown)")
@@ -33,6 +37,7 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
 
     @router.put("/organisations/{slug}/webhook", status_code=204, summary="Set an organisation's webhook")
     async def set_webhook(slug: Slug, request: manage.OrganisationWebhookRequest, _: Operations) -> Response:
+        await _reachable(outbound, str(request.url), ("body", "url"))
         await manage.set_organisation_webhook(database, slug, request)
         return Response(status_code=204)
 
@@ -49,3 +54,11 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
         return Response(status_code=204)
 
     return router
+
+
+async def _reachable(outbound: OutboundClient, url: str, loc: tuple[str, ...]) -> None:
+    """A 422 naming the field unless the guarded client may send to ``url``."""
+    try:
+        await outbound.check(url, resolve=False)
+    except OutboundError as error:
+        raise RequestValidationError([{"loc": loc, "msg": str(error), "type": "value_error"}]) from None

@@ -105,9 +105,10 @@ def import_ics(
 def _read_source(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
         from scheduling.feeds.fetch import FetchError, fetch_calendar, new_client
+        from werkplaats.settings import RuntimeSettings
 
         async def download() -> bytes:
-            async with new_client() as client:
+            async with new_client(RuntimeSettings().outbound_allow) as client:
                 fetched = await fetch_calendar(client, source)
             return fetched.body or b""
 

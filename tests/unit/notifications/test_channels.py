@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
 
+import pytest
+
 from notifications.channels import email, sse, webhook
 
 PAYLOAD: dict[str, Any] = {
@@ -65,3 +67,15 @@ def test_sse_frames_carry_the_number_and_resume_after_it() -> None:
     assert sse.resume_point("12") == 12
     assert sse.resume_point("junk") == 0
     assert sse.resume_point(None) == 0
+
+
+async def test_a_webhook_to_a_non_public_address_is_refused_for_good_without_connecting() -> None:
+    from notifications.channels import PermanentDeliveryError
+    from werkplaats.outbound import OutboundClient
+    from werkplaats.testing import stub_resolver
+
+    resolver = stub_resolver({"hooks.partner.example": ["169.254.169.254"]})
+    channel = webhook.WebhookChannel(OutboundClient(resolver=resolver), "http://dashboard")
+    payload = {"type": "conflict.detected", "data": {}}
+    with pytest.raises(PermanentDeliveryError, match="not a public address"):
+        await channel.send("n-1", "http://hooks.partner.example/w", "k" * 16, payload)
