@@ -145,6 +145,14 @@ def add_partner(
     show_password(slug, password, admin.bootstrap)
 
 
+@principals.command("script")
+def script() -> None:
+    """Print the script that creates every service's SCRAM principal and ACLs inside a broker container."""
+    from werkplaats.localkafka.security import provisioning_script
+
+    typer.echo(provisioning_script(), nl=False)
+
+
 @principals.command("acls")
 def acls(
     user: Annotated[str | None, typer.Argument(help="Only this principal's ACLs.")] = None,
