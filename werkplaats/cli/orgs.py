@@ -66,6 +66,8 @@ def add(
             "error: --kafka needs a SASL broker (werkplaats kafka start --sasl, or KAFKA_SASL_*)", err=True
         )
         raise typer.Exit(1)
+    if kafka:
+        _check_principal_name(bootstrap, security, slug)
     try:
         issued = asyncio.run(
             add_organisation(
@@ -78,6 +80,16 @@ def add(
     _show_key(slug, issued)
     if kafka:
         _add_principal(bootstrap, security, slug)
+
+
+def _check_principal_name(bootstrap: str, security: KafkaSecurity, slug: str) -> None:
+    from werkplaats.localkafka.security import KafkaSecurityAdmin, ReservedPrincipalError
+
+    try:
+        KafkaSecurityAdmin(bootstrap, security).check_partner_name(slug)
+    except ReservedPrincipalError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 def _add_principal(bootstrap: str, security: KafkaSecurity, slug: str) -> None:

@@ -25,7 +25,7 @@ from contracts.topics import (
 )
 from werkplaats.kafka_security import KafkaSecurity, java_client_properties
 from werkplaats.localkafka.artifacts import default_cache_dir, resolve_jars
-from werkplaats.localkafka.config import SASL_MECHANISM, java_executable
+from werkplaats.localkafka.config import ADMIN_USER, SASL_MECHANISM, java_executable
 
 CONFIG_COMMAND = "kafka.admin.ConfigCommand"
 ACL_COMMAND = "org.apache.kafka.tools.AclCommand"
@@ -38,6 +38,10 @@ log = structlog.get_logger(__name__)
 
 class SecurityToolError(RuntimeError):
     """A Kafka command-line tool failed (its output is included, never a password)."""
+
+
+class ReservedPrincipalError(ValueError):
+    """The name belongs to a service or an administrator; no partner may have it as its principal."""
 
 
 def new_password() -> str:
@@ -153,6 +157,10 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
 """Every service with a principal of its own; the deployment manifests give each its credentials."""
 
 
+RESERVED_PRINCIPALS = frozenset({ADMIN_USER, "initiatives", "centres", "werkplaats", *SERVICE_ACCESS})
+"""Principals of services and administrators: never a partner's (``User:<slug>``)."""
+
+
 def default_access(name: str) -> ServiceAccess:
     """Access of a service not in the table: its own ``<name>.`` topics, and organisations to read."""
     return ServiceAccess(reads=(f"{name}.", ORGANISATIONS), writes=(f"{name}.",), creates=(f"{name}.",))
@@ -193,7 +201,7 @@ def provisioning_script(services: Sequence[str] = tuple(SERVICE_ACCESS)) -> str:
         f'    --add-config "{SASL_MECHANISM}=[password=$2]"',
         "}",
         "acl() {",
-        '  user=$1; shift',
+        "  user=$1; shift",
         '  "$K/kafka-acls.sh" --bootstrap-server "$B" --add --allow-principal "User:$user" "$@"',
         "}",
         'scram admin "${KAFKA_ADMIN_PASSWORD:?set KAFKA_ADMIN_PASSWORD}"',
@@ -267,9 +275,40 @@ class KafkaSecurityAdmin:
         log.info("kafka.principal.added", user=user, acls=len(grants))
         return password
 
+    def check_partner_name(self, slug: str) -> str:
+        """``slug`` when it may be a partner's principal; ``ReservedPrincipalError`` when reserved."""
+        if slug in RESERVED_PRINCIPALS or slug == self.admin.username:
+            raise ReservedPrincipalError(f"User:{slug} is reserved for a service or an administrator")
+        return check_org_slug(slug)
+
     def add_partner(self, slug: str) -> str:
         """Create the partner principal ``User:<slug>`` with its prefixed ACLs; return its password."""
-        return self.add_principal(slug, partner_grants(slug))
+        return self.add_principal(self.check_partner_name(slug), partner_grants(slug))
+
+    def remove_principal(self, user: str, grants: Sequence[AclGrant]) -> None:
+        """Remove ``User:<user>``'s SCRAM credential and its ``grants``: it can no longer log in or act."""
+        removals = [
+            lambda arguments=arguments: self._run(
+                ACL_COMMAND, "--remove", "--force", "--allow-principal", f"User:{user}", *arguments
+            )
+            for arguments in acl_arguments(grants)
+        ]
+        _in_parallel(removals)
+        self._run(
+            CONFIG_COMMAND,
+            "--alter",
+            "--entity-type",
+            "users",
+            "--entity-name",
+            user,
+            "--delete-config",
+            SASL_MECHANISM,
+        )
+        log.info("kafka.principal.removed", user=user, acls=len(grants))
+
+    def remove_partner(self, slug: str) -> None:
+        """Remove a partner's principal and its ACLs (its topics and their history stay)."""
+        self.remove_principal(self.check_partner_name(slug), partner_grants(slug))
 
     def add_service(self, name: str, *, group_prefix: str | None = None) -> str:
         """Create the service principal ``User:<name>`` with the ACLs it needs; return its password."""
