@@ -20,10 +20,10 @@ from scheduling.feeds.fetch import new_client
 from scheduling.ical import FeedMapping
 from scheduling.main import create_app
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
+from support.testing import read_topic, wait_for
 from test_scheduling_feeds import CalendarServer, calendar, calendar_server, vevent  # noqa: F401
 from werkplaats.organisations import add_organisation
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.testing import read_topic, wait_for
 
 NEVER = ["FREQ=DAILY;BYMONTH=6;BYWEEKNO=1", "FREQ=YEARLY;BYMONTH=6;BYWEEKNO=1;COUNT=3"]
 CLASH_WITHIN_S = 30

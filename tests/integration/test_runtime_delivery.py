@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.probe import ProbeBase, attach, count_effects, stage_events
+from support.testing import read_topic, wait_for
 from werkplaats.broker import publish_batch
 from werkplaats.db import Database
 from werkplaats.outbox import OutboxRelay, PendingMessage
-from werkplaats.probe import ProbeBase, attach, count_effects, stage_events
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
-from werkplaats.testing import read_topic, wait_for
 
 
 def runtime_for(database_url: str, bootstrap: str, group: str) -> ServiceRuntime:
@@ -52,7 +52,7 @@ def start_probe(
     command = [
         sys.executable,
         "-m",
-        "werkplaats.probe",
+        "benchmarks.probe",
         "--topic",
         topic,
         "--database-url",

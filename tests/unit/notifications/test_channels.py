@@ -71,8 +71,8 @@ def test_sse_frames_carry_the_number_and_resume_after_it() -> None:
 
 async def test_a_webhook_to_a_non_public_address_is_refused_for_good_without_connecting() -> None:
     from notifications.channels import PermanentDeliveryError
+    from support.testing import stub_resolver
     from werkplaats.outbound import OutboundClient
-    from werkplaats.testing import stub_resolver
 
     resolver = stub_resolver({"hooks.partner.example": ["169.254.169.254"]})
     channel = webhook.WebhookChannel(OutboundClient(resolver=resolver), "http://dashboard")

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from support.testing import stub_resolver
 from werkplaats.outbound import (
     OutboundClient,
     OutboundError,
     OutboundPolicy,
     OutboundRefusedError,
 )
-from werkplaats.testing import stub_resolver
 
 Handler = Callable[[asyncio.StreamWriter, str], Awaitable[None]]
 LOOPBACK = OutboundPolicy.parse("127.0.0.1/32")
