@@ -20,9 +20,16 @@ def expand(
     horizon: timedelta = DEFAULT_HORIZON,
     limit: int = MAX_OCCURRENCES,
 ) -> tuple[Occurrence, ...]:
-    """Return the occurrences that end after ``now`` and start before ``now + horizon``, at most ``limit``."""
+    """Return the occurrences that end after ``now`` and start before ``now + horizon``, at most ``limit``.
+
+    The horizon bounds how far a series is expanded, not which plans are checked: a single
+    activity is kept however far ahead it lies.
+    """
     duration = activity.duration // timedelta(microseconds=1)
     not_before, before = to_us(now), to_us(now + horizon)
+    if activity.recurrence is None:
+        start = to_us(activity.starts_at)
+        return (Occurrence(start, start + duration),) if start + duration > not_before else ()
     kept: list[Occurrence] = []
     for start_local in _starts(activity, now, now + horizon):
         start = to_us(start_local)
