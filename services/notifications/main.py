@@ -11,13 +11,14 @@ from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
 from notifications import api, cli
+from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
 from notifications.digests import run_digests
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Clock, Notifier
 from notifications.settings import NotificationsSettings
-from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
+from notifications.store import SqlNotificationsUnitOfWork
 from notifications.subscribers import subscribe
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
@@ -127,13 +128,7 @@ def create_service(
     outbound = outbound_client(
         settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
     )
-    webhook = WebhookChannel(outbound, settings.dashboard_url)
-
-    async def send(row: NotificationRow) -> None:
-        if row.channel == "webhook":
-            await webhook.send(row.notification_id, row.address, row.secret or "", row.payload)
-        else:
-            await email.send(row.notification_id, row.address, row.payload)
+    channels = Channels(email, WebhookChannel(outbound, settings.dashboard_url))
 
     policy = SenderPolicy(
         batch=settings.sender_batch,
@@ -144,7 +139,7 @@ def create_service(
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
     )
-    sender = Sender(runtime.database, send, policy)
+    sender = Sender(runtime.database, channels.send, policy)
     notifier.on_decided = sender.notify
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
     ticker = Ticker(runtime, notifier, settings.tick_s)

@@ -23,6 +23,7 @@ from contracts.topics import (
     dead_letter,
     partner_feedback,
 )
+from werkplaats.errors import WerkplaatsError
 from werkplaats.kafka_security import KafkaSecurity, java_client_properties
 from werkplaats.localkafka.artifacts import default_cache_dir, resolve_jars
 from werkplaats.localkafka.config import ADMIN_USER, SASL_MECHANISM, java_executable
@@ -36,11 +37,11 @@ PARALLEL_TOOLS = 4
 log = structlog.get_logger(__name__)
 
 
-class SecurityToolError(RuntimeError):
+class SecurityToolError(WerkplaatsError, RuntimeError):
     """A Kafka command-line tool failed (its output is included, never a password)."""
 
 
-class ReservedPrincipalError(ValueError):
+class ReservedPrincipalError(WerkplaatsError, ValueError):
     """The name belongs to a service or an administrator; no partner may have it as its principal."""
 
 

@@ -23,7 +23,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.cli.common import Language, database_description, fail, open_database
 from scheduling.console import ConflictFilter, ConflictView, Console, conflict_event, fold, selected
-from werkplaats.unit_of_work import SqlUnitOfWork
+from scheduling.store import SqlSchedulingUnitOfWork
 
 CONFLICT_EVENTS = frozenset(
     {ConflictDetected.event_type, ConflictResolved.event_type, ConflictAcknowledged.event_type}
@@ -210,7 +210,7 @@ async def _acknowledge(conflict_id: str, reason: str, by: str) -> None:
 
     database = await open_database()
     try:
-        async with database.unit_of_work(SqlUnitOfWork) as unit:
+        async with database.unit_of_work(SqlSchedulingUnitOfWork) as unit:
             await acknowledge(unit, conflict_id, reason=reason, by=by)
     finally:
         await database.dispose()

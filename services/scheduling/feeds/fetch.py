@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from scheduling.domain.errors import SchedulingError
 from werkplaats.outbound import OutboundClient, OutboundError, outbound_client
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -13,7 +14,7 @@ TOTAL_S = 30.0
 USER_AGENT = "Werkplaats-feeds/1 (+https://werkplaats.example/partners)"
 
 
-class FetchError(RuntimeError):
+class FetchError(SchedulingError, RuntimeError):
     """The calendar could not be fetched: network, status or size; the message says which."""
 
 
