@@ -31,6 +31,7 @@ from werkplaats.consumer import (
 )
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
+from werkplaats.http_limits import BodyLimit
 from werkplaats.metrics import Metrics
 from werkplaats.offsets import OffsetCommitter
 from werkplaats.outbox import OutboxRelay, PendingMessage
@@ -264,6 +265,7 @@ class ServiceRuntime:
                 await self.stop()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan, **kwargs)
+        app.add_middleware(BodyLimit, max_bytes=self.settings.max_body_bytes)  # before any route reads
         app.include_router(self.operations_router())
         for router in routers:
             app.include_router(router)

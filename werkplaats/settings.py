@@ -64,6 +64,9 @@ class ServiceSettings(RuntimeSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest HTTP request body accepted (413 beyond it)."
+    )
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; the service name if unset."
     )

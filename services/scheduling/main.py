@@ -126,7 +126,7 @@ def create_app(
         horizon=timedelta(days=runtime.settings.horizon_days),
     )
     app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
-    api.install(app, max_body_bytes=runtime.settings.max_body_bytes)
+    api.install(app)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
     app.state.service = scheduler
