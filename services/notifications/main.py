@@ -97,6 +97,9 @@ def smtp_config(settings: NotificationsSettings) -> SmtpConfig:
         starttls=settings.smtp_starttls,
         username=settings.smtp_username,
         password=settings.smtp_password,
+        verify_tls=settings.smtp_tls_verify,
+        ca_file=settings.smtp_tls_ca_file,
+        plaintext_login=settings.smtp_allow_plaintext_login,
         timeout_s=settings.smtp_timeout_s,
         message_id_domain=settings.message_id_domain,
     )
