@@ -6,7 +6,6 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-
 class BodyLimit:
     """ASGI middleware: a request body over ``max_bytes`` gets a 413 before the app reads it whole."""
 

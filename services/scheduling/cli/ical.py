@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from contracts import ActivityKind, AddressVenue, CentreVenue, TargetGroup, Theme
 from scheduling.cli.common import database_description, fail, open_database
+from scheduling.feeds.fetch import redacted
 from scheduling.ical import FeedMapping, ImportResult, read_calendar
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def add_feed(
         feed_id = asyncio.run(store())
     except (FeedError, ValueError) as error:
         raise fail(str(error), 2) from error
-    typer.echo(f"added {feed_id}: {url} as {org}, every {every} ({database_description()})")
+    typer.echo(f"added {feed_id}: {redacted(url)} as {org}, every {every} ({database_description()})")
 
 
 async def _check_registered(org: str) -> None:
@@ -218,7 +219,7 @@ def list_feeds(
 
 def _describe(row: FeedRow) -> str:
     polled = row.last_polled_at.isoformat(timespec="seconds") if row.last_polled_at else "never"
-    head = f"{row.feed_id}  {row.organisation}  every {row.interval_s // 60} min  {row.url}"
+    head = f"{row.feed_id}  {row.organisation}  every {row.interval_s // 60} min  {redacted(row.url)}"
     status = f"    last poll {polled}: {row.last_status or '-'}"
     if row.last_message:
         status += f" ({row.last_message})"
