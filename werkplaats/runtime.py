@@ -71,6 +71,10 @@ async def _no_decode(_: Any, __: Any) -> None:
     return None
 
 
+READINESS_CACHE_S = 2.0
+"""How long one readiness check answers every ``/health`` request."""
+
+
 class ServiceRuntime:
     """The parts of one service process, started and stopped together."""
 
@@ -85,6 +89,8 @@ class ServiceRuntime:
             security=settings,
         )
         self._producer: AIOKafkaProducer | None = None
+        self._readiness: tuple[float, dict[str, Any]] | None = None
+        self._readiness_lock = asyncio.Lock()
         self.metrics = Metrics(name)
         self.relay = OutboxRelay(
             self.database,
@@ -211,6 +217,7 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stop consuming, stop the relay and the shut-down tasks, close connections."""
+        self._readiness = None  # a stopped service is not ready, whatever the last check said
         for committer in self._committers:  # what was processed is not read again after a restart
             await committer.commit()
         await self.broker.stop()
@@ -227,7 +234,17 @@ class ServiceRuntime:
         log.info("service_stopped", service=self.name)
 
     async def health(self) -> dict[str, Any]:
-        """Whether the database and the broker answer, and how many outbox rows wait."""
+        """Whether the database and the broker answer, and how many outbox rows wait.
+
+        One check serves every caller for ``READINESS_CACHE_S``: probes cannot make it work harder.
+        """
+        async with self._readiness_lock:
+            now = asyncio.get_running_loop().time()
+            if self._readiness is None or now - self._readiness[0] >= READINESS_CACHE_S:
+                self._readiness = (now, await self._check_readiness())
+            return self._readiness[1]
+
+    async def _check_readiness(self) -> dict[str, Any]:
         database_ok = await self.database.ping()
         kafka_ok = await self._kafka_answers()
         pending = await self._outbox_pending() if database_ok else None
@@ -274,6 +291,14 @@ class ServiceRuntime:
     def operations_router(self) -> APIRouter:
         """``/health`` and ``/metrics``."""
         router = APIRouter(tags=["operations"])
+
+        @router.get("/health/live", summary="Whether the process answers (no I/O: a liveness probe)")
+        async def live() -> dict[str, Any]:
+            return {"status": "ok", "service": self.name}
+
+        @router.get("/health/ready", summary="Whether the service can do its work (a readiness probe)")
+        async def ready(response: Response) -> dict[str, Any]:
+            return await health(response)
 
         @router.get("/health", summary="Whether the service can do its work")
         async def health(response: Response) -> dict[str, Any]:
