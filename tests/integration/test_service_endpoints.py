@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 import werkplaats.runtime
-
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 
