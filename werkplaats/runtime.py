@@ -8,6 +8,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -32,6 +33,7 @@ from werkplaats.consumer import (
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
 from werkplaats.http_limits import BodyLimit
+from werkplaats.inbox import InboxJanitor
 from werkplaats.metrics import Metrics
 from werkplaats.offsets import OffsetCommitter
 from werkplaats.outbox import OutboxRelay, PendingMessage
@@ -89,6 +91,7 @@ class ServiceRuntime:
             security=settings,
         )
         self._producer: AIOKafkaProducer | None = None
+        self.janitor = InboxJanitor(self.database, timedelta(days=settings.inbox_retention_days))
         self._readiness: tuple[float, dict[str, Any]] | None = None
         self._readiness_lock = asyncio.Lock()
         self.metrics = Metrics(name)
@@ -212,6 +215,7 @@ class ServiceRuntime:
         await self._producer.start()
         await self.broker.start()
         self.relay.start()
+        self.janitor.start()
         self.started = True
         log.info("service_started", service=self.name)
 
@@ -226,6 +230,7 @@ class ServiceRuntime:
         for task in self.shutdown:
             await task()
         await self.relay.stop()
+        await self.janitor.stop()
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None

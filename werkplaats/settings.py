@@ -89,6 +89,9 @@ class ServiceSettings(RuntimeSettings):
         default=0.5, gt=0, description="Relay check for rows from other processes."
     )
     metadata_max_age_ms: int = Field(default=5000, ge=500, description="How soon new topics are seen.")
+    inbox_retention_days: int = Field(
+        default=30, ge=1, description="Processed-event records are kept this long (redelivery comes sooner)."
+    )
 
     def sqlite_url(self, service: str) -> str:
         """The default embedded database of ``service``."""
