@@ -137,6 +137,8 @@ def create_service(
         batch=settings.sender_batch,
         lease=timedelta(seconds=settings.lease_s),
         per_endpoint=settings.per_endpoint_concurrency,
+        # claimed ahead waits for at most one round of sends, so a lease of two attempts outlasts it
+        ahead=min(SenderPolicy.ahead, settings.per_endpoint_concurrency),
         poll_s=settings.sender_poll_s,
         retry_base_s=settings.retry_base_s,
         retry_max_s=settings.retry_max_s,

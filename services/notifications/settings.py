@@ -64,6 +64,7 @@ class NotificationsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> Self:
+        """A claimed delivery waits for at most one round of sends to its endpoint, then takes one attempt."""
         longest = max(self.webhook_timeout_s, self.smtp_timeout_s)
         if self.lease_s < 2 * longest:
             raise ValueError(
