@@ -123,6 +123,7 @@ def create_service(
 
     notifier = Notifier(
         lookup,
+        is_revoked=directory.is_revoked,
         quiet=timedelta(seconds=settings.quiet_period_s),
         smtp_endpoint=f"smtp://{settings.smtp_host}:{settings.smtp_port}",
         clock=clock or (lambda: datetime.now(UTC)),

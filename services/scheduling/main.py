@@ -87,9 +87,16 @@ def create_service(
         ensure_topics=runtime.ensure_topics,
         tick_s=settings.feed_poll_s,
         client=new_client(settings.outbound_allow),
+        is_revoked=directory.is_revoked,
     )
     view = AgendaView(bootstrap, new_agenda, areas, organisation_names=directory.names, security=settings)
-    subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
+    subscribe(
+        runtime,
+        Intake(horizon=horizon),
+        detector,
+        partner_pattern=settings.partner_topic_pattern,
+        is_revoked=directory.is_revoked,
+    )
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())

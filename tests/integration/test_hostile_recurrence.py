@@ -12,17 +12,20 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
 
 from contracts import ActivityKind, OrganisationRole
-from contracts.topics import SCHEDULING_CONFLICTS, partner_activities, partner_feedback
+from contracts.topics import SCHEDULING_CONFLICTS, partner_activities, partner_feedback, partner_topics
 from scheduling.feeds import FeedPoller, add_feed
 from scheduling.feeds.fetch import new_client
 from scheduling.ical import FeedMapping
 from scheduling.main import create_app
+from scheduling.store import ActivityRow
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
 from support.testing import read_topic, wait_for
 from test_scheduling_feeds import CalendarServer, calendar, calendar_server, vevent  # noqa: F401
-from werkplaats.organisations import add_organisation
+from werkplaats.organisations import add_organisation, revoke_organisation
 from werkplaats.runtime import ServiceRuntime
 
 NEVER = ["FREQ=DAILY;BYMONTH=6;BYWEEKNO=1", "FREQ=YEARLY;BYMONTH=6;BYWEEKNO=1;COUNT=3"]
@@ -36,6 +39,7 @@ class Stack:
     bootstrap: str
     partner: str
     key: str
+    app: FastAPI
 
 
 @pytest.fixture
@@ -53,7 +57,7 @@ async def stack(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Stack]
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")
     await app.state.runtime.start()
     try:
-        yield Stack(app.state.runtime, client, kafka_bootstrap, partner, key)
+        yield Stack(app.state.runtime, client, kafka_bootstrap, partner, key, app)
     finally:
         await app.state.runtime.stop()
         await client.aclose()
@@ -174,3 +178,42 @@ def test_reading_a_calendar_reports_such_an_event_and_keeps_the_others() -> None
     assert problem.uid == "nooit"
     assert "recurrence" in problem.message
     assert "never occurs" in problem.message
+
+
+async def test_a_revoked_organisations_topic_is_dead_lettered_and_its_history_kept(stack: Stack) -> None:
+    area, day = fresh_area(), quiet_evening()
+    slug = stack.partner  # registered before the scheduler started
+    async with Partners(stack.bootstrap) as partners:
+        partners.slugs["org"] = slug
+        await stack.runtime.ensure_topics(partner_topics(slug))
+        await partners.publish("org", activity("voor", at(day, 19), 2, [area.wijk]))
+
+        headers = {"Authorization": f"Bearer {stack.key}"}
+
+        async def on_agenda() -> bool:
+            listed = await stack.client.get(
+                "/v1/agenda", params={"neighbourhood": area.wijk}, headers=headers
+            )
+            return listed.status_code == 200 and len(listed.json()["items"]) == 1
+
+        await wait_for(on_agenda, timeout=CLASH_WITHIN_S, interval=0.3)
+        await revoke_organisation(stack.bootstrap, slug)
+        directory = stack.app.state.service.directory
+        await wait_for(lambda: directory.is_revoked(slug), timeout=30, interval=0.1)
+
+        await partners.publish("org", activity("na", at(day, 20), 2, [area.wijk]))
+
+        async def dead_lettered() -> list[Any]:
+            return await read_topic(stack.bootstrap, partner_activities(slug) + ".dlq")
+
+        await wait_for(dead_lettered, timeout=CLASH_WITHIN_S, interval=0.3)
+        [dead] = await dead_lettered()
+        assert dead.key == b"na"
+        assert "revoked" in dict(dead.headers)["werkplaats-error"].decode()
+        async with stack.runtime.database.sessions() as session:
+            kept = await session.scalars(
+                select(ActivityRow.activity_id).where(ActivityRow.organisation == slug)
+            )
+            assert list(kept) == ["voor"]  # its history stays
+        refused = await stack.client.get("/v1/conflicts", headers=headers)
+        assert refused.status_code == 401

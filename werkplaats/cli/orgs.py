@@ -16,6 +16,7 @@ from werkplaats.organisations import (
     add_organisation,
     read_organisations,
     revoke_key,
+    revoke_organisation,
     rotate_key,
 )
 from werkplaats.settings import RuntimeSettings
@@ -145,3 +146,30 @@ def revoke(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"revoked key {key_id} of {slug}")
+
+
+@app.command("revoke-organisation")
+def revoke_whole_organisation(
+    slug: Annotated[str, typer.Argument(help="The organisation.", callback=_slug)],
+) -> None:
+    """Revoke an organisation: keys, feeds, Kafka principal, topic and webhooks stop; its history stays."""
+    bootstrap, security = _bootstrap(), _security()
+    try:
+        asyncio.run(revoke_organisation(bootstrap, slug, security=security))
+    except RegistryError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"revoked {slug}: its keys no longer authenticate; its feeds, topic and webhooks are ignored")
+    if security.sasl:
+        _remove_principal(bootstrap, security, slug)
+
+
+def _remove_principal(bootstrap: str, security: KafkaSecurity, slug: str) -> None:
+    from werkplaats.localkafka.security import KafkaSecurityAdmin, SecurityToolError
+
+    try:
+        KafkaSecurityAdmin(bootstrap, security).remove_partner(slug)
+    except (SecurityToolError, ValueError) as error:
+        typer.echo(f"error: its Kafka principal could not be removed: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"removed the Kafka principal User:{slug} and its ACLs")

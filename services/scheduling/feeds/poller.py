@@ -31,7 +31,7 @@ PARALLEL_POLLS = 8
 
 @dataclass(frozen=True)
 class PollOutcome:
-    """What one poll of one feed did: ``ok``, ``not_modified``, ``error`` or ``gone`` (removed meanwhile)."""
+    """What one poll of one feed did: ``ok``, ``not_modified``, ``error``, ``revoked`` or ``gone``."""
 
     feed_id: str
     organisation: str
@@ -61,6 +61,7 @@ class FeedPoller:
         max_events: int = MAX_EVENTS,
         parallel: int = PARALLEL_POLLS,
         client: OutboundClient | None = None,
+        is_revoked: Callable[[str], bool] = lambda _: False,
     ) -> None:
         self.database = database
         self.ensure_topics = ensure_topics
@@ -71,6 +72,7 @@ class FeedPoller:
         self.max_events = max_events
         self._slots = asyncio.Semaphore(parallel)
         self._client = client
+        self.is_revoked = is_revoked
         self._background = BackgroundTask(self.run, "feed-poller")
 
     async def poll_once(self, *, now: datetime | None = None) -> list[PollOutcome]:
@@ -107,6 +109,9 @@ class FeedPoller:
         return claimed
 
     async def _poll(self, feed: FeedRow, now: datetime) -> PollOutcome:
+        if self.is_revoked(feed.organisation):
+            message = f"organisation {feed.organisation} is revoked; the feed is not fetched"
+            return await self._finish(feed.feed_id, now, status="revoked", message=message)
         try:
             fetched = await fetch_calendar(
                 self._http(),

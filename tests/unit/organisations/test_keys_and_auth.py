@@ -145,3 +145,14 @@ async def test_requests_without_a_valid_key_are_limited_per_client(
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
     assert (await client.get("/anyone", headers=bearer(keys["partner"]))).status_code == 200
+
+
+def test_a_revoked_organisation_no_longer_authenticates_even_with_an_unrevoked_key() -> None:
+    key = issue_key()
+    active = organisation("staedion", OrganisationRole.PARTNER, key.record)
+    revoked = active.model_copy(update={"revoked_at": datetime.now(UTC)})
+    assert directory_with(active).authenticate(key.secret) is not None
+    later = directory_with(active, revoked)
+    assert later.authenticate(key.secret) is None
+    assert later.is_revoked("staedion")
+    assert not later.is_revoked("unknown")

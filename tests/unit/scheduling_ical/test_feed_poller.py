@@ -271,3 +271,15 @@ async def test_a_redirect_to_an_internal_address_is_refused_and_the_feed_path_st
     assert "169.254.169.254" in (outcome.message or "")
     assert "s3cr3t" not in (outcome.message or "")
     assert await outbox(database) == []
+
+
+async def test_a_revoked_organisations_feed_is_not_fetched_and_publishes_nothing(database: Database) -> None:
+    await register(database)
+    server = Server(calendar(event("a", 3)))
+    feeds = FeedPoller(database, client=mock_client(server), is_revoked=lambda slug: slug == "staedion")
+
+    [outcome] = await feeds.poll_once(now=T0)
+
+    assert outcome.status == "revoked"
+    assert server.requests == []
+    assert await outbox(database) == []
