@@ -18,6 +18,7 @@ from scheduling.feeds.fetch import new_client
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
+from scheduling.service.past_conflicts import PastConflictCloser
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
 from werkplaats.auth import Authenticator
@@ -104,9 +105,11 @@ def create_service(
         await keeper.refresh()
         keeper.start()
         poller.start()
+        closer.start()
 
+    closer = PastConflictCloser(runtime.database)
     runtime.startup += [prepare, directory.start]
-    runtime.shutdown += [keeper.stop, poller.stop, directory.stop]
+    runtime.shutdown += [keeper.stop, poller.stop, closer.stop, directory.stop]
     if serving:
         runtime.startup.append(view.start)
         runtime.shutdown.insert(0, view.stop)
