@@ -286,6 +286,7 @@ class Bench:
                 database_url=f"sqlite+aiosqlite:///{workdir / 'notifications.db'}",
                 consumer_group=f"bench-n-notifications-{run.tag}",
                 start_from="latest",
+                outbound_allow="127.0.0.1/32",  # the benchmark's own webhook receiver
             ),
             bootstrap_servers=bootstrap,
         ).runtime

@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from dateutil.rrule import rrulestr
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -18,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from contracts import recurrence
 from contracts.envelope import EventData
 
 ACTIVITY_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
@@ -196,22 +196,19 @@ class ActivityPublished(EventData):
 
     @field_validator("recurrence")
     @classmethod
-    def _check_recurrence(cls, rule: str | None) -> str | None:
+    def _check_recurrence(cls, rule: str | None, info: ValidationInfo) -> str | None:
         if rule is None:
             return None
         rule = rule.strip().removeprefix("RRULE:")
         if "UNTIL=" not in rule and "COUNT=" not in rule and "FREQ=" not in rule:
             raise ValueError("must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=TU;COUNT=10")
-        try:
-            rrulestr(rule, ignoretz=True)
-        except (ValueError, TypeError) as error:
-            raise ValueError(f"is not a valid RFC 5545 RRULE: {error}") from None
         if any(
             part.startswith(("FREQ=SECONDLY", "FREQ=MINUTELY", "FREQ=HOURLY")) for part in rule.split(";")
         ):
             raise ValueError("may repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY)")
-        if not rrule_can_occur(rule):
-            raise ValueError("never occurs: no month in BYMONTH has a day in BYMONTHDAY")
+        starts_at = info.data.get("starts_at")
+        if starts_at is not None and (problem := recurrence.problem(rule, starts_at)):
+            raise ValueError(problem)
         return rule
 
     @field_validator("exdates", "rdates")
@@ -274,22 +271,6 @@ class ActivityRejected(EventData):
     topic: str = Field(description="Topic of the rejected message.")
     partition: int = Field(description="Partition of the rejected message.")
     offset: int = Field(description="Offset of the rejected message.")
-
-
-DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def rrule_can_occur(rule: str) -> bool:
-    """Whether some month of BYMONTH has a day of BYMONTHDAY (a rule like Feb 30 matches no date, ever)."""
-    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
-    if "BYMONTHDAY" not in parts:
-        return True
-    try:
-        days = [abs(int(day)) for day in parts["BYMONTHDAY"].split(",")]
-        months = [int(month) for month in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else range(1, 13)
-    except ValueError:
-        return True  # malformed numbers are refused by the parser itself
-    return any(1 <= month <= 12 and 1 <= day <= DAYS_IN_MONTH[month - 1] for month in months for day in days)
 
 
 def _matches(pattern: str, value: str) -> bool:

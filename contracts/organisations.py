@@ -40,3 +40,8 @@ class OrganisationUpdated(EventData):
         default=None, max_length=254, description="The organisation's general address for conflict warnings."
     )
     keys: list[ApiKeyRecord] = Field(default_factory=list, description="Every key, revoked ones included.")
+    revoked_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the organisation was revoked: its keys, feeds, topic and webhooks no longer act; "
+        "its history stays.",
+    )

@@ -16,6 +16,10 @@ REQUIRE_ALL_ENV = "WERKPLAATS_REQUIRE_ALL_TESTS"
 POSTGRES_ENV = "WERKPLAATS_TEST_POSTGRES_URL"
 KAFKA_IMAGE = "apache/kafka:4.1.1"
 
+# Tests serve feeds and receive webhooks on loopback only; the services may reach 127.0.0.1 there.
+# Tests of the refusals build their own guarded client with an empty allow-list.
+os.environ.setdefault("WERKPLAATS_OUTBOUND_ALLOW", "127.0.0.1/32")
+
 
 def _docker_answers() -> bool:
     if shutil.which("docker") is None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from contracts import OrganisationRole, OrganisationUpdated
@@ -16,6 +16,7 @@ from werkplaats.organisations.directory import OrganisationDirectory
 from werkplaats.organisations.keys import key_id_of
 
 UNAUTHENTICATED = "a valid API key is required: Authorization: Bearer <key>"
+UNAUTHENTICATED_PER_MINUTE = 60
 
 bearer = HTTPBearer(auto_error=False, description="An organisation API key: `Authorization: Bearer wp_...`")
 
@@ -43,18 +44,35 @@ class RateLimiter:
 class Authenticator:
     """Turns a request's bearer key into the organisation it belongs to."""
 
-    def __init__(self, directory: OrganisationDirectory, *, requests_per_minute: int = 600) -> None:
+    def __init__(
+        self,
+        directory: OrganisationDirectory,
+        *,
+        requests_per_minute: int = 600,
+        unauthenticated_per_minute: int = UNAUTHENTICATED_PER_MINUTE,
+    ) -> None:
         self.directory = directory
         self.limiter = RateLimiter(requests_per_minute)
+        self.anonymous = RateLimiter(unauthenticated_per_minute)
+        """Requests without a valid key, per client address: guessing keys or flooding costs a 429."""
 
     def caller(self, *roles: OrganisationRole) -> Callable[..., Awaitable[OrganisationUpdated]]:
         """A FastAPI dependency: the calling organisation, which must have one of ``roles`` (any if none)."""
 
         async def authenticated(
+            request: Request,
             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         ) -> OrganisationUpdated:
             organisation = self.directory.authenticate(credentials.credentials) if credentials else None
             if organisation is None or credentials is None:
+                client = request.client.host if request.client else "unknown"
+                wait = self.anonymous.retry_after(client)
+                if wait is not None:
+                    raise HTTPException(
+                        429,
+                        f"too many requests without a valid key; retry in {wait} s",
+                        {"Retry-After": str(wait)},
+                    )
                 raise HTTPException(401, UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"})
             wait = self.limiter.retry_after(key_id_of(credentials.credentials) or organisation.slug)
             if wait is not None:
@@ -69,3 +87,11 @@ class Authenticator:
             return organisation
 
         return authenticated
+
+    def _refusal(self, request: Request) -> HTTPException:
+        """401 for a request without a valid key, or 429 once its client sent too many of those."""
+        wait = self.anonymous.retry_after(request.client.host if request.client else "unknown")
+        if wait is not None:
+            message = f"too many requests without a valid key; retry in {wait} s"
+            return HTTPException(429, message, {"Retry-After": str(wait)})
+        return HTTPException(401, UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"})

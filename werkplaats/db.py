@@ -65,12 +65,15 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             _prepare_sqlite(url)
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            self.engine: AsyncEngine = create_async_engine(
+                url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
+            )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+                url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
+        # hide_parameters: logged statements and database errors never carry values (personal data)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.outbox_committed = asyncio.Event()
 

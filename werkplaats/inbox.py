@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import DateTime, String, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from werkplaats.db import Base, load_in_chunks
+from werkplaats.background import BackgroundTask
+from werkplaats.db import Base, Database, load_in_chunks
+
+log = structlog.get_logger(__name__)
 
 
 class InboxRow(Base):
@@ -46,6 +51,43 @@ async def claim(session: AsyncSession, consumer: str, event_ids: Iterable[str]) 
     return fresh
 
 
-async def forget_before(session: AsyncSession, age: timedelta) -> None:
-    """Drop records older than ``age``; redelivery that late cannot happen."""
-    await session.execute(delete(InboxRow).where(InboxRow.processed_at < datetime.now(UTC) - age))
+async def forget_before(session: AsyncSession, age: timedelta, *, now: datetime | None = None) -> int:
+    """Drop records older than ``age``; redelivery that late cannot happen. How many were dropped."""
+    cutoff = (now or datetime.now(UTC)) - age
+    result = await session.execute(delete(InboxRow).where(InboxRow.processed_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class InboxJanitor:
+    """Keeps the inbox to its retention: every ``interval_s``, records older than ``retention`` go."""
+
+    def __init__(self, database: Database, retention: timedelta, interval_s: float = 3600.0) -> None:
+        self.database = database
+        self.retention = retention
+        self.interval_s = interval_s
+        self._background = BackgroundTask(self.run, "inbox-janitor")
+
+    async def prune(self, *, now: datetime | None = None) -> int:
+        """Drop the records past the retention once; how many."""
+        async with self.database.transaction() as session:
+            dropped = await forget_before(session, self.retention, now=now)
+        if dropped:
+            log.info("inbox_pruned", dropped=dropped, retention_days=self.retention.days)
+        return dropped
+
+    async def run(self) -> None:
+        """Prune until cancelled; a failed round is logged and tried again next time."""
+        while True:
+            try:
+                await self.prune()
+            except Exception:
+                log.exception("inbox_prune_failed")
+            await asyncio.sleep(self.interval_s)
+
+    def start(self) -> None:
+        """Prune in the background."""
+        self._background.start()
+
+    async def stop(self) -> None:
+        """Stop pruning."""
+        await self._background.stop()

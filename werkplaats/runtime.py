@@ -8,6 +8,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -31,6 +32,8 @@ from werkplaats.consumer import (
 )
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
+from werkplaats.http_limits import BodyLimit
+from werkplaats.inbox import InboxJanitor
 from werkplaats.metrics import Metrics
 from werkplaats.offsets import OffsetCommitter
 from werkplaats.outbox import OutboxRelay, PendingMessage
@@ -70,6 +73,10 @@ async def _no_decode(_: Any, __: Any) -> None:
     return None
 
 
+READINESS_CACHE_S = 2.0
+"""How long one readiness check answers every ``/health`` request."""
+
+
 class ServiceRuntime:
     """The parts of one service process, started and stopped together."""
 
@@ -84,6 +91,9 @@ class ServiceRuntime:
             security=settings,
         )
         self._producer: AIOKafkaProducer | None = None
+        self.janitor = InboxJanitor(self.database, timedelta(days=settings.inbox_retention_days))
+        self._readiness: tuple[float, dict[str, Any]] | None = None
+        self._readiness_lock = asyncio.Lock()
         self.metrics = Metrics(name)
         self.relay = OutboxRelay(
             self.database,
@@ -205,11 +215,13 @@ class ServiceRuntime:
         await self._producer.start()
         await self.broker.start()
         self.relay.start()
+        self.janitor.start()
         self.started = True
         log.info("service_started", service=self.name)
 
     async def stop(self) -> None:
         """Stop consuming, stop the relay and the shut-down tasks, close connections."""
+        self._readiness = None  # a stopped service is not ready, whatever the last check said
         for committer in self._committers:  # what was processed is not read again after a restart
             await committer.commit()
         await self.broker.stop()
@@ -218,6 +230,7 @@ class ServiceRuntime:
         for task in self.shutdown:
             await task()
         await self.relay.stop()
+        await self.janitor.stop()
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -226,7 +239,17 @@ class ServiceRuntime:
         log.info("service_stopped", service=self.name)
 
     async def health(self) -> dict[str, Any]:
-        """Whether the database and the broker answer, and how many outbox rows wait."""
+        """Whether the database and the broker answer, and how many outbox rows wait.
+
+        One check serves every caller for ``READINESS_CACHE_S``: probes cannot make it work harder.
+        """
+        async with self._readiness_lock:
+            now = asyncio.get_running_loop().time()
+            if self._readiness is None or now - self._readiness[0] >= READINESS_CACHE_S:
+                self._readiness = (now, await self._check_readiness())
+            return self._readiness[1]
+
+    async def _check_readiness(self) -> dict[str, Any]:
         database_ok = await self.database.ping()
         kafka_ok = await self._kafka_answers()
         pending = await self._outbox_pending() if database_ok else None
@@ -269,6 +292,7 @@ class ServiceRuntime:
                 await self.stop()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan, **kwargs)
+        app.add_middleware(BodyLimit, max_bytes=self.settings.max_body_bytes)  # before any route reads
         app.include_router(self.operations_router())
         for router in routers:
             app.include_router(router)
@@ -278,6 +302,14 @@ class ServiceRuntime:
     def operations_router(self) -> APIRouter:
         """``/health`` and ``/metrics``."""
         router = APIRouter(tags=["operations"])
+
+        @router.get("/health/live", summary="Whether the process answers (no I/O: a liveness probe)")
+        async def live() -> dict[str, Any]:
+            return {"status": "ok", "service": self.name}
+
+        @router.get("/health/ready", summary="Whether the service can do its work (a readiness probe)")
+        async def ready(response: Response) -> dict[str, Any]:
+            return await health(response)
 
         @router.get("/health", summary="Whether the service can do its work")
         async def health(response: Response) -> dict[str, Any]:

@@ -43,6 +43,11 @@ class RuntimeSettings(BaseSettings):
         validation_alias=AliasChoices("WERKPLAATS_DATA_DIR", "data_dir"),
         description="Where embedded databases and local state live.",
     )
+    outbound_allow: str = Field(
+        default="",
+        validation_alias=AliasChoices("WERKPLAATS_OUTBOUND_ALLOW", "outbound_allow"),
+        description="Non-public hosts or CIDRs outbound HTTP may reach (comma-separated); none by default.",
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("WERKPLAATS_LOG_LEVEL", "log_level"))
     log_format: str = Field(
         default="json",
@@ -59,6 +64,9 @@ class ServiceSettings(RuntimeSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest HTTP request body accepted (413 beyond it)."
+    )
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; the service name if unset."
     )
@@ -81,6 +89,9 @@ class ServiceSettings(RuntimeSettings):
         default=0.5, gt=0, description="Relay check for rows from other processes."
     )
     metadata_max_age_ms: int = Field(default=5000, ge=500, description="How soon new topics are seen.")
+    inbox_retention_days: int = Field(
+        default=30, ge=1, description="Processed-event records are kept this long (redelivery comes sooner)."
+    )
 
     def sqlite_url(self, service: str) -> str:
         """The default embedded database of ``service``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from typing import Annotated, Any
 
 import typer
@@ -39,6 +40,27 @@ def _run(work: Any) -> Any:
     return asyncio.run(main())
 
 
+SECRET_VARIABLE = "WERKPLAATS_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
+
+
+def _webhook_secret() -> str:
+    """The signing secret: never a command-line argument (other users can list those)."""
+    return os.environ.get(SECRET_VARIABLE) or str(
+        typer.prompt("Webhook signing secret", hide_input=True, err=True)
+    )
+
+
+def _check_destination(url: str) -> None:
+    """Refuse a webhook the guarded client would not send to (``WERKPLAATS_OUTBOUND_ALLOW``)."""
+    from werkplaats.outbound import OutboundError, outbound_client
+    from werkplaats.settings import RuntimeSettings
+
+    try:
+        asyncio.run(outbound_client(RuntimeSettings().outbound_allow).check(url, resolve=False))
+    except OutboundError as error:
+        raise _fail(f"webhook url: {error}") from None
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
@@ -48,7 +70,6 @@ def _fail(message: str) -> typer.Exit:
 def add(
     email: Annotated[str | None, typer.Option(help="A person's e-mail address.")] = None,
     webhook: Annotated[str | None, typer.Option(help="Or a webhook URL.")] = None,
-    secret: Annotated[str | None, typer.Option(help="The webhook's signing secret (16+ chars).")] = None,
     event: Annotated[
         list[str] | None, typer.Option(help="Event type; repeat. Default detected+resolved.")
     ] = None,
@@ -58,7 +79,8 @@ def add(
     digest_at: Annotated[str | None, typer.Option(help="HH:MM: a daily digest instead of at once.")] = None,
     created_by: Annotated[str, typer.Option(help="Who asks (an operations slug).")] = "operations",
 ) -> None:
-    """Subscribe a person or a webhook."""
+    """Subscribe a person or a webhook (secret: $WERKPLAATS_WEBHOOK_SECRET, else asked for)."""
+    secret = _webhook_secret() if webhook else None
     document: dict[str, Any] = {
         "email": email,
         "webhook": {"url": webhook, "secret": secret} if webhook else None,
@@ -75,6 +97,8 @@ def add(
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
         raise _fail(problems) from None
+    if request.webhook is not None:
+        _check_destination(str(request.webhook.url))
     created = _run(lambda db: subscriptions.add_subscription(db, request, created_by=created_by))
     typer.echo(created.subscription_id)
 
@@ -102,16 +126,14 @@ def remove(subscription_id: str) -> None:
 
 
 @webhooks_app.command("set")
-def set_webhook(
-    slug: str,
-    url: str,
-    secret: Annotated[str, typer.Option(prompt=True, hide_input=True, help="Signing secret.")],
-) -> None:
-    """Register (or replace) an organisation's webhook."""
+def set_webhook(slug: str, url: str) -> None:
+    """Register or replace an organisation's webhook (secret: $WERKPLAATS_WEBHOOK_SECRET, else asked)."""
+    secret = _webhook_secret()
     try:
         request = subscriptions.OrganisationWebhookRequest.model_validate({"url": url, "secret": secret})
     except ValidationError as error:
         raise _fail("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())) from None
+    _check_destination(str(request.url))
     _run(lambda db: subscriptions.set_organisation_webhook(db, slug, request))
     typer.echo(f"{slug}: webhook set")
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
-import httpx
 import structlog
 from fastapi import FastAPI
 
@@ -28,6 +27,7 @@ from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
+from werkplaats.outbound import OutboundClient, outbound_client
 from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceDefinition
@@ -52,6 +52,7 @@ class NotificationsService:
     sender: Sender
     directory: OrganisationDirectory
     authenticator: Authenticator
+    outbound: OutboundClient
 
 
 class Ticker:
@@ -98,6 +99,9 @@ def smtp_config(settings: NotificationsSettings) -> SmtpConfig:
         starttls=settings.smtp_starttls,
         username=settings.smtp_username,
         password=settings.smtp_password,
+        verify_tls=settings.smtp_tls_verify,
+        ca_file=settings.smtp_tls_ca_file,
+        plaintext_login=settings.smtp_allow_plaintext_login,
         timeout_s=settings.smtp_timeout_s,
         message_id_domain=settings.message_id_domain,
     )
@@ -121,18 +125,23 @@ def create_service(
 
     notifier = Notifier(
         lookup,
+        is_revoked=directory.is_revoked,
         quiet=timedelta(seconds=settings.quiet_period_s),
         smtp_endpoint=f"smtp://{settings.smtp_host}:{settings.smtp_port}",
         clock=clock or (lambda: datetime.now(UTC)),
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
-    client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, limits=httpx.Limits(max_connections=200))
-    channels = Channels(email, WebhookChannel(client, settings.dashboard_url))
+    outbound = outbound_client(
+        settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
+    )
+    channels = Channels(email, WebhookChannel(outbound, settings.dashboard_url))
 
     policy = SenderPolicy(
         batch=settings.sender_batch,
         lease=timedelta(seconds=settings.lease_s),
         per_endpoint=settings.per_endpoint_concurrency,
+        # claimed ahead waits for at most one round of sends, so a lease of two attempts outlasts it
+        ahead=min(SenderPolicy.ahead, settings.per_endpoint_concurrency),
         poll_s=settings.sender_poll_s,
         retry_base_s=settings.retry_base_s,
         retry_max_s=settings.retry_max_s,
@@ -164,11 +173,11 @@ def create_service(
         await ticker.stop()
         await sender.stop()
         await directory.stop()
-        await client.aclose()
+        await outbound.aclose()
 
     runtime.startup.append(prepare)
     runtime.shutdown.append(finish)
-    return NotificationsService(runtime, notifier, sender, directory, Authenticator(directory))
+    return NotificationsService(runtime, notifier, sender, directory, Authenticator(directory), outbound)
 
 
 def create_runtime(
@@ -184,7 +193,7 @@ def create_app(
     """The notifications service as an ASGI app; its lifespan runs consumers, sender and relay."""
     service = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
-    context = api.ApiContext(database=runtime.database, auth=service.authenticator)
+    context = api.ApiContext(database=runtime.database, auth=service.authenticator, outbound=service.outbound)
     app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=service)
     api.install(app)
     return app

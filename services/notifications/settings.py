@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from werkplaats.settings import ServiceSettings
@@ -31,7 +31,16 @@ class NotificationsSettings(ServiceSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_username: str | None = Field(default=None, description="SMTP login (with the password).")
-    smtp_password: str | None = Field(default=None)
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Never logged: shown as ********** in reprs."
+    )
+    smtp_tls_verify: bool = Field(
+        default=True, description="Verify the SMTP server's certificate and name on STARTTLS."
+    )
+    smtp_tls_ca_file: str | None = Field(default=None, description="CA bundle for a private SMTP server.")
+    smtp_allow_plaintext_login: bool = Field(
+        default=False, description="Allow the SMTP login without STARTTLS (the password in clear text)."
+    )
     smtp_sender: str = Field(
         default="Werkplaats Participatie <noreply@werkplaats.local>", description="The From header."
     )
@@ -57,3 +66,14 @@ class NotificationsSettings(ServiceSettings):
         description="JSON object: community builder id → e-mail address, for initiative alerts "
         "(ids are the pseudonymous ones on initiatives.events).",
     )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        """A claimed delivery waits for at most one round of sends to its endpoint, then takes one attempt."""
+        longest = max(self.webhook_timeout_s, self.smtp_timeout_s)
+        if self.lease_s < 2 * longest:
+            raise ValueError(
+                f"lease_s ({self.lease_s:g}) must be at least twice the longest attempt ({longest:g} s), "
+                "or a slow delivery is claimed and sent a second time"
+            )
+        return self

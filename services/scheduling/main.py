@@ -14,10 +14,12 @@ from scheduling.agenda_view import AgendaView
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
+from scheduling.feeds.fetch import new_client
 from scheduling.reach_advice import ReachAdviceBook
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
+from scheduling.service.past_conflicts import PastConflictCloser
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
 from scheduling.venues import VenueDirectory
@@ -86,7 +88,13 @@ def create_service(
         view.use_calendar(calendar)
 
     keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
-    poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
+    poller = FeedPoller(
+        runtime.database,
+        ensure_topics=runtime.ensure_topics,
+        tick_s=settings.feed_poll_s,
+        client=new_client(settings.outbound_allow),
+        is_revoked=directory.is_revoked,
+    )
     view = AgendaView(
         bootstrap,
         new_agenda,
@@ -96,8 +104,13 @@ def create_service(
         security=settings,
     )
     advice = ReachAdviceBook(bootstrap, security=settings)
-    intake = Intake(horizon=horizon, venue_known=venues.knows)
-    subscribe(runtime, intake, detector, partner_pattern=settings.partner_topic_pattern)
+    subscribe(
+        runtime,
+        Intake(horizon=horizon, venue_known=venues.knows),
+        detector,
+        partner_pattern=settings.partner_topic_pattern,
+        is_revoked=directory.is_revoked,
+    )
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
@@ -106,9 +119,11 @@ def create_service(
         await venues.start()
         keeper.start()
         poller.start()
+        closer.start()
 
+    closer = PastConflictCloser(runtime.database)
     runtime.startup += [prepare, directory.start]
-    runtime.shutdown += [keeper.stop, poller.stop, venues.stop, directory.stop]
+    runtime.shutdown += [keeper.stop, poller.stop, closer.stop, venues.stop, directory.stop]
     if serving:
         runtime.startup += [view.start, advice.start]
         runtime.shutdown[0:0] = [advice.stop, view.stop]
@@ -137,7 +152,7 @@ def create_app(
         advice=scheduler.advice,
     )
     app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=scheduler)
-    api.install(app, max_body_bytes=runtime.settings.max_body_bytes)
+    api.install(app)
     return app
 
 

@@ -30,9 +30,6 @@ class SchedulingSettings(ServiceSettings):
     requests_per_minute: int = Field(
         default=600, ge=1, description="HTTP API requests a minute per API key (bursts up to this many)."
     )
-    max_body_bytes: int = Field(
-        default=256 * 1024, ge=1024, description="Largest HTTP request body accepted (413 beyond it)."
-    )
     feed_poll_s: float = Field(
         default=15.0, gt=0, description="How often registered iCalendar feeds are checked for being due."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from contracts import ActivityPublished, ActivityWithdrawn, Envelope, EventData
 from contracts.topics import SCHEDULING_PLACEMENTS, organisation_of, partner_topics
 from scheduling.feedback import rejection
@@ -18,9 +20,14 @@ PARTNER_EVENTS = frozenset({ActivityPublished.event_type, ActivityWithdrawn.even
 
 
 def subscribe(
-    runtime: ServiceRuntime, intake: Intake, detector: ZoneDetector, *, partner_pattern: str
+    runtime: ServiceRuntime,
+    intake: Intake,
+    detector: ZoneDetector,
+    *,
+    partner_pattern: str,
+    is_revoked: Callable[[str], bool] = lambda _: False,
 ) -> None:
-    """Register the scheduler's consumers on ``runtime``."""
+    """Register the scheduler's consumers; messages of revoked organisations are dead-lettered."""
 
     async def on_partner_event(
         unit: SchedulingUnitOfWork, event: Envelope[EventData], delivery: Delivery
@@ -28,6 +35,8 @@ def subscribe(
         organisation = organisation_of(delivery.topic)
         if organisation is None:
             raise PermanentError(f"{delivery.topic} does not name a valid organisation slug")
+        if is_revoked(organisation):
+            raise PermanentError(f"organisation {organisation} is revoked; its messages are not taken in")
         correlation_id = event.correlation_id or str(event.event_id)
         if isinstance(event.data, ActivityPublished):
             await intake.publish(unit, organisation, event.data, correlation_id=correlation_id)

@@ -156,3 +156,19 @@ async def test_scheduler_as_service_principal_consumes_partner_activities(
         await wait_for(conflict_between_a_and_b, timeout=60, interval=0.5)
     finally:
         await runtime.stop()
+
+
+async def test_a_removed_partner_can_no_longer_log_in_and_keeps_no_acls(secured: SecuredKafka) -> None:
+    tools = KafkaSecurityAdmin(secured.bootstrap, secured.admin)
+    slug = f"weg-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(secured.bootstrap, topics_of(slug), security=secured.admin)
+    password = await asyncio.to_thread(tools.add_partner, slug)
+    partner = client_options(KafkaSecurity.scram(slug, password))
+    assert await answers_metadata(secured.bootstrap, options=partner)
+    assert "operation=WRITE" in await asyncio.to_thread(tools.list_acls, slug)
+
+    await asyncio.to_thread(tools.remove_partner, slug)
+
+    assert not await answers_metadata(secured.bootstrap, wait_s=3, options=partner)
+    assert "operation=" not in await asyncio.to_thread(tools.list_acls, slug)
+    assert await read_topic(secured.bootstrap, partner_activities(slug), security=secured.admin) == []

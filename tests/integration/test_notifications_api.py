@@ -135,3 +135,20 @@ async def _has_frames(feed: Callable[..., object]) -> bool:
 
 async def _mentions(feed: Callable[..., object], text: str) -> bool:
     return any(text in f for _, f in await feed())  # type: ignore[misc]
+
+
+async def test_webhooks_to_internal_addresses_are_refused_naming_the_url(
+    api: tuple[httpx.AsyncClient, str, str],
+) -> None:
+    client, operations, _ = api
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.8/hook", "http://[::1]:9/h"):
+        subscribed = await client.post(
+            "/v1/subscriptions", json={"webhook": {"url": url, "secret": SECRET}}, headers=bearer(operations)
+        )
+        assert subscribed.status_code == 422, url
+        assert [p["field"] for p in subscribed.json()["problems"]] == ["webhook.url"]
+        hook = {"url": url, "secret": SECRET}
+        put = await client.put("/v1/organisations/haag-wonen/webhook", json=hook, headers=bearer(operations))
+        assert put.status_code == 422, url
+        assert [p["field"] for p in put.json()["problems"]] == ["url"]
+    assert (await client.get("/v1/subscriptions", headers=bearer(operations))).json() == []

@@ -83,16 +83,16 @@ async def test_a_webhook_subscription_lists_as_json_without_its_secret(werkplaat
         "add",
         "--webhook",
         "https://hooks.example.org/werkplaats",
-        "--secret",
-        SECRET,
         "--event",
         "conflict.detected",
         "--event",
         "conflict.acknowledged",
         "--organisation",
         "staedion",
+        stdin=SECRET + "\n",
     )
     assert added.exit_code == 0, added.output
+    assert SECRET not in added.stdout, "the prompted secret is not echoed"
     listing = await werkplaats("subscriptions", "list", "--json")
     assert SECRET not in listing.stdout
     (view,) = json.loads(listing.stdout)
@@ -107,7 +107,7 @@ async def test_a_webhook_subscription_lists_as_json_without_its_secret(werkplaat
     ("args", "problem"),
     [
         (
-            ["--email", "a@example.org", "--webhook", "https://h.example.org", "--secret", SECRET],
+            ["--email", "a@example.org", "--webhook", "https://h.example.org"],
             "exactly one",
         ),
         ([], "exactly one of"),
@@ -115,13 +115,16 @@ async def test_a_webhook_subscription_lists_as_json_without_its_secret(werkplaat
         (["--email", "a@example.org", "--neighbourhood", "Moerwijk"], "neighbourhoods.0:"),
         (["--email", "a@example.org", "--min-severity", "urgent"], "min_severity:"),
         (["--email", "a@example.org", "--digest-at", "25:00"], "digest_at:"),
-        (["--webhook", "https://h.example.org", "--secret", "short"], "webhook.secret:"),
+        (["--webhook", "https://h.example.org"], "webhook.secret:"),
     ],
 )
 async def test_a_bad_subscription_is_refused_with_what_is_wrong(
     werkplaats: Cli, args: list[str], problem: str
 ) -> None:
-    result = await werkplaats("subscriptions", "add", *args)
+    secret = "short" if problem == "webhook.secret:" else SECRET
+    result = await werkplaats(
+        "subscriptions", "add", *args, stdin=secret + "\n" if "--webhook" in args else None
+    )
     assert result.exit_code == 2
     assert problem in result.stderr
     assert (await werkplaats("subscriptions", "list")).stdout == ""
@@ -140,10 +143,12 @@ async def test_an_organisation_webhook_is_set_replaced_listed_and_removed(werkpl
     assert (first.exit_code, first.stdout.splitlines()[-1]) == (0, "staedion: webhook set"), first.output
     assert SECRET not in first.stdout, "the prompted secret is not echoed"
     replaced = await werkplaats(
-        "org-webhooks", "set", "staedion", "https://b.example.org/hook", "--secret", SECRET
+        "org-webhooks", "set", "staedion", "https://b.example.org/hook", stdin=SECRET + "\n"
     )
     assert replaced.exit_code == 0
-    other = await werkplaats("org-webhooks", "set", "haagwonen", "https://c.example.org/", "--secret", SECRET)
+    other = await werkplaats(
+        "org-webhooks", "set", "haagwonen", "https://c.example.org/", stdin=SECRET + "\n"
+    )
     assert other.exit_code == 0
     listing = await werkplaats("org-webhooks", "list")
     assert listing.stdout.splitlines() == [
@@ -159,8 +164,16 @@ async def test_an_organisation_webhook_is_set_replaced_listed_and_removed(werkpl
     ]
 
 
+async def test_the_secret_is_never_a_command_line_argument(werkplaats: Cli) -> None:
+    refused = await werkplaats(
+        "org-webhooks", "set", "staedion", "https://a.example.org/hook", "--secret", SECRET
+    )
+    assert refused.exit_code == 2
+    assert "No such option" in refused.stderr
+
+
 async def test_a_bad_organisation_webhook_is_refused(werkplaats: Cli) -> None:
-    result = await werkplaats("org-webhooks", "set", "staedion", "not a url", "--secret", "short")
+    result = await werkplaats("org-webhooks", "set", "staedion", "not a url", stdin="short\n")
     assert result.exit_code == 2
     assert "url:" in result.stderr
     assert "secret:" in result.stderr

@@ -16,12 +16,15 @@ import pytest
 from contracts import ActivityKind
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, partner_activities
 from scheduling.feeds import FeedPoller, add_feed
+from scheduling.feeds.fetch import new_client
 from scheduling.ical import FeedMapping
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening
 from support.testing import read_topic, wait_for
 from werkplaats.outbox import OutboxRow
+
+LOOPBACK = "127.0.0.1/32"  # the test's calendar server; other private addresses stay refused
 
 
 class CalendarServer:
@@ -127,7 +130,9 @@ async def test_the_agenda_and_conflicts_follow_a_changing_feed(
             partner_topic_pattern=rf"^partner\.({slug}|{partners.slugs['gemeente']})\.activities$",
         )
         runtime = create_runtime(settings, bootstrap_servers=kafka_bootstrap)
-        poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics)
+        poller = FeedPoller(
+            runtime.database, ensure_topics=runtime.ensure_topics, client=new_client(LOOPBACK)
+        )
         await runtime.start()
         try:
             await _scenario(kafka_bootstrap, runtime, poller, partners, calendar_server, slug)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -59,3 +59,14 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+def stub_resolver(names: dict[str, list[str]]) -> Callable[[str, int], Awaitable[Sequence[str]]]:
+    """A resolver for the guarded outbound client that answers from ``names`` (and fails for others)."""
+
+    async def resolve(host: str, _port: int) -> Sequence[str]:
+        if host not in names:
+            raise OSError(f"{host} is not in the stub resolver")
+        return names[host]
+
+    return resolve

@@ -158,3 +158,17 @@ def test_private_files_are_0600(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with pytest.raises(FileExistsError):
         write_private(path, "y")
+
+
+@pytest.mark.parametrize(
+    "name", ["admin", "scheduling", "notifications", "initiatives", "centres", "root-admin"]
+)
+def test_no_partner_may_take_the_principal_of_a_service_or_an_administrator(name: str) -> None:
+    from werkplaats.localkafka.security import KafkaSecurityAdmin, ReservedPrincipalError
+
+    tools = KafkaSecurityAdmin("127.0.0.1:1", KafkaSecurity.scram("root-admin", "x" * 20))
+    with pytest.raises(ReservedPrincipalError):
+        tools.add_partner(name)  # refused before any tool runs or any broker is asked
+    with pytest.raises(ReservedPrincipalError):
+        tools.remove_partner(name)
+    assert tools.check_partner_name("staedion") == "staedion"

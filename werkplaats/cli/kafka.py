@@ -145,6 +145,27 @@ def add_partner(
     show_password(slug, password, admin.bootstrap)
 
 
+@principals.command("remove-partner")
+def remove_partner(
+    slug: Annotated[str, typer.Argument(help="The organisation's slug.")],
+) -> None:
+    """Remove a partner's principal and its ACLs: it can no longer log in; its topics keep their history."""
+    try:
+        security_admin().remove_partner(slug)
+    except (SecurityToolError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"removed User:{slug} and its ACLs")
+
+
+@principals.command("script")
+def script() -> None:
+    """Print the script that creates every service's SCRAM principal and ACLs inside a broker container."""
+    from werkplaats.localkafka.security import provisioning_script
+
+    typer.echo(provisioning_script(), nl=False)
+
+
 @principals.command("acls")
 def acls(
     user: Annotated[str | None, typer.Argument(help="Only this principal's ACLs.")] = None,

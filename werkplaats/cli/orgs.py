@@ -16,6 +16,7 @@ from werkplaats.organisations import (
     add_organisation,
     read_organisations,
     revoke_key,
+    revoke_organisation,
     rotate_key,
 )
 from werkplaats.settings import RuntimeSettings
@@ -66,6 +67,8 @@ def add(
             "error: --kafka needs a SASL broker (werkplaats kafka start --sasl, or KAFKA_SASL_*)", err=True
         )
         raise typer.Exit(1)
+    if kafka:
+        _check_principal_name(bootstrap, security, slug)
     try:
         issued = asyncio.run(
             add_organisation(
@@ -78,6 +81,16 @@ def add(
     _show_key(slug, issued)
     if kafka:
         _add_principal(bootstrap, security, slug)
+
+
+def _check_principal_name(bootstrap: str, security: KafkaSecurity, slug: str) -> None:
+    from werkplaats.localkafka.security import KafkaSecurityAdmin, ReservedPrincipalError
+
+    try:
+        KafkaSecurityAdmin(bootstrap, security).check_partner_name(slug)
+    except ReservedPrincipalError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 def _add_principal(bootstrap: str, security: KafkaSecurity, slug: str) -> None:
@@ -133,3 +146,30 @@ def revoke(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"revoked key {key_id} of {slug}")
+
+
+@app.command("revoke-organisation")
+def revoke_whole_organisation(
+    slug: Annotated[str, typer.Argument(help="The organisation.", callback=_slug)],
+) -> None:
+    """Revoke an organisation: keys, feeds, Kafka principal, topic and webhooks stop; its history stays."""
+    bootstrap, security = _bootstrap(), _security()
+    try:
+        asyncio.run(revoke_organisation(bootstrap, slug, security=security))
+    except RegistryError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"revoked {slug}: its keys no longer authenticate; its feeds, topic and webhooks are ignored")
+    if security.sasl:
+        _remove_principal(bootstrap, security, slug)
+
+
+def _remove_principal(bootstrap: str, security: KafkaSecurity, slug: str) -> None:
+    from werkplaats.localkafka.security import KafkaSecurityAdmin, SecurityToolError
+
+    try:
+        KafkaSecurityAdmin(bootstrap, security).remove_partner(slug)
+    except (SecurityToolError, ValueError) as error:
+        typer.echo(f"error: its Kafka principal could not be removed: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"removed the Kafka principal User:{slug} and its ACLs")

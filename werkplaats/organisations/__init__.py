@@ -9,6 +9,7 @@ from werkplaats.organisations.registry import (
     UnknownOrganisationError,
     add_organisation,
     revoke_key,
+    revoke_organisation,
     rotate_key,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "key_id_of",
     "read_organisations",
     "revoke_key",
+    "revoke_organisation",
     "rotate_key",
 ]

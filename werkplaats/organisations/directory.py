@@ -40,6 +40,11 @@ class OrganisationDirectory:
         """Display name by slug."""
         return {slug: organisation.name for slug, organisation in self._organisations.items()}
 
+    def is_revoked(self, slug: str) -> bool:
+        """Whether the organisation was revoked as a whole (an unknown one is not)."""
+        organisation = self._organisations.get(slug)
+        return organisation is not None and organisation.revoked_at is not None
+
     def authenticate(self, secret: str) -> OrganisationUpdated | None:
         """The organisation a valid, unrevoked key belongs to; None for any other string."""
         key_id = key_id_of(secret)
@@ -51,6 +56,7 @@ class OrganisationDirectory:
                 if (
                     record.key_id == key_id
                     and record.revoked_at is None
+                    and organisation.revoked_at is None
                     and hmac.compare_digest(record.sha256, digest)
                 ):
                     return organisation

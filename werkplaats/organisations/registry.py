@@ -85,6 +85,16 @@ async def revoke_key(bootstrap: str, slug: str, key_id: str, *, security: Securi
     await _publish(bootstrap, organisation.model_copy(update={"keys": keys}), security)
 
 
+async def revoke_organisation(bootstrap: str, slug: str, *, security: Security = None) -> None:
+    """Revoke an organisation: every key, and the organisation itself (services stop acting for it)."""
+    organisation = await _existing(bootstrap, slug, security)
+    now = datetime.now(UTC)
+    keys = [
+        record.model_copy(update={"revoked_at": record.revoked_at or now}) for record in organisation.keys
+    ]
+    await _publish(bootstrap, organisation.model_copy(update={"keys": keys, "revoked_at": now}), security)
+
+
 async def _existing(bootstrap: str, slug: str, security: Security) -> OrganisationUpdated:
     organisation = (await read_organisations(bootstrap, security=security)).get(slug)
     if organisation is None:

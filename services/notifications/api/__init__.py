@@ -14,6 +14,7 @@ from notifications.api.feed import feed_router
 from notifications.api.subscriptions import subscriptions_router
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
+from werkplaats.outbound import OutboundClient
 
 __all__ = ["ApiContext", "install", "routers"]
 
@@ -24,12 +25,13 @@ class ApiContext:
 
     database: Database
     auth: Authenticator
+    outbound: OutboundClient
 
 
 def routers(context: ApiContext) -> list[APIRouter]:
     """Every router of the API."""
     return [
-        subscriptions_router(context.database, context.auth),
+        subscriptions_router(context.database, context.auth, context.outbound),
         feed_router(context.database, context.auth),
     ]
 

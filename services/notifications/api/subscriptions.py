@@ -3,15 +3,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response
+from fastapi.exceptions import RequestValidationError
 
 from contracts import OrganisationRole, OrganisationUpdated
 from contracts.envelope import SLUG_PATTERN
 from notifications.service import subscriptions
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
+from werkplaats.outbound import OutboundClient, OutboundError
 
 
-def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
+def subscriptions_router(database: Database, auth: Authenticator, outbound: OutboundClient) -> APIRouter:
     """Routes that manage who hears about conflicts."""
     router = APIRouter(prefix="/v1", tags=["subscriptions"])
     Operations = Annotated[OrganisationUpdated, Depends(auth.caller(OrganisationRole.OPERATIONS))]  # noqa: N806
@@ -21,6 +23,8 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
     async def create(
         request: subscriptions.SubscriptionRequest, caller: Operations
     ) -> subscriptions.SubscriptionView:
+        if request.webhook is not None:
+            await _reachable(outbound, str(request.webhook.url), ("body", "webhook", "url"))
         return await subscriptions.add_subscription(database, request, created_by=caller.slug)
 
     @router.get("/subscriptions", summary="Every subscription (secrets are never shown)")
@@ -37,6 +41,7 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
     async def set_webhook(
         slug: Slug, request: subscriptions.OrganisationWebhookRequest, _: Operations
     ) -> Response:
+        await _reachable(outbound, str(request.url), ("body", "url"))
         await subscriptions.set_organisation_webhook(database, slug, request)
         return Response(status_code=204)
 
@@ -53,3 +58,11 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
         return Response(status_code=204)
 
     return router
+
+
+async def _reachable(outbound: OutboundClient, url: str, loc: tuple[str, ...]) -> None:
+    """A 422 naming the field unless the guarded client may send to ``url``."""
+    try:
+        await outbound.check(url, resolve=False)
+    except OutboundError as error:
+        raise RequestValidationError([{"loc": loc, "msg": str(error), "type": "value_error"}]) from None

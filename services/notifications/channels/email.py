@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+
+from pydantic import SecretStr
 
 from notifications.channels import DeliveryError, PermanentDeliveryError, rendering
 from notifications.notification import Notification
@@ -23,9 +26,34 @@ class SmtpConfig:
     sender: str
     starttls: bool = False
     username: str | None = None
-    password: str | None = None
+    password: SecretStr | None = field(default=None, repr=False)
     timeout_s: float = 10.0
     message_id_domain: str = "werkplaats.local"
+    verify_tls: bool = True
+    """Check the server's certificate and name on STARTTLS (only a test server may do without)."""
+    ca_file: str | None = None
+    """Trust this CA bundle instead of the system's (a private mail server)."""
+    plaintext_login: bool = False
+    """Allow sending the login without TLS; refused unless explicitly configured."""
+
+    def __post_init__(self) -> None:
+        if self.username and not self.starttls and not self.plaintext_login:
+            raise InsecureSmtpError(
+                "an SMTP login without STARTTLS would send the password in clear text; "
+                "enable STARTTLS (or explicitly allow a plaintext login)"
+            )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS context for STARTTLS: verifying by default."""
+        context = ssl.create_default_context(cafile=self.ca_file)
+        if not self.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+
+class InsecureSmtpError(ValueError):
+    """The SMTP settings would expose the login: a password without TLS."""
 
 
 def message_id(notification_id: str, domain: str) -> str:
@@ -68,6 +96,10 @@ class EmailChannel:
             await asyncio.to_thread(self._send_sync, mail)
         except smtplib.SMTPRecipientsRefused as error:
             raise PermanentDeliveryError("SMTP refused the recipient") from error
+        except ssl.SSLCertVerificationError as error:
+            raise DeliveryError(
+                f"SMTP: the server's certificate does not verify: {error.verify_message}"
+            ) from error
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"SMTP: {type(error).__name__}") from error
 
@@ -75,7 +107,8 @@ class EmailChannel:
         config = self.config
         with smtplib.SMTP(config.host, config.port, timeout=config.timeout_s) as client:
             if config.starttls:
-                client.starttls()
+                client.starttls(context=config.tls_context())
             if config.username:
-                client.login(config.username, config.password or "")
+                secret = config.password.get_secret_value() if config.password else ""
+                client.login(config.username, secret)
             client.send_message(mail)

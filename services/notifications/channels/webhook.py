@@ -13,16 +13,17 @@ import json
 import time
 from urllib.parse import urlsplit
 
-import httpx
-
 from notifications.channels import DeliveryError, PermanentDeliveryError, rendering
 from notifications.notification import Notification
+from werkplaats.outbound import OutboundClient, OutboundError, OutboundRefusedError
 
 TIMESTAMP = "X-Werkplaats-Timestamp"
 SIGNATURE = "X-Werkplaats-Signature"
 DELIVERY = "X-Werkplaats-Delivery"
 EVENT = "X-Werkplaats-Event"
 REPLAY_WINDOW_S = 300
+MAX_ANSWER_BYTES = 64 * 1024
+"""A receiver's answer is read up to this size; a longer one is a failed attempt."""
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -57,9 +58,9 @@ def endpoint_of(url: str) -> str:
 
 
 class WebhookChannel:
-    """POSTs signed notifications; any answer other than 2xx, or none in time, is a failure."""
+    """POSTs signed notifications through the guarded client; not 2xx, too slow or too long is a failure."""
 
-    def __init__(self, client: httpx.AsyncClient, dashboard_url: str) -> None:
+    def __init__(self, client: OutboundClient, dashboard_url: str) -> None:
         self.client = client
         self.dashboard_url = dashboard_url
 
@@ -77,9 +78,13 @@ class WebhookChannel:
             EVENT: notification.type,
         }
         try:
-            response = await self.client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise DeliveryError(f"webhook: {type(error).__name__}") from error
+            response = await self.client.request(
+                "POST", url, content=body, headers=headers, max_bytes=MAX_ANSWER_BYTES
+            )
+        except OutboundRefusedError as error:
+            raise PermanentDeliveryError(f"webhook refused: {error}") from error
+        except OutboundError as error:
+            raise DeliveryError(f"webhook: {error}") from error
         if response.status_code == 410:  # Gone: the receiver asks never to be called again
             raise PermanentDeliveryError(f"webhook answered {response.status_code}")
         if not 200 <= response.status_code < 300:

@@ -45,8 +45,11 @@ class Notifier:
         quiet: timedelta,
         smtp_endpoint: str,
         clock: Clock = lambda: datetime.now(UTC),
+        is_revoked: Callable[[str], bool] = lambda _: False,
     ) -> None:
         self.directory = directory
+        self.is_revoked = is_revoked
+        """A revoked organisation is told nothing: neither its contact address nor its webhook."""
         self.quiet = quiet
         self.smtp_endpoint = smtp_endpoint
         self.clock = clock
@@ -251,6 +254,9 @@ class Notifier:
         hooks = await unit.webhooks.of(facts.organisations)
         contacts = {}
         for slug in facts.organisations:
+            if self.is_revoked(slug):
+                contacts[slug] = domain.OrganisationContact(slug, None, None, None)
+                continue
             known = self.directory(slug)
             hook = hooks.get(slug)
             contacts[slug] = domain.OrganisationContact(

@@ -12,7 +12,7 @@ from scheduling.api.activities import activities_router
 from scheduling.api.agenda import agenda_router
 from scheduling.api.conflicts import conflicts_router
 from scheduling.api.context import ApiContext
-from scheduling.api.errors import BodyLimit, on_validation_error
+from scheduling.api.errors import on_validation_error
 from scheduling.api.occurrences import occurrences_router
 
 __all__ = ["ApiContext", "install", "routers"]
@@ -28,7 +28,6 @@ def routers(context: ApiContext) -> list[APIRouter]:
     ]
 
 
-def install(app: FastAPI, *, max_body_bytes: int) -> None:
-    """Validation problems that name their field, and a limit on request bodies."""
+def install(app: FastAPI) -> None:
+    """Validation problems that name their field (the runtime limits request bodies)."""
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -30,9 +28,6 @@ ActivityId = Annotated[
     ),
 ]
 
-EXPANSION_TIMEOUT_S = 2.0
-EXPANSION_SLOTS = 2
-
 
 @dataclass
 class ApiContext:
@@ -44,9 +39,6 @@ class ApiContext:
     horizon: timedelta
     advice: ReachAdviceBook | None = None
     """Reach advice for dry runs, when the scheduler follows it."""
-    _slots: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(EXPANSION_SLOTS)
-    )
 
     async def ensure_partner_topics(self, organisation: str) -> None:
         """Make sure the organisation's topics exist (operations organisations get them on first use)."""
@@ -56,27 +48,8 @@ class ApiContext:
             raise HTTPException(503, f"the broker does not answer: {type(error).__name__}") from None
 
     async def schedulable(self, organisation: str, published: ActivityPublished) -> None:
-        """Raise a 422 unless the scheduler can expand the activity's occurrences in reasonable time."""
-        activity = self._activity(organisation, published)
-        now = datetime.now(UTC)
-        if activity.recurrence is None:
-            self._expand(activity, now)
-            return
-        if not self._slots.acquire(blocking=False):
-            raise HTTPException(429, "too many recurrences are being expanded; retry", {"Retry-After": "2"})
-
-        def expand_and_release() -> None:
-            try:
-                self._expand(activity, now)
-            finally:
-                self._slots.release()
-
-        try:
-            await asyncio.wait_for(asyncio.to_thread(expand_and_release), EXPANSION_TIMEOUT_S)
-        except TimeoutError:
-            raise invalid(
-                ("body", "recurrence"), "takes too long to expand; give a rule that occurs regularly"
-            ) from None
+        """Raise a 422 unless the scheduler can expand the activity's occurrences (bounded work)."""
+        self._expand(self._activity(organisation, published), datetime.now(UTC))
 
     def _activity(self, organisation: str, published: ActivityPublished) -> Activity:
         try:

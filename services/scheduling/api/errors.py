@@ -17,7 +17,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import ActivityPublished
 from scheduling.api.schemas import Problem, ValidationProblem
@@ -109,52 +108,3 @@ def _encodable(text: str) -> bool:
 
 def _clean(text: str) -> str:
     return text if _encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
-
-
-class BodyLimit:
-    """ASGI middleware: a request body over ``max_bytes`` gets a 413 before the app reads it whole."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse declared or streamed bodies beyond the limit."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
-            return
-        received = 0
-        too_large = False
-
-        async def limited() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                too_large = True
-                return {"type": "http.disconnect"}
-            return message
-
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if too_large and not started:
-                started = True
-                await self._refuse(send)
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            if not too_large:
-                await send(message)
-
-        await self.app(scope, limited, tracked)
-
-    async def _refuse(self, send: Send) -> None:
-        response = JSONResponse({"detail": f"the body may hold at most {self.max_bytes} bytes"}, 413)
-        await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
-        await send({"type": "http.response.body", "body": response.body})

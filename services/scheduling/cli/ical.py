@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from contracts import ActivityKind, AddressVenue, CentreVenue, TargetGroup, Theme
 from scheduling.cli.common import database_description, fail, open_database
+from scheduling.feeds.fetch import redacted
 from scheduling.ical import FeedMapping, ImportResult, read_calendar
 
 if TYPE_CHECKING:
@@ -105,9 +106,10 @@ def import_ics(
 def _read_source(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
         from scheduling.feeds.fetch import FetchError, fetch_calendar, new_client
+        from werkplaats.settings import RuntimeSettings
 
         async def download() -> bytes:
-            async with new_client() as client:
+            async with new_client(RuntimeSettings().outbound_allow) as client:
                 fetched = await fetch_calendar(client, source)
             return fetched.body or b""
 
@@ -183,7 +185,7 @@ def add_feed(
         feed_id = asyncio.run(store())
     except (FeedError, ValueError) as error:
         raise fail(str(error), 2) from error
-    typer.echo(f"added {feed_id}: {url} as {org}, every {every} ({database_description()})")
+    typer.echo(f"added {feed_id}: {redacted(url)} as {org}, every {every} ({database_description()})")
 
 
 async def _check_registered(org: str) -> None:
@@ -219,7 +221,7 @@ def list_feeds(
 
 def _describe(row: FeedRow) -> str:
     polled = row.last_polled_at.isoformat(timespec="seconds") if row.last_polled_at else "never"
-    head = f"{row.feed_id}  {row.organisation}  every {row.interval_s // 60} min  {row.url}"
+    head = f"{row.feed_id}  {row.organisation}  every {row.interval_s // 60} min  {redacted(row.url)}"
     status = f"    last poll {polled}: {row.last_status or '-'}"
     if row.last_message:
         status += f" ({row.last_message})"

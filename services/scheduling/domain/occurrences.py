@@ -1,4 +1,4 @@
-"""Recurrence expansion: RFC 5545 RRULEs in Europe/Amsterdam wall-clock time, bounded and capped.
+"""Recurrence expansion: RFC 5545 RRULEs in Europe/Amsterdam wall-clock time, bounded in work and capped.
 
 The one place where a series becomes occurrences: its rule (or its single start) and its extra dates
 (RDATE), less its cancelled occurrences (EXDATE), with moved occurrences (RECURRENCE-ID) where they now lie.
@@ -7,21 +7,17 @@ The one place where a series becomes occurrences: its rule (or its single start)
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, time, timedelta
-from itertools import islice
+from datetime import datetime, timedelta
 
-from dateutil.rrule import rrule, rrulestr
-
-from contracts.activities import rrule_can_occur
+from contracts import recurrence
+from contracts.recurrence import normalise_rrule
 from scheduling.domain.activities import Activity, InvalidActivityError
 from scheduling.domain.clock import AMSTERDAM, Occurrence, from_us, to_us
 
 DEFAULT_HORIZON = timedelta(days=365)
 MAX_OCCURRENCES = 1000
 MAX_SCANNED = 20_000
-_UNTIL = re.compile(r"UNTIL=([0-9T]+)(Z?)", re.IGNORECASE)
 
 
 def expand(
@@ -33,13 +29,22 @@ def expand(
     """Return the occurrences that end after ``now`` and start before ``now + horizon``, at most ``limit``.
 
     Sorted by start; a moved occurrence counts where it now lies, even when the series scheduled it later.
+    The horizon bounds how far a series is expanded, not which plans are checked: a single activity is
+    kept however far ahead it lies.
     """
     duration = activity.duration // timedelta(microseconds=1)
     not_before, before = to_us(now), to_us(now + horizon)
+    if activity.recurrence is None and not (activity.rdates or activity.exdates or activity.overrides):
+        start = to_us(activity.starts_at)
+        return (Occurrence(start, start + duration),) if start + duration > not_before else ()
     moved = _moved(activity)
     scan_until = max([before, *(original + 1 for original, place in moved.items() if place.start < before)])
+    scan_from = min(
+        [now, *(from_us(original) for original, place in moved.items() if place.end > not_before)]
+    )
     kept: list[Occurrence] = []
-    for scanned, start_local in enumerate(series_starts(activity, from_us(scan_until))):
+    starts = series_starts(activity, from_us(scan_until), not_before=scan_from)
+    for scanned, start_local in enumerate(starts):
         start = to_us(start_local)
         if start >= scan_until or scanned >= MAX_SCANNED or len(kept) >= limit:
             break
@@ -49,10 +54,16 @@ def expand(
     return tuple(sorted(kept))
 
 
-def series_starts(activity: Activity, bound: datetime) -> Iterator[datetime]:
-    """The starts the series schedules, in order up to ``bound``, less its cancelled occurrences."""
+def series_starts(
+    activity: Activity, bound: datetime, *, not_before: datetime | None = None
+) -> Iterator[datetime]:
+    """The starts the series schedules, in order up to ``bound``, less its cancelled occurrences.
+
+    Starts that end before ``not_before`` may be skipped (at no cost); none after it are.
+    """
     cancelled = {to_us(start) for start in activity.exdates}
-    return (start for start in _scheduled_starts(activity, bound) if to_us(start) not in cancelled)
+    scheduled = _scheduled_starts(activity, bound, not_before)
+    return (start for start in scheduled if to_us(start) not in cancelled)
 
 
 def check_series(activity: Activity) -> None:
@@ -69,7 +80,7 @@ def check_series(activity: Activity) -> None:
         return
     bound = max(targets + moved_to) + 1
     scheduled: set[int] = set()
-    for scanned, scheduled_start in enumerate(_scheduled_starts(activity, from_us(bound))):
+    for scanned, scheduled_start in enumerate(_scheduled_starts(activity, from_us(bound), None)):
         if scanned >= MAX_SCANNED:
             break
         scheduled.add(to_us(scheduled_start))
@@ -103,50 +114,27 @@ def _moved(activity: Activity) -> dict[int, Occurrence]:
     }
 
 
-def _scheduled_starts(activity: Activity, bound: datetime) -> Iterator[datetime]:
+def _scheduled_starts(activity: Activity, bound: datetime, not_before: datetime | None) -> Iterator[datetime]:
     """The rule's starts merged with the extra dates, in order up to ``bound``, each instant once."""
     extra = sorted(start.astimezone(AMSTERDAM) for start in activity.rdates if start < bound)
     last: int | None = None
-    for start in heapq.merge(_starts(activity, bound), extra):
+    for start in heapq.merge(_starts(activity, bound, not_before), extra):
         instant = to_us(start)
         if instant != last:
             yield start
         last = instant
 
 
-def _starts(activity: Activity, bound: datetime) -> Iterator[datetime]:
-    """Start times in order, up to ``bound``; a rule that matches no date yields none (not a loop to 9999)."""
+def _starts(activity: Activity, bound: datetime, not_before: datetime | None) -> Iterator[datetime]:
+    """The rule's start times in order, up to ``bound``, at bounded work (a single start without a rule)."""
     start = activity.starts_at.astimezone(AMSTERDAM)
     if activity.recurrence is None:
         return iter((start,))
-    rule = normalise_rrule(activity.recurrence)
-    if not rrule_can_occur(rule):
-        return iter(())
     try:
-        series = rrulestr(rule, dtstart=start)
-    except (ValueError, TypeError) as error:
-        raise InvalidActivityError(f"recurrence is not a valid RRULE: {error}") from None
-    if not isinstance(series, rrule):
-        raise InvalidActivityError("recurrence must be one RRULE")
-    count: int | None = getattr(series, "_count", None)  # dateutil offers no public reader of these
-    until: datetime | None = getattr(series, "_until", None)
-    bounded = series.replace(count=None, until=min(until, bound) if until else bound)
-    return islice(iter(bounded), count)
+        series = recurrence.parse(activity.recurrence, start)
+    except ValueError as error:
+        raise InvalidActivityError(f"recurrence {error}") from None
+    return recurrence.starts(series, bound, not_before=not_before)
 
 
-def normalise_rrule(rule: str) -> str:
-    """Return the RRULE without ``RRULE:`` and with a floating or date-only UNTIL turned into UTC (``Z``)."""
-    rule = rule.strip().removeprefix("RRULE:")
-    return _UNTIL.sub(_until_in_utc, rule)
-
-
-def _until_in_utc(match: re.Match[str]) -> str:
-    value, zulu = match.group(1).upper(), match.group(2)
-    if zulu:
-        return f"UNTIL={value}Z"
-    if "T" in value:
-        moment = datetime.strptime(value, "%Y%m%dT%H%M%S")
-    else:
-        moment = datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time(23, 59, 59))
-    utc = moment.replace(tzinfo=AMSTERDAM).astimezone(UTC)
-    return f"UNTIL={utc:%Y%m%dT%H%M%S}Z"
+__all__ = ["DEFAULT_HORIZON", "MAX_OCCURRENCES", "check_series", "expand", "normalise_rrule", "series_starts"]

@@ -1,4 +1,4 @@
-"""Fetching a calendar over HTTP: time limits, a size limit, and conditional GET (ETag, Last-Modified)."""
+"""Fetching a calendar through the guarded client: time and size budgets, conditional GET."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import httpx
 
 from scheduling.domain.errors import SchedulingError
+from werkplaats.outbound import OutboundClient, OutboundError, outbound_client
 
 MAX_BYTES = 10 * 1024 * 1024
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TOTAL_S = 30.0
 USER_AGENT = "Werkplaats-feeds/1 (+https://werkplaats.example/partners)"
 
 
@@ -27,44 +28,40 @@ class Fetched:
 
 
 async def fetch_calendar(
-    client: httpx.AsyncClient,
+    client: OutboundClient,
     url: str,
     *,
     etag: str | None = None,
     last_modified: str | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> Fetched:
-    """GET ``url`` conditionally; raise ``FetchError`` on failure or when the body exceeds ``max_bytes``."""
+    """GET ``url`` conditionally through the guarded client; ``FetchError`` on failure, refusal or size."""
     headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": USER_AGENT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    where = redacted(url)
     try:
-        async with client.stream("GET", url, headers=headers, follow_redirects=True) as response:
-            if response.status_code == httpx.codes.NOT_MODIFIED:
-                return Fetched(None, etag, last_modified)
-            if response.status_code != httpx.codes.OK:
-                raise FetchError(f"{url} answered HTTP {response.status_code}")
-            body = await _read_limited(response, max_bytes)
-            return Fetched(body, response.headers.get("ETag"), response.headers.get("Last-Modified"))
-    except httpx.HTTPError as error:
-        raise FetchError(f"{url} could not be fetched: {type(error).__name__}: {error}") from error
+        response = await client.request(
+            "GET", url, headers=headers, follow_redirects=True, max_bytes=max_bytes
+        )
+    except OutboundError as error:
+        raise FetchError(f"{where} could not be fetched: {error}") from error
+    if response.status_code == httpx.codes.NOT_MODIFIED:
+        return Fetched(None, etag, last_modified)
+    if response.status_code != httpx.codes.OK:
+        raise FetchError(f"{where} answered HTTP {response.status_code}")
+    return Fetched(response.body, response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
 
-async def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(f"the calendar is {declared} bytes; at most {max_bytes} are read")
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(f"the calendar is larger than {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def redacted(url: str) -> str:
+    """A feed URL fit for logs and messages: scheme, host and port (paths and queries are often secret)."""
+    parts = httpx.URL(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.host}{port}/…"
 
 
-def new_client(timeout: httpx.Timeout = TIMEOUT) -> httpx.AsyncClient:
-    """An HTTP client with the feed time limits."""
-    return httpx.AsyncClient(timeout=timeout)
+def new_client(allow: str = "", total_s: float = TOTAL_S) -> OutboundClient:
+    """The guarded HTTP client with the feed budgets; ``allow`` is ``WERKPLAATS_OUTBOUND_ALLOW``."""
+    return outbound_client(allow, total_s=total_s, max_bytes=MAX_BYTES)

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import structlog
 from sqlalchemy import select, update
 
@@ -18,6 +17,7 @@ from scheduling.feeds.store import FeedRow
 from scheduling.ical import FeedMapping, ImportResult, read_calendar
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
+from werkplaats.outbound import OutboundClient
 from werkplaats.retry import Backoff, repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -25,11 +25,13 @@ log = structlog.get_logger(__name__)
 
 EnsureTopics = Callable[[Iterable[TopicSpec]], Awaitable[None]]
 MAX_STORED_PROBLEMS = 200
+MAX_EVENTS = 5_000
+PARALLEL_POLLS = 8
 
 
 @dataclass(frozen=True)
 class PollOutcome:
-    """What one poll of one feed did: ``ok``, ``not_modified``, ``error`` or ``gone`` (removed meanwhile)."""
+    """What one poll of one feed did: ``ok``, ``not_modified``, ``error``, ``revoked`` or ``gone``."""
 
     feed_id: str
     organisation: str
@@ -56,7 +58,10 @@ class FeedPoller:
         batch_size: int = 20,
         lease: timedelta = timedelta(minutes=5),
         max_bytes: int = MAX_BYTES,
-        client: httpx.AsyncClient | None = None,
+        max_events: int = MAX_EVENTS,
+        parallel: int = PARALLEL_POLLS,
+        client: OutboundClient | None = None,
+        is_revoked: Callable[[str], bool] = lambda _: False,
     ) -> None:
         self.database = database
         self.ensure_topics = ensure_topics
@@ -64,14 +69,21 @@ class FeedPoller:
         self.batch_size = batch_size
         self.lease = lease
         self.max_bytes = max_bytes
+        self.max_events = max_events
+        self._slots = asyncio.Semaphore(parallel)
         self._client = client
-        self._own_client = client is None
+        self.is_revoked = is_revoked
         self._background = BackgroundTask(self.run, "feed-poller")
 
     async def poll_once(self, *, now: datetime | None = None) -> list[PollOutcome]:
         """Poll every feed due at ``now`` (default: the current time) once; what each poll did."""
         now = now or datetime.now(UTC)
-        return [await self._poll(feed, now) for feed in await self._claim(now)]
+        return list(await asyncio.gather(*(self._polled(feed, now) for feed in await self._claim(now))))
+
+    async def _polled(self, feed: FeedRow, now: datetime) -> PollOutcome:
+        """Poll one feed in one of the parallel slots: a slow feed holds up only its own slot."""
+        async with self._slots:
+            return await self._poll(feed, now)
 
     async def _claim(self, now: datetime) -> list[FeedRow]:
         async with self.database.transaction() as session:
@@ -97,6 +109,9 @@ class FeedPoller:
         return claimed
 
     async def _poll(self, feed: FeedRow, now: datetime) -> PollOutcome:
+        if self.is_revoked(feed.organisation):
+            message = f"organisation {feed.organisation} is revoked; the feed is not fetched"
+            return await self._finish(feed.feed_id, now, status="revoked", message=message)
         try:
             fetched = await fetch_calendar(
                 self._http(),
@@ -113,6 +128,9 @@ class FeedPoller:
         result = await asyncio.to_thread(read_calendar, fetched.body, mapping)
         if not result.is_calendar:
             return await self._finish(feed.feed_id, now, status="error", message="not an iCalendar file")
+        if result.events > self.max_events:
+            message = f"{result.events} events; a feed may hold at most {self.max_events}"
+            return await self._finish(feed.feed_id, now, status="error", message=message)
         if self.ensure_topics is not None:
             await self.ensure_topics(partner_topics(feed.organisation))
         return await self._finish(feed.feed_id, now, status="ok", fetched=fetched, result=result)
@@ -155,7 +173,7 @@ class FeedPoller:
         )
         return PollOutcome(feed_id, organisation, status, changes, problems, message)
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> OutboundClient:
         if self._client is None:
             self._client = new_client()
         return self._client
@@ -173,6 +191,6 @@ class FeedPoller:
     async def stop(self) -> None:
         """Stop polling, close the HTTP client; a feed claimed but not finished is polled after its lease."""
         await self._background.stop()
-        if self._client is not None and self._own_client:
+        if self._client is not None:
             await self._client.aclose()
             self._client = None

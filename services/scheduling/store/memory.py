@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from scheduling.domain import ActivityKey
@@ -118,6 +119,11 @@ class InMemoryConflicts:
     async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
         """The conflict ``conflict_id``."""
         return self.rows.get(conflict_id)
+
+    async def open_started_before(self, moment: datetime, limit: int) -> Sequence[ConflictRow]:
+        """Open conflicts that started before ``moment``, oldest first."""
+        started = [row for row in self.rows.values() if row.status == "open" and row.starts_at < moment]
+        return sorted(started, key=lambda row: row.starts_at)[:limit]
 
 
 class InMemorySchedulingUnitOfWork(InMemoryUnitOfWork, SchedulingUnitOfWork):

@@ -102,6 +102,9 @@ class Conflicts(Protocol):
     async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
         """The conflict ``conflict_id``, locked until the transaction ends."""
 
+    async def open_started_before(self, moment: datetime, limit: int) -> Sequence[ConflictRow]:
+        """Open conflicts that started before ``moment``, oldest first."""
+
 
 class SqlActivities:
     """Activities in the database; writes staged on the unit of work."""
@@ -284,3 +287,15 @@ class SqlConflicts:
         return await self.session.scalar(
             select(ConflictRow).where(ConflictRow.conflict_id == conflict_id).with_for_update()
         )
+
+    async def open_started_before(self, moment: datetime, limit: int) -> Sequence[ConflictRow]:
+        """Open conflicts that started before ``moment``, oldest first; locked, others' locks skipped."""
+        query = (
+            select(ConflictRow)
+            .where(ConflictRow.status == "open", ConflictRow.starts_at < moment)
+            .order_by(ConflictRow.starts_at)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name != "sqlite":
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.scalars(query)).all()

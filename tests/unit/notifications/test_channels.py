@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
 
+import pytest
+
 from notifications.channels import email, rendering, sse, webhook
 from notifications.notification import notification_of
 
@@ -126,3 +128,14 @@ def test_a_digest_lists_its_conflicts_by_wijk() -> None:
     assert "Wijk WK051836 — ernst hoog" in text
     assert "24-03-2026 19:30 — Conflict in de planning: Twee avonden overlappen." in text
     assert "Neighbourhood WK051836 — severity high" in text
+
+
+async def test_a_webhook_to_a_non_public_address_is_refused_for_good_without_connecting() -> None:
+    from notifications.channels import PermanentDeliveryError
+    from support.testing import stub_resolver
+    from werkplaats.outbound import OutboundClient
+
+    resolver = stub_resolver({"hooks.partner.example": ["169.254.169.254"]})
+    channel = webhook.WebhookChannel(OutboundClient(resolver=resolver), "http://dashboard")
+    with pytest.raises(PermanentDeliveryError, match="not a public address"):
+        await channel.send("n-1", "http://hooks.partner.example/w", "k" * 16, notification_of(PAYLOAD))

@@ -152,3 +152,17 @@ async def test_a_digest_subscriber_gets_the_day_in_one_message() -> None:
     [digest] = [d for d in deliveries(unit) if d["recipient_ref"] == "subscription:s-1"]
     items = [item["conflict_id"] for group in digest["payload"]["groups"] for item in group["items"]]
     assert sorted(items) == ["c-1", "c-2"]
+
+
+async def test_a_revoked_organisation_is_told_nothing() -> None:
+    unit = InMemoryNotificationsUnitOfWork()
+    decider = Notifier(
+        CONTACTS.get,
+        quiet=QUIET,
+        smtp_endpoint="smtp://127.0.0.1:25",
+        clock=Clock(),
+        is_revoked=lambda slug: slug == "staedion",
+    )
+    await take_in(unit, decider, detected())
+    assert deliveries(unit) == []
+    assert [row["event_type"] for row in unit.appended["feed"]] == ["conflict.detected"]

@@ -79,7 +79,7 @@ def client(keys: dict[str, str]) -> httpx.AsyncClient:
         organisation("staedion", OrganisationRole.PARTNER, _record(keys["partner"])),
         organisation("npzw", OrganisationRole.OPERATIONS, _record(keys["operations"])),
     )
-    auth = Authenticator(directory, requests_per_minute=3)
+    auth = Authenticator(directory, requests_per_minute=3, unauthenticated_per_minute=5)
     app = FastAPI()
 
     @app.get("/anyone")
@@ -133,3 +133,26 @@ async def test_too_many_requests_is_429_with_retry_after(
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
     assert (await client.get("/anyone", headers=bearer(keys["operations"]))).status_code == 200
+
+
+async def test_requests_without_a_valid_key_are_limited_per_client(
+    client: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    wrong = bearer("wp_00000000_" + "x" * 43)
+    for _ in range(5):
+        assert (await client.get("/anyone", headers=wrong)).status_code == 401
+    limited = await client.get("/anyone")
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert (await client.get("/anyone", headers=bearer(keys["partner"]))).status_code == 200
+
+
+def test_a_revoked_organisation_no_longer_authenticates_even_with_an_unrevoked_key() -> None:
+    key = issue_key()
+    active = organisation("staedion", OrganisationRole.PARTNER, key.record)
+    revoked = active.model_copy(update={"revoked_at": datetime.now(UTC)})
+    assert directory_with(active).authenticate(key.secret) is not None
+    later = directory_with(active, revoked)
+    assert later.authenticate(key.secret) is None
+    assert later.is_revoked("staedion")
+    assert not later.is_revoked("unknown")

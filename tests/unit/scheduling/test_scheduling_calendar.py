@@ -96,3 +96,27 @@ def test_the_data_file_covers_three_school_years_ramadan_eid_and_diwali() -> Non
         assert f"school-autumn-{year}" in ids
     for name in ("ramadan", "eid-al-fitr", "eid-al-adha", "diwali"):
         assert {f"{name}-2026", f"{name}-2027"} <= ids
+
+
+def test_school_holidays_2027_2028_are_region_middens() -> None:
+    holiday = "{} (regio Midden)"
+    for (month, day), name in {
+        (2, 26): "voorjaarsvakantie",  # spring 26 Feb - 5 Mar 2028
+        (3, 5): "voorjaarsvakantie",
+        (4, 29): "meivakantie",  # May 29 Apr - 7 May 2028
+        (5, 2): "meivakantie",
+        (7, 8): "zomervakantie",  # summer 8 Jul - 20 Aug 2028
+        (8, 20): "zomervakantie",
+    }.items():
+        assert holiday.format(name) in reasons_at(at(month, day, 10, year=2028)), (month, day)
+    for month, day in ((2, 19), (2, 25), (3, 6), (4, 22), (4, 28), (5, 8), (7, 7), (8, 21), (8, 27)):
+        assert not [r for r in reasons_at(at(month, day, 10, year=2028)) if "vakantie" in r], (month, day)
+
+
+def test_diwali_2027_covers_both_dates_the_sources_give_as_an_estimate() -> None:
+    assert "Divali" in reasons_at(at(10, 28, 19, year=2027))
+    assert "Divali" in reasons_at(at(10, 29, 19, year=2027))
+    assert "Divali" not in reasons_at(at(10, 30, 19, year=2027))
+    data = json.loads(resources.files("scheduling.data").joinpath("unfavourable_dates.json").read_text())
+    [diwali] = [entry for entry in data["entries"] if entry["id"] == "diwali-2027"]
+    assert diwali["estimate"] is True

@@ -226,3 +226,14 @@ def test_the_agenda_uses_the_shipped_calendar_by_default() -> None:
     target = Agenda()
     target.upsert(activity("k", at(4, 27, 19, year=2027)), NOW)
     assert rules_of(target) == ["unfavourable_date"]
+
+
+def test_single_plans_beyond_the_horizon_are_still_checked() -> None:
+    thirteen_months_out = at(12, 8, 19, year=2027)  # NOW is 30 Nov 2026; the horizon is 365 days
+    far = [activity("a", thirteen_months_out), activity("b", thirteen_months_out, org="gemeente-den-haag")]
+    assert len(only(agenda(*far), NBO)) == 1
+
+
+def test_a_series_is_expanded_only_up_to_the_horizon() -> None:
+    series = activity("s", at(11, 24, 19, year=2027), rrule="FREQ=WEEKLY;COUNT=3", org="hof-wonen")
+    assert only(agenda(series, activity("a", at(12, 8, 19, year=2027))), NBO) == []

@@ -8,7 +8,7 @@ the moved ones, then keeps what lies in the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -162,8 +162,14 @@ def build(case: Case, starts: list[datetime]) -> tuple[Activity, list[tuple[int,
     ]
     if len({start for start, _ in kept}) < len(kept):
         return activity, None
-    window = (to_us(case.now), to_us(case.now + timedelta(days=case.horizon_days)))
-    return activity, sorted((s, e) for s, e in kept if e > window[0] and s < window[1])
+    single = case.rule is None and not case.extra and not cancelled and not overrides
+    # The horizon bounds how far a series is expanded; a single activity is checked however far ahead.
+    until = (
+        to_us(datetime.max.replace(tzinfo=UTC))
+        if single
+        else to_us(case.now + timedelta(days=case.horizon_days))
+    )
+    return activity, sorted((s, e) for s, e in kept if e > to_us(case.now) and s < until)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,8 +16,10 @@ from scheduling.feeds import FeedError, FeedPoller, add_feed, parse_interval, re
 from scheduling.feeds.store import FeedEventRow
 from scheduling.ical import FeedMapping
 from scheduling.main import migrations_location
+from support.testing import stub_resolver, wait_for
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
+from werkplaats.outbound import OutboundClient
 from werkplaats.outbox import OutboxRow
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -69,7 +71,13 @@ async def register(database: Database, interval: timedelta = timedelta(minutes=1
 
 
 def poller(database: Database, server: Server) -> FeedPoller:
-    return FeedPoller(database, client=httpx.AsyncClient(transport=httpx.MockTransport(server)))
+    return FeedPoller(database, client=mock_client(server))
+
+
+def mock_client(server: Server) -> OutboundClient:
+    """The guarded client sending to ``server`` (nothing leaves the process); partner.example is public."""
+    resolver = stub_resolver({"partner.example": ["93.184.215.14"]})
+    return OutboundClient(transport=httpx.MockTransport(server), resolver=resolver)
 
 
 async def outbox(database: Database) -> list[tuple[str, str, str]]:
@@ -198,3 +206,80 @@ def test_intervals_are_read_and_too_short_ones_refused() -> None:
         parse_interval("30s")
     with pytest.raises(FeedError):
         parse_interval("soon")
+
+
+async def test_a_slow_feed_does_not_hold_up_the_others(database: Database) -> None:
+    async with database.transaction() as session:
+        await add_feed(session, "https://slow.partner.example/a.ics", "haag-wonen", MAPPING, now=T0)
+        await add_feed(session, URL, "staedion", MAPPING, now=T0)
+    release = asyncio.Event()
+    fast = Server(calendar(event("a", 3)))
+
+    async def serve(request: httpx.Request) -> httpx.Response:
+        if request.headers["Host"] == "slow.partner.example":  # the URL holds the checked address
+            await release.wait()
+        return fast(request)
+
+    resolver = stub_resolver(
+        {"partner.example": ["93.184.215.14"], "slow.partner.example": ["93.184.215.15"]}
+    )
+    feeds = FeedPoller(
+        database, client=OutboundClient(transport=httpx.MockTransport(serve), resolver=resolver)
+    )
+    polling = asyncio.create_task(feeds.poll_once(now=T0))
+
+    async def fast_feed_published() -> bool:
+        return ("partner.staedion.activities", "a", "activity.published") in await outbox(database)
+
+    await wait_for(fast_feed_published, timeout=10)
+    assert not polling.done()
+    release.set()
+    assert sorted(o.organisation for o in await polling) == ["haag-wonen", "staedion"]
+
+
+async def test_a_feed_with_more_events_than_allowed_publishes_nothing(database: Database) -> None:
+    await register(database)
+    server = Server(calendar(event("a", 3), event("b", 4), event("c", 5)))
+    feeds = FeedPoller(database, client=mock_client(server), max_events=2)
+
+    [outcome] = await feeds.poll_once(now=T0)
+
+    assert outcome.status == "error"
+    assert "at most 2" in (outcome.message or "")
+    assert await outbox(database) == []
+
+
+async def test_a_redirect_to_an_internal_address_is_refused_and_the_feed_path_stays_secret(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        await add_feed(
+            session, "https://partner.example/s3cr3t-t0ken/agenda.ics", "staedion", MAPPING, now=T0
+        )
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+
+    resolver = stub_resolver({"partner.example": ["93.184.215.14"]})
+    feeds = FeedPoller(
+        database, client=OutboundClient(transport=httpx.MockTransport(redirect), resolver=resolver)
+    )
+
+    [outcome] = await feeds.poll_once(now=T0)
+
+    assert outcome.status == "error"
+    assert "169.254.169.254" in (outcome.message or "")
+    assert "s3cr3t" not in (outcome.message or "")
+    assert await outbox(database) == []
+
+
+async def test_a_revoked_organisations_feed_is_not_fetched_and_publishes_nothing(database: Database) -> None:
+    await register(database)
+    server = Server(calendar(event("a", 3)))
+    feeds = FeedPoller(database, client=mock_client(server), is_revoked=lambda slug: slug == "staedion")
+
+    [outcome] = await feeds.poll_once(now=T0)
+
+    assert outcome.status == "revoked"
+    assert server.requests == []
+    assert await outbox(database) == []

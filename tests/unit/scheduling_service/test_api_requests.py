@@ -67,7 +67,7 @@ class Harness:
             horizon=timedelta(days=365),
         )
         app = runtime.http_app(*api.routers(context), title="test")
-        api.install(app, max_body_bytes=settings.max_body_bytes)
+        api.install(app)  # the runtime app limits bodies to settings.max_body_bytes
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
     def auth(self, slug: str) -> dict[str, str]:
