@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from werkplaats.follower import caught_up
 from werkplaats.kafka_security import Security, client_options
@@ -59,3 +60,59 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def end_offsets(
+    bootstrap: str, topics: Iterable[str], *, security: Security = None
+) -> dict[TopicPartition, int]:
+    """The end offset of every partition of ``topics`` now."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options(security)
+    )
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        return dict(await consumer.end_offsets(partitions)) if partitions else {}
+    finally:
+        await consumer.stop()
+
+
+async def committed_offsets(
+    bootstrap: str, group: str, *, security: Security = None
+) -> dict[TopicPartition, int]:
+    """The offsets consumer group ``group`` has committed, by partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
+
+
+async def wait_until_consumed(
+    bootstrap: str,
+    group: str,
+    topics: Iterable[str],
+    *,
+    timeout: float = 60.0,
+    security: Security = None,
+) -> dict[TopicPartition, int]:
+    """Wait until ``group`` has committed every record that is in ``topics`` now; the offsets reached.
+
+    A consumer commits an offset only after the record's effect is committed, so this is the positive
+    signal that everything sent so far has been processed: nothing more of it can still arrive.
+    """
+    ends = await end_offsets(bootstrap, list(topics), security=security)
+
+    async def reached() -> bool:
+        committed = await committed_offsets(bootstrap, group, security=security)
+        return all(committed.get(tp, 0) >= end for tp, end in ends.items())
+
+    await wait_for(reached, timeout=timeout, interval=0.1)
+    return ends
