@@ -10,4 +10,5 @@ export WERKPLAATS_REQUIRE_ALL_TESTS=1
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/pytest "$@"

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import structlog
 from aiokafka.errors import KafkaError
@@ -18,12 +19,16 @@ from werkplaats.db import Database
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
 from werkplaats.metrics import Metrics
+from werkplaats.retry import Backoff, until_done
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope[EventData], Delivery], Awaitable[None]]
+U = TypeVar("U", bound=SqlUnitOfWork)
+Handler = Callable[[U, Envelope[EventData], Delivery], Awaitable[None]]
 Batch = list[tuple[Envelope[EventData], Delivery]]
-Prepare = Callable[[AsyncSession, Batch], Awaitable[None]]
+Prepare = Callable[[U, Batch], Awaitable[None]]
+UnitOfWorkFactory = Callable[[AsyncSession], U]
 RejectedHook = Callable[[Delivery, Exception], Awaitable[None]]
 DeadLetterSink = Callable[[Delivery, str, str], Awaitable[None]]
 
@@ -46,7 +51,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The pause before try ``attempt + 1``."""
-        return float(min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s))
+        return Backoff(self.backoff_s, self.backoff_max_s).delay(attempt)
 
 
 @dataclass
@@ -56,23 +61,25 @@ class _RetriesExhaustedError(Exception):
 
 
 @dataclass
-class EventConsumer:
+class EventConsumer(Generic[U]):
     """Processes batches of deliveries for one named consumer.
 
     Messages that cannot be decoded or that the handler refuses (``PermanentError``) are dead-lettered
     at once; other handler failures are retried with backoff and then dead-lettered; failures of the
-    database or broker are retried until they recover. Effects and inbox records commit together.
+    database or broker are retried until they recover. Effects and inbox records commit together: each
+    batch is one unit of work made by ``unit_of_work``.
     """
 
     name: str
     database: Database
-    handler: Handler
+    unit_of_work: UnitOfWorkFactory[U]
+    handler: Handler[U]
     dead_letter: DeadLetterSink
     metrics: Metrics
     accept: frozenset[str] | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     on_rejected: RejectedHook | None = None
-    prepare: Prepare | None = None
+    prepare: Prepare[U] | None = None
     """Called once per transaction with its new events before the handler, e.g. to load what they need."""
 
     async def process(self, deliveries: Sequence[Delivery]) -> bool:
@@ -137,8 +144,9 @@ class EventConsumer:
 
     async def _apply(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
         duplicates: Counter[str] = Counter()
-        async with self.database.transaction() as session:
-            fresh = await inbox.claim(session, self.name, (str(envelope.event_id) for envelope, _ in decoded))
+        async with self.database.unit_of_work(self.unit_of_work) as unit:
+            event_ids = (str(envelope.event_id) for envelope, _ in decoded)
+            fresh = await inbox.claim(unit.session, self.name, event_ids)
             batch: Batch = []
             for envelope, delivery in decoded:
                 event_id = str(envelope.event_id)
@@ -148,13 +156,13 @@ class EventConsumer:
                 fresh.discard(event_id)  # the same event twice in one batch has one effect
                 batch.append((envelope, delivery))
             if self.prepare is not None and batch:
-                await self.prepare(session, batch)
+                await self.prepare(unit, batch)
             for envelope, delivery in batch:
                 event_id = str(envelope.event_id)
                 with structlog.contextvars.bound_contextvars(
                     event_id=event_id, correlation_id=envelope.correlation_id, event_type=envelope.type
                 ):
-                    await self.handler(session, envelope, delivery)
+                    await self.handler(unit, envelope, delivery)
         for topic, count in Counter(delivery.topic for _, delivery in decoded).items():
             self.metrics.consumed.labels(self.name, topic, "processed").inc(count - duplicates[topic])
             if duplicates[topic]:
@@ -170,9 +178,15 @@ class EventConsumer:
             error_type=error_type,
             reason=reason,
         )
-        await _until_done(lambda: self.dead_letter(delivery, reason, error_type))
+        # Losing a dead letter would lose the message: keep trying; the offset is not committed meanwhile.
+        await until_done(
+            lambda: self.dead_letter(delivery, reason, error_type), event="dead_letter_publish_failed"
+        )
         if self.on_rejected is not None:
-            await _until_done(lambda: self.on_rejected(delivery, error))  # type: ignore[misc]
+            await until_done(
+                lambda: self.on_rejected(delivery, error),  # type: ignore[misc]
+                event="rejection_feedback_failed",
+            )
         self.metrics.consumed.labels(self.name, delivery.topic, "dead_lettered").inc()
 
 
@@ -182,18 +196,3 @@ def describe(error: ContractError) -> str:
         return error.reason
     details = "; ".join(f"{path}: {problem}" for path, problem in error.problems[:20])
     return f"{error.reason}: {details}"
-
-
-async def _until_done(action: Callable[[], Awaitable[None]]) -> None:
-    """Run ``action`` until it succeeds: losing a dead letter would lose the message."""
-    delay = 0.1
-    while True:
-        try:
-            await action()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # noqa: BLE001 - keep trying; the offset is not committed meanwhile
-            log.warning("dead_letter_publish_failed", error=str(error), retry_in_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from werkplaats.background import BackgroundTask
 from werkplaats.kafka_security import Security, client_options
+from werkplaats.retry import Backoff, repeat
 
 log = structlog.get_logger(__name__)
 
@@ -55,16 +55,12 @@ class TopicFollower:
         self._background.start()
 
     async def _follow(self) -> None:
+        await repeat(self._read, event="topic_follower_failed", backoff=Backoff.constant(1), topic=self.topic)
+
+    async def _read(self) -> None:
         assert self._consumer is not None
-        while True:
-            try:
-                for batch in (await self._consumer.getmany(timeout_ms=1000)).values():
-                    self.apply(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("topic_follower_failed", topic=self.topic)
-                await asyncio.sleep(1)
+        for batch in (await self._consumer.getmany(timeout_ms=1000)).values():
+            self.apply(batch)
 
     async def stop(self) -> None:
         """Stop following."""

@@ -7,16 +7,14 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import JSON, DateTime, Index, LargeBinary, String, delete, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contracts import Envelope, encode_event
 from werkplaats.background import BackgroundTask
-from werkplaats.db import OUTBOX_PENDING, Base, BigId, Database, stage_insert
+from werkplaats.db import Base, BigId, Database
+from werkplaats.retry import repeat
 
 log = structlog.get_logger(__name__)
 
@@ -36,33 +34,6 @@ class OutboxRow(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-def add_event(
-    session: AsyncSession,
-    topic: str,
-    envelope: Envelope[Any],
-    *,
-    key: str | bytes | None,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """Stage ``envelope`` for ``topic`` in the caller's transaction."""
-    add_raw(session, topic, encode_event(envelope), key=key, headers=headers)
-
-
-def add_raw(
-    session: AsyncSession,
-    topic: str,
-    payload: bytes,
-    *,
-    key: str | bytes | None,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """Stage raw bytes for ``topic`` in the caller's transaction."""
-    encoded_key = key.encode() if isinstance(key, str) else key
-    row = {"topic": topic, "key": encoded_key, "payload": payload, "headers": headers or {}}
-    stage_insert(session, OutboxRow.__table__, row | {"created_at": datetime.now(UTC)})
-    session.info[OUTBOX_PENDING] = True
 
 
 @dataclass(frozen=True)
@@ -149,25 +120,18 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; failures are logged and retried with backoff."""
-        backoff = 0.1
-        signal = self.database.outbox_committed
-        while True:
-            try:
-                signal.clear()
-                while await self.relay_once() == self.batch_size:
-                    pass
-                if datetime.now(UTC) - self._last_purge > self.keep_sent / 4:
-                    await self.purge_sent()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox_relay_failed", retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(signal.wait(), timeout=self.idle_poll_s)
+        await repeat(self._relay_pending, event="outbox_relay_failed", pause=self._wait_for_commit)
+
+    async def _relay_pending(self) -> None:
+        self.database.outbox_committed.clear()
+        while await self.relay_once() == self.batch_size:
+            pass
+        if datetime.now(UTC) - self._last_purge > self.keep_sent / 4:
+            await self.purge_sent()
+
+    async def _wait_for_commit(self, _: None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.database.outbox_committed.wait(), timeout=self.idle_poll_s)
 
     def start(self) -> None:
         """Run the relay in the background."""

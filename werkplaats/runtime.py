@@ -20,7 +20,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.topics import TopicSpec, dead_letter_spec
 from werkplaats.broker import create_broker, create_producer, publish_batch
-from werkplaats.consumer import EventConsumer, Handler, Prepare, RejectedHook, RetryPolicy
+from werkplaats.consumer import (
+    EventConsumer,
+    Handler,
+    Prepare,
+    RejectedHook,
+    RetryPolicy,
+    U,
+    UnitOfWorkFactory,
+)
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
 from werkplaats.metrics import Metrics
@@ -127,16 +135,20 @@ class ServiceRuntime:
         self,
         *topics: str,
         name: str,
-        handler: Handler,
+        unit_of_work: UnitOfWorkFactory[U],
+        handler: Handler[U],
         pattern: str | None = None,
         accept: frozenset[str] | None = None,
         on_rejected: RejectedHook | None = None,
-        prepare: Prepare | None = None,
+        prepare: Prepare[U] | None = None,
         group_id: str | None = None,
         from_beginning: bool = True,
         description: str = "",
-    ) -> EventConsumer:
-        """Subscribe ``handler`` to ``topics`` (or a ``pattern``) with at-least-once delivery."""
+    ) -> EventConsumer[U]:
+        """Subscribe ``handler`` to ``topics`` (or a ``pattern``) with at-least-once delivery.
+
+        Each batch is one unit of work made by ``unit_of_work`` (the service's ``SqlUnitOfWork``).
+        """
 
         async def dead_letter(delivery: Delivery, reason: str, error_type: str) -> None:
             await self.dead_letter(delivery, reason, error_type, consumer=name)
@@ -144,6 +156,7 @@ class ServiceRuntime:
         consumer = EventConsumer(
             name=name,
             database=self.database,
+            unit_of_work=unit_of_work,
             handler=handler,
             dead_letter=dead_letter,
             metrics=self.metrics,

@@ -1,39 +1,77 @@
-"""The services Werkplaats runs, and how to create each one's app."""
+"""The services Werkplaats runs: each declares itself once, as a ``werkplaats.services`` entry point.
+
+A service's ``main`` module holds its ``SERVICE = ServiceDefinition(...)``; ``pyproject.toml`` names it
+under ``[project.entry-points."werkplaats.services"]``. ``werkplaats up``/``run``, the CLI and the
+checks of the deployment files find every service from there.
+"""
 
 from __future__ import annotations
 
-import importlib
+import functools
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from werkplaats.errors import WerkplaatsError
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import FastAPI
+
+    from werkplaats.runtime import ServiceRuntime
+    from werkplaats.settings import ServiceSettings
+
+ENTRY_POINT_GROUP = "werkplaats.services"
+
+
+class UnknownServiceError(WerkplaatsError, LookupError):
+    """No service of that name is registered."""
 
 
 @dataclass(frozen=True)
-class ServiceEntry:
-    """A service: its app factory and demo loader (``module:function``) and its default HTTP port."""
+class ServiceDefinition:
+    """One service as the runtime sees it: how to build it, configure it, and what it adds to the CLI."""
 
     name: str
-    factory: str
-    port: int
-    demo: str | None = None
+    """The service's name: its consumer group, settings prefix, database and ``werkplaats run`` name."""
+    settings: type[ServiceSettings]
+    """Its settings class (prefix ``<NAME>_``); ``http_port``'s default is its port in ``werkplaats up``."""
+    create_app: Callable[..., FastAPI]
+    """``create_app(settings=None, *, bootstrap_servers=None)``: the ASGI app whose lifespan runs it."""
+    create_runtime: Callable[..., ServiceRuntime]
+    """``create_runtime(settings=None, *, bootstrap_servers=None)``: the service without HTTP."""
+    cli: Callable[[typer.Typer], None] | None = None
+    """Adds the service's commands to ``werkplaats``."""
+    demo: Callable[[str], Coroutine[Any, Any, int]] | None = None
+    """Publishes the service's demo data to a broker (``werkplaats up`` runs it once)."""
 
-    def create_app(self, **kwargs: Any) -> Any:
-        """Import the factory and call it."""
-        return _load(self.factory)(**kwargs)
-
-    def demo_loader(self) -> Any | None:
-        """The coroutine function that publishes this service's demo data, if it has any."""
-        return _load(self.demo) if self.demo else None
+    @property
+    def port(self) -> int:
+        """The default HTTP port."""
+        return int(self.settings.model_fields["http_port"].default)
 
 
-def _load(reference: str) -> Any:
-    module_name, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
+@functools.cache
+def registered() -> dict[str, ServiceDefinition]:
+    """Every installed service by name, in the order of their ports."""
+    found: list[ServiceDefinition] = []
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        definition = entry_point.load()
+        if not isinstance(definition, ServiceDefinition):
+            raise TypeError(f"{entry_point.value} is not a ServiceDefinition")
+        found.append(definition)
+    return {definition.name: definition for definition in sorted(found, key=lambda d: (d.port, d.name))}
 
 
-SERVICES: dict[str, ServiceEntry] = {
-    entry.name: entry
-    for entry in (
-        ServiceEntry("scheduling", "scheduling.main:create_app", 8010, demo="scheduling.demo:publish_demo"),
-        ServiceEntry("notifications", "notifications.main:create_app", 8020),
-    )
-}
+def service(name: str) -> ServiceDefinition:
+    """The registered service ``name``."""
+    services = registered()
+    if name not in services:
+        raise UnknownServiceError(f"unknown service {name!r}; known: {', '.join(services)}")
+    return services[name]
+
+
+def create_app(name: str, **kwargs: Any) -> FastAPI:
+    """The ASGI app of the registered service ``name``."""
+    return service(name).create_app(**kwargs)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import Severity
 from notifications import domain
-from notifications.records import notification_id, subscription_of
 from notifications.service import Notifier
-from notifications.store import DigestItemRow, SubscriptionRow, utc_or_none
+from notifications.store import NotificationsUnitOfWork, utc_or_none
+from notifications.store.mapping import notification_id, subscription_of
 
 
 def _item(document: dict[str, Any]) -> domain.DigestItem:
@@ -57,14 +54,11 @@ def digest_payload(moment: datetime, items: list[domain.DigestItem]) -> dict[str
     }
 
 
-async def run_digests(session: AsyncSession, notifier: Notifier) -> int:
+async def run_digests(unit: NotificationsUnitOfWork, notifier: Notifier) -> int:
     """Record the digests that are due; the number recorded. Each (subscriber, moment) gets one."""
     now = notifier.clock()
-    query = select(SubscriptionRow).where(SubscriptionRow.mode == domain.Mode.DIGEST.value)
-    if notifier.is_postgres:
-        query = query.with_for_update(skip_locked=True)
     recorded = 0
-    for row in (await session.scalars(query)).all():
+    for row in await unit.subscriptions.digests():
         subscription = subscription_of(row)
         assert subscription.digest_at is not None
         moment = domain.last_digest_moment(subscription.digest_at, now)
@@ -72,28 +66,14 @@ async def run_digests(session: AsyncSession, notifier: Notifier) -> int:
         if last is not None and last >= moment:
             continue
         row.last_digest_at = moment
-        pending = (
-            await session.scalars(
-                select(DigestItemRow)
-                .where(
-                    DigestItemRow.subscription_id == row.subscription_id,
-                    DigestItemRow.digest_id.is_(None),
-                    DigestItemRow.created_at < moment,
-                )
-                .order_by(DigestItemRow.id)
-            )
-        ).all()
+        pending = await unit.digest_items.pending(row.subscription_id, moment)
         if not pending:
             continue
         source_key = f"digest:{row.subscription_id}:{moment.isoformat()}"
         recipient = domain.subscriber_recipient(subscription)
         payload = digest_payload(moment, [_item(item.item) for item in pending])
-        notifier.record(session, source_key, recipient, payload, follow_up=False, now=now)
+        notifier.record(unit, source_key, recipient, payload, follow_up=False, now=now)
         digest_id = notification_id(source_key, recipient.ref, recipient.channel)
-        await session.execute(
-            update(DigestItemRow)
-            .where(DigestItemRow.id.in_([item.id for item in pending]))
-            .values(digest_id=digest_id)
-        )
+        await unit.digest_items.assign(pending, digest_id)
         recorded += 1
     return recorded

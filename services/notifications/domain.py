@@ -11,6 +11,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from contracts import Channel, RecipientKind, Severity
+from contracts.areas import meets, wijk_of
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DETECTED = "conflict.detected"
@@ -78,20 +79,10 @@ class Recipient:
     """Set when the recipient collects this in a digest instead of hearing at once."""
 
 
-def wijk_of(code: str) -> str:
-    """The wijk (``WK`` + 6 digits) a CBS buurt or wijk code belongs to."""
-    return "WK" + code[2:8] if code.startswith(("BU", "WK")) and len(code) >= 8 else code
-
-
 def covers(subscribed: Iterable[str], concerned: Iterable[str]) -> bool:
     """Whether subscribed neighbourhoods meet concerned ones (a wijk covers its buurten, both ways)."""
-    wanted = set(subscribed)
-    for code in concerned:
-        if code in wanted or wijk_of(code) in wanted:
-            return True
-        if code.startswith("WK") and any(wijk_of(w) == code for w in wanted):
-            return True
-    return False
+    wanted = tuple(subscribed)
+    return any(meets(code, want) for code in concerned for want in wanted)
 
 
 def matches(subscription: Subscription, facts: ConflictFacts, event_type: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -12,23 +11,27 @@ import structlog
 from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
-from notifications.api import feed_router, install_error_handlers, subscriptions_router
+from notifications import api, cli
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
 from notifications.digests import run_digests
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Clock, Notifier
 from notifications.settings import NotificationsSettings
-from notifications.store import NotificationRow
+from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
 from notifications.subscribers import subscribe
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
+from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
+from werkplaats.services import ServiceDefinition
 
 NAME = "notifications"
+TITLE = "Werkplaats notifications"
+DESCRIPTION = "Conflict warnings by e-mail, signed webhook and live feed; subscriptions."
 log = structlog.get_logger(__name__)
 
 
@@ -59,20 +62,20 @@ class Ticker:
 
     async def tick(self) -> None:
         """Record the follow-ups and digests due now."""
-        async with self.runtime.database.transaction() as session:
-            await self.notifier.run_follow_ups(session)
-        async with self.runtime.database.transaction() as session:
-            if await run_digests(session, self.notifier):
-                self.notifier.on_decided()
+        async with self.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+            await self.notifier.run_follow_ups(unit)
+        async with self.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+            if await run_digests(unit, self.notifier):
+                unit.after_commit(self.notifier.on_decided)
 
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("notifications_tick_failed")
-            await asyncio.sleep(self.interval_s)
+        await repeat(
+            self.tick,
+            event="notifications_tick_failed",
+            pause=self.interval_s,
+            backoff=Backoff.constant(self.interval_s),
+        )
 
     def start(self) -> None:
         """Run in the background."""
@@ -97,7 +100,7 @@ def smtp_config(settings: NotificationsSettings) -> SmtpConfig:
     )
 
 
-def build(
+def create_service(
     settings: NotificationsSettings | None = None,
     *,
     bootstrap_servers: str | None = None,
@@ -118,7 +121,6 @@ def build(
         quiet=timedelta(seconds=settings.quiet_period_s),
         smtp_endpoint=f"smtp://{settings.smtp_host}:{settings.smtp_port}",
         clock=clock or (lambda: datetime.now(UTC)),
-        is_postgres=not runtime.database.is_sqlite,
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
     client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, limits=httpx.Limits(max_connections=200))
@@ -166,23 +168,29 @@ def create_runtime(
     settings: NotificationsSettings | None = None, *, bootstrap_servers: str | None = None
 ) -> ServiceRuntime:
     """The notifications service's runtime (consumers, sender, ticker), without HTTP."""
-    return build(settings, bootstrap_servers=bootstrap_servers).runtime
+    return create_service(settings, bootstrap_servers=bootstrap_servers).runtime
 
 
 def create_app(
     settings: NotificationsSettings | None = None, *, bootstrap_servers: str | None = None
 ) -> FastAPI:
     """The notifications service as an ASGI app; its lifespan runs consumers, sender and relay."""
-    service = build(settings, bootstrap_servers=bootstrap_servers)
+    service = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
-    app = runtime.http_app(
-        subscriptions_router(runtime.database, service.authenticator),
-        feed_router(runtime.database, service.authenticator),
-        title="Werkplaats notifications",
-        description="Conflict warnings by e-mail, signed webhook and live feed; subscriptions.",
-    )
-    install_error_handlers(app)
+    context = api.ApiContext(database=runtime.database, auth=service.authenticator)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    api.install(app)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
     app.state.service = service
     return app
+
+
+SERVICE = ServiceDefinition(
+    name=NAME,
+    settings=NotificationsSettings,
+    create_app=create_app,
+    create_runtime=create_runtime,
+    cli=cli.register,
+)
+"""The notifications service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -10,12 +10,12 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete, select
 
 from contracts import Severity
+from contracts.activities import NEIGHBOURHOOD_PATTERN
 from contracts.envelope import SLUG_PATTERN
 from notifications.store import OrganisationWebhookRow, SubscriptionRow
 from werkplaats.db import Database
 
 EMAIL_PATTERN = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
-NEIGHBOURHOOD_PATTERN = r"^(WK\d{6}|BU\d{8})$"
 Neighbourhood = Annotated[str, Field(pattern=NEIGHBOURHOOD_PATTERN)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 EventType = Literal["conflict.detected", "conflict.resolved", "conflict.acknowledged"]

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import Channel, NotificationDelivered, NotificationFailed, RecipientKind, new_event
 from contracts.topics import NOTIFICATIONS_DELIVERIES, dead_letter
 from notifications.store import NotificationRow
 from werkplaats import deadletter
-from werkplaats.outbox import add_event, add_raw
+from werkplaats.unit_of_work import UnitOfWork
 
 SOURCE = "notifications"
 CONSUMER = "notifications-sender"
@@ -30,24 +28,22 @@ def _common(row: NotificationRow) -> dict[str, object]:
     }
 
 
-def delivered(session: AsyncSession, row: NotificationRow, now: datetime) -> None:
+def delivered(unit: UnitOfWork, row: NotificationRow, now: datetime) -> None:
     """Stage ``notification.delivered``."""
     event = NotificationDelivered.model_validate(_common(row) | {"delivered_at": now})
     correlation = row.payload.get("correlation_id")
-    add_event(
-        session,
+    unit.publish(
         NOTIFICATIONS_DELIVERIES,
         new_event(event, source=SOURCE, correlation_id=correlation),
         key=row.notification_id,
     )
 
 
-def failed(session: AsyncSession, row: NotificationRow, now: datetime, reason: str) -> None:
+def failed(unit: UnitOfWork, row: NotificationRow, now: datetime, reason: str) -> None:
     """Stage ``notification.failed``, and the announcement (no address, no secret) as a dead letter."""
     event = NotificationFailed.model_validate(_common(row) | {"failed_at": now, "reason": reason[:500]})
     correlation = row.payload.get("correlation_id")
-    add_event(
-        session,
+    unit.publish(
         NOTIFICATIONS_DELIVERIES,
         new_event(event, source=SOURCE, correlation_id=correlation),
         key=row.notification_id,
@@ -57,8 +53,7 @@ def failed(session: AsyncSession, row: NotificationRow, now: datetime, reason: s
         "recipient_ref": row.recipient_ref,
         "payload": row.payload,
     }
-    add_raw(
-        session,
+    unit.publish_raw(
         dead_letter(NOTIFICATIONS_DELIVERIES),
         json.dumps(body).encode(),
         key=row.notification_id,

@@ -27,6 +27,8 @@ from notifications import outcomes
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.store import EndpointRow, NotificationRow, utc, utc_or_none
 from werkplaats.db import Database
+from werkplaats.retry import repeat
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +159,8 @@ class Sender:
             await self._delivered.add(row)
             return
         now = self.clock()
-        async with self.database.transaction() as session:
+        async with self.database.unit_of_work(SqlUnitOfWork) as unit:
+            session = unit.session
             mine = (NotificationRow.notification_id == row.notification_id) & (
                 NotificationRow.lease_token == row.lease_token
             )
@@ -170,7 +173,7 @@ class Sender:
                     .where(mine)
                     .values(status="failed", finished_at=now, lease_until=None, last_error=reason)
                 )
-                outcomes.failed(session, row, now, reason)
+                outcomes.failed(unit, row, now, reason)
                 return
             blocked_until = await _endpoint_failed(session, row.endpoint, now, self.policy)
             waiting = self.queued.pop(row.endpoint, None)
@@ -189,7 +192,8 @@ class Sender:
     async def _mark_delivered(self, rows: list[NotificationRow]) -> None:
         """Mark deliveries that ended together in one transaction, those whose lease still holds."""
         now = self.clock()
-        async with self.database.transaction() as session:
+        async with self.database.unit_of_work(SqlUnitOfWork) as unit:
+            session = unit.session
             leases = {(row.notification_id, row.lease_token) for row in rows}
             held = set(
                 (
@@ -209,29 +213,23 @@ class Sender:
                 return
             await _endpoints_recovered(session, {row.endpoint for row in mine})
             for row in mine:
-                outcomes.delivered(session, row, now)
+                outcomes.delivered(unit, row, now)
 
     async def run(self) -> None:
         """Claim and send until cancelled."""
-        backoff = 0.1
-        while True:
-            self.wake.clear()
-            try:
-                claimed = await self.claim()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("notification_claim_failed", retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            for row in claimed:
-                self.queued.setdefault(row.endpoint, deque()).append(row)
-            for endpoint in {row.endpoint for row in claimed}:
-                self._dispatch(endpoint)
-            if len(claimed) >= self.policy.batch:
-                continue
+        await repeat(self._claim_and_dispatch, event="notification_claim_failed", pause=self._wait_for_work)
+
+    async def _claim_and_dispatch(self) -> int:
+        self.wake.clear()
+        claimed = await self.claim()
+        for row in claimed:
+            self.queued.setdefault(row.endpoint, deque()).append(row)
+        for endpoint in {row.endpoint for row in claimed}:
+            self._dispatch(endpoint)
+        return len(claimed)
+
+    async def _wait_for_work(self, claimed: int) -> None:
+        if claimed < self.policy.batch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.policy.poll_s)
 

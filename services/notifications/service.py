@@ -11,9 +11,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import (
     ConflictAcknowledged,
     ConflictDetected,
@@ -23,21 +20,14 @@ from contracts import (
 )
 from notifications import domain
 from notifications.channels.webhook import endpoint_of
-from notifications.records import facts_of, notification_id, state_of, store_state, subscription_of
 from notifications.store import (
     ConflictRow,
     DigestItemRow,
     FeedRow,
     NotificationRow,
-    OrganisationWebhookRow,
-    SubscriptionRow,
+    NotificationsUnitOfWork,
 )
-from werkplaats.db import stage_insert
-
-CONFLICTS = "notifications.conflicts"
-"""The session's conflict rows by id (None: known to be absent), loaded once per transaction."""
-HOOKS = "notifications.hooks"
-"""The session's organisation webhooks by slug (None: the organisation has none)."""
+from notifications.store.mapping import facts_of, notification_id, state_of, store_state
 
 Clock = Callable[[], datetime]
 Directory = Callable[[str], tuple[str, str | None] | None]
@@ -54,20 +44,17 @@ class Notifier:
         quiet: timedelta,
         smtp_endpoint: str,
         clock: Clock = lambda: datetime.now(UTC),
-        is_postgres: bool = False,
     ) -> None:
         self.directory = directory
         self.quiet = quiet
         self.smtp_endpoint = smtp_endpoint
         self.clock = clock
-        self.is_postgres = is_postgres
         self.on_decided: Callable[[], None] = lambda: None
 
-    async def on_conflict_event(self, session: AsyncSession, envelope: Envelope[EventData]) -> None:
+    async def on_conflict_event(self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData]) -> None:
         """Take in one event of ``scheduling.conflicts``: feed it, update the conflict, maybe notify."""
         data = envelope.data
-        stage_insert(
-            session,
+        unit.insert(
             FeedRow.__table__,
             {
                 "event_type": envelope.type,
@@ -76,79 +63,59 @@ class Notifier:
             },
         )
         if isinstance(data, ConflictDetected):
-            await self._detected(session, envelope, data)
+            await self._detected(unit, envelope, data)
         elif isinstance(data, ConflictResolved):
-            await self._resolved(session, envelope, data)
+            await self._resolved(unit, envelope, data)
         elif isinstance(data, ConflictAcknowledged):
-            await self._acknowledged(session, envelope, data)
-        self._signal_after_commit(session)
+            await self._acknowledged(unit, envelope, data)
+        unit.after_commit(self.on_decided)
 
-    async def prefetch(self, session: AsyncSession, envelopes: Iterable[Envelope[EventData]]) -> None:
+    async def prefetch(self, unit: NotificationsUnitOfWork, envelopes: Iterable[Envelope[EventData]]) -> None:
         """Load what a batch of conflict events needs in two queries instead of several per event.
 
         The conflicts are locked (PostgreSQL) in one statement, in key order, before any is changed;
-        the handler then finds them, and the organisations' webhooks, in the session.
+        the handler then finds them, and the organisations' webhooks, in the unit of work.
         """
         datas = [envelope.data for envelope in envelopes]
-        ids = sorted(
-            {data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)} - set(_conflicts(session))
-        )
-        if ids:
-            query = (
-                select(ConflictRow).where(ConflictRow.conflict_id.in_(ids)).order_by(ConflictRow.conflict_id)
-            )
-            if self.is_postgres:
-                query = query.with_for_update()
-            loaded = {row.conflict_id: row for row in (await session.scalars(query)).all()}
-            _conflicts(session).update({conflict_id: loaded.get(conflict_id) for conflict_id in ids})
+        await unit.conflicts.lock({data.conflict_id for data in datas if isinstance(data, CONFLICT_DATA)})
         organisations = {
             activity.organisation
             for data in datas
             if isinstance(data, ConflictDetected)
             for activity in data.activities
         }
-        for row in _conflicts(session).values():
-            if row is not None:
-                organisations.update(row.organisations)
-        await self._load_hooks(session, organisations)
-        await self._subscriptions(session)
-
-    async def _load(self, session: AsyncSession, conflict_id: str) -> ConflictRow | None:
-        known = _conflicts(session)
-        if conflict_id in known:
-            return known[conflict_id]
-        row = await session.get(ConflictRow, conflict_id, with_for_update=self.is_postgres or None)
-        known[conflict_id] = row
-        return row
+        for row in unit.conflicts.loaded():
+            organisations.update(row.organisations)
+        await unit.webhooks.of(organisations)
+        await unit.subscriptions.all()
 
     async def _detected(
-        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictDetected
+        self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictDetected
     ) -> None:
         now = self.clock()
-        row = await self._load(session, data.conflict_id)
+        row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             row = ConflictRow(conflict_id=data.conflict_id, seq=0, updated_at=now)
-            session.add(row)
-            _conflicts(session)[data.conflict_id] = row
+            unit.conflicts.add(row)
         row.severity = data.severity.value
         row.neighbourhoods = list(data.neighbourhoods)
         row.organisations = list(dict.fromkeys(a.organisation for a in data.activities))
         row.detected = data.model_dump(mode="json") | {"occurred_at": envelope.occurred_at.isoformat()}
         row.resolution = None
-        await self._observe(session, row, domain.DETECTED, envelope, now)
+        await self._observe(unit, row, domain.DETECTED, envelope, now)
 
     async def _resolved(
-        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictResolved
+        self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictResolved
     ) -> None:
-        row = await self._load(session, data.conflict_id)
+        row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             return  # never announced here: nobody to tell
         row.resolution = data.model_dump(mode="json")
-        await self._observe(session, row, domain.RESOLVED, envelope, self.clock())
+        await self._observe(unit, row, domain.RESOLVED, envelope, self.clock())
 
     async def _observe(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         row: ConflictRow,
         event_type: str,
         envelope: Envelope[EventData],
@@ -157,17 +124,17 @@ class Notifier:
         state, announcement = domain.observe(state_of(row), event_type, now, self.quiet)
         store_state(row, state, now)
         if announcement is not None:
-            await self.announce(session, row, announcement, correlation_id=_correlation(envelope))
+            await self.announce(unit, row, announcement, correlation_id=_correlation(envelope))
 
     async def _acknowledged(
-        self, session: AsyncSession, envelope: Envelope[EventData], data: ConflictAcknowledged
+        self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData], data: ConflictAcknowledged
     ) -> None:
-        row = await self._load(session, data.conflict_id)
+        row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             return
         extra = {"acknowledgement": data.model_dump(mode="json")}
         await self._fan_out(
-            session,
+            unit,
             row,
             domain.ACKNOWLEDGED,
             f"ack:{envelope.event_id}",
@@ -178,7 +145,7 @@ class Notifier:
 
     async def announce(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         row: ConflictRow,
         announcement: domain.Announcement,
         *,
@@ -187,12 +154,12 @@ class Notifier:
         """Record the deliveries of one announcement of a conflict's state."""
         source_key = f"announce:{row.conflict_id}:{announcement.seq}"
         await self._fan_out(
-            session, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, {}
+            unit, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, {}
         )
 
     async def _fan_out(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         row: ConflictRow,
         event_type: str,
         source_key: str,
@@ -203,7 +170,7 @@ class Notifier:
         now = self.clock()
         facts = facts_of(row)
         recipients = domain.recipients_for(
-            facts, event_type, await self._subscriptions(session), await self._contacts(session, facts)
+            facts, event_type, await unit.subscriptions.all(), await self._contacts(unit, facts)
         )
         payload = {
             "type": event_type,
@@ -218,17 +185,16 @@ class Notifier:
         }
         for recipient in recipients:
             if recipient.digest_subscription:
-                stage_insert(
-                    session,
+                unit.insert(
                     DigestItemRow.__table__,
                     self._digest_item(recipient, source_key, row, event_type),
                 )
             else:
-                self.record(session, source_key, recipient, payload, follow_up=follow_up, now=now)
+                self.record(unit, source_key, recipient, payload, follow_up=follow_up, now=now)
 
     def record(
         self,
-        session: AsyncSession,
+        unit: NotificationsUnitOfWork,
         source_key: str,
         recipient: domain.Recipient,
         payload: dict[str, Any],
@@ -238,8 +204,7 @@ class Notifier:
     ) -> None:
         """Stage one pending delivery (its unique key makes a second decision fail, not send twice)."""
         endpoint = endpoint_of(recipient.address) if recipient.channel == "webhook" else self.smtp_endpoint
-        stage_insert(
-            session,
+        unit.insert(
             NotificationRow.__table__,
             {
                 "notification_id": notification_id(source_key, recipient.ref, recipient.channel),
@@ -281,17 +246,10 @@ class Notifier:
             "created_at": self.clock(),
         }
 
-    async def _subscriptions(self, session: AsyncSession) -> list[domain.Subscription]:
-        cached: list[domain.Subscription] | None = session.info.get("notifications.subscriptions")
-        if cached is None:
-            rows = (await session.scalars(select(SubscriptionRow))).all()
-            cached = session.info["notifications.subscriptions"] = [subscription_of(r) for r in rows]
-        return cached
-
     async def _contacts(
-        self, session: AsyncSession, facts: domain.ConflictFacts
+        self, unit: NotificationsUnitOfWork, facts: domain.ConflictFacts
     ) -> dict[str, domain.OrganisationContact]:
-        hooks = await self._load_hooks(session, facts.organisations)
+        hooks = await unit.webhooks.of(facts.organisations)
         contacts = {}
         for slug in facts.organisations:
             known = self.directory(slug)
@@ -301,24 +259,6 @@ class Notifier:
             )
         return contacts
 
-    async def _load_hooks(
-        self, session: AsyncSession, organisations: Iterable[str]
-    ) -> dict[str, tuple[str, str] | None]:
-        """The webhooks (url, secret) of ``organisations``, read once per transaction and organisation."""
-        hooks: dict[str, tuple[str, str] | None] = session.info.setdefault(HOOKS, {})
-        missing = sorted(set(organisations) - set(hooks))
-        if missing:
-            rows = await session.execute(
-                select(
-                    OrganisationWebhookRow.organisation,
-                    OrganisationWebhookRow.url,
-                    OrganisationWebhookRow.secret,
-                ).where(OrganisationWebhookRow.organisation.in_(missing))
-            )
-            found = {organisation: (url, secret) for organisation, url, secret in rows}
-            hooks.update({organisation: found.get(organisation) for organisation in missing})
-        return hooks
-
     def _names(self, slugs: tuple[str, ...]) -> dict[str, str]:
         names = {}
         for slug in slugs:
@@ -326,34 +266,21 @@ class Notifier:
             names[slug] = known[0] if known else slug
         return names
 
-    def _signal_after_commit(self, session: AsyncSession) -> None:
-        if not session.info.get("notifications.signal"):
-            session.info["notifications.signal"] = True
-            event.listen(session.sync_session, "after_commit", lambda _: self.on_decided(), once=True)
-
-    async def run_follow_ups(self, session: AsyncSession, limit: int = 200) -> int:
+    async def run_follow_ups(self, unit: NotificationsUnitOfWork, limit: int = 200) -> int:
         """Announce the conflicts whose quiet period ended with a state other than the one told."""
         now = self.clock()
-        query = select(ConflictRow).where(ConflictRow.follow_up_due <= now).limit(limit)
-        if self.is_postgres:
-            query = query.with_for_update(skip_locked=True)
-        rows = (await session.scalars(query)).all()
+        rows = await unit.conflicts.follow_ups_due(now, limit)
         for row in rows:
             state, announcement = domain.follow_up(state_of(row), now, self.quiet)
             store_state(row, state, now)
             if announcement is not None:
-                await self.announce(session, row, announcement, correlation_id=None)
+                await self.announce(unit, row, announcement, correlation_id=None)
         if rows:
-            self._signal_after_commit(session)
+            unit.after_commit(self.on_decided)
         return len(rows)
 
 
 CONFLICT_DATA = (ConflictDetected, ConflictResolved, ConflictAcknowledged)
-
-
-def _conflicts(session: AsyncSession) -> dict[str, ConflictRow | None]:
-    known: dict[str, ConflictRow | None] = session.info.setdefault(CONFLICTS, {})
-    return known
 
 
 def _correlation(envelope: Envelope[EventData]) -> str | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications.service import Notifier
+from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
@@ -20,15 +19,18 @@ CONFLICT_EVENTS = frozenset(
 def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bool) -> None:
     """Register the notifications consumer on ``runtime``."""
 
-    async def on_conflict_event(session: AsyncSession, event: Envelope[EventData], _: Delivery) -> None:
-        await notifier.on_conflict_event(session, event)
+    async def on_conflict_event(
+        unit: NotificationsUnitOfWork, event: Envelope[EventData], _: Delivery
+    ) -> None:
+        await notifier.on_conflict_event(unit, event)
 
-    async def load(session: AsyncSession, batch: Batch) -> None:
-        await notifier.prefetch(session, (event for event, _ in batch))
+    async def load(unit: NotificationsUnitOfWork, batch: Batch) -> None:
+        await notifier.prefetch(unit, (event for event, _ in batch))
 
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
+        unit_of_work=SqlNotificationsUnitOfWork,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
         prepare=load,

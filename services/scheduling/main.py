@@ -9,13 +9,14 @@ from importlib import resources
 from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
-from scheduling import api
+from scheduling import api, cli
 from scheduling.agenda_view import AgendaView
-from scheduling.dates import CalendarKeeper
-from scheduling.detector import ZoneDetector
+from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
-from scheduling.intake import Intake
+from scheduling.service.calendar_keeper import CalendarKeeper
+from scheduling.service.detector import ZoneDetector
+from scheduling.service.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
 from werkplaats.auth import Authenticator
@@ -23,6 +24,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
+from werkplaats.services import ServiceDefinition
 
 NAME = "scheduling"
 TITLE = "Werkplaats scheduling"
@@ -39,7 +41,7 @@ def migrations_location() -> str:
 
 
 @dataclass(frozen=True)
-class Scheduler:
+class SchedulingService:
     """The wired scheduler: its runtime and what the HTTP API reads."""
 
     runtime: ServiceRuntime
@@ -47,9 +49,9 @@ class Scheduler:
     directory: OrganisationDirectory
 
 
-def create_scheduler(
+def create_service(
     settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None, serving: bool = True
-) -> Scheduler:
+) -> SchedulingService:
     """Wire the scheduler: intake, zone detection, calendar, topics; ``serving`` the API's view too.
 
     The agenda view and the organisations are started with the runtime only when ``serving``.
@@ -94,21 +96,21 @@ def create_scheduler(
     if serving:
         runtime.startup += [directory.start, view.start]
         runtime.shutdown += [view.stop, directory.stop]
-    return Scheduler(runtime, view, directory)
+    return SchedulingService(runtime, view, directory)
 
 
 def create_runtime(
     settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
 ) -> ServiceRuntime:
     """The scheduler's runtime (consumers, outbox relay, calendar) without the HTTP API's parts."""
-    return create_scheduler(settings, bootstrap_servers=bootstrap_servers, serving=False).runtime
+    return create_service(settings, bootstrap_servers=bootstrap_servers, serving=False).runtime
 
 
 def create_app(
     settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None
 ) -> FastAPI:
     """The scheduling service as an ASGI app with the HTTP API; its lifespan runs the whole service."""
-    scheduler = create_scheduler(settings, bootstrap_servers=bootstrap_servers)
+    scheduler = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = scheduler.runtime
     assert isinstance(runtime.settings, SchedulingSettings)
     context = api.ApiContext(
@@ -121,5 +123,16 @@ def create_app(
     api.install(app, max_body_bytes=runtime.settings.max_body_bytes)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
-    app.state.scheduler = scheduler
+    app.state.service = scheduler
     return app
+
+
+SERVICE = ServiceDefinition(
+    name=NAME,
+    settings=SchedulingSettings,
+    create_app=create_app,
+    create_runtime=create_runtime,
+    cli=cli.register,
+    demo=publish_demo,
+)
+"""The scheduling service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

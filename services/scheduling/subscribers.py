@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import ActivityPublished, ActivityWithdrawn, Envelope, EventData
 from contracts.topics import SCHEDULING_PLACEMENTS, organisation_of, partner_topics
-from scheduling.detector import ZoneDetector
 from scheduling.feedback import rejection
-from scheduling.intake import Intake
 from scheduling.placements import PlacementChanged
+from scheduling.service.detector import ZoneDetector
+from scheduling.service.intake import Intake
+from scheduling.store import SchedulingUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
@@ -23,33 +22,35 @@ def subscribe(
 ) -> None:
     """Register the scheduler's consumers on ``runtime``."""
 
-    async def on_partner_event(session: AsyncSession, event: Envelope[EventData], delivery: Delivery) -> None:
+    async def on_partner_event(
+        unit: SchedulingUnitOfWork, event: Envelope[EventData], delivery: Delivery
+    ) -> None:
         organisation = organisation_of(delivery.topic)
         if organisation is None:
             raise PermanentError(f"{delivery.topic} does not name a valid organisation slug")
         correlation_id = event.correlation_id or str(event.event_id)
         if isinstance(event.data, ActivityPublished):
-            await intake.publish(session, organisation, event.data, correlation_id=correlation_id)
+            await intake.publish(unit, organisation, event.data, correlation_id=correlation_id)
         elif isinstance(event.data, ActivityWithdrawn):
-            await intake.withdraw(session, organisation, event.data, correlation_id=correlation_id)
+            await intake.withdraw(unit, organisation, event.data, correlation_id=correlation_id)
 
-    async def load_activities(session: AsyncSession, batch: Batch) -> None:
+    async def load_activities(unit: SchedulingUnitOfWork, batch: Batch) -> None:
         keys = [
             (organisation, event.data.activity_id)
             for event, delivery in batch
             if (organisation := organisation_of(delivery.topic))
             and isinstance(event.data, ActivityPublished | ActivityWithdrawn)
         ]
-        await intake.prefetch(session, keys)
+        await intake.prefetch(unit, keys)
 
-    async def load_zones(session: AsyncSession, batch: Batch) -> None:
-        await detector.prefetch(
-            session, [e.data.zone for e, _ in batch if isinstance(e.data, PlacementChanged)]
-        )
+    async def load_zones(unit: SchedulingUnitOfWork, batch: Batch) -> None:
+        await detector.prefetch(unit, [e.data.zone for e, _ in batch if isinstance(e.data, PlacementChanged)])
 
-    async def on_placement(session: AsyncSession, event: Envelope[EventData], delivery: Delivery) -> None:
+    async def on_placement(
+        unit: SchedulingUnitOfWork, event: Envelope[EventData], delivery: Delivery
+    ) -> None:
         assert isinstance(event.data, PlacementChanged)
-        await detector.apply(session, event.data, correlation_id=event.correlation_id or str(event.event_id))
+        await detector.apply(unit, event.data, correlation_id=event.correlation_id or str(event.event_id))
 
     async def on_rejected(delivery: Delivery, error: Exception) -> None:
         feedback = rejection(delivery, error)
@@ -61,6 +62,7 @@ def subscribe(
     runtime.consume(
         pattern=partner_pattern,
         name="scheduling-intake",
+        unit_of_work=SchedulingUnitOfWork,
         group_id=f"{runtime.consumer_group}-intake",
         handler=on_partner_event,
         prepare=load_activities,
@@ -71,6 +73,7 @@ def subscribe(
     runtime.consume(
         SCHEDULING_PLACEMENTS,
         name="scheduling-detector",
+        unit_of_work=SchedulingUnitOfWork,
         group_id=f"{runtime.consumer_group}-detector",
         handler=on_placement,
         prepare=load_zones,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from werkplaats.testing import wait_for
+from support.testing import wait_for
 
 RULES_IN_DUTCH = (
     "overlap in de buurt",

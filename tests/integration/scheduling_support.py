@@ -23,7 +23,7 @@ from contracts.topics import (
 )
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
-from werkplaats.testing import read_topic
+from support.testing import read_topic
 from werkplaats.topics_admin import ensure_topics
 
 

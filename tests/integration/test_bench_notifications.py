@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from werkplaats.bench.notifications import run_benchmark
+from benchmarks.notifications import run_benchmark
 
 
 async def test_the_benchmark_measures_publish_to_webhook_and_splits_it_into_hops(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from werkplaats.bench.scheduling.pipeline import run_pipeline
+from benchmarks.scheduling.pipeline import run_pipeline
 
 
 async def test_the_pipeline_benchmark_measures_latency_and_throughput(kafka_bootstrap: str) -> None:

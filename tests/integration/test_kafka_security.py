@@ -28,11 +28,11 @@ from contracts.topics import partner_topics as topics_of
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import activity, at, fresh_area, quiet_evening
+from support.testing import read_topic, wait_for
 from werkplaats.kafka_security import KafkaSecurity, client_options
 from werkplaats.localkafka import LocalKafka, answers_metadata
 from werkplaats.localkafka.config import java_executable
 from werkplaats.localkafka.security import KafkaSecurityAdmin
-from werkplaats.testing import read_topic, wait_for
 from werkplaats.topics_admin import ensure_topics
 
 pytestmark = pytest.mark.integration

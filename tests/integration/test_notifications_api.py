@@ -11,9 +11,9 @@ import pytest
 from contracts import OrganisationRole
 from notifications.main import create_app
 from notifications.settings import NotificationsSettings
+from support.testing import wait_for
 from test_notifications_support import SECRET, ConflictPublisher, detected, fresh_wijk
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import wait_for
 
 
 @pytest.fixture

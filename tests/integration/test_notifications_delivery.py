@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from contracts import OrganisationRole
 from contracts.topics import NOTIFICATIONS_DELIVERIES, dead_letter
 from notifications import manage
-from notifications.main import NotificationsService, build
+from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
 from notifications.store import FeedRow
+from support.testing import read_topic, wait_for
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -27,7 +28,6 @@ from test_notifications_support import (
     resolved,
 )
 from werkplaats.organisations import add_organisation
-from werkplaats.testing import read_topic, wait_for
 
 Start = Callable[..., Any]
 
@@ -48,7 +48,7 @@ async def start_service(
             tick_s=0.2,
             **overrides,
         )
-        service = build(settings, bootstrap_servers=kafka_bootstrap)
+        service = create_service(settings, bootstrap_servers=kafka_bootstrap)
         await service.runtime.start()
         started.append(service)
         async with ConflictPublisher(kafka_bootstrap) as publisher:

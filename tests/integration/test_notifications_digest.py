@@ -12,11 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from notifications import manage
 from notifications.digests import run_digests
 from notifications.domain import AMSTERDAM
-from notifications.main import NotificationsService, build
+from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
-from notifications.store import DigestItemRow, FeedRow, NotificationRow
+from notifications.store import DigestItemRow, FeedRow, NotificationRow, SqlNotificationsUnitOfWork
+from support.testing import wait_for
 from test_notifications_support import ConflictPublisher, SmtpSink, detected, fresh_wijk
-from werkplaats.testing import wait_for
 
 ADDRESS = "wijkteam@example.org"
 
@@ -36,8 +36,8 @@ class MovableClock:
 
 async def repeat_digest_run(service: NotificationsService) -> int:
     """What the ticker does for digests: record the due ones, then wake the sender."""
-    async with service.runtime.database.transaction() as session:
-        recorded = await run_digests(session, service.notifier)
+    async with service.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+        recorded = await run_digests(unit, service.notifier)
     service.notifier.on_decided()
     return recorded
 
@@ -64,7 +64,7 @@ async def test_a_digest_subscriber_gets_one_email_grouped_by_wijk_and_severity_o
             sender_poll_s=0.1,
             tick_s=0.2,
         )
-        service = build(settings, bootstrap_servers=kafka_bootstrap, clock=clock)
+        service = create_service(settings, bootstrap_servers=kafka_bootstrap, clock=clock)
         await service.runtime.start()
         try:
             request = manage.SubscriptionRequest.model_validate(

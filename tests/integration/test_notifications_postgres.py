@@ -16,11 +16,19 @@ from contracts import ConflictDetected, ConflictResolved, Envelope, EventData, e
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications import manage
 from notifications.digests import run_digests
-from notifications.main import build, migrations_location
+from notifications.main import create_service, migrations_location
 from notifications.sender import Sender, SenderPolicy
 from notifications.service import Notifier
 from notifications.settings import NotificationsSettings
-from notifications.store import ConflictRow, DigestItemRow, EndpointRow, FeedRow, NotificationRow
+from notifications.store import (
+    ConflictRow,
+    DigestItemRow,
+    EndpointRow,
+    FeedRow,
+    NotificationRow,
+    SqlNotificationsUnitOfWork,
+)
+from support.testing import wait_for
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -31,7 +39,6 @@ from test_notifications_support import (
 )
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
-from werkplaats.testing import wait_for
 
 NOW = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
 HOOK = "http://127.0.0.1:9/hook"
@@ -61,7 +68,6 @@ def notifier(database: Database, clock: Clock, quiet_s: float = 60) -> Notifier:
         quiet=timedelta(seconds=quiet_s),
         smtp_endpoint="smtp://127.0.0.1:25",
         clock=clock,
-        is_postgres=not database.is_sqlite,
     )
 
 
@@ -75,8 +81,8 @@ async def subscribe(database: Database, **fields: Any) -> str:
 
 
 async def decide(database: Database, notifier: Notifier, data: ConflictDetected | ConflictResolved) -> None:
-    async with database.transaction() as session:
-        await notifier.on_conflict_event(session, envelope(data))
+    async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+        await notifier.on_conflict_event(unit, envelope(data))
 
 
 async def race(database: Database, runs: list[Coroutine[Any, Any, int]]) -> list[int]:
@@ -189,8 +195,8 @@ async def test_racing_follow_up_runs_announce_a_changed_conflict_once(database: 
     clock.now += timedelta(seconds=60)
 
     async def follow_ups() -> int:
-        async with database.transaction() as session:
-            return await decider.run_follow_ups(session)
+        async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+            return await decider.run_follow_ups(unit)
 
     outcomes = await race(database, [follow_ups() for _ in range(4)])
     assert sum(outcomes) >= 1
@@ -215,8 +221,8 @@ async def test_racing_digest_runs_record_one_digest(database: Database) -> None:
     clock.now = datetime(2031, 3, 4, 7, 30, tzinfo=UTC)  # 08:30 in Amsterdam
 
     async def digests() -> int:
-        async with database.transaction() as session:
-            return await run_digests(session, decider)
+        async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+            return await run_digests(unit, decider)
 
     recorded = await race(database, [digests() for _ in range(3)])
     assert sum(recorded) == 1
@@ -253,8 +259,8 @@ async def test_a_digest_in_the_changed_hour_comes_once_and_never_early(
     decider = notifier(database, clock)
 
     async def digests() -> int:
-        async with database.transaction() as session:
-            return await run_digests(session, decider)
+        async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+            return await run_digests(unit, decider)
 
     await decide(database, decider, detected("c-before", ["org-a"], "BU99999901"))
     recorded: list[datetime] = []
@@ -282,7 +288,7 @@ async def test_a_redelivered_conflict_event_is_fed_and_decided_once(
         sender_poll_s=0.1,
         tick_s=0.2,
     )
-    service = build(settings, bootstrap_servers=kafka_bootstrap)
+    service = create_service(settings, bootstrap_servers=kafka_bootstrap)
     database = service.runtime.database
     await service.runtime.start()
     try:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from notifications import manage
 from notifications.main import migrations_location
 from notifications.store import FeedRow
+from support.testing import wait_for
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -27,7 +28,6 @@ from test_notifications_support import (
 )
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
-from werkplaats.testing import wait_for
 
 BURST = 1000
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from contracts import ConflictAcknowledged, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
 from notifications import manage
-from notifications.main import NotificationsService, build
+from notifications.main import NotificationsService, create_service
 from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow
+from support.testing import wait_for
 from test_notifications_support import SECRET, ConflictPublisher, WebhookReceiver, detected, fresh_wijk
-from werkplaats.testing import wait_for
 
 BURST = 300
 
@@ -32,9 +32,9 @@ class Instance:
         self.sent = 0
         decide, send = service.notifier.on_conflict_event, service.sender.send
 
-        async def counted_decide(session: Any, envelope: Any) -> None:
+        async def counted_decide(unit: Any, envelope: Any) -> None:
             self.consumed += 1
-            await decide(session, envelope)
+            await decide(unit, envelope)
 
         async def counted_send(row: NotificationRow) -> None:
             self.sent += 1
@@ -79,7 +79,7 @@ async def test_two_instances_in_one_group_deliver_each_conflict_once_to_every_su
             tick_s=0.2,
         )
 
-    instances = [Instance(build(settings(), bootstrap_servers=kafka_bootstrap)) for _ in range(2)]
+    instances = [Instance(create_service(settings(), bootstrap_servers=kafka_bootstrap)) for _ in range(2)]
     database = instances[0].service.runtime.database
     await asyncio.gather(*(instance.service.runtime.start() for instance in instances))
     try:

@@ -7,14 +7,14 @@ import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from benchmarks.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from contracts import Envelope, EventData, encode_event, new_event
+from support.testing import read_topic, wait_for
 from werkplaats.deadletter import HEADER_ERROR, HEADER_OFFSET, HEADER_PARTITION, HEADER_TOPIC, Delivery
-from werkplaats.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
-from werkplaats.testing import read_topic, wait_for
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 def probe_event(seq: int) -> bytes:
@@ -30,7 +30,13 @@ async def start_runtime(tmp_path: Path, bootstrap: str, topic: str, handler=reco
     )
     runtime = ServiceRuntime("probe", settings, bootstrap_servers=bootstrap)
     await runtime.database.create_all(ProbeBase.metadata)
-    runtime.consume(topic, name="probe", handler=handler, accept=frozenset({ProbeRecorded.event_type}))
+    runtime.consume(
+        topic,
+        name="probe",
+        unit_of_work=SqlUnitOfWork,
+        handler=handler,
+        accept=frozenset({ProbeRecorded.event_type}),
+    )
     await runtime.start()
     return runtime
 
@@ -106,11 +112,11 @@ async def test_transient_failure_is_retried_and_has_its_effect_once(
     topic = await make_topic(unique("transient"), partitions=1)
     failures = {"left": 2}
 
-    async def flaky(session: AsyncSession, envelope: Envelope[EventData], delivery: Delivery) -> None:
+    async def flaky(unit: SqlUnitOfWork, envelope: Envelope[EventData], delivery: Delivery) -> None:
         if failures["left"]:
             failures["left"] -= 1
             raise TimeoutError("downstream timed out")
-        await record_effect(session, envelope, delivery)
+        await record_effect(unit, envelope, delivery)
 
     await produce(kafka_bootstrap, topic, [probe_event(1), probe_event(2)])
     runtime = await start_runtime(tmp_path, kafka_bootstrap, topic, handler=flaky)
@@ -127,13 +133,11 @@ async def test_failure_beyond_the_retry_budget_is_dead_lettered_and_the_partitio
 ) -> None:
     topic = await make_topic(unique("exhausted"), partitions=1)
 
-    async def refuses_seq_one(
-        session: AsyncSession, envelope: Envelope[EventData], delivery: Delivery
-    ) -> None:
+    async def refuses_seq_one(unit: SqlUnitOfWork, envelope: Envelope[EventData], delivery: Delivery) -> None:
         assert isinstance(envelope.data, ProbeRecorded)
         if envelope.data.seq == 1:
             raise RuntimeError("cannot handle seq 1")
-        await record_effect(session, envelope, delivery)
+        await record_effect(unit, envelope, delivery)
 
     await produce(kafka_bootstrap, topic, [probe_event(0), probe_event(1), probe_event(2)])
     runtime = await start_runtime(tmp_path, kafka_bootstrap, topic, handler=refuses_seq_one)

@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.probe import ProbeBase, attach, count_effects, stage_events
+from support.testing import committed_offsets, read_topic, wait_for, wait_until_consumed
 from werkplaats.db import Database
-from werkplaats.probe import ProbeBase, attach, count_effects, stage_events
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
-from werkplaats.testing import committed_offsets, read_topic, wait_for, wait_until_consumed
 
 
 def runtime_for(database_url: str, bootstrap: str, group: str) -> ServiceRuntime:
@@ -48,7 +48,7 @@ def start_probe(
     command = [
         sys.executable,
         "-m",
-        "werkplaats.probe",
+        "benchmarks.probe",
         "--topic",
         topic,
         "--database-url",

@@ -17,9 +17,9 @@ from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.main import create_app
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Area, activity, at, fresh_area, quiet_evening, skip_history
+from support.testing import read_topic, wait_for
 from werkplaats.organisations import add_organisation
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.testing import read_topic, wait_for
 
 
 @dataclass

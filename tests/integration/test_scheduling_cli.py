@@ -37,7 +37,7 @@ from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
-from werkplaats.testing import read_topic, wait_for
+from support.testing import read_topic, wait_for
 from werkplaats.topics_admin import ensure_topics
 
 runner = CliRunner()

@@ -20,8 +20,8 @@ from scheduling.ical import FeedMapping
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening
+from support.testing import read_topic, wait_for
 from werkplaats.outbox import OutboxRow
-from werkplaats.testing import read_topic, wait_for
 
 
 class CalendarServer:

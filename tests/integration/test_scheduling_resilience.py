@@ -29,7 +29,7 @@ from scheduling_support import (
     quiet_evening,
     skip_history,
 )
-from werkplaats.testing import wait_for
+from support.testing import wait_for
 
 PAIRS = 60
 

@@ -20,8 +20,8 @@ from scheduling_support import (
     quiet_evening,
     skip_history,
 )
+from support.testing import read_topic, wait_for
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.testing import read_topic, wait_for
 
 
 async def scheduler(database_url: str, bootstrap: str, group: str) -> ServiceRuntime:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import typer
 
-from werkplaats.cli import bench, kafka, orgs, stack
+from werkplaats.cli import kafka, orgs, stack
 
 app = typer.Typer(
     name="werkplaats",
@@ -16,7 +15,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(kafka.app, name="kafka")
-app.add_typer(bench.app, name="bench")
 app.add_typer(orgs.app, name="orgs")
 app.command()(stack.up)
 app.command()(stack.run)
@@ -27,20 +25,23 @@ def main() -> None:
     from werkplaats.logging import configure_logging
 
     configure_logging("cli", level="WARNING", fmt="console", stream=sys.stderr)
-    for module in _service_cli_modules():
-        module.register(app)
+    add_service_commands(app)
+    add_commands(app)
     app()
 
 
-def _service_cli_modules() -> list[Any]:
-    """Commands that services contribute (``werkplaats conflicts``, ``werkplaats demo`` ...)."""
-    import importlib
+def add_service_commands(app: typer.Typer) -> None:
+    """Add the commands that the registered services contribute (``werkplaats conflicts`` ...)."""
+    from werkplaats.services import registered
 
-    modules = []
-    for name in ("scheduling.cli", "notifications.cli"):
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-    return modules
+    for service in registered().values():
+        if service.cli is not None:
+            service.cli(app)
+
+
+def add_commands(app: typer.Typer) -> None:
+    """Add the command groups registered under ``werkplaats.commands`` (``werkplaats bench``)."""
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group="werkplaats.commands"):
+        entry_point.load()(app)

@@ -17,7 +17,8 @@ import typer
 from contracts.topics import all_service_topics
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.localkafka import BrokerError, LocalKafka
-from werkplaats.services import SERVICES, ServiceEntry
+from werkplaats.services import ServiceDefinition, UnknownServiceError, registered
+from werkplaats.services import service as registered_service
 from werkplaats.settings import RuntimeSettings
 from werkplaats.topics_admin import ensure_topics
 
@@ -25,7 +26,7 @@ HEALTH_TIMEOUT_S = 90.0
 
 
 def run(
-    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}.")],
+    service: Annotated[str, typer.Argument(help="A registered service, e.g. scheduling.")],
     host: Annotated[str | None, typer.Option(help="Listen address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default from settings).")] = None,
 ) -> None:
@@ -34,10 +35,11 @@ def run(
 
     from werkplaats.logging import configure_logging
 
-    entry = SERVICES.get(service)
-    if entry is None:
-        typer.echo(f"unknown service {service!r}; known: {', '.join(SERVICES)}", err=True)
-        raise typer.Exit(2)
+    try:
+        entry = registered_service(service)
+    except UnknownServiceError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
     runtime_settings = RuntimeSettings()
     configure_logging(service, level=runtime_settings.log_level, fmt=runtime_settings.log_format)
     app = entry.create_app()
@@ -65,9 +67,10 @@ def up(
         raise typer.Exit(1) from error
     typer.echo(f"Kafka at {bootstrap}", err=True)
     asyncio.run(ensure_topics(bootstrap, all_service_topics()))
-    processes = {name: _spawn(entry, bootstrap) for name, entry in SERVICES.items()}
+    services = registered()
+    processes = {name: _spawn(entry, bootstrap) for name, entry in services.items()}
     try:
-        for name, entry in SERVICES.items():
+        for name, entry in services.items():
             _wait_healthy(entry, processes[name])
         if demo:
             _load_demo_once(settings.data_dir, bootstrap)
@@ -80,7 +83,7 @@ def up(
             local.stop()
 
 
-def _spawn(entry: ServiceEntry, bootstrap: str) -> subprocess.Popen[bytes]:
+def _spawn(entry: ServiceDefinition, bootstrap: str) -> subprocess.Popen[bytes]:
     environment = os.environ | {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         f"{entry.name.upper()}_HTTP_PORT": os.environ.get(f"{entry.name.upper()}_HTTP_PORT", str(entry.port)),
@@ -90,11 +93,11 @@ def _spawn(entry: ServiceEntry, bootstrap: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=environment, start_new_session=True)  # noqa: S603
 
 
-def _port(entry: ServiceEntry) -> int:
+def _port(entry: ServiceDefinition) -> int:
     return int(os.environ.get(f"{entry.name.upper()}_HTTP_PORT", entry.port))
 
 
-def _wait_healthy(entry: ServiceEntry, process: subprocess.Popen[bytes]) -> None:
+def _wait_healthy(entry: ServiceDefinition, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     url = f"http://127.0.0.1:{_port(entry)}/health"
     while time.monotonic() < deadline:
@@ -114,10 +117,9 @@ def _load_demo_once(data_dir: Path, bootstrap: str) -> None:
     marker = data_dir / "demo-loaded"
     if marker.exists():
         return
-    for entry in SERVICES.values():
-        loader = entry.demo_loader()
-        if loader is not None:
-            count = asyncio.run(loader(bootstrap))
+    for entry in registered().values():
+        if entry.demo is not None:
+            count = asyncio.run(entry.demo(bootstrap))
             typer.echo(f"loaded {count} demo events for {entry.name}", err=True)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("The Zuidwest demo data was published once; delete this file to publish it again.\n")
@@ -125,7 +127,7 @@ def _load_demo_once(data_dir: Path, bootstrap: str) -> None:
 
 def _print_summary(bootstrap: str) -> None:
     lines = ["", "Werkplaats is running. Ctrl-C stops everything.", f"  Kafka        {bootstrap}"]
-    for entry in SERVICES.values():
+    for entry in registered().values():
         lines.append(
             f"  {entry.name:<12} http://127.0.0.1:{_port(entry)}  (API docs at /docs, health at /health)"
         )

@@ -11,7 +11,7 @@ from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.schemas import Accepted, ActivityBody, CheckBody, CheckResult
 from scheduling.store import ActivityRow
-from werkplaats import outbox
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 CorrelationId = Annotated[
     str | None,
@@ -100,10 +100,10 @@ async def _stage(
     """Stage the event on the organisation's topic through the outbox (a withdrawal needs the activity)."""
     await context.ensure_partner_topics(organisation)
     event = new_event(data, source=organisation, correlation_id=correlation_id)
-    async with context.runtime.database.transaction() as session:
+    async with context.runtime.database.unit_of_work(SqlUnitOfWork) as unit:
         if isinstance(data, ActivityWithdrawn):
-            held = await session.get(ActivityRow, (organisation, data.activity_id))
+            held = await unit.session.get(ActivityRow, (organisation, data.activity_id))
             if held is None:
                 raise HTTPException(404, f"{organisation} has no activity {data.activity_id!r} on the agenda")
-        outbox.add_event(session, partner_activities(organisation), event, key=data.activity_id)
+        unit.publish(partner_activities(organisation), event, key=data.activity_id)
     return Accepted(event_id=str(event.event_id))

@@ -13,12 +13,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ConflictDetected, OrganisationRole, OrganisationUpdated, Severity
-from scheduling.acknowledge import (
-    ConflictResolvedError,
-    InvalidAcknowledgementError,
-    UnknownConflictError,
-    acknowledge,
-)
 from scheduling.api.context import ApiContext
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.paging import (
@@ -39,7 +33,14 @@ from scheduling.api.schemas import (
     ConflictStatus,
 )
 from scheduling.domain import meets
+from scheduling.service.acknowledge import (
+    ConflictResolvedError,
+    InvalidAcknowledgementError,
+    UnknownConflictError,
+    acknowledge,
+)
 from scheduling.store import ConflictRow
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 ConflictId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9._:-]{1,80}$", description="The conflict's id.", examples=["nbo-0a1b2c"])
@@ -186,8 +187,8 @@ def conflicts_router(context: ApiContext) -> APIRouter:
     ) -> Acknowledged:
         reject_unsafe_text(body.reason, ("body", "reason"))
         try:
-            async with context.runtime.database.transaction() as session:
-                accepted = await acknowledge(session, conflict_id, reason=body.reason, by=caller.slug)
+            async with context.runtime.database.unit_of_work(SqlUnitOfWork) as unit:
+                accepted = await acknowledge(unit, conflict_id, reason=body.reason, by=caller.slug)
         except UnknownConflictError as error:
             raise HTTPException(404, str(error)) from None
         except ConflictResolvedError as error:

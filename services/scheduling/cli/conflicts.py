@@ -23,6 +23,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.cli.common import Language, database_description, fail, open_database
 from scheduling.console import ConflictFilter, ConflictView, Console, conflict_event, fold, selected
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 CONFLICT_EVENTS = frozenset(
     {ConflictDetected.event_type, ConflictResolved.event_type, ConflictAcknowledged.event_type}
@@ -186,7 +187,7 @@ def conflicts_ack(
     by: Annotated[str, typer.Option(help="Slug of the operations organisation.")] = DEFAULT_ACKNOWLEDGER,
 ) -> None:
     """Accept an open conflict through the scheduling database; the running service announces it."""
-    from scheduling.acknowledge import (
+    from scheduling.service.acknowledge import (
         ConflictResolvedError,
         InvalidAcknowledgementError,
         UnknownConflictError,
@@ -205,11 +206,11 @@ def conflicts_ack(
 
 
 async def _acknowledge(conflict_id: str, reason: str, by: str) -> None:
-    from scheduling.acknowledge import acknowledge
+    from scheduling.service.acknowledge import acknowledge
 
     database = await open_database()
     try:
-        async with database.transaction() as session:
-            await acknowledge(session, conflict_id, reason=reason, by=by)
+        async with database.unit_of_work(SqlUnitOfWork) as unit:
+            await acknowledge(unit, conflict_id, reason=reason, by=by)
     finally:
         await database.dispose()

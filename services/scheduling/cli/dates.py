@@ -36,7 +36,7 @@ def add_date(
     ] = None,
 ) -> None:
     """Add an unfavourable date (or period); the running scheduler uses it within about 30 seconds."""
-    from scheduling.dates import InvalidDateEntryError, custom_entry
+    from scheduling.service.calendar_keeper import InvalidDateEntryError, custom_entry
 
     entry_id = entry_id or default_entry_id(first.date(), nl)
     try:
@@ -57,7 +57,7 @@ def default_entry_id(first: date, name: str) -> str:
 
 
 async def _store_date(entry: dict[str, Any]) -> None:
-    from scheduling.dates import add_custom_date
+    from scheduling.service.calendar_keeper import add_custom_date
 
     database = await open_database()
     try:
@@ -108,7 +108,7 @@ def list_dates(
 
 
 async def _custom_dates() -> list[dict[str, Any]]:
-    from scheduling.dates import custom_entries
+    from scheduling.service.calendar_keeper import custom_entries
 
     database = await open_database()
     try:

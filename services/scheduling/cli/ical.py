@@ -232,12 +232,13 @@ def remove_feed(
 ) -> None:
     """Stop polling a feed; with --withdraw the running service withdraws its activities."""
     from scheduling.feeds.service import FeedError, remove_feed
+    from werkplaats.unit_of_work import SqlUnitOfWork
 
     async def remove() -> tuple[str, int]:
         database = await open_database()
         try:
-            async with database.transaction() as session:
-                row, withdrawn = await remove_feed(session, feed, withdraw=withdraw)
+            async with database.unit_of_work(SqlUnitOfWork) as unit:
+                row, withdrawn = await remove_feed(unit, feed, withdraw=withdraw)
                 return row.feed_id, withdrawn
         finally:
             await database.dispose()

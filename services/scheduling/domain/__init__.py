@@ -6,9 +6,9 @@ Errors::
     └── InvalidActivityError      an activity that cannot be scheduled as given (times, recurrence)
 """
 
+from contracts.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
 from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError
 from scheduling.domain.agenda import Agenda, HeldActivity
-from scheduling.domain.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
 from scheduling.domain.calendar import CalendarEntry, Reason, UnfavourableCalendar, load_calendar
 from scheduling.domain.clock import AMSTERDAM, Occurrence
 from scheduling.domain.conflicts import Conflict, ConflictChanges, Member

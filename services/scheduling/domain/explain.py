@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from contracts import ConflictRule, Explanation
-from scheduling.domain.areas import Areas, load_areas
+from contracts.areas import Areas, load_areas
 from scheduling.domain.conflicts import Conflict, Member
 from scheduling.domain.wording import clock_time, enumerate_words, group_name, kind_name, long_date
 

@@ -6,8 +6,8 @@ from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from contracts.areas import is_wijk, wijk_of
 from scheduling.domain.activities import Activity, ActivityKey
-from scheduling.domain.areas import is_wijk, wijk_of
 from scheduling.domain.clock import Occurrence
 
 Entry = tuple[int, int, ActivityKey]

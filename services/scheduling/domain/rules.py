@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import date, time, timedelta
 
 from contracts import ConflictRule, TargetGroup
+from contracts.areas import shared_codes, wijk_of
 from scheduling.domain.activities import Activity
-from scheduling.domain.areas import shared_codes, wijk_of
 from scheduling.domain.calendar import Reason
 from scheduling.domain.clock import Occurrence, evening_window, from_us, local, local_us, overlaps
 from scheduling.domain.conflicts import Conflict, Member

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from contracts import ConflictRule
+from contracts.areas import wijk_of
 from scheduling.domain.activities import Activity
-from scheduling.domain.areas import wijk_of
 from scheduling.domain.conflicts import Conflict
 from scheduling.domain.rules import ALL_RULES
 

@@ -18,6 +18,8 @@ from scheduling.feeds.store import FeedRow
 from scheduling.ical import FeedMapping, ImportResult, read_calendar
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
+from werkplaats.retry import Backoff, repeat
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -126,11 +128,13 @@ class FeedPoller:
         result: ImportResult | None = None,
     ) -> PollOutcome:
         """Record the poll and, with a result, stage its changes, all under the feed's row lock."""
-        async with self.database.transaction() as session:
-            feed = await session.scalar(select(FeedRow).where(FeedRow.feed_id == feed_id).with_for_update())
+        async with self.database.unit_of_work(SqlUnitOfWork) as unit:
+            feed = await unit.session.scalar(
+                select(FeedRow).where(FeedRow.feed_id == feed_id).with_for_update()
+            )
             if feed is None:
                 return PollOutcome(feed_id, "", "gone")
-            changes = await publish_changes(session, feed, result, now=now) if result else Changes()
+            changes = await publish_changes(unit, feed, result, now=now) if result else Changes()
             problems = [str(problem) for problem in result.problems] if result else []
             feed.next_poll_at = now + timedelta(seconds=feed.interval_s)
             feed.last_polled_at, feed.last_status, feed.last_message = now, status, message
@@ -158,14 +162,9 @@ class FeedPoller:
 
     async def run(self) -> None:
         """Poll every ``tick_s`` seconds until cancelled; a failed round is logged and retried."""
-        while True:
-            try:
-                await self.poll_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("feed_poll_failed", retry_in_s=self.tick_s)
-            await asyncio.sleep(self.tick_s)
+        await repeat(
+            self.poll_once, event="feed_poll_failed", pause=self.tick_s, backoff=Backoff.constant(self.tick_s)
+        )
 
     def start(self) -> None:
         """Poll in the background."""

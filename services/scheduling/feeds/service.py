@@ -17,7 +17,7 @@ from contracts import ActivityPublished, ActivityWithdrawn, new_event
 from contracts.topics import check_org_slug, partner_activities
 from scheduling.feeds.store import FeedEventRow, FeedRow
 from scheduling.ical import FeedMapping, ImportResult
-from werkplaats.outbox import add_event
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 MIN_INTERVAL = timedelta(minutes=1)
 DEFAULT_INTERVAL = timedelta(minutes=15)
@@ -96,8 +96,9 @@ async def list_feeds(session: AsyncSession, organisation: str | None = None) -> 
     return list(await session.scalars(query))
 
 
-async def remove_feed(session: AsyncSession, feed: str, *, withdraw: bool) -> tuple[FeedRow, int]:
+async def remove_feed(unit: SqlUnitOfWork, feed: str, *, withdraw: bool) -> tuple[FeedRow, int]:
     """Remove a feed by id or URL; with ``withdraw`` its activities are withdrawn. The feed and count."""
+    session = unit.session
     rows = list(
         await session.scalars(select(FeedRow).where(or_(FeedRow.feed_id == feed, FeedRow.url == feed)))
     )
@@ -108,7 +109,7 @@ async def remove_feed(session: AsyncSession, feed: str, *, withdraw: bool) -> tu
     if withdraw:
         for activity_id in await _published_ids(session, row.feed_id):
             _publish(
-                session, row.organisation, ActivityWithdrawn(activity_id=activity_id, reason=REMOVED_REASON)
+                unit, row.organisation, ActivityWithdrawn(activity_id=activity_id, reason=REMOVED_REASON)
             )
             withdrawn += 1
     await session.execute(delete(FeedEventRow).where(FeedEventRow.feed_id == row.feed_id))
@@ -117,16 +118,17 @@ async def remove_feed(session: AsyncSession, feed: str, *, withdraw: bool) -> tu
 
 
 async def publish_changes(
-    session: AsyncSession, feed: FeedRow, result: ImportResult, *, now: datetime
+    unit: SqlUnitOfWork, feed: FeedRow, result: ImportResult, *, now: datetime
 ) -> Changes:
     """Stage in the outbox what changed since the feed's last import (withdrawals first); remember it."""
+    session = unit.session
     known = {
         row.activity_id: row
         for row in await session.scalars(select(FeedEventRow).where(FeedEventRow.feed_id == feed.feed_id))
     }
     withdrawn = 0
     for withdrawal in _withdrawals(known.keys(), result):
-        _publish(session, feed.organisation, withdrawal)
+        _publish(unit, feed.organisation, withdrawal)
         await session.delete(known[withdrawal.activity_id])
         withdrawn += 1
     published = unchanged = 0
@@ -136,7 +138,7 @@ async def publish_changes(
         if row is not None and row.content_hash == digest:
             unchanged += 1
             continue
-        _publish(session, feed.organisation, activity)
+        _publish(unit, feed.organisation, activity)
         if row is None:
             row = FeedEventRow(feed_id=feed.feed_id, activity_id=activity.activity_id)
             session.add(row)
@@ -165,6 +167,6 @@ async def _published_ids(session: AsyncSession, feed_id: str) -> list[str]:
     return list(await session.scalars(query))
 
 
-def _publish(session: AsyncSession, organisation: str, data: ActivityPublished | ActivityWithdrawn) -> None:
+def _publish(unit: SqlUnitOfWork, organisation: str, data: ActivityPublished | ActivityWithdrawn) -> None:
     event = new_event(data, source=organisation)
-    add_event(session, partner_activities(organisation), event, key=data.activity_id)
+    unit.publish(partner_activities(organisation), event, key=data.activity_id)

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
+from benchmarks.scheduling.agenda import run_agenda_benchmark
+from benchmarks.scheduling.pipeline import LatencyResult, PipelineResult, ThroughputResult
+from benchmarks.scheduling.synthetic import World, buurt_codes, meeting_codes
+from benchmarks.scheduling.tables import agenda_markdown, pipeline_markdown
 from scheduling.domain import wijk_of
-from werkplaats.bench.scheduling.agenda import run_agenda_benchmark
-from werkplaats.bench.scheduling.pipeline import LatencyResult, PipelineResult, ThroughputResult
-from werkplaats.bench.scheduling.synthetic import World, buurt_codes, meeting_codes
-from werkplaats.bench.scheduling.tables import agenda_markdown, pipeline_markdown
 
 
 def test_synthetic_codes_are_fresh_cbs_shaped_and_scale_with_size() -> None:

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from benchmarks.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
 from contracts import Envelope, EventData, encode_event, new_event
 from werkplaats.consumer import EventConsumer, RetryPolicy
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
 from werkplaats.metrics import Metrics
-from werkplaats.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 class DeadLetters:
@@ -45,6 +45,7 @@ def consumer(database: Database, dead: DeadLetters, handler=record_effect) -> Ev
     return EventConsumer(
         name="probe",
         database=database,
+        unit_of_work=SqlUnitOfWork,
         handler=handler,
         dead_letter=dead,
         metrics=Metrics("probe"),
@@ -80,12 +81,12 @@ async def test_invalid_message_is_dead_lettered_and_its_neighbours_processed(dat
 async def test_permanent_refusal_is_dead_lettered_without_retries(database: Database) -> None:
     calls: list[int] = []
 
-    async def refuse_odd(session: AsyncSession, envelope: Envelope[EventData], d: Delivery) -> None:
+    async def refuse_odd(unit: SqlUnitOfWork, envelope: Envelope[EventData], d: Delivery) -> None:
         assert isinstance(envelope.data, ProbeRecorded)
         calls.append(envelope.data.seq)
         if envelope.data.seq % 2:
             raise PermanentError("odd numbers are refused")
-        await record_effect(session, envelope, d)
+        await record_effect(unit, envelope, d)
 
     dead = DeadLetters()
     await consumer(database, dead, refuse_odd).process([delivery(i, event(i)) for i in range(4)])
@@ -100,7 +101,7 @@ async def test_permanent_refusal_is_dead_lettered_without_retries(database: Data
 async def test_failing_handler_is_retried_then_dead_lettered(database: Database) -> None:
     attempts: list[int] = []
 
-    async def always_fails(session: AsyncSession, envelope: Envelope[EventData], d: Delivery) -> None:
+    async def always_fails(unit: SqlUnitOfWork, envelope: Envelope[EventData], d: Delivery) -> None:
         attempts.append(1)
         raise ValueError("bug")
 
@@ -113,11 +114,11 @@ async def test_failing_handler_is_retried_then_dead_lettered(database: Database)
 async def test_infrastructure_failure_is_waited_out_not_dead_lettered(database: Database) -> None:
     outages = {"left": 5}
 
-    async def database_down(session: AsyncSession, envelope: Envelope[EventData], d: Delivery) -> None:
+    async def database_down(unit: SqlUnitOfWork, envelope: Envelope[EventData], d: Delivery) -> None:
         if outages["left"]:
             outages["left"] -= 1
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("down"))
-        await record_effect(session, envelope, d)
+        await record_effect(unit, envelope, d)
 
     dead = DeadLetters()
     await consumer(database, dead, database_down).process([delivery(0, event(0))])
@@ -128,8 +129,8 @@ async def test_infrastructure_failure_is_waited_out_not_dead_lettered(database: 
 async def test_effects_of_a_failed_attempt_are_rolled_back(database: Database) -> None:
     failures = {"left": 1}
 
-    async def fails_after_effect(session: AsyncSession, envelope: Envelope[EventData], d: Delivery) -> None:
-        await record_effect(session, envelope, d)
+    async def fails_after_effect(unit: SqlUnitOfWork, envelope: Envelope[EventData], d: Delivery) -> None:
+        await record_effect(unit, envelope, d)
         if failures["left"]:
             failures["left"] -= 1
             raise TimeoutError("late")

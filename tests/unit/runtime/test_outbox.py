@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.probe import ProbeRecorded
 from contracts import new_event
-from werkplaats import outbox
+from support.testing import wait_for
 from werkplaats.db import Database
 from werkplaats.outbox import OutboxRelay, PendingMessage
-from werkplaats.probe import ProbeRecorded
-from werkplaats.testing import wait_for
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 @pytest.fixture
@@ -33,11 +33,9 @@ class Sink:
 
 
 async def stage(database: Database, seqs: range) -> None:
-    async with database.transaction() as session:
+    async with database.unit_of_work(SqlUnitOfWork) as unit:
         for seq in seqs:
-            outbox.add_event(
-                session, "t", new_event(ProbeRecorded(run="o", seq=seq), source="p"), key=str(seq)
-            )
+            unit.publish("t", new_event(ProbeRecorded(run="o", seq=seq), source="p"), key=str(seq))
 
 
 async def test_rows_are_published_in_commit_order_and_marked_sent(database: Database) -> None:
@@ -54,8 +52,8 @@ async def test_rolled_back_transaction_publishes_nothing(database: Database) -> 
     sink = Sink()
 
     async def failing_change() -> None:
-        async with database.transaction() as session:
-            outbox.add_event(session, "t", new_event(ProbeRecorded(run="o", seq=1), source="p"), key="k")
+        async with database.unit_of_work(SqlUnitOfWork) as unit:
+            unit.publish("t", new_event(ProbeRecorded(run="o", seq=1), source="p"), key="k")
             raise RuntimeError("state change failed")
 
     with pytest.raises(RuntimeError):

@@ -19,6 +19,7 @@ from scheduling.main import migrations_location
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
 from werkplaats.outbox import OutboxRow
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 T0 = datetime(2026, 9, 1, 12, tzinfo=UTC)
 URL = "https://partner.example/agenda.ics"
@@ -181,8 +182,8 @@ async def test_removing_a_feed_can_withdraw_what_it_published(database: Database
     feed_id = await register(database)
     await poller(database, Server(calendar(event("a", 3)))).poll_once(now=T0)
 
-    async with database.transaction() as session:
-        _, withdrawn = await remove_feed(session, feed_id, withdraw=True)
+    async with database.unit_of_work(SqlUnitOfWork) as unit:
+        _, withdrawn = await remove_feed(unit, feed_id, withdraw=True)
 
     assert withdrawn == 1
     assert (await outbox(database))[-1] == ("partner.staedion.activities", "a", "activity.withdrawn")

@@ -12,8 +12,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 
+from benchmarks.tail import TopicTail, partitions_of
 from contracts.topics import SCHEDULING_CONFLICTS
-from werkplaats.bench.tail import TopicTail, partitions_of
 
 
 async def send_all(producer: AIOKafkaProducer, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:

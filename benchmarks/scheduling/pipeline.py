@@ -19,6 +19,17 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
+from benchmarks.report import percentile
+from benchmarks.scheduling.agenda import progress
+from benchmarks.scheduling.kafka import (
+    ConflictTail,
+    committed_lag,
+    delete_topics,
+    publish_steadily,
+    raw_consume,
+    send_all,
+)
+from benchmarks.scheduling.synthetic import World, buurt_codes, wijk_code
 from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup, encode_event, new_event
 from contracts.topics import (
     PARTNER_ACTIVITIES_PATTERN,
@@ -30,17 +41,6 @@ from scheduling.domain import AMSTERDAM, Activity
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling.store import ActivityRow, ZoneMemberRow
-from werkplaats.bench.report import percentile
-from werkplaats.bench.scheduling.agenda import progress
-from werkplaats.bench.scheduling.kafka import (
-    ConflictTail,
-    committed_lag,
-    delete_topics,
-    publish_steadily,
-    raw_consume,
-    send_all,
-)
-from werkplaats.bench.scheduling.synthetic import World, buurt_codes, wijk_code
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.topics_admin import ensure_topics
 

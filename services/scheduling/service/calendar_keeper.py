@@ -17,6 +17,7 @@ from scheduling.domain import UnfavourableCalendar, load_calendar
 from scheduling.store import CustomDateRow
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
+from werkplaats.retry import Backoff, repeat
 
 log = structlog.get_logger(__name__)
 
@@ -96,12 +97,13 @@ class CalendarKeeper:
 
     async def keep_current(self, interval_s: float = 30.0) -> None:
         """Refresh now and then until cancelled."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("calendar_refresh_failed")
+        await asyncio.sleep(interval_s)
+        await repeat(
+            self.refresh,
+            event="calendar_refresh_failed",
+            pause=interval_s,
+            backoff=Backoff.constant(interval_s),
+        )
 
     def start(self) -> None:
         """Refresh in the background."""

@@ -7,7 +7,7 @@ from datetime import datetime, time
 
 from contracts import Severity
 from notifications import domain
-from notifications.store import ConflictRow, SubscriptionRow, utc_or_none
+from notifications.store.tables import ConflictRow, SubscriptionRow, utc_or_none
 
 NAMESPACE = uuid.UUID("6f1c8a52-3d0e-4c3b-9a1e-5b7d2f9c4e10")
 

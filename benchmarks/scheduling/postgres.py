@@ -17,9 +17,9 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from asyncpg.types import Range  # type: ignore[import-untyped]
 
+from benchmarks.scheduling.synthetic import meeting_codes
 from scheduling.domain import Activity, HeldActivity
 from scheduling.domain.clock import Occurrence, evening_window, from_us, to_us
-from werkplaats.bench.scheduling.synthetic import meeting_codes
 
 Found = tuple[str, int, str, int]
 """``(rule, draft occurrence start, other activity "org/id", other occurrence start)``, starts in µs."""

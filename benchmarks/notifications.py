@@ -24,17 +24,17 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from sqlalchemy import func, select
 
+from benchmarks.report import machine, percentile
+from benchmarks.tail import TopicTail
 from contracts import ActivityKind, ActivityPublished, OrganisationRole, TargetGroup, encode_event, new_event
 from contracts.topics import SCHEDULING_PLACEMENTS, all_service_topics, partner_activities, partner_topics
 from notifications import manage
 from notifications.channels.webhook import verify
-from notifications.main import build as build_notifications
+from notifications.main import create_service as build_notifications
 from notifications.settings import NotificationsSettings
 from scheduling.main import create_runtime as create_scheduler
 from scheduling.settings import SchedulingSettings
 from scheduling.store import ZoneMemberRow
-from werkplaats.bench.report import machine, percentile
-from werkplaats.bench.tail import TopicTail
 from werkplaats.organisations import add_organisation
 from werkplaats.topics_admin import ensure_topics
 

@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import structlog
 from sqlalchemy import Table, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import (
     ActivityPublished,
@@ -24,9 +23,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
 from scheduling.domain import Activity, expand, zones_of, zones_to_notify
 from scheduling.placements import PlacementChanged
-from scheduling.store import ActivityRow
-from werkplaats import outbox
-from werkplaats.db import stage_delete, stage_upsert
+from scheduling.store import ActivityRow, SchedulingUnitOfWork, StoredActivity
 
 log = structlog.get_logger(__name__)
 
@@ -45,11 +42,6 @@ def agenda_key(organisation: str, activity_id: str) -> str:
     return f"{organisation}/{activity_id}"
 
 
-KNOWN = "scheduling.known_activities"
-Stored = tuple[dict[str, Any], str]
-"""An activity as stored: its published payload and its content hash."""
-
-
 class Intake:
     """Applies ``activity.published`` and ``activity.withdrawn`` of one organisation to the agenda.
 
@@ -59,13 +51,13 @@ class Intake:
     def __init__(self, *, horizon: timedelta) -> None:
         self.horizon = horizon
 
-    async def prefetch(self, session: AsyncSession, keys: Iterable[tuple[str, str]]) -> None:
+    async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
         """Load the stored state of ``keys`` in one query per 500, for the events of one transaction."""
-        known: dict[tuple[str, str], Stored | None] = session.info.setdefault(KNOWN, {})
+        known = unit.activities
         wanted = sorted(set(keys) - known.keys())
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = await session.execute(
+            rows = await unit.session.execute(
                 select(
                     ActivityRow.organisation,
                     ActivityRow.activity_id,
@@ -76,19 +68,23 @@ class Intake:
             found = {(org, activity_id): (payload, digest) for org, activity_id, payload, digest in rows}
             known.update({key: found.get(key) for key in chunk})
 
-    async def _stored(self, session: AsyncSession, key: tuple[str, str]) -> Stored | None:
-        known: dict[tuple[str, str], Stored | None] = session.info.setdefault(KNOWN, {})
-        if key not in known:
-            await self.prefetch(session, [key])
-        return known[key]
+    async def _stored(self, unit: SchedulingUnitOfWork, key: tuple[str, str]) -> StoredActivity | None:
+        if key not in unit.activities:
+            await self.prefetch(unit, [key])
+        return unit.activities[key]
 
     async def publish(
-        self, session: AsyncSession, organisation: str, published: ActivityPublished, *, correlation_id: str
+        self,
+        unit: SchedulingUnitOfWork,
+        organisation: str,
+        published: ActivityPublished,
+        *,
+        correlation_id: str,
     ) -> bool:
         """Create or fully replace an activity; False when it is unchanged (nothing happens then)."""
         key = (organisation, published.activity_id)
         fingerprint = content_hash(published)
-        stored = await self._stored(session, key)
+        stored = await self._stored(unit, key)
         if stored is not None and stored[1] == fingerprint:
             log.info("activity_unchanged", organisation=organisation, activity_id=published.activity_id)
             return False
@@ -96,8 +92,8 @@ class Intake:
         sequence = time.time_ns() // 1000
         now = datetime.now(UTC)
         payload = published.model_dump(mode="json")
-        stage_upsert(session, ACTIVITIES, _row(organisation, published, payload, fingerprint, sequence, now))
-        session.info[KNOWN][key] = (payload, fingerprint)
+        unit.upsert(ACTIVITIES, _row(organisation, published, payload, fingerprint, sequence, now))
+        unit.activities[key] = (payload, fingerprint)
         activity = Activity.from_published(organisation, published)
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
@@ -105,8 +101,7 @@ class Intake:
         upserted = AgendaActivityUpserted(
             organisation=organisation, activity=published, occurrences=occurrences
         )
-        outbox.add_event(
-            session,
+        unit.publish(
             SCHEDULING_AGENDA,
             new_event(upserted, source=SERVICE, correlation_id=correlation_id),
             key=agenda_key(organisation, published.activity_id),
@@ -114,7 +109,7 @@ class Intake:
         placed = zones_of(activity)
         for zone in sorted(zones_to_notify(before, activity)):
             _place(
-                session,
+                unit,
                 zone,
                 organisation,
                 published.activity_id,
@@ -126,33 +121,35 @@ class Intake:
         return True
 
     async def withdraw(
-        self, session: AsyncSession, organisation: str, withdrawn: ActivityWithdrawn, *, correlation_id: str
+        self,
+        unit: SchedulingUnitOfWork,
+        organisation: str,
+        withdrawn: ActivityWithdrawn,
+        *,
+        correlation_id: str,
     ) -> bool:
         """Remove an activity; False when it was not on the agenda."""
         key = (organisation, withdrawn.activity_id)
-        stored = await self._stored(session, key)
+        stored = await self._stored(unit, key)
         if stored is None:
             log.info(
                 "withdrawal_of_unknown_activity", organisation=organisation, activity_id=withdrawn.activity_id
             )
             return False
         before = _activity(organisation, stored[0])
-        stage_delete(
-            session, ACTIVITIES, {"organisation": organisation, "activity_id": withdrawn.activity_id}
-        )
-        session.info[KNOWN][key] = None
+        unit.delete(ACTIVITIES, {"organisation": organisation, "activity_id": withdrawn.activity_id})
+        unit.activities[key] = None
         removed = AgendaActivityRemoved(
             organisation=organisation, activity_id=withdrawn.activity_id, reason=withdrawn.reason
         )
-        outbox.add_event(
-            session,
+        unit.publish(
             SCHEDULING_AGENDA,
             new_event(removed, source=SERVICE, correlation_id=correlation_id),
             key=agenda_key(organisation, withdrawn.activity_id),
         )
         sequence = time.time_ns() // 1000
         for zone in sorted(zones_of(before)):
-            _place(session, zone, organisation, withdrawn.activity_id, None, sequence, correlation_id)
+            _place(unit, zone, organisation, withdrawn.activity_id, None, sequence, correlation_id)
         log.info("activity_withdrawn", organisation=organisation, activity_id=withdrawn.activity_id)
         return True
 
@@ -181,7 +178,7 @@ def _row(
 
 
 def _place(
-    session: AsyncSession,
+    unit: SchedulingUnitOfWork,
     zone: str,
     organisation: str,
     activity_id: str,
@@ -192,8 +189,7 @@ def _place(
     placement = PlacementChanged(
         zone=zone, organisation=organisation, activity_id=activity_id, activity=activity, sequence=sequence
     )
-    outbox.add_event(
-        session,
+    unit.publish(
         SCHEDULING_PLACEMENTS,
         new_event(placement, source=SERVICE, correlation_id=correlation_id),
         key=zone,

@@ -1,8 +1,8 @@
 """``werkplaats bench scheduling``: conflict checks in memory vs PostgreSQL, and the scheduler on a broker."""
 
-from werkplaats.bench.scheduling.agenda import SizeResult, run_agenda_benchmark
-from werkplaats.bench.scheduling.pipeline import PipelineResult, run_pipeline
-from werkplaats.bench.scheduling.tables import agenda_markdown, pipeline_markdown
+from benchmarks.scheduling.agenda import SizeResult, run_agenda_benchmark
+from benchmarks.scheduling.pipeline import PipelineResult, run_pipeline
+from benchmarks.scheduling.tables import agenda_markdown, pipeline_markdown
 
 __all__ = [
     "PipelineResult",

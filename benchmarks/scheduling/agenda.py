@@ -9,12 +9,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from benchmarks.report import percentile
+from benchmarks.scheduling.postgres import Found, PostgresAgenda, activity_text
+from benchmarks.scheduling.synthetic import World
 from contracts import ConflictRule
 from scheduling.domain import Activity, Agenda, Conflict, HeldActivity
 from scheduling.domain.clock import to_us
-from werkplaats.bench.report import percentile
-from werkplaats.bench.scheduling.postgres import Found, PostgresAgenda, activity_text
-from werkplaats.bench.scheduling.synthetic import World
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 INTERVAL_RULES = frozenset(

@@ -13,13 +13,18 @@ from werkplaats.settings import RuntimeSettings
 app = typer.Typer(help="Run a benchmark against a baseline measured in the same run.", no_args_is_help=True)
 
 
+def register(werkplaats: typer.Typer) -> None:
+    """Add ``werkplaats bench`` (entry point ``werkplaats.commands``)."""
+    werkplaats.add_typer(app, name="bench")
+
+
 @app.command()
 def runtime(
     events: Annotated[int, typer.Option(help="Events per round.")] = 20_000,
     rounds: Annotated[int, typer.Option(help="Rounds; medians are reported.")] = 3,
 ) -> None:
     """Events per second through outbox → Kafka → idempotent consumer, against a raw aiokafka loop."""
-    from werkplaats.bench.runtime import run_benchmark
+    from benchmarks.runtime import run_benchmark
 
     bootstrap = ensure_broker(RuntimeSettings())
     typer.echo(f"broker {bootstrap}; {rounds} rounds of {events:,} events per path ...", err=True)
@@ -41,7 +46,7 @@ def scheduling(
     broker: Annotated[bool, typer.Option(help="Also measure on the Kafka broker.")] = True,
 ) -> None:
     """Conflict checks in memory vs PostgreSQL per agenda size; scheduler latency and throughput on Kafka."""
-    from werkplaats.bench.scheduling import command
+    from benchmarks.scheduling import command
 
     bootstrap = ensure_broker(RuntimeSettings()) if broker else None
     options = command.Options(
@@ -56,7 +61,7 @@ def notifications(
     duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 30,
 ) -> None:
     """Partner publish → webhook warning through scheduler and notifications: p50, p99 and time per hop."""
-    from werkplaats.bench.notifications import run_benchmark
+    from benchmarks.notifications import run_benchmark
 
     bootstrap = ensure_broker(RuntimeSettings())
     typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)

@@ -1,4 +1,4 @@
-"""CBS wijken and buurten: names from data, and which neighbourhood codes meet."""
+"""CBS wijken and buurten, shared by every service: names from data, and which neighbourhood codes meet."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ def areas_from_document(document: Mapping[str, object]) -> Areas:
 
 @cache
 def load_areas() -> Areas:
-    """Return the areas shipped in ``scheduling/data/areas.json``."""
-    text = resources.files("scheduling.data").joinpath("areas.json").read_text(encoding="utf-8")
+    """Return the areas shipped in ``contracts/areas.json``."""
+    text = resources.files("contracts").joinpath("areas.json").read_text(encoding="utf-8")
     document = json.loads(text)
     assert isinstance(document, dict)
     return areas_from_document(document)

@@ -9,7 +9,6 @@ from typing import cast
 
 import structlog
 from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ActivityPublished, ConflictDetected, Severity, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
@@ -26,15 +25,11 @@ from scheduling.domain import (
 )
 from scheduling.names import KNOWN_ORGANISATIONS, KNOWN_VENUES
 from scheduling.placements import PlacementChanged
-from scheduling.store import ConflictRow, ZoneMemberRow, ZoneRow
-from werkplaats import outbox
-from werkplaats.db import stage_delete, stage_upsert
+from scheduling.store import ConflictRow, SchedulingUnitOfWork, ZoneMemberRow, ZoneRow
 
 log = structlog.get_logger(__name__)
 
 SERVICE = "scheduling"
-TOKENS = "scheduling.zone_tokens"
-CONFLICT_ROWS = "scheduling.conflict_rows"
 ZONES = cast(Table, ZoneRow.__table__)
 ZONE_MEMBERS = cast(Table, ZoneMemberRow.__table__)
 AgendaFactory = Callable[[str], Agenda]
@@ -61,49 +56,53 @@ class ZoneDetector:
         for _, agenda in self._cache.values():
             agenda.calendar = calendar
 
-    async def prefetch(self, session: AsyncSession, zones: Iterable[str]) -> None:
+    async def prefetch(self, unit: SchedulingUnitOfWork, zones: Iterable[str]) -> None:
         """Load the tokens of ``zones`` in one query per 500, for the placements of one transaction."""
-        tokens: dict[str, str | None] = session.info.setdefault(TOKENS, {})
+        tokens = unit.zone_tokens
         wanted = sorted(set(zones) - tokens.keys())
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = await session.execute(select(ZoneRow.zone, ZoneRow.token).where(ZoneRow.zone.in_(chunk)))
+            rows = await unit.session.execute(
+                select(ZoneRow.zone, ZoneRow.token).where(ZoneRow.zone.in_(chunk))
+            )
             found = {zone: token for zone, token in rows}
             tokens.update({zone: found.get(zone) for zone in chunk})
 
-    async def apply(self, session: AsyncSession, placement: PlacementChanged, *, correlation_id: str) -> None:
+    async def apply(
+        self, unit: SchedulingUnitOfWork, placement: PlacementChanged, *, correlation_id: str
+    ) -> None:
         """Apply one placement to its zone; the zone's rows are written when the transaction commits."""
         zone, now = placement.zone, self.clock()
-        agenda = await self._agenda(session, zone, now)
+        agenda = await self._agenda(unit, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
         key = (placement.organisation, placement.activity_id)
         member = {"zone": zone, "organisation": key[0], "activity_id": key[1]}
         previous = agenda.get(key)
         if placement.activity is None:
             changes = agenda.withdraw(key)
-            stage_delete(session, ZONE_MEMBERS, member)
+            unit.delete(ZONE_MEMBERS, member)
         else:
             activity = Activity.from_published(placement.organisation, placement.activity)
             changes = agenda.upsert(activity, now)
             payload = placement.activity.model_dump(mode="json")
-            stage_upsert(session, ZONE_MEMBERS, member | {"payload": payload, "sequence": placement.sequence})
+            unit.upsert(ZONE_MEMBERS, member | {"payload": payload, "sequence": placement.sequence})
             if previous is not None and previous.activity != activity:
-                await self._clear_acknowledgements(session, zone, key)
-        await self._record(session, zone, agenda, changes, now, correlation_id)
+                await self._clear_acknowledgements(unit, zone, key)
+        await self._record(unit, zone, agenda, changes, now, correlation_id)
         token = uuid.uuid4().hex
-        stage_upsert(session, ZONES, {"zone": zone, "token": token})
-        session.info[TOKENS][zone] = token
+        unit.upsert(ZONES, {"zone": zone, "token": token})
+        unit.zone_tokens[zone] = token
         self._cache[zone] = (token, agenda)
 
-    async def _agenda(self, session: AsyncSession, zone: str, now: datetime) -> Agenda:
-        tokens: dict[str, str | None] = session.info.setdefault(TOKENS, {})
+    async def _agenda(self, unit: SchedulingUnitOfWork, zone: str, now: datetime) -> Agenda:
+        tokens = unit.zone_tokens
         if zone not in tokens:
-            await self.prefetch(session, [zone])
+            await self.prefetch(unit, [zone])
         cached = self._cache.get(zone)
         if cached is not None and cached[0] == tokens[zone]:
             return cached[1]
         agenda = self.new_agenda(zone)
-        members = await session.scalars(
+        members = await unit.session.scalars(
             select(ZoneMemberRow).where(ZoneMemberRow.zone == zone).order_by(ZoneMemberRow.sequence)
         )
         for member in members:
@@ -112,9 +111,11 @@ class ZoneDetector:
         log.info("zone_loaded", zone=zone, activities=len(agenda))
         return agenda
 
-    async def _clear_acknowledgements(self, session: AsyncSession, zone: str, key: tuple[str, str]) -> None:
+    async def _clear_acknowledgements(
+        self, unit: SchedulingUnitOfWork, zone: str, key: tuple[str, str]
+    ) -> None:
         """An acknowledged conflict speaks again once one of its activities changes."""
-        rows = await session.scalars(
+        rows = await unit.session.scalars(
             select(ConflictRow).where(
                 ConflictRow.owner_zone == zone,
                 ConflictRow.status == "open",
@@ -127,7 +128,7 @@ class ZoneDetector:
 
     async def _record(
         self,
-        session: AsyncSession,
+        unit: SchedulingUnitOfWork,
         zone: str,
         agenda: Agenda,
         changes: ConflictChanges,
@@ -137,26 +138,28 @@ class ZoneDetector:
         if not changes:
             return
         rows = await self._conflict_rows(
-            session, [c.conflict_id for c in (*changes.detected, *changes.resolved, *changes.changed)]
+            unit, [c.conflict_id for c in (*changes.detected, *changes.resolved, *changes.changed)]
         )
         for conflict in changes.detected:
-            await self._detected(session, zone, agenda, conflict, now, correlation_id, rows)
+            await self._detected(unit, zone, agenda, conflict, now, correlation_id, rows)
         for conflict in changes.resolved:
-            await self._resolved(conflict, now, correlation_id, rows, session)
+            await self._resolved(conflict, now, correlation_id, rows, unit)
         for conflict in changes.changed:
             row = rows.get(conflict.conflict_id)
             if row is not None and row.status == "open":
                 row.detected = self._describe(agenda, conflict, now).model_dump(mode="json")
 
     async def _conflict_rows(
-        self, session: AsyncSession, conflict_ids: list[str]
+        self, unit: SchedulingUnitOfWork, conflict_ids: list[str]
     ) -> dict[str, ConflictRow | None]:
         """The rows of ``conflict_ids``, loaded once per transaction in one query (no flush needed)."""
-        rows: dict[str, ConflictRow | None] = session.info.setdefault(CONFLICT_ROWS, {})
+        rows = unit.conflicts
         missing = sorted(set(conflict_ids) - rows.keys())
         if missing:
-            with session.no_autoflush:
-                found = await session.scalars(select(ConflictRow).where(ConflictRow.conflict_id.in_(missing)))
+            with unit.session.no_autoflush:
+                found = await unit.session.scalars(
+                    select(ConflictRow).where(ConflictRow.conflict_id.in_(missing))
+                )
                 rows.update(dict.fromkeys(missing))
                 rows.update({row.conflict_id: row for row in found})
         return rows
@@ -170,7 +173,7 @@ class ZoneDetector:
 
     async def _detected(
         self,
-        session: AsyncSession,
+        unit: SchedulingUnitOfWork,
         zone: str,
         agenda: Agenda,
         conflict: Conflict,
@@ -184,7 +187,7 @@ class ZoneDetector:
         detected = self._describe(agenda, conflict, now)
         if row is None:
             row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=zone, detected_at=now)
-            session.add(row)
+            unit.session.add(row)
             rows[conflict.conflict_id] = row
         row.rule, row.severity, row.status = conflict.rule.value, conflict.severity.value, "open"
         row.starts_at, row.neighbourhoods = conflict.starts_at, list(conflict.neighbourhoods)
@@ -198,7 +201,7 @@ class ZoneDetector:
             None,
         )
         event = new_event(detected, source=SERVICE, correlation_id=correlation_id)
-        outbox.add_event(session, SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
+        unit.publish(SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
         log.info("conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=zone)
 
     async def _resolved(
@@ -207,7 +210,7 @@ class ZoneDetector:
         now: datetime,
         correlation_id: str,
         rows: dict[str, ConflictRow | None],
-        session: AsyncSession,
+        unit: SchedulingUnitOfWork,
     ) -> None:
         row = rows.get(conflict.conflict_id)
         if row is None or row.status != "open":
@@ -216,8 +219,7 @@ class ZoneDetector:
             explain_resolved(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
         )
         row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
-        outbox.add_event(
-            session,
+        unit.publish(
             SCHEDULING_CONFLICTS,
             new_event(resolved, source=SERVICE, correlation_id=correlation_id),
             key=conflict.conflict_id,

@@ -1,6 +1,6 @@
 """A minimal service used to prove and measure the runtime: outbox in, idempotent effects out.
 
-Run a consumer with ``python -m werkplaats.probe --topic T --database-url URL``.
+Run a consumer with ``python -m benchmarks.probe --topic T --database-url URL``.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from typing import ClassVar
 
 from pydantic import Field
 from sqlalchemy import String, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contracts import Envelope, EventData, new_event, register
-from werkplaats import outbox
-from werkplaats.db import BigId, Database, stage_insert
+from werkplaats.db import BigId, Database
 from werkplaats.deadletter import Delivery
 from werkplaats.logging import configure_logging
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 class ProbeRecorded(EventData):
@@ -53,17 +52,17 @@ class ProbeEffect(ProbeBase):
 async def stage_events(database: Database, topic: str, count: int, *, run: str, batch: int = 1000) -> None:
     """Commit ``count`` probe events to the outbox, ``batch`` per transaction."""
     for start in range(0, count, batch):
-        async with database.transaction() as session:
+        async with database.unit_of_work(SqlUnitOfWork) as unit:
             for seq in range(start, min(start + batch, count)):
                 event = new_event(ProbeRecorded(run=run, seq=seq), source="probe")
-                outbox.add_event(session, topic, event, key=str(seq % 64))
+                unit.publish(topic, event, key=str(seq % 64))
 
 
-async def record_effect(session: AsyncSession, envelope: Envelope[EventData], _: Delivery) -> None:
+async def record_effect(unit: SqlUnitOfWork, envelope: Envelope[EventData], _: Delivery) -> None:
     """The probe's effect: one row per event processed."""
     data = envelope.data
     assert isinstance(data, ProbeRecorded)
-    stage_insert(session, ProbeEffect.__table__, {"event_id": str(envelope.event_id), "seq": data.seq})
+    unit.insert(ProbeEffect.__table__, {"event_id": str(envelope.event_id), "seq": data.seq})
 
 
 async def effects_so_far(database: Database) -> int:
@@ -82,7 +81,13 @@ async def count_effects(database: Database) -> tuple[int, int]:
 
 def attach(runtime: ServiceRuntime, topic: str) -> None:
     """Consume probe events from ``topic`` into the runtime's database."""
-    runtime.consume(topic, name="probe", handler=record_effect, accept=frozenset({ProbeRecorded.event_type}))
+    runtime.consume(
+        topic,
+        name="probe",
+        unit_of_work=SqlUnitOfWork,
+        handler=record_effect,
+        accept=frozenset({ProbeRecorded.event_type}),
+    )
 
 
 async def serve(topic: str, database_url: str, bootstrap: str, group: str) -> None:

@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ConflictAcknowledged, new_event, problems_of
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.store import ConflictRow
-from werkplaats import outbox
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 SERVICE = "scheduling"
 
@@ -50,11 +49,11 @@ def acknowledgement(conflict_id: str, *, reason: str, by: str) -> ConflictAcknow
 
 
 async def acknowledge(
-    session: AsyncSession, conflict_id: str, *, reason: str, by: str, now: datetime | None = None
+    unit: SqlUnitOfWork, conflict_id: str, *, reason: str, by: str, now: datetime | None = None
 ) -> ConflictAcknowledged:
     """Accept an open conflict: mark its row, stage ``conflict.acknowledged`` in the same transaction."""
     accepted = acknowledgement(conflict_id, reason=reason, by=by)
-    row = await session.scalar(
+    row = await unit.session.scalar(
         select(ConflictRow).where(ConflictRow.conflict_id == conflict_id).with_for_update()
     )
     if row is None:
@@ -65,5 +64,5 @@ async def acknowledge(
         )
     row.acknowledged, row.acknowledged_by = True, accepted.acknowledged_by
     row.acknowledged_reason, row.acknowledged_at = accepted.reason, now or datetime.now(UTC)
-    outbox.add_event(session, SCHEDULING_CONFLICTS, new_event(accepted, source=SERVICE), key=conflict_id)
+    unit.publish(SCHEDULING_CONFLICTS, new_event(accepted, source=SERVICE), key=conflict_id)
     return accepted

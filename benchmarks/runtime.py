@@ -11,10 +11,10 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from benchmarks.probe import ProbeBase, ProbeRecorded, attach, count_effects, effects_so_far, stage_events
+from benchmarks.report import machine, median
 from contracts import encode_event, new_event
 from contracts.topics import TopicSpec, dead_letter_spec
-from werkplaats.bench.report import machine, median
-from werkplaats.probe import ProbeBase, ProbeRecorded, attach, count_effects, effects_so_far, stage_events
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
 from werkplaats.topics_admin import ensure_topics

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from werkplaats.bench.scheduling.agenda import SizeResult
-from werkplaats.bench.scheduling.pipeline import PipelineResult
+from benchmarks.scheduling.agenda import SizeResult
+from benchmarks.scheduling.pipeline import PipelineResult
 
 CHECK_AIM = 10.0
 GROWTH_AIM = 3.0

@@ -6,11 +6,11 @@ import shlex
 import sys
 from dataclasses import dataclass
 
-from werkplaats.bench.report import machine
-from werkplaats.bench.scheduling.agenda import run_agenda_benchmark
-from werkplaats.bench.scheduling.pipeline import run_pipeline
-from werkplaats.bench.scheduling.postgres import scratch_database
-from werkplaats.bench.scheduling.tables import agenda_markdown, pipeline_markdown
+from benchmarks.report import machine
+from benchmarks.scheduling.agenda import run_agenda_benchmark
+from benchmarks.scheduling.pipeline import run_pipeline
+from benchmarks.scheduling.postgres import scratch_database
+from benchmarks.scheduling.tables import agenda_markdown, pipeline_markdown
 from werkplaats.logging import configure_logging
 
 

@@ -1,0 +1,1 @@
+"""The scheduling use cases: intake of partner activities, zone detection, acknowledgements, the calendar."""

@@ -1,0 +1,1 @@
+"""What the tests share: waiting for conditions, reading topics."""
