@@ -28,7 +28,7 @@ from notifications.store import (
     NotificationRow,
     SqlNotificationsUnitOfWork,
 )
-from support.testing import wait_for
+from support.testing import next_offsets, wait_for, wait_until_committed
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -299,12 +299,17 @@ async def test_a_redelivered_conflict_event_is_fed_and_decided_once(
             events = [
                 new_event(detected(c, [unique("org")], buurten[0]), source="scheduling") for c in conflicts
             ]
-            for event in [*events, *events[:5]]:  # five delivered twice
+            sent = [
                 await publisher.producer.send_and_wait(
                     SCHEDULING_CONFLICTS, encode_event(event), key=conflict_key(event)
                 )
-            await wait_for(lambda: len(receiver.unique()) == 20, timeout=60)
+                for event in [*events, *events[:5]]  # five delivered twice
+            ]
+            group = f"{settings.consumer_group}-conflicts"
+            await wait_until_committed(kafka_bootstrap, group, next_offsets(sent), timeout=60)
             await wait_for(lambda: _all_delivered(database, 20), timeout=30)
+            assert await count(database, NotificationRow) == 20, "the re-sent events decided nothing new"
+            assert len(receiver.unique()) == 20
         assert set(receiver.receipts.values()) == {1}
         assert receiver.bad_signatures == 0
         assert {body["conflict_id"] for body in receiver.received} == set(conflicts)

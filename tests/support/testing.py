@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import RecordMetadata
 
 from werkplaats.follower import caught_up
 from werkplaats.kafka_security import Security, client_options
@@ -109,10 +110,31 @@ async def wait_until_consumed(
     signal that everything sent so far has been processed: nothing more of it can still arrive.
     """
     ends = await end_offsets(bootstrap, list(topics), security=security)
+    await wait_until_committed(bootstrap, group, ends, timeout=timeout, security=security)
+    return ends
+
+
+async def wait_until_committed(
+    bootstrap: str,
+    group: str,
+    offsets: Mapping[TopicPartition, int],
+    *,
+    timeout: float = 60.0,
+    security: Security = None,
+) -> None:
+    """Wait until ``group``'s committed offset reaches ``offsets`` on each of their partitions."""
 
     async def reached() -> bool:
         committed = await committed_offsets(bootstrap, group, security=security)
-        return all(committed.get(tp, 0) >= end for tp, end in ends.items())
+        return all(committed.get(tp, 0) >= offset for tp, offset in offsets.items())
 
     await wait_for(reached, timeout=timeout, interval=0.1)
-    return ends
+
+
+def next_offsets(sent: Iterable[RecordMetadata]) -> dict[TopicPartition, int]:
+    """For records just sent: per partition, the offset a consumer has committed once it has them all."""
+    reached: dict[TopicPartition, int] = {}
+    for metadata in sent:
+        tp = TopicPartition(metadata.topic, metadata.partition)
+        reached[tp] = max(reached.get(tp, 0), metadata.offset + 1)
+    return reached
