@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 from aiosmtpd.controller import Controller
 
 from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, encode_event, new_event
@@ -182,9 +183,10 @@ class ConflictPublisher:
     async def __aexit__(self, *_: object) -> None:
         await self.producer.stop()
 
-    async def send(self, data: ConflictDetected | ConflictResolved) -> None:
+    async def send(self, data: ConflictDetected | ConflictResolved) -> RecordMetadata:
+        """Publish one event; where it landed (for waiting until it is consumed)."""
         event = new_event(data, source="scheduling", correlation_id=str(uuid.uuid4()))
-        await self.producer.send_and_wait(
+        return await self.producer.send_and_wait(
             SCHEDULING_CONFLICTS, encode_event(event), key=data.conflict_id.encode()
         )
 
