@@ -87,7 +87,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     admin_url = _postgres_admin_url()
     if admin_url is None:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (scripts/test.sh sets it)")
     import asyncpg
 
     name = f"test_{uuid.uuid4().hex[:12]}"

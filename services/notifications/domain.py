@@ -6,7 +6,7 @@ import dataclasses
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -211,12 +211,22 @@ def _announce(
 
 
 def last_digest_moment(at: time, now: datetime) -> datetime:
-    """The latest moment at or before ``now`` when a digest at ``at`` (Amsterdam time) was due."""
-    local = now.astimezone(AMSTERDAM)
-    due = datetime.combine(local.date(), at, tzinfo=AMSTERDAM)
-    if due > local:
-        due = datetime.combine(local.date() - timedelta(days=1), at, tzinfo=AMSTERDAM)
+    """The latest moment (UTC) at or before ``now`` when a digest at ``at`` (Amsterdam time) was due.
+
+    As in RFC 5545, a time the clocks skip counts with the offset before the gap (02:30 on the day
+    summer time starts is 03:30 summer time) and a time that occurs twice counts once, the first time.
+    """
+    instant = now.astimezone(UTC)  # datetimes sharing a zone compare by wall clock, so compare in UTC
+    today = now.astimezone(AMSTERDAM).date()
+    due = _utc_moment(today, at)
+    if due > instant:
+        due = _utc_moment(today - timedelta(days=1), at)
     return due
+
+
+def _utc_moment(day: date, at: time) -> datetime:
+    """``at`` (Amsterdam wall clock, first occurrence) on ``day``, in UTC."""
+    return datetime.combine(day, at, tzinfo=AMSTERDAM).astimezone(UTC)
 
 
 @dataclass(frozen=True)

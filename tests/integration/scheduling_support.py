@@ -23,7 +23,8 @@ from contracts.topics import (
 )
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
-from support.testing import read_topic
+from support.testing import read_topic, wait_for, wait_until_consumed
+from werkplaats.runtime import ServiceRuntime
 from werkplaats.topics_admin import ensure_topics
 
 
@@ -85,6 +86,11 @@ class Partners:
         self.bootstrap = bootstrap
         self.slugs = {name: f"{name}-{run}" for name in names}
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+
+    def topic_pattern(self) -> str:
+        """A partner-topic pattern matching only these partners (other tests' partners stay unseen)."""
+        names = "|".join(re.escape(slug) for slug in self.slugs.values())
+        return rf"^partner\.({names})\.activities$"
 
     async def __aenter__(self) -> Partners:
         for slug in self.slugs.values():
@@ -174,3 +180,23 @@ async def skip_history(bootstrap: str, group: str, *, keep: Iterable[str] = ()) 
                 await committer.stop()
     finally:
         await consumer.stop()
+
+
+async def settled(
+    runtime: ServiceRuntime, bootstrap: str, partners: Partners, *, timeout: float = 60
+) -> None:
+    """Wait until the scheduler has done all it will do with what the partners sent: a positive signal.
+
+    Intake has committed every partner record, the outbox is empty, the detector has committed every
+    placement, and the outbox is empty again: no conflict event can still follow.
+    """
+    partner_topics_sent = [partner_activities(slug) for slug in partners.slugs.values()]
+    group = runtime.consumer_group
+    await wait_until_consumed(bootstrap, f"{group}-intake", partner_topics_sent, timeout=timeout)
+    await wait_for(lambda: _outbox_empty(runtime), timeout=timeout)
+    await wait_until_consumed(bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS], timeout=timeout)
+    await wait_for(lambda: _outbox_empty(runtime), timeout=timeout)
+
+
+async def _outbox_empty(runtime: ServiceRuntime) -> bool:
+    return await runtime.relay.pending() == 0

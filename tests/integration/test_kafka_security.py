@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import TopicAuthorizationFailedError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 
 from contracts import ActivityPublished, encode_event, new_event
-from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, all_service_topics, partner_activities
+from contracts.topics import (
+    SCHEDULING_AGENDA,
+    SCHEDULING_CONFLICTS,
+    all_service_topics,
+    partner_activities,
+    partner_feedback,
+)
 from contracts.topics import partner_topics as topics_of
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
@@ -25,6 +31,7 @@ from scheduling_support import activity, at, fresh_area, quiet_evening
 from support.testing import read_topic, wait_for
 from werkplaats.kafka_security import KafkaSecurity, client_options
 from werkplaats.localkafka import LocalKafka, answers_metadata
+from werkplaats.localkafka.config import java_executable
 from werkplaats.localkafka.security import KafkaSecurityAdmin
 from werkplaats.topics_admin import ensure_topics
 
@@ -47,8 +54,8 @@ class SecuredKafka:
 
 @pytest.fixture(scope="module")
 def secured() -> Iterator[SecuredKafka]:
-    if shutil.which("java") is None:
-        pytest.skip("needs Java 17+")
+    if shutil.which(java_executable()) is None:
+        pytest.skip("needs Java 17+ (on PATH or in JAVA_HOME)")
     data_dir = Path(tempfile.mkdtemp(prefix="werkplaats-sasl-kafka-"))
     kafka = LocalKafka(data_dir=data_dir, sasl=True)
     try:
@@ -136,7 +143,6 @@ async def test_scheduler_as_service_principal_consumes_partner_activities(
         outbox_idle_poll_s=0.2,
         **scheduler_env(secured, monkeypatch),
     )
-    assert settings.kafka_sasl_username == "scheduling"
     runtime = create_runtime(settings, bootstrap_servers=secured.bootstrap)
     await runtime.start()
     try:
@@ -172,3 +178,68 @@ async def test_a_removed_partner_can_no_longer_log_in_and_keeps_no_acls(secured:
     assert not await answers_metadata(secured.bootstrap, wait_s=3, options=partner)
     assert "operation=" not in await asyncio.to_thread(tools.list_acls, slug)
     assert await read_topic(secured.bootstrap, partner_activities(slug), security=secured.admin) == []
+
+
+async def can_write(bootstrap: str, security: KafkaSecurity, topic: str) -> bool:
+    """Whether ``security``'s principal may append a record to partition 0 of ``topic``."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **client_options(security))
+    await producer.start()
+    try:
+        await asyncio.wait_for(producer.send_and_wait(topic, b"{}", key=b"acl", partition=0), 30)
+    except TopicAuthorizationFailedError:
+        return False
+    finally:
+        await producer.stop()
+    return True
+
+
+async def can_read(bootstrap: str, security: KafkaSecurity, topic: str, group: str) -> bool:
+    """Whether ``security``'s principal may fetch ``topic`` and commit its position in ``group``."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, **client_options(security)
+    )
+    await consumer.start()
+    try:
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        await consumer._client.force_metadata_update()
+        if topic in consumer._client.cluster.unauthorized_topics:
+            return False
+        await consumer.seek_to_beginning(partition)
+        records = await asyncio.wait_for(consumer.getmany(partition, timeout_ms=10_000), 30)
+        assert records.get(partition), f"{topic} has a record to read"
+        await asyncio.wait_for(consumer.commit(), 30)
+    except (TopicAuthorizationFailedError, GroupAuthorizationFailedError):
+        return False
+    finally:
+        await consumer.stop()
+    return True
+
+
+async def test_each_principal_reads_and_writes_only_what_its_acls_allow(secured: SecuredKafka) -> None:
+    a, b = secured.slugs["a"], secured.slugs["b"]
+    scheduling = KafkaSecurity.scram("scheduling", secured.passwords["scheduling"])
+    for topic in (partner_activities(a), partner_feedback(a), partner_feedback(b), SCHEDULING_CONFLICTS):
+        assert await can_write(secured.bootstrap, secured.admin, topic), "the super user writes anything"
+    partner_a = secured.partner("a")
+    writes = {
+        ("a", partner_activities(a)): True,
+        ("a", partner_activities(b)): False,
+        ("a", SCHEDULING_CONFLICTS): False,
+        ("scheduling", SCHEDULING_CONFLICTS): True,
+        ("scheduling", partner_feedback(a)): True,
+    }
+    reads = {
+        ("a", partner_feedback(a), f"partner.{a}.reader"): True,
+        ("a", partner_feedback(a), "someone-elses-group"): False,
+        ("a", partner_feedback(b), f"partner.{a}.reader"): False,
+        ("a", partner_activities(a), f"partner.{a}.reader"): False,
+        ("a", SCHEDULING_CONFLICTS, f"partner.{a}.reader"): False,
+        ("scheduling", partner_activities(a), "scheduling-intake"): True,
+        ("scheduling", partner_activities(a), "not-scheduling"): False,
+    }
+    who = {"a": partner_a, "scheduling": scheduling}
+    seen_writes = {key: await can_write(secured.bootstrap, who[key[0]], key[1]) for key in writes}
+    seen_reads = {key: await can_read(secured.bootstrap, who[key[0]], key[1], key[2]) for key in reads}
+    assert seen_writes == writes
+    assert seen_reads == reads

@@ -15,8 +15,8 @@ from contracts.topics import NOTIFICATIONS_DELIVERIES, dead_letter
 from notifications.main import NotificationsService, create_service
 from notifications.service import subscriptions
 from notifications.settings import NotificationsSettings
-from notifications.store import FeedRow
-from support.testing import read_topic, wait_for
+from notifications.store import ConflictRow, FeedRow, NotificationRow
+from support.testing import next_offsets, read_topic, wait_for, wait_until_committed
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -195,16 +195,19 @@ async def test_a_flapping_conflict_yields_one_message_and_at_most_one_follow_up(
         service = await start_service(quiet_period_s=3.0)
         await subscribe(service, webhook={"url": receiver.url, "secret": SECRET}, neighbourhoods=[wijk])
         settles, ends_resolved = unique("settles"), unique("ends-resolved")
+        sent = []
         async with ConflictPublisher(kafka_bootstrap) as publisher:
             for conflict_id in (settles, ends_resolved):
-                await publisher.send(detected(conflict_id, [unique("org")], buurten[0]))
+                sent.append(await publisher.send(detected(conflict_id, [unique("org")], buurten[0])))
             for _ in range(3):
                 for conflict_id in (settles, ends_resolved):
-                    await publisher.send(resolved(conflict_id))
-                    await publisher.send(detected(conflict_id, [unique("org")], buurten[0]))
-            await publisher.send(resolved(ends_resolved))
-        await wait_for(lambda: len(receiver.unique()) == 3, timeout=30)
-        await _quietly(5.0)
+                    sent.append(await publisher.send(resolved(conflict_id)))
+                    sent.append(await publisher.send(detected(conflict_id, [unique("org")], buurten[0])))
+            sent.append(await publisher.send(resolved(ends_resolved)))
+        group = f"{service.runtime.consumer_group}-conflicts"
+        await wait_until_committed(kafka_bootstrap, group, next_offsets(sent), timeout=30)
+        await wait_for(lambda: _settled(service, {settles, ends_resolved}), timeout=30)
+        assert len(receiver.unique()) == 3
     bodies = sorted(receiver.unique().values(), key=lambda b: b["decided_at"])
     assert [(b["conflict_id"], b["type"], b["follow_up"]) for b in bodies if b["conflict_id"] == settles] == [
         (settles, "conflict.detected", False)
@@ -215,7 +218,13 @@ async def test_a_flapping_conflict_yields_one_message_and_at_most_one_follow_up(
     ]
 
 
-async def _quietly(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)  # nothing more may arrive: a wait for an absence
+async def _settled(service: NotificationsService, conflicts: set[str]) -> bool:
+    """Every event decided, no follow-up still due, and every notification delivered: nothing more comes."""
+    async with service.runtime.database.sessions() as session:
+        states = (
+            await session.scalars(select(ConflictRow).where(ConflictRow.conflict_id.in_(conflicts)))
+        ).all()
+        undelivered = await session.scalar(
+            select(func.count()).select_from(NotificationRow).where(NotificationRow.status != "delivered")
+        )
+    return len(states) == len(conflicts) and all(s.follow_up_due is None for s in states) and undelivered == 0

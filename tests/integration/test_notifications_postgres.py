@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError
 
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
-from notifications import domain
 from notifications.main import create_service, migrations_location
 from notifications.service import subscriptions
 from notifications.service.decisions import Notifier
@@ -29,7 +28,7 @@ from notifications.store import (
     NotificationRow,
     SqlNotificationsUnitOfWork,
 )
-from support.testing import wait_for
+from support.testing import next_offsets, wait_for, wait_until_committed
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -236,8 +235,45 @@ async def test_racing_digest_runs_record_one_digest(database: Database) -> None:
         ).one()
         items = (await session.scalars(select(DigestItemRow))).all()
     assert digest.payload["day"] == "2031-03-04"
+    assert datetime.fromisoformat(digest.payload["decided_at"]) == datetime(2031, 3, 4, 7, 0, tzinfo=UTC)
     assert {item.digest_id for item in items} == {digest.notification_id}
-    assert domain.last_digest_moment(time(8), clock.now).hour == 8
+
+
+@pytest.mark.parametrize(
+    ("change", "first_due"),
+    [
+        # summer time starts: 02:30 is skipped, the digest comes at 03:30 summer time (01:30 UTC)
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        (datetime(2027, 3, 28, 1, 0, tzinfo=UTC), datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
+        # summer time ends: 02:30 comes twice, the digest comes the first time (00:30 UTC)
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        (datetime(2027, 10, 31, 1, 0, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC)),
+    ],
+    ids=["spring-2026", "spring-2027", "autumn-2026", "autumn-2027"],
+)
+async def test_a_digest_in_the_changed_hour_comes_once_and_never_early(
+    database: Database, change: datetime, first_due: datetime
+) -> None:
+    await subscribe(database, email="nacht@example.org", delivery="digest", digest_at="02:30")
+    clock = Clock(change - timedelta(hours=3))
+    decider = notifier(database, clock)
+
+    async def digests() -> int:
+        async with database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+            return await run_digests(unit, decider)
+
+    await decide(database, decider, detected("c-before", ["org-a"], "BU99999901"))
+    recorded: list[datetime] = []
+    while clock.now < change + timedelta(hours=3):  # every 5 minutes, a conflict and a digest run
+        clock.now += timedelta(minutes=5)
+        await decide(database, decider, detected(f"c-{clock.now:%H%M}", ["org-a"], "BU99999901"))
+        if await digests():
+            recorded.append(clock.now)
+    assert recorded == [first_due]
+    async with database.sessions() as session:
+        (digest,) = (await session.scalars(select(NotificationRow))).all()
+    assert datetime.fromisoformat(digest.payload["decided_at"]) == first_due
+    assert digest.payload["day"] == change.date().isoformat()
 
 
 async def test_a_redelivered_conflict_event_is_fed_and_decided_once(
@@ -263,12 +299,17 @@ async def test_a_redelivered_conflict_event_is_fed_and_decided_once(
             events = [
                 new_event(detected(c, [unique("org")], buurten[0]), source="scheduling") for c in conflicts
             ]
-            for event in [*events, *events[:5]]:  # five delivered twice
+            sent = [
                 await publisher.producer.send_and_wait(
                     SCHEDULING_CONFLICTS, encode_event(event), key=conflict_key(event)
                 )
-            await wait_for(lambda: len(receiver.unique()) == 20, timeout=60)
+                for event in [*events, *events[:5]]  # five delivered twice
+            ]
+            group = f"{settings.consumer_group}-conflicts"
+            await wait_until_committed(kafka_bootstrap, group, next_offsets(sent), timeout=60)
             await wait_for(lambda: _all_delivered(database, 20), timeout=30)
+            assert await count(database, NotificationRow) == 20, "the re-sent events decided nothing new"
+            assert len(receiver.unique()) == 20
         assert set(receiver.receipts.values()) == {1}
         assert receiver.bad_signatures == 0
         assert {body["conflict_id"] for body in receiver.received} == set(conflicts)

@@ -6,16 +6,11 @@ import asyncio
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
 from benchmarks.probe import ProbeBase, attach, count_effects, stage_events
-from support.testing import read_topic, wait_for
-from werkplaats.broker import publish_batch
+from support.testing import committed_offsets, read_topic, wait_for, wait_until_consumed
 from werkplaats.db import Database
-from werkplaats.outbox import OutboxRelay, PendingMessage
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
 
@@ -35,15 +30,16 @@ async def test_ten_thousand_events_have_each_effect_exactly_once(
     await runtime.start()
     try:
         await stage_events(runtime.database, topic, 10_000, run="exactly-once")
-        await wait_for(lambda: _has_effects(runtime.database, 10_000), timeout=120)
-        await asyncio.sleep(1.0)  # anything extra would arrive now
+        await wait_for(lambda: _relayed(runtime), timeout=120)
+        ends = await wait_until_consumed(kafka_bootstrap, runtime.consumer_group, [topic], timeout=120)
+        assert sum(ends.values()) == 10_000
         assert await count_effects(runtime.database) == (10_000, 10_000)
     finally:
         await runtime.stop()
 
 
-async def _has_effects(database: Database, count: int) -> bool:
-    return (await count_effects(database))[1] >= count
+async def _relayed(runtime: ServiceRuntime) -> bool:
+    return await runtime.relay.pending() == 0
 
 
 def start_probe(
@@ -65,36 +61,38 @@ def start_probe(
     return subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-async def test_consumer_killed_three_times_loses_and_repeats_nothing(
-    kafka_bootstrap: str, make_topic, unique, tmp_path: Path
+async def test_consumer_killed_three_times_mid_stream_loses_and_repeats_nothing(
+    kafka_bootstrap: str, make_topic, unique, tmp_path: Path, database_url: str
 ) -> None:
+    total = 10_000
     topic = await make_topic(unique("sigkill"), partitions=6)
     group = unique("group")
-    consumer_url = f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}"
     producer = runtime_for(
         f"sqlite+aiosqlite:///{tmp_path / 'producer.db'}", kafka_bootstrap, unique("unused")
     )
-    consumer_db = Database(consumer_url)
+    consumer_db = Database(database_url)
     await consumer_db.create_all(ProbeBase.metadata)
     await producer.database.create_all()
     await producer.start()
-    kills = 0
-    process = start_probe(topic, consumer_url, kafka_bootstrap, group, tmp_path / "probe.log")
+    await stage_events(producer.database, topic, total, run="sigkill")
+    await wait_for(lambda: _relayed(producer), timeout=60)
+    process = start_probe(topic, database_url, kafka_bootstrap, group, tmp_path / "probe.log")
+    killed_at: list[int] = []
     try:
-        staging = asyncio.create_task(
-            stage_events(producer.database, topic, 10_000, run="sigkill", batch=250)
-        )
-        for threshold in (1_500, 4_000, 7_000):
-            await wait_for(lambda t=threshold: _has_effects(consumer_db, t), timeout=120)
+        for threshold in (1_500, 4_000, 6_500):
+            await wait_for(lambda t=threshold: _committed(kafka_bootstrap, group, t), timeout=120)
             process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            kills += 1
-            process = start_probe(topic, consumer_url, kafka_bootstrap, group, tmp_path / "probe.log")
-        await staging
-        await wait_for(lambda: _has_effects(consumer_db, 10_000), timeout=180)
-        await asyncio.sleep(2.0)
-        assert kills == 3
-        assert await count_effects(consumer_db) == (10_000, 10_000)
+            assert process.wait(timeout=10) == -signal.SIGKILL
+            committed = sum((await committed_offsets(kafka_bootstrap, group)).values())
+            effects, _ = await count_effects(consumer_db)
+            assert threshold <= committed < total, "killed after committing some offsets, not all"
+            assert committed <= effects < total, "killed with records still to process"
+            killed_at.append(committed)
+            process = start_probe(topic, database_url, kafka_bootstrap, group, tmp_path / "probe.log")
+        ends = await wait_until_consumed(kafka_bootstrap, group, [topic], timeout=180)
+        assert sum(ends.values()) == total
+        assert await count_effects(consumer_db) == (total, total)
+        assert killed_at == sorted(killed_at), "each instance went on where the last one stopped"
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -102,35 +100,38 @@ async def test_consumer_killed_three_times_loses_and_repeats_nothing(
         await consumer_db.dispose()
 
 
-class RelayCrashedError(Exception):
-    """Stands for the relay's process dying after publishing, before marking the rows sent."""
+async def _committed(bootstrap: str, group: str, at_least: int) -> bool:
+    return sum((await committed_offsets(bootstrap, group)).values()) >= at_least
 
 
-async def test_relay_crash_between_publish_and_mark_sent_is_absorbed_by_the_inbox(
-    kafka_bootstrap: str, make_topic, unique, tmp_path: Path
+async def test_relay_killed_between_publish_and_mark_sent_is_absorbed_by_the_inbox(
+    kafka_bootstrap: str, make_topic, unique, tmp_path: Path, database_url: str
 ) -> None:
     topic = await make_topic(unique("relay-crash"), partitions=3)
-    runtime = runtime_for(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", kafka_bootstrap, unique("group"))
+    runtime = runtime_for(database_url, kafka_bootstrap, unique("group"))
+    await runtime.database.create_all()
     await runtime.database.create_all(ProbeBase.metadata)
+    await stage_events(runtime.database, topic, 500, run="relay-crash")
+    crash = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("crashing_relay.py")),
+        database_url,
+        kafka_bootstrap,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(crash.communicate(), timeout=60)
+    assert crash.returncode == -signal.SIGKILL, output.decode()
+    assert output.decode().splitlines()[-1] == "published 500"
+    assert await runtime.relay.pending() == 500, "the killed relay marked nothing sent"
+    assert len(await read_topic(kafka_bootstrap, topic)) == 500
+
     attach(runtime, topic)
-    await runtime.start()
-    await runtime.relay.stop()  # consumers run, but the relay is stopped: the test drives it
-
-    async def publish_then_crash(batch: Sequence[PendingMessage]) -> None:
-        await publish_batch(runtime.producer, batch)
-        raise RelayCrashedError
-
+    await runtime.start()  # the restarted relay publishes everything again
     try:
-        await stage_events(runtime.database, topic, 500, run="relay-crash")
-        crashing = OutboxRelay(runtime.database, publish_then_crash, batch_size=1000)
-        with pytest.raises(RelayCrashedError):
-            await crashing.relay_once()
-        assert await crashing.pending() == 500  # nothing was marked sent
-        await runtime.relay.relay_once()  # the restarted relay publishes everything again
-        assert await runtime.relay.pending() == 0
+        await wait_for(lambda: _relayed(runtime), timeout=60)
         assert len(await read_topic(kafka_bootstrap, topic)) == 1_000
-        await wait_for(lambda: _has_effects(runtime.database, 500))
-        await asyncio.sleep(1.0)
+        await wait_until_consumed(kafka_bootstrap, runtime.consumer_group, [topic], timeout=60)
         assert await count_effects(runtime.database) == (500, 500)
     finally:
         await runtime.stop()

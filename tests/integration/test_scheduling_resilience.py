@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from contracts import ActivityPublished
-from contracts.topics import partner_activities
+from contracts.topics import SCHEDULING_PLACEMENTS, partner_activities
 from scheduling.domain import Activity, Agenda
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
@@ -29,7 +30,9 @@ from scheduling_support import (
     quiet_evening,
     skip_history,
 )
-from support.testing import wait_for
+from support.testing import committed_offsets, wait_for, wait_until_consumed
+from werkplaats.db import Database
+from werkplaats.outbox import OutboxRow
 
 PAIRS = 60
 
@@ -63,8 +66,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_scheduler(bootstrap: str, database_url: str, group: str, log: Path) -> subprocess.Popen[bytes]:
+def start_scheduler(
+    bootstrap: str, database_url: str, group: str, log: Path, partners: Partners
+) -> subprocess.Popen[bytes]:
     environment = os.environ | {
+        "SCHEDULING_PARTNER_TOPIC_PATTERN": partners.topic_pattern(),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "SCHEDULING_DATABASE_URL": database_url,
         "SCHEDULING_CONSUMER_GROUP": group,
@@ -76,44 +82,84 @@ def start_scheduler(bootstrap: str, database_url: str, group: str, log: Path) ->
     return subprocess.Popen(command, env=environment, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-async def detected_once_each(bootstrap: str, partners: Partners, expected: set[str]) -> None:
-    """Wait until every expected conflict was detected; then no other, and none with two event ids."""
-    slugs = set(partners.slugs.values())
+async def detected_once_each(
+    bootstrap: str, partners: Partners, expected: set[str], *, overlaps: int, group: str, database_url: str
+) -> None:
+    """Wait until ``group`` has done all it will do; then every expected conflict once, and no other.
 
-    async def all_detected() -> bool:
-        seen = {
-            e.conflict_id for e in await conflict_events(bootstrap, slugs) if e.type == "conflict.detected"
-        }
-        return seen >= expected
-
-    await wait_for(all_detected, timeout=180, interval=1.0)
-    await asyncio.sleep(2.0)
+    ``overlaps`` is the number of neighbourhood overlaps the plans hold by construction (one per pair),
+    counted without the domain under test.
+    """
+    await settled(bootstrap, partners, group, database_url)
     event_ids: dict[str, set[str]] = defaultdict(set)
-    for event in await conflict_events(bootstrap, slugs):
+    rules: dict[str, str | None] = {}
+    for event in await conflict_events(bootstrap, set(partners.slugs.values())):
         assert event.type == "conflict.detected", event
         event_ids[event.conflict_id].add(event.event_id)
+        rules[event.conflict_id] = event.rule
     assert set(event_ids) == expected
+    assert sum(rule == "neighbourhood_overlap" for rule in rules.values()) == overlaps
     assert all(len(ids) == 1 for ids in event_ids.values()), "a conflict was announced twice"
 
 
+async def settled(bootstrap: str, partners: Partners, group: str, database_url: str) -> None:
+    """Intake committed every partner record, the detector every placement, the outbox is empty."""
+    own = [partner_activities(slug) for slug in partners.slugs.values()]
+    await wait_until_consumed(bootstrap, f"{group}-intake", own, timeout=180)
+    await wait_for(lambda: _outbox_empty(database_url), timeout=60, interval=0.2)
+    await wait_until_consumed(bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS], timeout=180)
+    await wait_for(lambda: _outbox_empty(database_url), timeout=60, interval=0.2)
+
+
+async def _outbox_empty(database_url: str) -> bool:
+    database = Database(database_url)
+    try:
+        async with database.sessions() as session:
+            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            return int(await session.scalar(query) or 0) == 0
+    finally:
+        await database.dispose()
+
+
+async def _intake_committed(bootstrap: str, group: str, partners: Partners) -> int:
+    own = {partner_activities(slug) for slug in partners.slugs.values()}
+    committed = await committed_offsets(bootstrap, f"{group}-intake")
+    return sum(offset for tp, offset in committed.items() if tp.topic in own)
+
+
 async def test_scheduler_killed_mid_stream_announces_every_conflict_once(
-    kafka_bootstrap: str, unique, tmp_path: Path
+    kafka_bootstrap: str, unique, tmp_path: Path, database_url: str
 ) -> None:
     area, group = fresh_area(), unique("sched")
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}"
     await skip_history(kafka_bootstrap, group)
-    process = start_scheduler(kafka_bootstrap, database_url, group, tmp_path / "scheduler.log")
+    partners = Partners(kafka_bootstrap, "gemeente", "staedion")
+    process = start_scheduler(kafka_bootstrap, database_url, group, tmp_path / "scheduler.log", partners)
     try:
-        async with Partners(kafka_bootstrap, "gemeente", "staedion") as partners:
+        async with partners:
             published = plans(area)
             for name, item in published:
                 await partners.publish(name, item)
-            for _ in range(2):
-                await wait_for(lambda: _some_conflicts(kafka_bootstrap, partners), timeout=120, interval=0.2)
+            for threshold in (20, 60):  # of 2 * PAIRS partner records, read 20 at a time
+                await wait_for(
+                    lambda t=threshold: _reached(_intake_committed(kafka_bootstrap, group, partners), t),
+                    timeout=120,
+                    interval=0.1,
+                )
                 process.send_signal(signal.SIGKILL)
-                process.wait(timeout=10)
-                process = start_scheduler(kafka_bootstrap, database_url, group, tmp_path / "scheduler.log")
-            await detected_once_each(kafka_bootstrap, partners, expected_conflicts(partners, published))
+                assert process.wait(timeout=10) == -signal.SIGKILL
+                committed = await _intake_committed(kafka_bootstrap, group, partners)
+                assert threshold <= committed < len(published), "killed mid-stream, after doing some work"
+                process = start_scheduler(
+                    kafka_bootstrap, database_url, group, tmp_path / "scheduler.log", partners
+                )
+            await detected_once_each(
+                kafka_bootstrap,
+                partners,
+                expected_conflicts(partners, published),
+                overlaps=PAIRS,
+                group=group,
+                database_url=database_url,
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -121,6 +167,10 @@ async def test_scheduler_killed_mid_stream_announces_every_conflict_once(
 
 async def _some_conflicts(bootstrap: str, partners: Partners) -> bool:
     return bool(await conflict_events(bootstrap, set(partners.slugs.values())))
+
+
+async def _reached(count: Awaitable[int], at_least: int) -> bool:
+    return await count >= at_least
 
 
 async def test_redelivery_of_everything_announces_nothing_again(
@@ -137,12 +187,24 @@ async def test_redelivery_of_everything_announces_nothing_again(
             group = unique("sched")
             await skip_history(kafka_bootstrap, group, keep=own_topics)
             runtime = create_runtime(
-                SchedulingSettings(database_url=database_url, consumer_group=group),
+                SchedulingSettings(
+                    database_url=database_url,
+                    consumer_group=group,
+                    partner_topic_pattern=partners.topic_pattern(),
+                ),
                 bootstrap_servers=kafka_bootstrap,
             )
             await runtime.start()
             try:
-                await detected_once_each(kafka_bootstrap, partners, expected_conflicts(partners, published))
+                await detected_once_each(  # waits until this group has read the partners' topics anew
+                    kafka_bootstrap,
+                    partners,
+                    expected_conflicts(partners, published),
+                    overlaps=len(published) // 2,
+                    group=group,
+                    database_url=database_url,
+                )
+                assert await _intake_committed(kafka_bootstrap, group, partners) == len(published)
             finally:
                 await runtime.stop()
 
@@ -154,10 +216,11 @@ async def test_two_instances_find_the_same_conflicts_as_one_even_when_one_is_kil
     area, group = fresh_area(), unique("sched")
     log = tmp_path / "schedulers.log"
     await skip_history(kafka_bootstrap, group)
-    first = start_scheduler(kafka_bootstrap, database_url, group, log)
-    second = start_scheduler(kafka_bootstrap, database_url, group, log)
+    partners = Partners(kafka_bootstrap, "gemeente", "staedion")
+    first = start_scheduler(kafka_bootstrap, database_url, group, log, partners)
+    second = start_scheduler(kafka_bootstrap, database_url, group, log, partners)
     try:
-        async with Partners(kafka_bootstrap, "gemeente", "staedion") as partners:
+        async with partners:
             published = plans(area)
             for name, item in published[: len(published) // 2]:
                 await partners.publish(name, item)
@@ -166,7 +229,14 @@ async def test_two_instances_find_the_same_conflicts_as_one_even_when_one_is_kil
             second.wait(timeout=10)
             for name, item in published[len(published) // 2 :]:
                 await partners.publish(name, item)
-            await detected_once_each(kafka_bootstrap, partners, expected_conflicts(partners, published))
+            await detected_once_each(
+                kafka_bootstrap,
+                partners,
+                expected_conflicts(partners, published),
+                overlaps=PAIRS,
+                group=group,
+                database_url=database_url,
+            )
     finally:
         for process in (first, second):
             if process.poll() is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from datetime import timedelta
@@ -18,15 +17,20 @@ from scheduling_support import (
     conflict_events,
     fresh_area,
     quiet_evening,
+    settled,
     skip_history,
 )
 from support.testing import read_topic, wait_for
 from werkplaats.runtime import ServiceRuntime
 
 
-async def scheduler(database_url: str, bootstrap: str, group: str) -> ServiceRuntime:
+async def scheduler(
+    database_url: str, bootstrap: str, group: str, partners: Partners | None = None
+) -> ServiceRuntime:
     await skip_history(bootstrap, group)
     settings = SchedulingSettings(database_url=database_url, consumer_group=group, outbox_idle_poll_s=0.2)
+    if partners is not None:
+        settings.partner_topic_pattern = partners.topic_pattern()
     return create_runtime(settings, bootstrap_servers=bootstrap)
 
 
@@ -37,17 +41,22 @@ async def events_of(bootstrap: str, partners: Partners, count: int) -> list[tupl
         return len(await conflict_events(bootstrap, slugs)) >= count
 
     await wait_for(enough, timeout=60, interval=0.5)
-    return [(e.type, e.rule) for e in await conflict_events(bootstrap, slugs)]
+    return await conflict_sequence(bootstrap, partners)
+
+
+async def conflict_sequence(bootstrap: str, partners: Partners) -> list[tuple[str, str | None]]:
+    return [(e.type, e.rule) for e in await conflict_events(bootstrap, set(partners.slugs.values()))]
 
 
 async def test_publish_update_withdraw_yields_the_exact_conflict_sequence(
     kafka_bootstrap: str, unique, database_url: str
 ) -> None:
     area, day = fresh_area(), quiet_evening()
-    runtime = await scheduler(database_url, kafka_bootstrap, unique("sched"))
+    partners = Partners(kafka_bootstrap, "gemeente", "staedion", "welzijn")
+    runtime = await scheduler(database_url, kafka_bootstrap, unique("sched"), partners)
     await runtime.start()
     try:
-        async with Partners(kafka_bootstrap, "gemeente", "staedion", "welzijn") as partners:
+        async with partners:
             wijk_consultation = activity("herinrichting", at(day, 19), 2, [area.wijk])
             await partners.publish("gemeente", wijk_consultation)
             await partners.publish("staedion", activity("renovatie", at(day, 20), 2, [area.buurten[0]]))
@@ -69,18 +78,13 @@ async def test_publish_update_withdraw_yields_the_exact_conflict_sequence(
             )
 
             await partners.withdraw("gemeente", "herinrichting")
-            sequence = await events_of(kafka_bootstrap, partners, 4)
-            await asyncio.sleep(1.5)  # nothing more may follow
-            assert (
-                await events_of(kafka_bootstrap, partners, 4)
-                == sequence
-                == [
-                    ("conflict.detected", "neighbourhood_overlap"),
-                    ("conflict.detected", "same_evening"),
-                    ("conflict.resolved", "neighbourhood_overlap"),
-                    ("conflict.resolved", "same_evening"),
-                ]
-            )
+            await settled(runtime, kafka_bootstrap, partners)  # nothing more can follow
+            assert await conflict_sequence(kafka_bootstrap, partners) == [
+                ("conflict.detected", "neighbourhood_overlap"),
+                ("conflict.detected", "same_evening"),
+                ("conflict.resolved", "neighbourhood_overlap"),
+                ("conflict.resolved", "same_evening"),
+            ]
             agenda = [json.loads(r.value) for r in await read_topic(kafka_bootstrap, SCHEDULING_AGENDA)]
             ours = [e for e in agenda if e["data"]["organisation"] in partners.slugs.values()]
             assert Counter(e["type"] for e in ours) == {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import RecordMetadata
 
 from werkplaats.follower import caught_up
 from werkplaats.kafka_security import Security, client_options
@@ -70,3 +72,80 @@ def stub_resolver(names: dict[str, list[str]]) -> Callable[[str, int], Awaitable
         return names[host]
 
     return resolve
+
+
+async def end_offsets(
+    bootstrap: str, topics: Iterable[str], *, security: Security = None
+) -> dict[TopicPartition, int]:
+    """The end offset of every partition of ``topics`` now."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options(security)
+    )
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        return dict(await consumer.end_offsets(partitions)) if partitions else {}
+    finally:
+        await consumer.stop()
+
+
+async def committed_offsets(
+    bootstrap: str, group: str, *, security: Security = None
+) -> dict[TopicPartition, int]:
+    """The offsets consumer group ``group`` has committed, by partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
+
+
+async def wait_until_consumed(
+    bootstrap: str,
+    group: str,
+    topics: Iterable[str],
+    *,
+    timeout: float = 60.0,
+    security: Security = None,
+) -> dict[TopicPartition, int]:
+    """Wait until ``group`` has committed every record that is in ``topics`` now; the offsets reached.
+
+    A consumer commits an offset only after the record's effect is committed, so this is the positive
+    signal that everything sent so far has been processed: nothing more of it can still arrive.
+    """
+    ends = await end_offsets(bootstrap, list(topics), security=security)
+    await wait_until_committed(bootstrap, group, ends, timeout=timeout, security=security)
+    return ends
+
+
+async def wait_until_committed(
+    bootstrap: str,
+    group: str,
+    offsets: Mapping[TopicPartition, int],
+    *,
+    timeout: float = 60.0,
+    security: Security = None,
+) -> None:
+    """Wait until ``group``'s committed offset reaches ``offsets`` on each of their partitions."""
+
+    async def reached() -> bool:
+        committed = await committed_offsets(bootstrap, group, security=security)
+        return all(committed.get(tp, 0) >= offset for tp, offset in offsets.items())
+
+    await wait_for(reached, timeout=timeout, interval=0.1)
+
+
+def next_offsets(sent: Iterable[RecordMetadata]) -> dict[TopicPartition, int]:
+    """For records just sent: per partition, the offset a consumer has committed once it has them all."""
+    reached: dict[TopicPartition, int] = {}
+    for metadata in sent:
+        tp = TopicPartition(metadata.topic, metadata.partition)
+        reached[tp] = max(reached.get(tp, 0), metadata.offset + 1)
+    return reached

@@ -17,7 +17,7 @@ from werkplaats.kafka_security import (
 )
 from werkplaats.localkafka import BrokerConfig, render_server_properties
 from werkplaats.localkafka.broker import BrokerStatus
-from werkplaats.localkafka.security import acl_arguments, partner_grants, service_grants, write_private
+from werkplaats.localkafka.security import service_grants, write_private
 from werkplaats.settings import RuntimeSettings
 
 SECURITY_ENV = (
@@ -118,26 +118,6 @@ def test_status_says_when_sasl_is_on() -> None:
         "running 127.0.0.1:9092 (pid 42, SASL/SCRAM-SHA-512 with ACLs)"
     )
     assert BrokerStatus(True, "127.0.0.1:9092", 42).describe() == "running 127.0.0.1:9092 (pid 42)"
-
-
-def test_a_partner_may_write_only_its_own_prefix() -> None:
-    assert acl_arguments(partner_grants("staedion")) == [
-        ["--group", "partner.staedion.", "--resource-pattern-type", "prefixed", "--operation", "Read"],
-        [
-            "--topic",
-            "partner.staedion.feedback",
-            "--resource-pattern-type",
-            "literal",
-            *("--operation", "Describe", "--operation", "Read"),
-        ],
-        [
-            "--topic",
-            "partner.staedion.",
-            "--resource-pattern-type",
-            "prefixed",
-            *("--operation", "Describe", "--operation", "Write"),
-        ],
-    ]
 
 
 def test_the_scheduler_reads_partner_topics_and_owns_its_groups() -> None:

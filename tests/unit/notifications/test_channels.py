@@ -61,6 +61,26 @@ def test_a_signature_verifies_and_a_change_or_an_old_timestamp_does_not() -> Non
     assert not webhook.verify("k" * 16, headers, body, now=time.time() + 3600)
 
 
+# A known answer, computed outside Python from the documented scheme:
+#   printf '%s' '1767225600.{"conflict_id":"c-1","type":"conflict.detected"}' \
+#     | openssl dgst -sha256 -hmac 'geheim-van-staedion-2026'
+KNOWN_SECRET = "geheim-van-staedion-2026"
+KNOWN_TIMESTAMP = "1767225600"
+KNOWN_BODY = b'{"conflict_id":"c-1","type":"conflict.detected"}'
+KNOWN_SIGNATURE = "sha256=77e31e4d578318caa78dc9e876dfd58a90180766f726464adecb584ea3943d55"
+
+
+def test_a_signature_matches_the_documented_scheme_known_answer() -> None:
+    assert webhook.signature(KNOWN_SECRET, KNOWN_TIMESTAMP, KNOWN_BODY) == KNOWN_SIGNATURE
+
+
+def test_a_receiver_accepts_the_known_answer_with_any_header_case() -> None:
+    headers = {"x-werkplaats-timestamp": KNOWN_TIMESTAMP, "X-WERKPLAATS-SIGNATURE": KNOWN_SIGNATURE}
+    assert webhook.verify(KNOWN_SECRET, headers, KNOWN_BODY, now=float(KNOWN_TIMESTAMP) + 299)
+    assert not webhook.verify(KNOWN_SECRET, headers, KNOWN_BODY, now=float(KNOWN_TIMESTAMP) + 301)
+    assert not webhook.verify(KNOWN_SECRET, headers, KNOWN_BODY + b" ", now=float(KNOWN_TIMESTAMP))
+
+
 def test_endpoints_ignore_the_query() -> None:
     assert webhook.endpoint_of("https://h.example:8443/hook?x=1") == "https://h.example:8443/hook"
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import icalendar
 
@@ -12,6 +16,7 @@ from scheduling.ical import FeedMapping, calendar_of, read_calendar
 
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
 HORIZON = timedelta(days=365)
+HOURS = timedelta(hours=2)
 
 
 def published(activity_id: str, start: datetime, hours: float, **extra: object) -> ActivityPublished:
@@ -99,11 +104,44 @@ def test_the_feed_parses_with_icalendar_and_declares_its_time_zone() -> None:
     assert all("DTSTAMP" in e for e in events)
 
 
-def test_uids_are_stable_between_exports() -> None:
-    def uids() -> list[str]:
-        return [str(e["UID"]) for e in icalendar.Calendar.from_ical(calendar_of(AGENDA, name="a")).events]
+def uids(document: bytes | str) -> list[str]:
+    return [str(e["UID"]) for e in icalendar.Calendar.from_ical(document).events]
 
-    assert uids() == uids()
+
+EXPECTED_UIDS = [
+    "spreekuur@gemeente-den-haag.werkplaats",
+    "bewonerscommissie@staedion.werkplaats",
+    "wijkschouw@haag-wonen.werkplaats",
+]
+
+
+def test_uids_name_the_activity_and_its_organiser() -> None:
+    assert uids(calendar_of(AGENDA, name="a")) == EXPECTED_UIDS
+
+
+def test_uids_survive_a_change_of_the_activity_and_the_feed() -> None:
+    moved = [
+        (org, a.model_copy(update={"title": "Verplaatst", "starts_at": a.starts_at - HOURS}))
+        for org, a in AGENDA
+    ]
+    assert uids(calendar_of(moved, name="another feed")) == EXPECTED_UIDS
+
+
+def test_uids_are_the_same_in_another_process() -> None:
+    script = (
+        "import sys, test_ical_roundtrip as t;"
+        "from scheduling.ical import calendar_of;"
+        "sys.stdout.buffer.write(calendar_of(t.AGENDA, name='a'))"
+    )
+    exported = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).parent,
+        env=os.environ | {"PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert uids(exported) == EXPECTED_UIDS
 
 
 def test_import_of_the_export_reproduces_every_occurrence() -> None:
