@@ -22,7 +22,7 @@ from contracts import (
 )
 from notifications import domain
 from notifications.notification import InitiativeNotification
-from notifications.service import Notifier
+from notifications.service.decisions import Notifier
 from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
 
 OperationsContacts = Callable[[], list[tuple[str, str]]]
