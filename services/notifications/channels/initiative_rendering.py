@@ -8,6 +8,7 @@ from notifications.notification import InitiativeNotification
 
 OVERDUE = "initiative.overdue"
 CONFLICT = "initiative.conflict_attached"
+SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
 WORDS = {
     "nl": {
         OVERDUE: "Eerste contact te laat",
@@ -48,5 +49,6 @@ def paragraphs(
         due = date.fromisoformat(facts["due"]).strftime("%d-%m-%Y")
         line = words["overdue"].format(id=facts["initiative_id"], wijk=facts["wijk"], due=due)
     else:
-        line = words["conflict"].format(id=facts["initiative_id"], severity=facts["severity"])
+        severity = SEVERITY[language].get(facts["severity"], facts["severity"])
+        line = words["conflict"].format(id=facts["initiative_id"], severity=severity)
     return [(words[notification.type], [line]), (words["link"], [link(notification, dashboard_url)])]
