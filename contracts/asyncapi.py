@@ -129,7 +129,12 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "`conflict_id`.",
         (ConflictDetected, ConflictResolved, ConflictAcknowledged),
         (SCHEDULING,),
-        (Party("initiatives", planned=True), Party("notifications", "notifications-conflicts"), DOWNSTREAM),
+        (
+            Party("initiatives", planned=True),
+            Party("notifications", "notifications-conflicts"),
+            Party("centres", "centres-conflicts"),
+            DOWNSTREAM,
+        ),
     ),
     TopicRole(
         SCHEDULING_PLACEMENTS,
@@ -160,7 +165,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "(hours and allowance events, so one volunteer's events stay in order).",
         CENTRES_EVENT_MODELS,
         (Party("centres"),),
-        (Party("scheduling", planned=True), Party("notifications", planned=True), DOWNSTREAM),
+        (Party("scheduling"), Party("notifications", planned=True), DOWNSTREAM),
     ),
     TopicRole(
         NOTIFICATIONS_DELIVERIES,
