@@ -16,6 +16,14 @@ from werkplaats.kafka_security import Security
 
 log = structlog.get_logger(__name__)
 
+KNOWN_VENUES: dict[str, str] = {
+    "allekanten": "Allekanten",
+    "de-spruijt": "Buurtkamer De Spruijt",
+    "wijkcentrum-moerwijk": "Wijkcentrum Moerwijk",
+    "wijkcentrum-bouwlust": "Wijkcentrum Bouwlust",
+}
+"""Display names of the venues known in Zuidwest, for explanations people read."""
+
 
 def venue_of(centre: CentreRegistered | CentreUpdated) -> Venue:
     """A centre's event as the scheduler's venue."""
