@@ -176,5 +176,5 @@ async def feedback_of(bootstrap: str, stack: Stack, name: str, count: int) -> li
     async def arrived() -> bool:
         return len(await read_topic(bootstrap, topic)) >= count
 
-    await wait_for(arrived, timeout=60, interval=0.3)
+    await wait_for(arrived, timeout=180, interval=0.3)
     return [json.loads(record.value) for record in await read_topic(bootstrap, topic)]
