@@ -120,23 +120,23 @@ async def running_stack(
         consumer_group=f"reach-{run}",
         outbox_idle_poll_s=0.2,
         tick_s=0.2,
-        pending_grace_s=2,
+        pending_grace_s=10,
         minimum_reports=2,
     )
     reach_app = create_reach(settings, bootstrap_servers=kafka_bootstrap)
     reach: ReachService = reach_app.state.service
     reach_api = httpx.AsyncClient(transport=httpx.ASGITransport(app=reach_app), base_url="http://reach")
     client = httpx.AsyncClient(transport=transport, base_url="http://scheduling")
-    await scheduler.start()
-    await reach.runtime.start()
-    try:
-        async with Partners(kafka_bootstrap, "staedion", "haagwonen") as partners:
+    async with Partners(kafka_bootstrap, "staedion", "haagwonen") as partners:  # topics before consumers
+        await scheduler.start()
+        await reach.runtime.start()
+        try:
             yield Stack(scheduler, client, reach, reach_api, partners, fresh_area())
-    finally:
-        await reach.runtime.stop()
-        await scheduler.stop()
-        await client.aclose()
-        await reach_api.aclose()
+        finally:
+            await reach.runtime.stop()
+            await scheduler.stop()
+            await client.aclose()
+            await reach_api.aclose()
 
 
 @pytest.fixture(name="stack")
@@ -176,5 +176,5 @@ async def feedback_of(bootstrap: str, stack: Stack, name: str, count: int) -> li
     async def arrived() -> bool:
         return len(await read_topic(bootstrap, topic)) >= count
 
-    await wait_for(arrived, timeout=60, interval=0.3)
+    await wait_for(arrived, timeout=180, interval=0.3)
     return [json.loads(record.value) for record in await read_topic(bootstrap, topic)]

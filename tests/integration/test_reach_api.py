@@ -47,8 +47,8 @@ async def test_an_organiser_reports_over_http_and_the_report_takes_the_kafka_pat
 
         return response.status_code == 202
 
-    await wait_for(known, timeout=60, interval=0.3)  # 404 until the agenda shows the activity
-    await wait_for(lambda: reports_of(stack, "staedion"), timeout=60, interval=0.3)
+    await wait_for(known, timeout=180, interval=0.3)  # 404 until the agenda shows the activity
+    await wait_for(lambda: reports_of(stack, "staedion"), timeout=180, interval=0.3)
     response = await stack.reach_api.get("/v1/activities/avond/reports", headers=headers)
     assert response.status_code == 200
     [stored] = response.json()
@@ -81,7 +81,7 @@ async def test_http_refuses_another_organisations_activity_and_personal_data(
         assert response.json()["detail"][0]["loc"] == ["body", "follow_up"]
         return True
 
-    await wait_for(unpromised_is_judged, timeout=60, interval=0.3)
+    await wait_for(unpromised_is_judged, timeout=180, interval=0.3)
     stranger = await stack.reach_api.post("/v1/activities/avond/reports", json=valid, headers=other)
     assert stranger.status_code == 404
     assert "has no activity 'avond'" in stranger.json()["detail"]
@@ -140,7 +140,7 @@ async def test_the_public_wijk_page_lists_consultations_and_what_is_done_with_th
     await partners.publish("staedion", activity("zonder-verslag", evening(11), 2, [area.buurten[1]]))
     promise = {"action": "Het plein krijgt meer groen.", "residents_hear_back_by": "2020-01-01"}
     await send_report(partners, "staedion", report("inspraak", start, 44, ["letter"], follow_up=promise))
-    await wait_for(lambda: reports_of(stack, "staedion"), timeout=60, interval=0.3)
+    await wait_for(lambda: reports_of(stack, "staedion"), timeout=180, interval=0.3)
 
     response = await stack.reach_api.get(f"/wijken/{area.wijk}")  # no key: public
     assert response.status_code == 200

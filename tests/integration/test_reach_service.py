@@ -53,7 +53,7 @@ async def test_reports_flow_to_figures_and_advice_and_redelivery_counts_once(
         records = [r for r in await read_topic(kafka_bootstrap, REACH_ADVICE) if r.key == key.encode()]
         return bool(records) and json.loads(records[-1].value)["data"]["reports"] == 3
 
-    await wait_for(advice_on_all_three, timeout=60, interval=0.3)
+    await wait_for(advice_on_all_three, timeout=180, interval=0.3)
     assert await reports_of(stack, "staedion") == 3
 
     async with stack.reach.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
@@ -80,7 +80,7 @@ async def test_a_report_on_another_organisations_activity_is_refused_and_the_par
     start = evening(10)
     await partners.publish("staedion", activity("inspraak", start, 2, [area.wijk], expected_attendance=40))
     await send_report(partners, "staedion", report("inspraak", start, 41, ["letter"]))
-    await wait_for(lambda: reports_of(stack, "staedion"), timeout=60, interval=0.3)
+    await wait_for(lambda: reports_of(stack, "staedion"), timeout=180, interval=0.3)
 
     refused_id = await send_report(partners, "haagwonen", report("inspraak", start, 400, ["flyer"]))
     [rejected] = await feedback_of(kafka_bootstrap, stack, "haagwonen", 1)
@@ -150,7 +150,7 @@ async def test_the_dry_run_check_answers_with_the_advice_of_earlier_reports(
         found = await advised()
         return bool(found) and found[0]["reports"] == 2
 
-    await wait_for(advice_on_both, timeout=60, interval=0.3)
+    await wait_for(advice_on_both, timeout=180, interval=0.3)
     [advice] = await advised()
     assert (advice["wijk"], advice["target_group"], advice["kind"]) == (area.wijk, "tenants", "consultation")
     assert advice["sufficient"] is True
