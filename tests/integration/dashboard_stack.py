@@ -45,10 +45,11 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """Serve ``app`` (lifespan included) on a free loopback port; yields its base URL."""
+async def served(app: FastAPI, *, lifespan: bool = True) -> AsyncIterator[str]:
+    """Serve ``app`` (its lifespan too, unless told not to) on a free loopback port; yields its base URL."""
+    mode = "on" if lifespan else "off"
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan=mode)
     )
     task = asyncio.create_task(server.serve())
     await wait_for(lambda: server.started or task.done(), timeout=300)

@@ -29,7 +29,10 @@ from dashboard_support import (
 
 @pytest.fixture
 async def site(database_url: str) -> AsyncIterator[Offline]:
-    async with offline_dashboard(database_url, scheduling_url="http://127.0.0.1:9") as offline:
+    closed = "http://127.0.0.1:9"  # nothing listens: a call that is made shows as "does not answer"
+    async with offline_dashboard(
+        database_url, scheduling_url=closed, centres_url=closed, initiatives_url=closed
+    ) as offline:
         yield offline
 
 
@@ -309,3 +312,21 @@ async def test_the_live_feed_hands_each_change_to_open_pages_and_resumes_after_a
         await resumed.aclose()
     finally:
         await feed.stop()
+
+
+async def test_a_coordinator_cannot_open_another_centres_budget(site: Offline) -> None:
+    await sign_in(site.client, "coord-moerwijk")
+    refused = await site.client.get("/centra/wijkcentrum-bouwlust")
+    assert refused.status_code == 403  # refused before asking: a call would have answered 503
+    assert "Niet voor u" in refused.text
+    own = await site.client.get("/centra/wijkcentrum-moerwijk")
+    assert own.status_code == 503  # the own centre is asked for (and the centres service is down here)
+
+
+def test_the_centres_service_hears_for_whom_the_dashboard_asks() -> None:
+    from dashboard.api.centres import acting_for
+    from dashboard.domain import Person, Role
+
+    coordinator = Person("1", "c", "C", Role.COORDINATOR, "allekanten")
+    assert acting_for(coordinator) == {"X-Acting-Role": "coordinator", "X-Acting-Centre": "allekanten"}
+    assert acting_for(Person("2", "o", "O", Role.OPERATIONS, None)) == {"X-Acting-Role": "staff"}
