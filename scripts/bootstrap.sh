@@ -28,3 +28,11 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+
+# The dashboard's browser tests run in Debian's Chromium (driven by Playwright, no browser download).
+if [[ "$want_postgres" == "--with-postgres" ]] && [[ ! -x /usr/bin/chromium ]]; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  echo "installing chromium ..." >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
