@@ -70,7 +70,7 @@ def notifications(
 
 @app.command()
 def initiatives(
-    rate: Annotated[float, typer.Option(help="Public submissions per second in the steady run.")] = 50,
+    rate: Annotated[float, typer.Option(help="Public submissions per second in the steady run.")] = 20,
     duration: Annotated[float, typer.Option(help="Seconds of the steady and of the flat-out run.")] = 5,
     concurrency: Annotated[int, typer.Option(help="Clients in the flat-out run.")] = 16,
 ) -> None:

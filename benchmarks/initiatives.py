@@ -229,7 +229,7 @@ async def _flat_out(client: httpx.AsyncClient, url: str, concurrency: int, durat
 async def _measure(name: str, url: str, rate: float, duration: float, concurrency: int) -> Measured:
     limits = httpx.Limits(max_connections=concurrency * 4)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        await _steady(client, url, rate, 1.0)  # warm-up
+        await _steady(client, url, min(rate, 10.0), 3.0)  # warm-up
         latencies, failed = await _steady(client, url, rate, duration)
         burst = await _flat_out(client, url, concurrency, duration)
     return Measured(
@@ -250,7 +250,8 @@ async def run_benchmark(bootstrap: str, *, rate: float, duration: float, concurr
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "WERKPLAATS_DATA_DIR": str(directory),
             "INITIATIVES_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'initiatives.db'}",
-            "INITIATIVES_CONSUMER_GROUP": f"bench-initiatives-{os.getpid()}",
+            # one group for every run: only the first run on a broker replays scheduling.conflicts
+            "INITIATIVES_CONSUMER_GROUP": "bench-initiatives",
             "INITIATIVES_SUBMISSIONS_PER_MINUTE": "100000000",
             "INITIATIVES_ENCRYPTION_KEYS": f'["{Fernet.generate_key().decode()}"]',
             "WERKPLAATS_LOG_LEVEL": "WARNING",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +20,24 @@ if TYPE_CHECKING:
     from werkplaats.unit_of_work import SqlUnitOfWork
 
 U = TypeVar("U", bound="SqlUnitOfWork")
+K = TypeVar("K")
+V = TypeVar("V")
+
+CHUNK = 500
+"""Keys per ``IN (...)`` list: bounded statements on every database."""
+
+
+async def load_in_chunks(
+    keys: Iterable[K], load: Callable[[list[K]], Awaitable[Iterable[tuple[K, V]]]], *, size: int = CHUNK
+) -> dict[K, V | None]:
+    """Every key of ``keys`` with what ``load`` found for it (None: nothing), ``size`` keys per query."""
+    wanted: list[K] = sorted(set(keys))  # type: ignore[type-var]
+    loaded: dict[K, V | None] = {}
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
+        found = dict(await load(chunk))
+        loaded.update({key: found.get(key) for key in chunk})
+    return loaded
 
 
 class Base(DeclarativeBase):

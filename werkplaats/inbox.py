@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, String, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from werkplaats.db import Base
+from werkplaats.db import Base, load_in_chunks
 
 
 class InboxRow(Base):
@@ -30,15 +30,15 @@ async def claim(session: AsyncSession, consumer: str, event_ids: Iterable[str]) 
     wanted = set(event_ids)
     if not wanted:
         return set()
-    seen: set[str] = set()
-    ids = sorted(wanted)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+
+    async def processed(chunk: list[str]) -> Iterable[tuple[str, bool]]:
         found = await session.scalars(
             select(InboxRow.event_id).where(InboxRow.consumer == consumer, InboxRow.event_id.in_(chunk))
         )
-        seen.update(found)
-    fresh = wanted - seen
+        return ((event_id, True) for event_id in found)
+
+    seen = await load_in_chunks(wanted, processed)
+    fresh = {event_id for event_id in wanted if not seen[event_id]}
     now = datetime.now(UTC)
     if fresh:
         rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in fresh]

@@ -9,6 +9,7 @@ from aiokafka.helpers import create_ssl_context
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import SecretStr
 
+from werkplaats.errors import WerkplaatsError
 from werkplaats.settings import RuntimeSettings
 
 PLAINTEXT = "PLAINTEXT"
@@ -23,7 +24,7 @@ _JAAS_MODULES = {
 }
 
 
-class KafkaSecurityError(ValueError):
+class KafkaSecurityError(WerkplaatsError, ValueError):
     """The security settings are incomplete or name an unsupported protocol or mechanism."""
 
 

@@ -9,12 +9,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from contracts.topics import TopicSpec
+from werkplaats.errors import WerkplaatsError
 from werkplaats.kafka_security import Security, client_options
 
 log = structlog.get_logger(__name__)
 
 
-class TopicCreationError(RuntimeError):
+class TopicCreationError(WerkplaatsError, RuntimeError):
     """The broker refused to create one or more topics."""
 
 

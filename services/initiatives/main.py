@@ -155,7 +155,7 @@ def create_app(
     service = create_service(settings, bootstrap_servers=bootstrap_servers, clock=clock)
     runtime = service.runtime
     context = api.ApiContext(runtime.database, service.context, service.authenticator)
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=service)
     api.install(app)
     app.add_middleware(
         api.SubmissionGuard,
@@ -163,9 +163,6 @@ def create_app(
         max_bytes=settings.max_submission_bytes,
         client_header=settings.trusted_proxy_header,
     )
-    app.state.settings = settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 

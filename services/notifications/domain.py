@@ -23,6 +23,10 @@ EVENT_TYPES = (DETECTED, RESOLVED, ACKNOWLEDGED)
 _RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 
 
+class NotificationsError(Exception):
+    """Root of the notifications service's own errors."""
+
+
 class Mode(StrEnum):
     """When a subscriber hears: at once, or in a daily digest."""
 

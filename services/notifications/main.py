@@ -13,14 +13,15 @@ from fastapi import FastAPI
 from contracts import OrganisationRole
 from contracts.topics import all_service_topics
 from notifications import api, cli
+from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
-from notifications.digests import run_digests
-from notifications.initiatives import InitiativeAlerts
-from notifications.sender import Sender, SenderPolicy
-from notifications.service import Clock, Notifier
+from notifications.service.decisions import Clock, Notifier
+from notifications.service.digests import run_digests
+from notifications.service.initiatives import InitiativeAlerts
+from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
-from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
+from notifications.store import SqlNotificationsUnitOfWork
 from notifications.subscribers import subscribe, subscribe_initiatives
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
@@ -126,13 +127,7 @@ def create_service(
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
     client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, limits=httpx.Limits(max_connections=200))
-    webhook = WebhookChannel(client, settings.dashboard_url)
-
-    async def send(row: NotificationRow) -> None:
-        if row.channel == "webhook":
-            await webhook.send(row.notification_id, row.address, row.secret or "", row.payload)
-        else:
-            await email.send(row.notification_id, row.address, row.payload)
+    channels = Channels(email, WebhookChannel(client, settings.dashboard_url))
 
     policy = SenderPolicy(
         batch=settings.sender_batch,
@@ -143,7 +138,7 @@ def create_service(
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
     )
-    sender = Sender(runtime.database, send, policy)
+    sender = Sender(runtime.database, channels.send, policy)
     notifier.on_decided = sender.notify
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
 
@@ -190,11 +185,8 @@ def create_app(
     service = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
     context = api.ApiContext(database=runtime.database, auth=service.authenticator)
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=service)
     api.install(app)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 

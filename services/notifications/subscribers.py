@@ -11,8 +11,8 @@ from contracts import (
     EventData,
 )
 from contracts.topics import INITIATIVES_EVENTS, SCHEDULING_CONFLICTS
-from notifications.initiatives import InitiativeAlerts
-from notifications.service import Notifier
+from notifications.service.decisions import Notifier
+from notifications.service.initiatives import InitiativeAlerts
 from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery

@@ -8,7 +8,7 @@ from scheduling.feedback import rejection
 from scheduling.placements import PlacementChanged
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
-from scheduling.store import SchedulingUnitOfWork
+from scheduling.store import SchedulingUnitOfWork, SqlSchedulingUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
@@ -62,7 +62,7 @@ def subscribe(
     runtime.consume(
         pattern=partner_pattern,
         name="scheduling-intake",
-        unit_of_work=SchedulingUnitOfWork,
+        unit_of_work=SqlSchedulingUnitOfWork,
         group_id=f"{runtime.consumer_group}-intake",
         handler=on_partner_event,
         prepare=load_activities,
@@ -73,7 +73,7 @@ def subscribe(
     runtime.consume(
         SCHEDULING_PLACEMENTS,
         name="scheduling-detector",
-        unit_of_work=SchedulingUnitOfWork,
+        unit_of_work=SqlSchedulingUnitOfWork,
         group_id=f"{runtime.consumer_group}-detector",
         handler=on_placement,
         prepare=load_zones,

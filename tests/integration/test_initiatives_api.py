@@ -151,3 +151,20 @@ async def test_the_report_counts_per_wijk_status_and_builder_in_json_and_csv(ser
     csv = await service.client.get("/v1/reports/initiatives?format=csv", headers=service.staff)
     assert csv.headers["content-type"].startswith("text/csv")
     assert "wijk,WK051836,1" in csv.text.splitlines()
+
+
+async def test_the_openapi_document_describes_every_route(service: Running) -> None:
+    document = (await service.client.get("/openapi.json")).json()
+    paths = set(document["paths"])
+    assert {
+        "/v1/submissions",
+        "/v1/submissions/{initiative_id}",
+        "/v1/submissions/{initiative_id}/personal-data",
+        "/v1/initiatives",
+        "/v1/initiatives/{initiative_id}/status",
+        "/v1/initiatives/{initiative_id}/activities/{name}",
+        "/v1/reports/initiatives",
+        "/v1/closed-days/{day}",
+    } <= paths
+    submission = document["components"]["schemas"]["PublicSubmission"]
+    assert {"title", "neighbourhoods", "help_wanted", "initiator"} <= set(submission["required"])

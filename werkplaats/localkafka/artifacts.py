@@ -14,6 +14,8 @@ from pathlib import Path
 
 import structlog
 
+from werkplaats.errors import WerkplaatsError
+
 KAFKA_VERSION = "4.1.1"
 CACHE_DIR_ENV = "WERKPLAATS_CACHE_DIR"
 MARKER_NAME = ".complete"
@@ -21,7 +23,7 @@ MARKER_NAME = ".complete"
 log = structlog.get_logger(__name__)
 
 
-class ArtifactError(RuntimeError):
+class ArtifactError(WerkplaatsError, RuntimeError):
     """The broker jars could not be resolved."""
 
 

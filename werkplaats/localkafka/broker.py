@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from werkplaats.errors import WerkplaatsError
 from werkplaats.kafka_security import KafkaSecurity, client_options
 from werkplaats.localkafka import process
 from werkplaats.localkafka.artifacts import default_cache_dir, file_lock, resolve_jars
@@ -40,7 +41,7 @@ log = structlog.get_logger(__name__)
 _launched: dict[int, subprocess.Popen[bytes]] = {}
 
 
-class BrokerError(RuntimeError):
+class BrokerError(WerkplaatsError, RuntimeError):
     """The local broker could not be started, or an external one does not answer."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import structlog
 
 from contracts.topics import ORGANISATIONS, all_service_topics, check_org_slug, partner_feedback
+from werkplaats.errors import WerkplaatsError
 from werkplaats.kafka_security import KafkaSecurity, java_client_properties
 from werkplaats.localkafka.artifacts import default_cache_dir, resolve_jars
 from werkplaats.localkafka.config import SASL_MECHANISM, java_executable
@@ -29,7 +30,7 @@ PARALLEL_TOOLS = 4
 log = structlog.get_logger(__name__)
 
 
-class SecurityToolError(RuntimeError):
+class SecurityToolError(WerkplaatsError, RuntimeError):
     """A Kafka command-line tool failed (its output is included, never a password)."""
 
 

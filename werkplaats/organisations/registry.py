@@ -8,13 +8,14 @@ from aiokafka import AIOKafkaProducer
 
 from contracts import OrganisationRole, OrganisationUpdated, encode_event, new_event
 from contracts.topics import ORGANISATIONS, all_service_topics, partner_topics
+from werkplaats.errors import WerkplaatsError
 from werkplaats.kafka_security import Security, client_options
 from werkplaats.organisations.directory import read_organisations
 from werkplaats.organisations.keys import IssuedKey, issue_key
 from werkplaats.topics_admin import ensure_topics
 
 
-class RegistryError(ValueError):
+class RegistryError(WerkplaatsError, ValueError):
     """A change to the registry that cannot be made."""
 
 

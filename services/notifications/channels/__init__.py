@@ -2,14 +2,17 @@
 
 Errors::
 
-    DeliveryError              a send did not succeed
-    └── PermanentDeliveryError retrying can never help (e.g. the address is refused)
+    NotificationsError         (notifications.domain) root of the service's errors
+    └── DeliveryError          a send did not succeed
+        └── PermanentDeliveryError  retrying can never help (e.g. the address is refused)
 """
 
 from __future__ import annotations
 
+from notifications.domain import NotificationsError
 
-class DeliveryError(Exception):
+
+class DeliveryError(NotificationsError):
     """A send did not succeed; it is retried with backoff until the retry budget is spent."""
 
 

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 
-from notifications import messages
-from notifications.channels import DeliveryError, PermanentDeliveryError
+from notifications.channels import DeliveryError, PermanentDeliveryError, rendering
+from notifications.notification import Notification
 
 
 @dataclass(frozen=True)
@@ -35,21 +34,21 @@ def message_id(notification_id: str, domain: str) -> str:
 
 
 def compose(
-    notification_id: str, to: str, payload: dict[str, Any], *, config: SmtpConfig, dashboard_url: str
+    notification_id: str, to: str, notification: Notification, *, config: SmtpConfig, dashboard_url: str
 ) -> EmailMessage:
     """The e-mail of a notification: Dutch with English below, as plain text and as HTML."""
     mail = EmailMessage()
     mail["From"] = config.sender
     mail["To"] = Address(addr_spec=to)
-    mail["Subject"] = messages.subject(payload)
+    mail["Subject"] = rendering.subject(notification)
     mail["Date"] = format_datetime(datetime.now(UTC))
     mail["Message-ID"] = message_id(notification_id, config.message_id_domain)
     mail["Content-Language"] = "nl, en"
     mail["X-Werkplaats-Delivery"] = notification_id
-    if payload.get("conflict_id"):
-        mail["X-Werkplaats-Conflict"] = str(payload["conflict_id"])
-    mail.set_content(messages.text_body(payload, dashboard_url), charset="utf-8")
-    mail.add_alternative(messages.html_body(payload, dashboard_url), subtype="html", charset="utf-8")
+    if notification.conflict_id:
+        mail["X-Werkplaats-Conflict"] = notification.conflict_id
+    mail.set_content(rendering.text_body(notification, dashboard_url), charset="utf-8")
+    mail.add_alternative(rendering.html_body(notification, dashboard_url), subtype="html", charset="utf-8")
     return mail
 
 
@@ -60,9 +59,11 @@ class EmailChannel:
         self.config = config
         self.dashboard_url = dashboard_url
 
-    async def send(self, notification_id: str, to: str, payload: dict[str, Any]) -> None:
+    async def send(self, notification_id: str, to: str, notification: Notification) -> None:
         """Hand one notification to the SMTP server; raise a DeliveryError when it is not accepted."""
-        mail = compose(notification_id, to, payload, config=self.config, dashboard_url=self.dashboard_url)
+        mail = compose(
+            notification_id, to, notification, config=self.config, dashboard_url=self.dashboard_url
+        )
         try:
             await asyncio.to_thread(self._send_sync, mail)
         except smtplib.SMTPRecipientsRefused as error:

@@ -11,13 +11,12 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from notifications import messages
-from notifications.channels import DeliveryError, PermanentDeliveryError
+from notifications.channels import DeliveryError, PermanentDeliveryError, rendering
+from notifications.notification import Notification
 
 TIMESTAMP = "X-Werkplaats-Timestamp"
 SIGNATURE = "X-Werkplaats-Signature"
@@ -64,10 +63,10 @@ class WebhookChannel:
         self.client = client
         self.dashboard_url = dashboard_url
 
-    async def send(self, notification_id: str, url: str, secret: str, payload: dict[str, Any]) -> None:
+    async def send(self, notification_id: str, url: str, secret: str, notification: Notification) -> None:
         """POST one notification; raise a DeliveryError when the receiver does not accept it."""
         body = json.dumps(
-            messages.webhook_body(notification_id, payload, self.dashboard_url), separators=(",", ":")
+            rendering.webhook_body(notification_id, notification, self.dashboard_url), separators=(",", ":")
         ).encode()
         timestamp = str(int(time.time()))
         headers = {
@@ -75,7 +74,7 @@ class WebhookChannel:
             TIMESTAMP: timestamp,
             SIGNATURE: signature(secret, timestamp, body),
             DELIVERY: notification_id,
-            EVENT: str(payload["type"]),
+            EVENT: notification.type,
         }
         try:
             response = await self.client.post(url, content=body, headers=headers)

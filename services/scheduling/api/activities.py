@@ -10,8 +10,7 @@ from contracts.topics import partner_activities
 from scheduling.api.context import ActivityId, ApiContext, contract_of
 from scheduling.api.errors import invalid, reject_unsafe_text, responses
 from scheduling.api.schemas import Accepted, ActivityBody, CheckBody, CheckResult
-from scheduling.store import ActivityRow
-from werkplaats.unit_of_work import SqlUnitOfWork
+from scheduling.store import SqlSchedulingUnitOfWork
 
 CorrelationId = Annotated[
     str | None,
@@ -100,9 +99,9 @@ async def _stage(
     """Stage the event on the organisation's topic through the outbox (a withdrawal needs the activity)."""
     await context.ensure_partner_topics(organisation)
     event = new_event(data, source=organisation, correlation_id=correlation_id)
-    async with context.runtime.database.unit_of_work(SqlUnitOfWork) as unit:
+    async with context.runtime.database.unit_of_work(SqlSchedulingUnitOfWork) as unit:
         if isinstance(data, ActivityWithdrawn):
-            held = await unit.session.get(ActivityRow, (organisation, data.activity_id))
+            held = await unit.activities.get((organisation, data.activity_id))
             if held is None:
                 raise HTTPException(404, f"{organisation} has no activity {data.activity_id!r} on the agenda")
         unit.publish(partner_activities(organisation), event, key=data.activity_id)

@@ -39,8 +39,7 @@ from scheduling.service.acknowledge import (
     UnknownConflictError,
     acknowledge,
 )
-from scheduling.store import ConflictRow
-from werkplaats.unit_of_work import SqlUnitOfWork
+from scheduling.store import ConflictRow, SqlSchedulingUnitOfWork
 
 ConflictId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9._:-]{1,80}$", description="The conflict's id.", examples=["nbo-0a1b2c"])
@@ -187,7 +186,7 @@ def conflicts_router(context: ApiContext) -> APIRouter:
     ) -> Acknowledged:
         reject_unsafe_text(body.reason, ("body", "reason"))
         try:
-            async with context.runtime.database.unit_of_work(SqlUnitOfWork) as unit:
+            async with context.runtime.database.unit_of_work(SqlSchedulingUnitOfWork) as unit:
                 accepted = await acknowledge(unit, conflict_id, reason=body.reason, by=caller.slug)
         except UnknownConflictError as error:
             raise HTTPException(404, str(error)) from None

@@ -133,8 +133,9 @@ def _report(result: ImportResult) -> None:
 
 
 async def _publish(org: str, result: ImportResult) -> int:
-    from scheduling.ical.publish import UnknownOrganisationError, check_organisation, publish_import
+    from scheduling.ical.publish import check_organisation, publish_import
     from werkplaats.kafka_address import ensure_broker
+    from werkplaats.organisations import UnknownOrganisationError
     from werkplaats.settings import RuntimeSettings
 
     bootstrap = ensure_broker(RuntimeSettings())
@@ -184,8 +185,9 @@ def add_feed(
 
 
 async def _check_registered(org: str) -> None:
-    from scheduling.ical.publish import UnknownOrganisationError, check_organisation
+    from scheduling.ical.publish import check_organisation
     from werkplaats.kafka_address import ensure_broker
+    from werkplaats.organisations import UnknownOrganisationError
     from werkplaats.settings import RuntimeSettings
 
     try:

@@ -2,16 +2,17 @@
 
 Errors::
 
-    ValueError
+    SchedulingError               root of the scheduling service's errors (also ValueError below)
     └── InvalidActivityError      an activity that cannot be scheduled as given (times, recurrence)
 """
 
 from contracts.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
-from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError
+from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, content_hash
 from scheduling.domain.agenda import Agenda, HeldActivity
 from scheduling.domain.calendar import CalendarEntry, Reason, UnfavourableCalendar, load_calendar
 from scheduling.domain.clock import AMSTERDAM, Occurrence
 from scheduling.domain.conflicts import Conflict, ConflictChanges, Member
+from scheduling.domain.errors import SchedulingError
 from scheduling.domain.explain import explain, explain_resolved
 from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, expand
 from scheduling.domain.rules import DEFAULT_OVERLOAD_THRESHOLD
@@ -35,7 +36,9 @@ __all__ = [
     "Member",
     "Occurrence",
     "Reason",
+    "SchedulingError",
     "UnfavourableCalendar",
+    "content_hash",
     "expand",
     "explain",
     "explain_resolved",

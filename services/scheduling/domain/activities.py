@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup
+from scheduling.domain.errors import SchedulingError
 
 ActivityKey = tuple[str, str]
 """``(organisation, activity_id)``: an activity's identity on the shared agenda."""
 
 
-class InvalidActivityError(ValueError):
+class InvalidActivityError(SchedulingError, ValueError):
     """An activity that cannot be scheduled as given."""
+
+
+def content_hash(published: ActivityPublished) -> str:
+    """A fingerprint of everything an organiser said about an activity, independent of field order."""
+    canonical = json.dumps(published.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import httpx
 
+from scheduling.domain.errors import SchedulingError
+
 MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "Werkplaats-feeds/1 (+https://werkplaats.example/partners)"
 
 
-class FetchError(RuntimeError):
+class FetchError(SchedulingError, RuntimeError):
     """The calendar could not be fetched: network, status or size; the message says which."""
 
 

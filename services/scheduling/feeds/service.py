@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import uuid
 from collections.abc import Iterable
@@ -15,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ActivityPublished, ActivityWithdrawn, new_event
 from contracts.topics import check_org_slug, partner_activities
+from scheduling.domain import content_hash
+from scheduling.domain.errors import SchedulingError
 from scheduling.feeds.store import FeedEventRow, FeedRow
 from scheduling.ical import FeedMapping, ImportResult
 from werkplaats.unit_of_work import SqlUnitOfWork
@@ -26,7 +26,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 REMOVED_REASON = "removed from the partner's calendar feed"
 
 
-class FeedError(ValueError):
+class FeedError(SchedulingError, ValueError):
     """A feed that cannot be registered or found as asked."""
 
 
@@ -48,12 +48,6 @@ def parse_interval(text: str) -> timedelta:
     if interval < MIN_INTERVAL:
         raise FeedError(f"interval {text!r} is shorter than a minute")
     return interval
-
-
-def content_hash(activity: ActivityPublished) -> str:
-    """A hash of the payload, independent of field order: equal hashes mean nothing to publish."""
-    document = json.dumps(activity.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(document.encode()).hexdigest()
 
 
 async def add_feed(

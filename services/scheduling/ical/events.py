@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from contracts import ActivityPublished, ActivityWithdrawn, CentreVenue
 from scheduling.domain import AMSTERDAM
+from scheduling.domain.errors import SchedulingError
 from scheduling.ical.export import X_PREFIX
 from scheduling.ical.mapping import FeedMapping
 
@@ -22,7 +23,7 @@ LIST_FIELDS = {
 }
 
 
-class EventRefusedError(ValueError):
+class EventRefusedError(SchedulingError, ValueError):
     """A VEVENT that cannot become an activity; the message says why."""
 
 

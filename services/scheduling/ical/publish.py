@@ -9,12 +9,8 @@ from contracts import ActivityPublished, ActivityWithdrawn, encode_event, new_ev
 from contracts.topics import partner_activities, partner_topics
 from scheduling.ical.imports import ImportResult
 from werkplaats.broker import create_producer
-from werkplaats.organisations import read_organisations
+from werkplaats.organisations import UnknownOrganisationError, read_organisations
 from werkplaats.topics_admin import ensure_topics
-
-
-class UnknownOrganisationError(LookupError):
-    """The organisation is not in the registry (``werkplaats orgs add`` first)."""
 
 
 async def check_organisation(bootstrap: str, org: str) -> None:

@@ -13,17 +13,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from contracts import ConflictAcknowledged, new_event, problems_of
 from contracts.topics import SCHEDULING_CONFLICTS
-from scheduling.store import ConflictRow
-from werkplaats.unit_of_work import SqlUnitOfWork
+from scheduling import NAME
+from scheduling.domain.errors import SchedulingError
+from scheduling.store import SchedulingUnitOfWork
 
-SERVICE = "scheduling"
 
-
-class AcknowledgeError(Exception):
+class AcknowledgeError(SchedulingError):
     """A conflict cannot be acknowledged."""
 
 
@@ -49,13 +47,11 @@ def acknowledgement(conflict_id: str, *, reason: str, by: str) -> ConflictAcknow
 
 
 async def acknowledge(
-    unit: SqlUnitOfWork, conflict_id: str, *, reason: str, by: str, now: datetime | None = None
+    unit: SchedulingUnitOfWork, conflict_id: str, *, reason: str, by: str, now: datetime | None = None
 ) -> ConflictAcknowledged:
     """Accept an open conflict: mark its row, stage ``conflict.acknowledged`` in the same transaction."""
     accepted = acknowledgement(conflict_id, reason=reason, by=by)
-    row = await unit.session.scalar(
-        select(ConflictRow).where(ConflictRow.conflict_id == conflict_id).with_for_update()
-    )
+    row = await unit.conflicts.get_for_update(conflict_id)
     if row is None:
         raise UnknownConflictError(f"no conflict {conflict_id!r} is known")
     if row.status != "open":
@@ -64,5 +60,5 @@ async def acknowledge(
         )
     row.acknowledged, row.acknowledged_by = True, accepted.acknowledged_by
     row.acknowledged_reason, row.acknowledged_at = accepted.reason, now or datetime.now(UTC)
-    unit.publish(SCHEDULING_CONFLICTS, new_event(accepted, source=SERVICE), key=conflict_id)
+    unit.publish(SCHEDULING_CONFLICTS, new_event(accepted, source=NAME), key=conflict_id)
     return accepted

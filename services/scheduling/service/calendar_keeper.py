@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import UnfavourableCalendar, load_calendar
+from scheduling.domain.errors import SchedulingError
 from scheduling.store import CustomDateRow
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
@@ -24,7 +25,7 @@ log = structlog.get_logger(__name__)
 EVENING = {"from": "17:00", "until": "24:00"}
 
 
-class InvalidDateEntryError(ValueError):
+class InvalidDateEntryError(SchedulingError, ValueError):
     """An unfavourable date that cannot be used as given."""
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import cast
 
 import structlog
-from sqlalchemy import Table, select
 
 from contracts import ActivityPublished, ConflictDetected, Severity, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
+from scheduling import NAME
 from scheduling.domain import (
     Activity,
     Agenda,
@@ -23,15 +22,12 @@ from scheduling.domain import (
     explain_resolved,
     suggest_alternatives,
 )
-from scheduling.names import KNOWN_ORGANISATIONS, KNOWN_VENUES
 from scheduling.placements import PlacementChanged
-from scheduling.store import ConflictRow, SchedulingUnitOfWork, ZoneMemberRow, ZoneRow
+from scheduling.store import ConflictRow, SchedulingUnitOfWork
+from scheduling.venues import KNOWN_VENUES
 
 log = structlog.get_logger(__name__)
 
-SERVICE = "scheduling"
-ZONES = cast(Table, ZoneRow.__table__)
-ZONE_MEMBERS = cast(Table, ZoneMemberRow.__table__)
 AgendaFactory = Callable[[str], Agenda]
 
 
@@ -44,10 +40,16 @@ class ZoneDetector:
     """
 
     def __init__(
-        self, new_agenda: AgendaFactory, areas: Areas, *, clock: Callable[[], datetime] | None = None
+        self,
+        new_agenda: AgendaFactory,
+        areas: Areas,
+        *,
+        organisation_names: Callable[[], Mapping[str, str]] = dict,
+        clock: Callable[[], datetime] | None = None,
     ):
         self.new_agenda = new_agenda
         self.areas = areas
+        self.organisation_names = organisation_names
         self.clock = clock or (lambda: datetime.now(UTC))
         self._cache: dict[str, tuple[str, Agenda]] = {}
 
@@ -57,16 +59,8 @@ class ZoneDetector:
             agenda.calendar = calendar
 
     async def prefetch(self, unit: SchedulingUnitOfWork, zones: Iterable[str]) -> None:
-        """Load the tokens of ``zones`` in one query per 500, for the placements of one transaction."""
-        tokens = unit.zone_tokens
-        wanted = sorted(set(zones) - tokens.keys())
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = await unit.session.execute(
-                select(ZoneRow.zone, ZoneRow.token).where(ZoneRow.zone.in_(chunk))
-            )
-            found = {zone: token for zone, token in rows}
-            tokens.update({zone: found.get(zone) for zone in chunk})
+        """Load the tokens of ``zones`` at once, for the placements of one transaction."""
+        await unit.zones.load(zones)
 
     async def apply(
         self, unit: SchedulingUnitOfWork, placement: PlacementChanged, *, correlation_id: str
@@ -76,38 +70,31 @@ class ZoneDetector:
         agenda = await self._agenda(unit, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
         key = (placement.organisation, placement.activity_id)
-        member = {"zone": zone, "organisation": key[0], "activity_id": key[1]}
         previous = agenda.get(key)
         if placement.activity is None:
             changes = agenda.withdraw(key)
-            unit.delete(ZONE_MEMBERS, member)
+            unit.zones.unplace(zone, *key)
         else:
             activity = Activity.from_published(placement.organisation, placement.activity)
             changes = agenda.upsert(activity, now)
             payload = placement.activity.model_dump(mode="json")
-            unit.upsert(ZONE_MEMBERS, member | {"payload": payload, "sequence": placement.sequence})
+            unit.zones.place(zone, *key, payload, placement.sequence)
             if previous is not None and previous.activity != activity:
                 await self._clear_acknowledgements(unit, zone, key)
         await self._record(unit, zone, agenda, changes, now, correlation_id)
         token = uuid.uuid4().hex
-        unit.upsert(ZONES, {"zone": zone, "token": token})
-        unit.zone_tokens[zone] = token
+        unit.zones.set_token(zone, token)
         self._cache[zone] = (token, agenda)
 
     async def _agenda(self, unit: SchedulingUnitOfWork, zone: str, now: datetime) -> Agenda:
-        tokens = unit.zone_tokens
-        if zone not in tokens:
-            await self.prefetch(unit, [zone])
+        token = await unit.zones.token(zone)
         cached = self._cache.get(zone)
-        if cached is not None and cached[0] == tokens[zone]:
+        if cached is not None and cached[0] == token:
             return cached[1]
         agenda = self.new_agenda(zone)
-        members = await unit.session.scalars(
-            select(ZoneMemberRow).where(ZoneMemberRow.zone == zone).order_by(ZoneMemberRow.sequence)
-        )
-        for member in members:
-            published = ActivityPublished.model_validate(member.payload)
-            agenda.upsert(Activity.from_published(member.organisation, published), now)
+        for organisation, payload in await unit.zones.members(zone):
+            published = ActivityPublished.model_validate(payload)
+            agenda.upsert(Activity.from_published(organisation, published), now)
         log.info("zone_loaded", zone=zone, activities=len(agenda))
         return agenda
 
@@ -115,13 +102,7 @@ class ZoneDetector:
         self, unit: SchedulingUnitOfWork, zone: str, key: tuple[str, str]
     ) -> None:
         """An acknowledged conflict speaks again once one of its activities changes."""
-        rows = await unit.session.scalars(
-            select(ConflictRow).where(
-                ConflictRow.owner_zone == zone,
-                ConflictRow.status == "open",
-                ConflictRow.acknowledged.is_(True),
-            )
-        )
+        rows = await unit.conflicts.acknowledged_in(zone)
         for row in rows:
             if any((a["organisation"], a["activity_id"]) == key for a in row.detected["activities"]):
                 row.acknowledged = False
@@ -153,19 +134,10 @@ class ZoneDetector:
         self, unit: SchedulingUnitOfWork, conflict_ids: list[str]
     ) -> dict[str, ConflictRow | None]:
         """The rows of ``conflict_ids``, loaded once per transaction in one query (no flush needed)."""
-        rows = unit.conflicts
-        missing = sorted(set(conflict_ids) - rows.keys())
-        if missing:
-            with unit.session.no_autoflush:
-                found = await unit.session.scalars(
-                    select(ConflictRow).where(ConflictRow.conflict_id.in_(missing))
-                )
-                rows.update(dict.fromkeys(missing))
-                rows.update({row.conflict_id: row for row in found})
-        return rows
+        return await unit.conflicts.load(conflict_ids)
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
+        explanation = explain(conflict, self.areas, self.organisation_names(), KNOWN_VENUES)
         suggestions = (
             suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
         )
@@ -187,7 +159,7 @@ class ZoneDetector:
         detected = self._describe(agenda, conflict, now)
         if row is None:
             row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=zone, detected_at=now)
-            unit.session.add(row)
+            unit.conflicts.add(row)
             rows[conflict.conflict_id] = row
         row.rule, row.severity, row.status = conflict.rule.value, conflict.severity.value, "open"
         row.starts_at, row.neighbourhoods = conflict.starts_at, list(conflict.neighbourhoods)
@@ -200,7 +172,7 @@ class ZoneDetector:
             None,
             None,
         )
-        event = new_event(detected, source=SERVICE, correlation_id=correlation_id)
+        event = new_event(detected, source=NAME, correlation_id=correlation_id)
         unit.publish(SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
         log.info("conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=zone)
 
@@ -216,12 +188,12 @@ class ZoneDetector:
         if row is None or row.status != "open":
             return
         resolved = conflict.to_resolved_contract(
-            explain_resolved(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
+            explain_resolved(conflict, self.areas, self.organisation_names(), KNOWN_VENUES)
         )
         row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
         unit.publish(
             SCHEDULING_CONFLICTS,
-            new_event(resolved, source=SERVICE, correlation_id=correlation_id),
+            new_event(resolved, source=NAME, correlation_id=correlation_id),
             key=conflict.conflict_id,
         )
         log.info("conflict_resolved", conflict_id=conflict.conflict_id, rule=conflict.rule.value)

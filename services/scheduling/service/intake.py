@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import structlog
-from sqlalchemy import Table, select, tuple_
 
 from contracts import (
     ActivityPublished,
@@ -21,20 +18,12 @@ from contracts import (
     new_event,
 )
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
-from scheduling.domain import Activity, expand, zones_of, zones_to_notify
+from scheduling import NAME
+from scheduling.domain import Activity, content_hash, expand, zones_of, zones_to_notify
 from scheduling.placements import PlacementChanged
-from scheduling.store import ActivityRow, SchedulingUnitOfWork, StoredActivity
+from scheduling.store import ActivityKey, SchedulingUnitOfWork
 
 log = structlog.get_logger(__name__)
-
-SERVICE = "scheduling"
-ACTIVITIES = cast(Table, ActivityRow.__table__)
-
-
-def content_hash(published: ActivityPublished) -> str:
-    """A fingerprint of everything an organiser said about an activity."""
-    canonical = json.dumps(published.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def agenda_key(organisation: str, activity_id: str) -> str:
@@ -51,27 +40,9 @@ class Intake:
     def __init__(self, *, horizon: timedelta) -> None:
         self.horizon = horizon
 
-    async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
-        """Load the stored state of ``keys`` in one query per 500, for the events of one transaction."""
-        known = unit.activities
-        wanted = sorted(set(keys) - known.keys())
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = await unit.session.execute(
-                select(
-                    ActivityRow.organisation,
-                    ActivityRow.activity_id,
-                    ActivityRow.payload,
-                    ActivityRow.content_hash,
-                ).where(tuple_(ActivityRow.organisation, ActivityRow.activity_id).in_(chunk))
-            )
-            found = {(org, activity_id): (payload, digest) for org, activity_id, payload, digest in rows}
-            known.update({key: found.get(key) for key in chunk})
-
-    async def _stored(self, unit: SchedulingUnitOfWork, key: tuple[str, str]) -> StoredActivity | None:
-        if key not in unit.activities:
-            await self.prefetch(unit, [key])
-        return unit.activities[key]
+    async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[ActivityKey]) -> None:
+        """Load the stored state of ``keys`` at once, for the events of one transaction."""
+        await unit.activities.load(keys)
 
     async def publish(
         self,
@@ -84,7 +55,7 @@ class Intake:
         """Create or fully replace an activity; False when it is unchanged (nothing happens then)."""
         key = (organisation, published.activity_id)
         fingerprint = content_hash(published)
-        stored = await self._stored(unit, key)
+        stored = await unit.activities.get(key)
         if stored is not None and stored[1] == fingerprint:
             log.info("activity_unchanged", organisation=organisation, activity_id=published.activity_id)
             return False
@@ -92,8 +63,7 @@ class Intake:
         sequence = time.time_ns() // 1000
         now = datetime.now(UTC)
         payload = published.model_dump(mode="json")
-        unit.upsert(ACTIVITIES, _row(organisation, published, payload, fingerprint, sequence, now))
-        unit.activities[key] = (payload, fingerprint)
+        unit.activities.put(_row(organisation, published, payload, fingerprint, sequence, now))
         activity = Activity.from_published(organisation, published)
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
@@ -103,7 +73,7 @@ class Intake:
         )
         unit.publish(
             SCHEDULING_AGENDA,
-            new_event(upserted, source=SERVICE, correlation_id=correlation_id),
+            new_event(upserted, source=NAME, correlation_id=correlation_id),
             key=agenda_key(organisation, published.activity_id),
         )
         placed = zones_of(activity)
@@ -130,21 +100,20 @@ class Intake:
     ) -> bool:
         """Remove an activity; False when it was not on the agenda."""
         key = (organisation, withdrawn.activity_id)
-        stored = await self._stored(unit, key)
+        stored = await unit.activities.get(key)
         if stored is None:
             log.info(
                 "withdrawal_of_unknown_activity", organisation=organisation, activity_id=withdrawn.activity_id
             )
             return False
         before = _activity(organisation, stored[0])
-        unit.delete(ACTIVITIES, {"organisation": organisation, "activity_id": withdrawn.activity_id})
-        unit.activities[key] = None
+        unit.activities.remove(key)
         removed = AgendaActivityRemoved(
             organisation=organisation, activity_id=withdrawn.activity_id, reason=withdrawn.reason
         )
         unit.publish(
             SCHEDULING_AGENDA,
-            new_event(removed, source=SERVICE, correlation_id=correlation_id),
+            new_event(removed, source=NAME, correlation_id=correlation_id),
             key=agenda_key(organisation, withdrawn.activity_id),
         )
         sequence = time.time_ns() // 1000
@@ -191,6 +160,6 @@ def _place(
     )
     unit.publish(
         SCHEDULING_PLACEMENTS,
-        new_event(placement, source=SERVICE, correlation_id=correlation_id),
+        new_event(placement, source=NAME, correlation_id=correlation_id),
         key=zone,
     )

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
 
-from notifications.channels import email, sse, webhook
+from notifications.channels import email, rendering, sse, webhook
+from notifications.notification import notification_of
 
 PAYLOAD: dict[str, Any] = {
     "type": "conflict.detected",
     "follow_up": False,
     "conflict_id": "c-1",
+    "correlation_id": "r-1",
     "decided_at": datetime(2026, 3, 2, tzinfo=UTC).isoformat(),
     "organisation_names": {"staedion": "Staedion"},
     "resolution": None,
@@ -33,7 +35,10 @@ CONFIG = email.SmtpConfig(host="localhost", port=25, sender="Werkplaats <noreply
 
 
 def test_an_email_is_multipart_alternative_utf8_with_a_stable_message_id() -> None:
-    mail = email.compose("n-1", "ops@example.org", PAYLOAD, config=CONFIG, dashboard_url="https://d.example")
+    notification = notification_of(PAYLOAD)
+    mail = email.compose(
+        "n-1", "ops@example.org", notification, config=CONFIG, dashboard_url="https://d.example"
+    )
     parsed = message_from_bytes(mail.as_bytes(), policy=policy.default)
     assert parsed.get_content_type() == "multipart/alternative"
     text, html = (part.get_content() for part in parsed.iter_parts())  # type: ignore[attr-defined]
@@ -65,3 +70,59 @@ def test_sse_frames_carry_the_number_and_resume_after_it() -> None:
     assert sse.resume_point("12") == 12
     assert sse.resume_point("junk") == 0
     assert sse.resume_point(None) == 0
+
+
+DIGEST: dict[str, Any] = {
+    "type": "digest",
+    "follow_up": False,
+    "conflict_id": None,
+    "correlation_id": None,
+    "day": "2026-03-02",
+    "decided_at": datetime(2026, 3, 2, 7, tzinfo=UTC).isoformat(),
+    "groups": [
+        {
+            "wijk": "WK051836",
+            "severity": "high",
+            "items": [
+                {
+                    "conflict_id": "c-1",
+                    "event_type": "conflict.detected",
+                    "explanation_nl": "Twee avonden overlappen.",
+                    "explanation_en": "Two evenings overlap.",
+                    "starts_at": "2026-03-24T19:30:00+01:00",
+                }
+            ],
+        }
+    ],
+}
+
+
+def test_the_webhook_body_is_the_stored_notification_with_its_delivery_and_link() -> None:
+    for stored in (PAYLOAD, DIGEST):
+        body = rendering.webhook_body("n-1", notification_of(stored), "https://d.example")
+        assert (
+            body
+            == {
+                "delivery_id": "n-1",
+                "dashboard_url": rendering.link(notification_of(stored), "https://d.example"),
+            }
+            | stored
+        )
+
+
+def test_an_acknowledgement_carries_its_reason_and_other_notifications_have_no_such_field() -> None:
+    acknowledged = PAYLOAD | {
+        "type": "conflict.acknowledged",
+        "acknowledgement": {"reason": "agreed", "conflict_id": "c-1"},
+    }
+    notification = notification_of(acknowledged)
+    assert notification.document() == acknowledged
+    assert "agreed" in rendering.text_body(notification, "https://d.example")
+    assert "acknowledgement" not in notification_of(PAYLOAD).document()
+
+
+def test_a_digest_lists_its_conflicts_by_wijk() -> None:
+    text = rendering.text_body(notification_of(DIGEST), "https://d.example")
+    assert "Wijk WK051836 — ernst hoog" in text
+    assert "24-03-2026 19:30 — Conflict in de planning: Twee avonden overlappen." in text
+    assert "Neighbourhood WK051836 — severity high" in text

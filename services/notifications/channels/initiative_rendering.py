@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+
+from notifications.notification import InitiativeNotification
 
 OVERDUE = "initiative.overdue"
 CONFLICT = "initiative.conflict_attached"
+SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
 WORDS = {
     "nl": {
         OVERDUE: "Eerste contact te laat",
@@ -26,29 +28,27 @@ WORDS = {
 }
 
 
-def is_initiative(payload: dict[str, Any]) -> bool:
-    """Whether the notification is about an initiative."""
-    return str(payload.get("type", "")).startswith("initiative.")
-
-
-def link(payload: dict[str, Any], dashboard_url: str) -> str:
+def link(notification: InitiativeNotification, dashboard_url: str) -> str:
     """The dashboard page of the initiative."""
-    return f"{dashboard_url.rstrip('/')}/initiatives/{payload['initiative_id']}"
+    return f"{dashboard_url.rstrip('/')}/initiatives/{notification.initiative_id}"
 
 
-def subject(payload: dict[str, Any]) -> str:
+def subject(notification: InitiativeNotification) -> str:
     """The e-mail subject, Dutch first."""
-    kind = payload["type"]
-    return f"Werkplaats — {WORDS['nl'][kind]}: {payload['initiative_id']} / {WORDS['en'][kind]}"
+    kind = notification.type
+    return f"Werkplaats — {WORDS['nl'][kind]}: {notification.initiative_id} / {WORDS['en'][kind]}"
 
 
-def paragraphs(payload: dict[str, Any], language: str, dashboard_url: str) -> list[tuple[str, list[str]]]:
+def paragraphs(
+    notification: InitiativeNotification, language: str, dashboard_url: str
+) -> list[tuple[str, list[str]]]:
     """The message in one language as (heading, lines) blocks."""
     words = WORDS[language]
-    facts = payload["initiative"]
-    if payload["type"] == OVERDUE:
+    facts = notification.initiative
+    if notification.type == OVERDUE:
         due = date.fromisoformat(facts["due"]).strftime("%d-%m-%Y")
         line = words["overdue"].format(id=facts["initiative_id"], wijk=facts["wijk"], due=due)
     else:
-        line = words["conflict"].format(id=facts["initiative_id"], severity=facts["severity"])
-    return [(words[payload["type"]], [line]), (words["link"], [link(payload, dashboard_url)])]
+        severity = SEVERITY[language].get(facts["severity"], facts["severity"])
+        line = words["conflict"].format(id=facts["initiative_id"], severity=severity)
+    return [(words[notification.type], [line]), (words["link"], [link(notification, dashboard_url)])]

@@ -6,10 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, String, Text
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 class SchedulingBase(DeclarativeBase):
@@ -83,20 +80,3 @@ class CustomDateRow(SchedulingBase):
     entry_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     entry: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-StoredActivity = tuple[dict[str, Any], str]
-"""An activity as stored: its published payload and its content hash."""
-
-
-class SchedulingUnitOfWork(SqlUnitOfWork):
-    """One scheduling transaction, with what it read once for all the events it handles."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self.activities: dict[tuple[str, str], StoredActivity | None] = {}
-        """Stored activities by (organisation, activity id) (None: not on the agenda)."""
-        self.zone_tokens: dict[str, str | None] = {}
-        """Each zone's token of its last committed change (None: a zone never written)."""
-        self.conflicts: dict[str, ConflictRow | None] = {}
-        """Conflict rows by id (None: known to be absent)."""

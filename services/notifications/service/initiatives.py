@@ -21,7 +21,8 @@ from contracts import (
     RecipientKind,
 )
 from notifications import domain
-from notifications.service import Notifier
+from notifications.notification import InitiativeNotification
+from notifications.service.decisions import Notifier
 from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
 
 OperationsContacts = Callable[[], list[tuple[str, str]]]
@@ -67,15 +68,16 @@ class InitiativeAlerts:
         if await _decided(unit, source_key):
             return  # the same alert raised again (another event id): decided before
         now = self.clock()
-        payload = {
-            "type": envelope.type,
-            "initiative_id": envelope.data.model_dump(mode="json")["initiative_id"],
-            "initiative": envelope.data.model_dump(mode="json"),
-            "correlation_id": envelope.correlation_id or str(envelope.event_id),
-            "decided_at": now.isoformat(),
-        }
+        facts = envelope.data.model_dump(mode="json")
+        notification = InitiativeNotification(
+            type=envelope.type,
+            initiative_id=facts["initiative_id"],
+            initiative=facts,
+            correlation_id=envelope.correlation_id or str(envelope.event_id),
+            decided_at=now.isoformat(),
+        )
         for recipient in self._recipients(builder_id, to_operations=to_operations):
-            self.notifier.record(unit, source_key, recipient, payload, follow_up=False, now=now)
+            self.notifier.record(unit, source_key, recipient, notification, now=now)
         unit.after_commit(self.notifier.on_decided)
 
     def _recipients(self, builder_id: str | None, *, to_operations: bool) -> list[domain.Recipient]:

@@ -1,4 +1,4 @@
-"""What a notification says: subject, Dutch-then-English text and HTML, and the webhook body (pure)."""
+"""How a notification reads: subject, Dutch-then-English text and HTML, and the webhook body (pure)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import html
 from datetime import datetime
 from typing import Any
 
-from notifications import initiative_messages
+from notifications.channels import initiative_rendering
 from notifications.domain import ACKNOWLEDGED, AMSTERDAM, DIGEST, RESOLVED
+from notifications.notification import (
+    ConflictNotification,
+    DigestNotification,
+    InitiativeNotification,
+    Notification,
+)
 
 SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
 RULE = {
@@ -66,51 +72,58 @@ def _when(value: str) -> str:
     return datetime.fromisoformat(value).astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
 
 
-def link(payload: dict[str, Any], dashboard_url: str) -> str:
-    """The dashboard page of the notification's conflict (or of all conflicts, for a digest)."""
-    if initiative_messages.is_initiative(payload):
-        return initiative_messages.link(payload, dashboard_url)
+def link(notification: Notification, dashboard_url: str) -> str:
+    """The dashboard page of the notification's conflict (or of all conflicts, or of the initiative)."""
+    if isinstance(notification, InitiativeNotification):
+        return initiative_rendering.link(notification, dashboard_url)
     base = dashboard_url.rstrip("/")
-    conflict_id = payload.get("conflict_id")
+    conflict_id = notification.conflict_id
     return f"{base}/conflicts/{conflict_id}" if conflict_id else f"{base}/conflicts"
 
 
-def subject(payload: dict[str, Any]) -> str:
+def subject(notification: Notification) -> str:
     """The e-mail subject, Dutch first."""
-    if initiative_messages.is_initiative(payload):
-        return initiative_messages.subject(payload)
-    kind = payload["type"]
-    if kind == DIGEST:
-        return f"Werkplaats — {WORDS['nl'][DIGEST]} {payload['day']} / {WORDS['en'][DIGEST]}"
-    conflict = payload["conflict"]
+    if isinstance(notification, InitiativeNotification):
+        return initiative_rendering.subject(notification)
+    if isinstance(notification, DigestNotification):
+        return f"Werkplaats — {WORDS['nl'][DIGEST]} {notification.day} / {WORDS['en'][DIGEST]}"
+    kind = notification.type
+    conflict = notification.conflict
     rule = conflict["rule"]
     severity = conflict["severity"]
-    prefix = "Vervolg: " if payload.get("follow_up") else ""
+    prefix = "Vervolg: " if notification.follow_up else ""
     return (
         f"Werkplaats — {prefix}{WORDS['nl'][kind]}: {RULE['nl'].get(rule, rule)} "
         f"(ernst {_severity('nl', severity)}) / {WORDS['en'][kind]}"
     )
 
 
-def paragraphs(payload: dict[str, Any], language: str, dashboard_url: str) -> list[tuple[str, list[str]]]:
+def paragraphs(notification: Notification, language: str, dashboard_url: str) -> list[tuple[str, list[str]]]:
     """The message in one language as (heading, lines) blocks; the text and HTML forms render these."""
-    if initiative_messages.is_initiative(payload):
-        return initiative_messages.paragraphs(payload, language, dashboard_url)
+    if isinstance(notification, InitiativeNotification):
+        return initiative_rendering.paragraphs(notification, language, dashboard_url)
     words = WORDS[language]
-    if payload["type"] == DIGEST:
-        return [*_digest_blocks(payload, language), (words["link"], [link(payload, dashboard_url)])]
-    conflict = payload["conflict"]
+    if isinstance(notification, DigestNotification):
+        return [*_digest_blocks(notification, language), (words["link"], [link(notification, dashboard_url)])]
+    return _conflict_blocks(notification, language, dashboard_url)
+
+
+def _conflict_blocks(
+    notification: ConflictNotification, language: str, dashboard_url: str
+) -> list[tuple[str, list[str]]]:
+    words = WORDS[language]
+    conflict = notification.conflict
     title = (
-        f"{words[payload['type']]}: {RULE[language].get(conflict['rule'], conflict['rule'])} "
+        f"{words[notification.type]}: {RULE[language].get(conflict['rule'], conflict['rule'])} "
         f"({words['severity']} {_severity(language, conflict['severity'])})"
     )
-    lead = [words["follow_up"]] if payload.get("follow_up") else []
+    lead = [words["follow_up"]] if notification.follow_up else []
     blocks: list[tuple[str, list[str]]] = [(title, [*lead, conflict["explanation"][language]])]
-    if payload["type"] == RESOLVED and payload.get("resolution"):
-        blocks.append((words["resolved"], [payload["resolution"]["explanation"][language]]))
-    if payload["type"] == ACKNOWLEDGED and payload.get("acknowledgement"):
-        blocks.append((words["acknowledged"], [payload["acknowledgement"]["reason"]]))
-    names = payload.get("organisation_names", {})
+    if notification.type == RESOLVED and notification.resolution:
+        blocks.append((words["resolved"], [notification.resolution["explanation"][language]]))
+    if notification.type == ACKNOWLEDGED and notification.acknowledgement:
+        blocks.append((words["acknowledged"], [notification.acknowledgement["reason"]]))
+    names = notification.organisation_names
     activities = [
         f"{names.get(a['organisation'], a['organisation'])} — {a['activity_id']}, "
         f"{_when(a['occurrence_start'])}"
@@ -119,32 +132,30 @@ def paragraphs(payload: dict[str, Any], language: str, dashboard_url: str) -> li
     blocks.append((words["activities"], activities))
     if conflict.get("suggestions"):
         blocks.append((words["suggestions"], [_when(s) for s in conflict["suggestions"]]))
-    blocks.append((words["link"], [link(payload, dashboard_url)]))
+    blocks.append((words["link"], [link(notification, dashboard_url)]))
     return blocks
 
 
-def _digest_blocks(payload: dict[str, Any], language: str) -> list[tuple[str, list[str]]]:
+def _digest_blocks(notification: DigestNotification, language: str) -> list[tuple[str, list[str]]]:
     words = WORDS[language]
     blocks = []
-    for group in payload["groups"]:
-        heading = (
-            f"{words['wijk']} {group['wijk']} — {words['severity']} {_severity(language, group['severity'])}"
-        )
+    for group in notification.groups:
+        heading = f"{words['wijk']} {group.wijk} — {words['severity']} {_severity(language, group.severity)}"
         lines = [
-            f"{_when(item['starts_at'])} — {WORDS[language][item['event_type']]}: "
-            f"{item['explanation_' + language]}"
-            for item in group["items"]
+            f"{_when(item.starts_at)} — {WORDS[language][item.event_type]}: "
+            f"{item.explanation_nl if language == 'nl' else item.explanation_en}"
+            for item in group.items
         ]
         blocks.append((heading, lines))
     return blocks
 
 
-def text_body(payload: dict[str, Any], dashboard_url: str) -> str:
+def text_body(notification: Notification, dashboard_url: str) -> str:
     """The plain-text body: Dutch, then English below."""
     parts = []
     for language in ("nl", "en"):
         lines = []
-        for heading, items in paragraphs(payload, language, dashboard_url):
+        for heading, items in paragraphs(notification, language, dashboard_url):
             lines.append(heading)
             lines.extend(f"  {item}" for item in items)
             lines.append("")
@@ -152,12 +163,12 @@ def text_body(payload: dict[str, Any], dashboard_url: str) -> str:
     return parts[0] + "\n\n-- English --\n\n" + parts[1] + "\n"
 
 
-def html_body(payload: dict[str, Any], dashboard_url: str) -> str:
+def html_body(notification: Notification, dashboard_url: str) -> str:
     """The HTML body: Dutch, then English below."""
     sections = []
     for language in ("nl", "en"):
         blocks = []
-        for heading, items in paragraphs(payload, language, dashboard_url):
+        for heading, items in paragraphs(notification, language, dashboard_url):
             rendered = "".join(f"<li>{_html_item(item)}</li>" for item in items)
             blocks.append(f"<h3>{html.escape(heading)}</h3><ul>{rendered}</ul>")
         sections.append(f'<section lang="{language}">{"".join(blocks)}</section>')
@@ -174,10 +185,10 @@ def _html_item(item: str) -> str:
     return escaped
 
 
-def webhook_body(notification_id: str, payload: dict[str, Any], dashboard_url: str) -> dict[str, Any]:
+def webhook_body(notification_id: str, notification: Notification, dashboard_url: str) -> dict[str, Any]:
     """The JSON document POSTed to a webhook."""
     return {
         "delivery_id": notification_id,
-        "dashboard_url": link(payload, dashboard_url),
-        **payload,
+        "dashboard_url": link(notification, dashboard_url),
+        **notification.document(),
     }

@@ -20,6 +20,7 @@ from contracts import (
 )
 from notifications import domain
 from notifications.channels.webhook import endpoint_of
+from notifications.notification import ConflictNotification, Notification
 from notifications.store import (
     ConflictRow,
     DigestItemRow,
@@ -132,7 +133,6 @@ class Notifier:
         row = await unit.conflicts.get(data.conflict_id)
         if row is None:
             return
-        extra = {"acknowledgement": data.model_dump(mode="json")}
         await self._fan_out(
             unit,
             row,
@@ -140,7 +140,7 @@ class Notifier:
             f"ack:{envelope.event_id}",
             False,
             _correlation(envelope),
-            extra,
+            data.model_dump(mode="json"),
         )
 
     async def announce(
@@ -154,7 +154,7 @@ class Notifier:
         """Record the deliveries of one announcement of a conflict's state."""
         source_key = f"announce:{row.conflict_id}:{announcement.seq}"
         await self._fan_out(
-            unit, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, {}
+            unit, row, announcement.event_type, source_key, announcement.follow_up, correlation_id, None
         )
 
     async def _fan_out(
@@ -165,24 +165,24 @@ class Notifier:
         source_key: str,
         follow_up: bool,
         correlation_id: str | None,
-        extra: dict[str, Any],
+        acknowledgement: dict[str, Any] | None,
     ) -> None:
         now = self.clock()
         facts = facts_of(row)
         recipients = domain.recipients_for(
             facts, event_type, await unit.subscriptions.all(), await self._contacts(unit, facts)
         )
-        payload = {
-            "type": event_type,
-            "follow_up": follow_up,
-            "conflict_id": row.conflict_id,
-            "correlation_id": correlation_id,
-            "decided_at": now.isoformat(),
-            "conflict": row.detected,
-            "resolution": row.resolution,
-            "organisation_names": self._names(facts.organisations),
-            **extra,
-        }
+        notification = ConflictNotification(
+            type=event_type,
+            follow_up=follow_up,
+            conflict_id=row.conflict_id,
+            correlation_id=correlation_id,
+            decided_at=now.isoformat(),
+            conflict=row.detected,
+            resolution=row.resolution,
+            organisation_names=self._names(facts.organisations),
+            acknowledgement=acknowledgement,
+        )
         for recipient in recipients:
             if recipient.digest_subscription:
                 unit.insert(
@@ -190,16 +190,15 @@ class Notifier:
                     self._digest_item(recipient, source_key, row, event_type),
                 )
             else:
-                self.record(unit, source_key, recipient, payload, follow_up=follow_up, now=now)
+                self.record(unit, source_key, recipient, notification, now=now)
 
     def record(
         self,
         unit: NotificationsUnitOfWork,
         source_key: str,
         recipient: domain.Recipient,
-        payload: dict[str, Any],
+        notification: Notification,
         *,
-        follow_up: bool,
         now: datetime,
     ) -> None:
         """Stage one pending delivery (its unique key makes a second decision fail, not send twice)."""
@@ -209,16 +208,16 @@ class Notifier:
             {
                 "notification_id": notification_id(source_key, recipient.ref, recipient.channel),
                 "source_key": source_key,
-                "conflict_id": payload.get("conflict_id"),
-                "announced_type": payload["type"],
-                "follow_up": follow_up,
+                "conflict_id": notification.conflict_id,
+                "announced_type": notification.type,
+                "follow_up": notification.follow_up,
                 "channel": recipient.channel.value,
                 "recipient_kind": recipient.kind.value,
                 "recipient_ref": recipient.ref,
                 "address": recipient.address,
                 "secret": recipient.secret,
                 "endpoint": endpoint,
-                "payload": payload,
+                "payload": notification.document(),
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,

@@ -7,7 +7,8 @@ from typing import Any
 
 from contracts import Severity
 from notifications import domain
-from notifications.service import Notifier
+from notifications.notification import DigestEntry, DigestNotification, DigestSection
+from notifications.service.decisions import Notifier
 from notifications.store import NotificationsUnitOfWork, utc_or_none
 from notifications.store.mapping import notification_id, subscription_of
 
@@ -24,34 +25,29 @@ def _item(document: dict[str, Any]) -> domain.DigestItem:
     )
 
 
-def digest_payload(moment: datetime, items: list[domain.DigestItem]) -> dict[str, Any]:
-    """The notification payload of a digest: its day and the items grouped by wijk and severity."""
-    groups = domain.group_digest(items)
-    return {
-        "type": domain.DIGEST,
-        "follow_up": False,
-        "conflict_id": None,
-        "correlation_id": None,
-        "day": domain.digest_day(moment).isoformat(),
-        "decided_at": moment.isoformat(),
-        "groups": [
-            {
-                "wijk": group.wijk,
-                "severity": group.severity.value,
-                "items": [
-                    {
-                        "conflict_id": item.conflict_id,
-                        "event_type": item.event_type,
-                        "explanation_nl": item.explanation_nl,
-                        "explanation_en": item.explanation_en,
-                        "starts_at": item.starts_at.isoformat(),
-                    }
+def digest_notification(moment: datetime, items: list[domain.DigestItem]) -> DigestNotification:
+    """A digest: its day and the items grouped by wijk and severity."""
+    return DigestNotification(
+        day=domain.digest_day(moment).isoformat(),
+        decided_at=moment.isoformat(),
+        groups=[
+            DigestSection(
+                wijk=group.wijk,
+                severity=group.severity.value,
+                items=[
+                    DigestEntry(
+                        conflict_id=item.conflict_id,
+                        event_type=item.event_type,
+                        explanation_nl=item.explanation_nl,
+                        explanation_en=item.explanation_en,
+                        starts_at=item.starts_at.isoformat(),
+                    )
                     for item in group.items
                 ],
-            }
-            for group in groups
+            )
+            for group in domain.group_digest(items)
         ],
-    }
+    )
 
 
 async def run_digests(unit: NotificationsUnitOfWork, notifier: Notifier) -> int:
@@ -71,8 +67,8 @@ async def run_digests(unit: NotificationsUnitOfWork, notifier: Notifier) -> int:
             continue
         source_key = f"digest:{row.subscription_id}:{moment.isoformat()}"
         recipient = domain.subscriber_recipient(subscription)
-        payload = digest_payload(moment, [_item(item.item) for item in pending])
-        notifier.record(unit, source_key, recipient, payload, follow_up=False, now=now)
+        notification = digest_notification(moment, [_item(item.item) for item in pending])
+        notifier.record(unit, source_key, recipient, notification, now=now)
         digest_id = notification_id(source_key, recipient.ref, recipient.channel)
         await unit.digest_items.assign(pending, digest_id)
         recorded += 1

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from contracts import Channel, NotificationDelivered, NotificationFailed, RecipientKind, new_event
 from contracts.topics import NOTIFICATIONS_DELIVERIES, dead_letter
+from notifications.notification import notification_of
 from notifications.store import NotificationRow
 from werkplaats import deadletter
 from werkplaats.unit_of_work import UnitOfWork
@@ -31,7 +32,7 @@ def _common(row: NotificationRow) -> dict[str, object]:
 def delivered(unit: UnitOfWork, row: NotificationRow, now: datetime) -> None:
     """Stage ``notification.delivered``."""
     event = NotificationDelivered.model_validate(_common(row) | {"delivered_at": now})
-    correlation = row.payload.get("correlation_id")
+    correlation = notification_of(row.payload).correlation_id
     unit.publish(
         NOTIFICATIONS_DELIVERIES,
         new_event(event, source=SOURCE, correlation_id=correlation),
@@ -42,7 +43,7 @@ def delivered(unit: UnitOfWork, row: NotificationRow, now: datetime) -> None:
 def failed(unit: UnitOfWork, row: NotificationRow, now: datetime, reason: str) -> None:
     """Stage ``notification.failed``, and the announcement (no address, no secret) as a dead letter."""
     event = NotificationFailed.model_validate(_common(row) | {"failed_at": now, "reason": reason[:500]})
-    correlation = row.payload.get("correlation_id")
+    correlation = notification_of(row.payload).correlation_id
     unit.publish(
         NOTIFICATIONS_DELIVERIES,
         new_event(event, source=SOURCE, correlation_id=correlation),

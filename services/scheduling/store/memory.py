@@ -1,0 +1,110 @@
+"""The scheduling unit of work in memory, for fast tests of the use cases without a database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from scheduling.domain import ActivityKey
+from scheduling.store.repositories import StoredActivity, ZoneMember
+from scheduling.store.tables import ConflictRow
+from scheduling.store.unit_of_work import SchedulingUnitOfWork
+from werkplaats.unit_of_work import InMemoryUnitOfWork
+
+
+class InMemoryActivities:
+    """Activities in a dictionary."""
+
+    def __init__(self) -> None:
+        self.rows: dict[ActivityKey, dict[str, Any]] = {}
+
+    async def load(self, keys: Iterable[ActivityKey]) -> None:
+        """Nothing to load: every activity is at hand."""
+
+    async def get(self, key: ActivityKey) -> StoredActivity | None:
+        """The stored activity ``key``, or None."""
+        row = self.rows.get(key)
+        return None if row is None else (row["payload"], row["content_hash"])
+
+    def put(self, row: dict[str, Any]) -> None:
+        """Store an activity row."""
+        self.rows[(row["organisation"], row["activity_id"])] = row
+
+    def remove(self, key: ActivityKey) -> None:
+        """Forget an activity."""
+        self.rows.pop(key, None)
+
+
+class InMemoryZones:
+    """Zones, their tokens and members in dictionaries."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, str] = {}
+        self.members_by_zone: dict[str, dict[ActivityKey, tuple[int, dict[str, Any]]]] = {}
+
+    async def load(self, zones: Iterable[str]) -> None:
+        """Nothing to load: every zone is at hand."""
+
+    async def token(self, zone: str) -> str | None:
+        """The zone's token, or None."""
+        return self.tokens.get(zone)
+
+    def set_token(self, zone: str, token: str) -> None:
+        """Give the zone a new token."""
+        self.tokens[zone] = token
+
+    async def members(self, zone: str) -> list[ZoneMember]:
+        """The zone's activities in publish order."""
+        placed = self.members_by_zone.get(zone, {})
+        ordered = sorted(placed.items(), key=lambda item: item[1][0])
+        return [(organisation, payload) for (organisation, _), (_, payload) in ordered]
+
+    def place(
+        self, zone: str, organisation: str, activity_id: str, payload: dict[str, Any], sequence: int
+    ) -> None:
+        """Put an activity in the zone."""
+        self.members_by_zone.setdefault(zone, {})[(organisation, activity_id)] = (sequence, payload)
+
+    def unplace(self, zone: str, organisation: str, activity_id: str) -> None:
+        """Take an activity out of the zone."""
+        self.members_by_zone.get(zone, {}).pop((organisation, activity_id), None)
+
+
+class InMemoryConflicts:
+    """Conflicts in a dictionary."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, ConflictRow] = {}
+
+    async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
+        """The rows of ``conflict_ids`` (None: never detected)."""
+        return {conflict_id: self.rows.get(conflict_id) for conflict_id in conflict_ids}
+
+    def add(self, row: ConflictRow) -> None:
+        """Keep a newly detected conflict."""
+        self.rows[row.conflict_id] = row
+
+    async def acknowledged_in(self, zone: str) -> Sequence[ConflictRow]:
+        """The open, acknowledged conflicts the zone owns."""
+        return [
+            row
+            for row in self.rows.values()
+            if row.owner_zone == zone and row.status == "open" and row.acknowledged
+        ]
+
+    async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
+        """The conflict ``conflict_id``."""
+        return self.rows.get(conflict_id)
+
+
+class InMemorySchedulingUnitOfWork(InMemoryUnitOfWork, SchedulingUnitOfWork):
+    """The scheduling unit of work in memory; one instance lives through many commits.
+
+    Repositories apply writes at once (there is no rollback to keep them from).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.activities: InMemoryActivities = InMemoryActivities()
+        self.zones: InMemoryZones = InMemoryZones()
+        self.conflicts: InMemoryConflicts = InMemoryConflicts()
