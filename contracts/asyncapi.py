@@ -143,6 +143,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         (
             Party("initiatives", "initiatives-conflicts"),
             Party("notifications", "notifications-conflicts"),
+            Party("centres", "centres-conflicts"),
             DOWNSTREAM,
         ),
     ),
@@ -174,7 +175,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "(hours and allowance events, so one volunteer's events stay in order).",
         CENTRES_EVENT_MODELS,
         (Party("centres"),),
-        (Party("scheduling", planned=True), Party("notifications", planned=True), DOWNSTREAM),
+        (Party("scheduling"), Party("notifications", planned=True), DOWNSTREAM),
     ),
     TopicRole(
         NOTIFICATIONS_DELIVERIES,

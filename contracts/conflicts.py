@@ -19,6 +19,10 @@ class ConflictRule(StrEnum):
     SAME_EVENING = "same_evening"
     TARGET_GROUP_OVERLOAD = "target_group_overload"
     UNFAVOURABLE_DATE = "unfavourable_date"
+    ROOM_CAPACITY = "room_capacity"
+    """The expected attendance exceeds the capacity of the room (centres registered in `centres`)."""
+    OUTSIDE_OPENING_HOURS = "outside_opening_hours"
+    """The activity lies (partly) outside the centre's opening hours."""
 
 
 class Severity(StrEnum):
@@ -35,6 +39,8 @@ RULE_SEVERITY: dict[ConflictRule, Severity] = {
     ConflictRule.SAME_EVENING: Severity.MEDIUM,
     ConflictRule.TARGET_GROUP_OVERLOAD: Severity.MEDIUM,
     ConflictRule.UNFAVOURABLE_DATE: Severity.LOW,
+    ConflictRule.ROOM_CAPACITY: Severity.MEDIUM,
+    ConflictRule.OUTSIDE_OPENING_HOURS: Severity.MEDIUM,
 }
 
 

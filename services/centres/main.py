@@ -141,11 +141,8 @@ def create_app(
     context = api.ApiContext(
         runtime.database, service.context, service.authenticator, service.dry_run, topics_for
     )
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=service)
     api.install(app)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 

@@ -10,15 +10,16 @@ from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
 from scheduling import api, cli
-from scheduling.agenda_view import AgendaView
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
+from scheduling.service.agenda_view import AgendaView
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
+from scheduling.venues import VenueDirectory
 from werkplaats.auth import Authenticator
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
@@ -70,8 +71,10 @@ def create_service(
             overload_threshold=settings.overload_threshold,
             horizon=horizon,
             owner_zone=zone,
+            venues=venues.get,
         )
 
+    venues = VenueDirectory(bootstrap, security=settings)
     areas = load_areas()
     directory = OrganisationDirectory(bootstrap, security=settings)
     detector = ZoneDetector(new_agenda, areas, organisation_names=directory.names)
@@ -83,17 +86,19 @@ def create_service(
     keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
     poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
     view = AgendaView(bootstrap, new_agenda, areas, organisation_names=directory.names, security=settings)
-    subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
+    intake = Intake(horizon=horizon, venue_known=venues.knows)
+    subscribe(runtime, intake, detector, partner_pattern=settings.partner_topic_pattern)
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
         await runtime.ensure_topics(all_service_topics())
         await keeper.refresh()
+        await venues.start()
         keeper.start()
         poller.start()
 
     runtime.startup += [prepare, directory.start]
-    runtime.shutdown += [keeper.stop, poller.stop, directory.stop]
+    runtime.shutdown += [keeper.stop, poller.stop, venues.stop, directory.stop]
     if serving:
         runtime.startup.append(view.start)
         runtime.shutdown.insert(0, view.stop)

@@ -38,6 +38,8 @@ async def test_up_runs_the_demo_and_ctrl_c_stops_everything(
         "WERKPLAATS_DATA_DIR": str(tmp_path / "data"),
         "SCHEDULING_HTTP_PORT": str(port),
         "SCHEDULING_CONSUMER_GROUP": unique("up"),
+        "CENTRES_HTTP_PORT": str(free_port()),
+        "CENTRES_CONSUMER_GROUP": unique("up-centres"),
         "WERKPLAATS_LOG_LEVEL": "WARNING",
     }
     log = (tmp_path / "up.log").open("wb")

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from centres_support import centre_body, running_centres
-from contracts.topics import SCHEDULING_CONFLICTS
+from centres_support import centre_body, running_centres, wait_for_events
+from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
@@ -79,5 +79,81 @@ async def test_a_centre_rental_clashing_with_a_partner_publication_is_a_venue_do
             assert conflict["rule"] == "venue_double_booking"
             organisers = {a["organisation"] for a in conflict["activities"]}  # type: ignore[union-attr]
             assert organisers == {centre_org, partners.slugs["haag-wonen"]}
+    finally:
+        await scheduler.stop()
+
+
+async def agenda_entries(bootstrap: str, organisation: str) -> list[dict[str, object]]:
+    found = []
+    for record in await read_topic(bootstrap, SCHEDULING_AGENDA, timeout=30):
+        document = json.loads(record.value)
+        if (
+            document["type"] == "agenda.activity_upserted"
+            and document["data"]["organisation"] == organisation
+        ):
+            found.append(document["data"])
+    return found
+
+
+async def test_the_scheduler_knows_registered_centres_and_checks_their_rooms_and_hours(
+    kafka_bootstrap: str, unique: Callable[[str], str], tmp_path: Path
+) -> None:
+    area, day = fresh_area(), quiet_evening()
+    centre_id = unique("wijkcentrum")
+    async with running_centres(
+        kafka_bootstrap, unique, f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", tmp_path
+    ) as centres:
+        body = centre_body(unique("welzijn"), neighbourhoods=[area.wijk])
+        put = await centres.client.put(f"/v1/centres/{centre_id}", json=body, headers=centres.staff())
+        assert put.status_code == 200
+        await wait_for_events(kafka_bootstrap, centre_id, "centre.registered", 1)
+    group = unique("sched")
+    await skip_history(kafka_bootstrap, group)
+    settings = SchedulingSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", consumer_group=group, outbox_idle_poll_s=0.2
+    )
+    scheduler = create_runtime(settings, bootstrap_servers=kafka_bootstrap)
+    await scheduler.start()
+    try:
+        async with Partners(kafka_bootstrap, "hof-wonen") as partners:
+            crowded = activity(
+                "informatieavond",
+                at(day, 21),
+                2,
+                [area.buurten[0]],
+                kind="social",
+                venue={"venue_id": centre_id, "room": "Grote zaal"},
+                expected_attendance=150,
+            )
+            elsewhere = activity(
+                "wijkschouw",
+                at(day, 10),
+                1,
+                [area.buurten[1]],
+                kind="social",
+                venue={"venue_id": unique("nowhere")},
+            )
+            await partners.publish("hof-wonen", crowded)
+            await partners.publish("hof-wonen", elsewhere)
+            slug = partners.slugs["hof-wonen"]
+
+            async def both_rules() -> bool:
+                rules = {c["rule"] for c in await venue_conflicts(kafka_bootstrap, centre_id)}
+                return {"room_capacity", "outside_opening_hours"} <= rules
+
+            await wait_for(both_rules, timeout=90, interval=0.5)
+            found = {c["rule"]: c for c in await venue_conflicts(kafka_bootstrap, centre_id)}
+            assert found["room_capacity"]["severity"] == "medium"
+            assert "150" in found["room_capacity"]["explanation"]["nl"]
+
+            async def flagged() -> bool:
+                return len(await agenda_entries(kafka_bootstrap, slug)) >= 2
+
+            await wait_for(flagged, timeout=60, interval=0.5)
+            known = {
+                e["activity"]["activity_id"]: e["venue_known"]
+                for e in await agenda_entries(kafka_bootstrap, slug)
+            }
+            assert known == {"informatieavond": True, "wijkschouw": False}
     finally:
         await scheduler.stop()

@@ -23,6 +23,8 @@ RULE = {
         "same_evening": "dezelfde avond in dezelfde buurt",
         "target_group_overload": "te veel activiteiten voor één doelgroep",
         "unfavourable_date": "ongunstige datum",
+        "room_capacity": "zaal te klein",
+        "outside_opening_hours": "buiten de openingstijden",
     },
     "en": {
         "neighbourhood_overlap": "simultaneous activities in one neighbourhood",
@@ -30,6 +32,8 @@ RULE = {
         "same_evening": "same evening in one neighbourhood",
         "target_group_overload": "too many activities for one target group",
         "unfavourable_date": "unfavourable date",
+        "room_capacity": "room too small",
+        "outside_opening_hours": "outside opening hours",
     },
 }
 WORDS = {

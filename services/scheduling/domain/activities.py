@@ -38,6 +38,7 @@ class Activity:
     recurrence: str | None = None
     venue_id: str | None = None
     room: str | None = None
+    expected_attendance: int | None = None
 
     def __post_init__(self) -> None:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
@@ -84,4 +85,5 @@ class Activity:
             recurrence=published.recurrence,
             venue_id=centre.venue_id if centre else None,
             room=centre.room if centre else None,
+            expected_attendance=published.expected_attendance,
         )

@@ -27,6 +27,7 @@ from scheduling.domain.index import KeyedIntervals, NeighbourhoodIntervals
 from scheduling.domain.occurrences import DEFAULT_HORIZON, MAX_OCCURRENCES, expand
 from scheduling.domain.overload import Adjusted, Bucket, Ref, WeekBuckets, affecting, placements
 from scheduling.domain.rules import ALL_RULES, DEFAULT_OVERLOAD_THRESHOLD
+from scheduling.domain.venues import VENUE_FACT_RULES, VenueLookup, venue_fact_conflicts
 from scheduling.domain.zones import owner_zone as owner_of
 from scheduling.domain.zones import rules_of_zone, wijk_zone, zones_of
 
@@ -58,12 +59,14 @@ class Agenda:
         horizon: timedelta = DEFAULT_HORIZON,
         max_occurrences: int = MAX_OCCURRENCES,
         owner_zone: str | None = None,
+        venues: VenueLookup | None = None,
     ) -> None:
         self.calendar = calendar if calendar is not None else load_calendar()
         self.overload_threshold = overload_threshold
         self.horizon = horizon
         self.max_occurrences = max_occurrences
         self.owner_zone = owner_zone
+        self.venues: VenueLookup = venues or (lambda _: None)
         self.rules = rules_of_zone(owner_zone)
         self._held: dict[ActivityKey, HeldActivity] = {}
         self._neighbourhoods = NeighbourhoodIntervals()
@@ -149,6 +152,12 @@ class Agenda:
             found += venue_conflicts(activity, occurrences, self._venues, self._lookup)
         if UNF in rules:
             found += date_conflicts(activity, occurrences, self.calendar)
+        if VENUE_FACT_RULES & set(rules):
+            found += [
+                conflict
+                for conflict in venue_fact_conflicts(activity, occurrences, self.venues)
+                if conflict.rule in rules
+            ]
         return [conflict for conflict in found if self._owns(conflict)]
 
     def _draft_overloads(self, held: HeldActivity) -> list[Conflict]:

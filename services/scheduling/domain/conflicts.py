@@ -52,6 +52,8 @@ class Conflict:
     target_group: TargetGroup | None = None
     iso_week: str | None = None
     reasons: tuple[Reason, ...] = ()
+    facts: tuple[str, ...] = ()
+    """What the venue rules compared, for the explanation: attendance and capacity, or opening hours."""
 
     @property
     def severity(self) -> Severity:

@@ -210,12 +210,57 @@ def _unfavourable_resolved(conflict: Conflict, names: Names, language: str) -> s
     return f"Resolved: the {kind} of {org} on {day} no longer falls on an unfavourable date."
 
 
+def _where(conflict: Conflict, names: Names, language: str) -> str:
+    return _venue(conflict, names, language)
+
+
+def _room_capacity(conflict: Conflict, names: Names, language: str) -> str:
+    (a,) = conflict.members
+    org, kind = names.organisation(a.organisation), kind_name(a.kind, language)
+    day = long_date(a.occurrence_start, language)
+    attendance, capacity = conflict.facts
+    place = _where(conflict, names, language)
+    if language == "nl":
+        return (
+            f"{org} verwacht {attendance} mensen bij de {kind} op {day} in {place}, "
+            f"maar daar passen er {capacity}; kies een grotere zaal."
+        )
+    return (
+        f"{org} expects {attendance} people at the {kind} on {day} in {place}, "
+        f"which holds {capacity}; choose a larger room."
+    )
+
+
+def _outside_opening_hours(conflict: Conflict, names: Names, language: str) -> str:
+    (a,) = conflict.members
+    org, kind = names.organisation(a.organisation), kind_name(a.kind, language)
+    day, span = long_date(a.occurrence_start, language), _span(a, language)
+    venue = names.venue(conflict.venue_id) if conflict.venue_id else "?"
+    hours = enumerate_words(list(conflict.facts), language)
+    if language == "nl":
+        open_text = f"open van {hours}" if conflict.facts else "dan gesloten"
+        return f"De {kind} van {org} op {day} {span} valt buiten de openingstijden van {venue} ({open_text})."
+    open_text = f"open {hours}" if conflict.facts else "closed that day"
+    return f"The {kind} of {org} on {day} {span} falls outside the opening hours of {venue} ({open_text})."
+
+
+def _venue_fact_resolved(conflict: Conflict, names: Names, language: str) -> str:
+    (a,) = conflict.members
+    org, kind = names.organisation(a.organisation), kind_name(a.kind, language)
+    day, venue = long_date(a.occurrence_start, language), _where(conflict, names, language)
+    if language == "nl":
+        return f"Opgelost: de {kind} van {org} op {day} past weer in {venue}."
+    return f"Resolved: the {kind} of {org} on {day} fits {venue} again."
+
+
 _DETECTED: dict[ConflictRule, Sentence] = {
     ConflictRule.NEIGHBOURHOOD_OVERLAP: _overlap,
     ConflictRule.VENUE_DOUBLE_BOOKING: _double_booking,
     ConflictRule.SAME_EVENING: _same_evening,
     ConflictRule.TARGET_GROUP_OVERLOAD: _overload,
     ConflictRule.UNFAVOURABLE_DATE: _unfavourable,
+    ConflictRule.ROOM_CAPACITY: _room_capacity,
+    ConflictRule.OUTSIDE_OPENING_HOURS: _outside_opening_hours,
 }
 _RESOLVED: dict[ConflictRule, Sentence] = {
     ConflictRule.NEIGHBOURHOOD_OVERLAP: _pair_resolved,
@@ -223,4 +268,6 @@ _RESOLVED: dict[ConflictRule, Sentence] = {
     ConflictRule.SAME_EVENING: _pair_resolved,
     ConflictRule.TARGET_GROUP_OVERLOAD: _overload_resolved,
     ConflictRule.UNFAVOURABLE_DATE: _unfavourable_resolved,
+    ConflictRule.ROOM_CAPACITY: _venue_fact_resolved,
+    ConflictRule.OUTSIDE_OPENING_HOURS: _venue_fact_resolved,
 }

@@ -14,6 +14,8 @@ PREFIXES: dict[ConflictRule, str] = {
     ConflictRule.SAME_EVENING: "sev",
     ConflictRule.TARGET_GROUP_OVERLOAD: "tgo",
     ConflictRule.UNFAVOURABLE_DATE: "unf",
+    ConflictRule.ROOM_CAPACITY: "cap",
+    ConflictRule.OUTSIDE_OPENING_HOURS: "opn",
 }
 OccurrenceRef = tuple[str, str, datetime]
 """``(organisation, activity_id, occurrence_start)``."""

@@ -35,9 +35,15 @@ def zones_to_notify(old: Activity | None, new: Activity | None) -> set[str]:
     return (zones_of(old) if old else set()) | (zones_of(new) if new else set())
 
 
+VENUE_RULES = frozenset(
+    {ConflictRule.VENUE_DOUBLE_BOOKING, ConflictRule.ROOM_CAPACITY, ConflictRule.OUTSIDE_OPENING_HOURS}
+)
+"""The rules about a venue: their conflicts are reported by the venue's zone."""
+
+
 def owner_zone(conflict: Conflict) -> str:
     """Return the one zone that reports ``conflict``."""
-    if conflict.rule is ConflictRule.VENUE_DOUBLE_BOOKING:
+    if conflict.rule in VENUE_RULES:
         assert conflict.venue_id is not None
         return venue_zone(conflict.venue_id)
     return wijk_zone(min(wijk_of(code) for code in conflict.neighbourhoods))
@@ -48,7 +54,7 @@ def rules_of_zone(zone: str | None) -> frozenset[ConflictRule]:
     if zone is None:
         return ALL_RULES
     if zone.startswith(VENUE_PREFIX):
-        return frozenset({ConflictRule.VENUE_DOUBLE_BOOKING})
+        return VENUE_RULES
     if zone.startswith(WIJK_PREFIX):
-        return ALL_RULES - {ConflictRule.VENUE_DOUBLE_BOOKING}
+        return ALL_RULES - VENUE_RULES
     raise ValueError(f"a zone is 'wijk:<WKcode>' or 'venue:<venue_id>', not {zone!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
 from scheduling import NAME
 from scheduling.domain import Activity, content_hash, expand, zones_of, zones_to_notify
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.store import ActivityKey, SchedulingUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -37,8 +37,12 @@ class Intake:
     A transaction's activities are loaded once (``prefetch``) and written once, just before it commits.
     """
 
-    def __init__(self, *, horizon: timedelta) -> None:
+    def __init__(
+        self, *, horizon: timedelta, venue_known: Callable[[str], bool | None] | None = None
+    ) -> None:
         self.horizon = horizon
+        self.venue_known = venue_known or (lambda _: None)
+        """Whether a venue id names a registered centre (None: not known yet)."""
 
     async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[ActivityKey]) -> None:
         """Load the stored state of ``keys`` at once, for the events of one transaction."""
@@ -68,8 +72,9 @@ class Intake:
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
         ]
+        known = self.venue_known(activity.venue_id) if activity.venue_id is not None else None
         upserted = AgendaActivityUpserted(
-            organisation=organisation, activity=published, occurrences=occurrences
+            organisation=organisation, activity=published, occurrences=occurrences, venue_known=known
         )
         unit.publish(
             SCHEDULING_AGENDA,

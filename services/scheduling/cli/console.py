@@ -30,6 +30,8 @@ RULES: dict[ConflictRule, tuple[str, str]] = {
     ConflictRule.SAME_EVENING: ("zelfde avond", "same evening"),
     ConflictRule.TARGET_GROUP_OVERLOAD: ("te veel voor één doelgroep", "target group overload"),
     ConflictRule.UNFAVOURABLE_DATE: ("ongunstige datum", "unfavourable date"),
+    ConflictRule.ROOM_CAPACITY: ("zaal te klein", "room too small"),
+    ConflictRule.OUTSIDE_OPENING_HOURS: ("buiten openingstijden", "outside opening hours"),
 }
 SEVERITIES: dict[Severity, tuple[str, str]] = {
     Severity.HIGH: ("HOOG", "HIGH"),
