@@ -111,3 +111,18 @@ def centres(
 
     typer.echo(f"{volunteers:,} volunteers, {checks:,} checks per side, {rounds} rounds ...", err=True)
     typer.echo(asyncio.run(both()))
+
+
+@app.command()
+def dashboard(
+    pages: Annotated[int, typer.Option(help="Open SSE pages per endpoint.")] = 200,
+    conflicts: Annotated[int, typer.Option(help="Conflicts in the burst.")] = 1000,
+) -> None:
+    """Live conflicts: topic → page latency over N open pages, against a bare Kafka → SSE endpoint."""
+    from benchmarks.dashboard import run_benchmark
+
+    bootstrap = ensure_broker(RuntimeSettings())
+    typer.echo(
+        f"broker {bootstrap}; {pages} pages per endpoint, a burst of {conflicts:,} conflicts ...", err=True
+    )
+    typer.echo(asyncio.run(run_benchmark(bootstrap, pages=pages, conflicts=conflicts)).markdown())

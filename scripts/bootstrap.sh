@@ -37,3 +37,11 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
 fi
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+# The dashboard's browser tests run in Debian's Chromium (driven by Playwright, no browser download).
+if [[ "$want_postgres" == "--with-postgres" ]] && [[ ! -x /usr/bin/chromium ]]; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  echo "installing chromium ..." >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi

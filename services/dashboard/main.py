@@ -122,11 +122,9 @@ def create_app(settings: DashboardSettings | None = None, *, bootstrap_servers: 
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        service=service,
     )
     api.install(app, web)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 

@@ -61,7 +61,11 @@ def _refusal(response: httpx.Response) -> OwnerRefusedError:
     except ValueError:
         return OwnerRefusedError(response.status_code, response.text[:300])
     detail = body.get("detail") if isinstance(body, dict) else body
-    if isinstance(detail, list):
+    listed = body.get("problems") if isinstance(body, dict) else None
+    if isinstance(listed, list):  # {"problems": [{"field", "problem"}]}
+        problems = [(str(item.get("field", "")), str(item.get("problem", ""))) for item in listed]
+        return OwnerRefusedError(response.status_code, str(detail), problems)
+    if isinstance(detail, list):  # FastAPI's {"detail": [{"loc", "msg"}]}
         problems = [
             (".".join(str(p) for p in item.get("loc", [])), str(item.get("msg", ""))) for item in detail
         ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from werkplaats.db import BigId
@@ -134,3 +136,27 @@ class ChangeRow(DashboardBase):
 
 class SqlDashboardUnitOfWork(SqlUnitOfWork):
     """One transaction of the dashboard: the read model's and the accounts' tables through ``session``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._conflicts: dict[str, ConflictRow | None] = {}
+
+    async def load_conflicts(self, conflict_ids: Iterable[str]) -> None:
+        """Read the conflicts of a batch in one query; :meth:`conflict` then answers from memory."""
+        wanted = set(conflict_ids) - set(self._conflicts)
+        if not wanted:
+            return
+        found = await self.session.scalars(select(ConflictRow).where(ConflictRow.conflict_id.in_(wanted)))
+        rows = {row.conflict_id: row for row in found}
+        self._conflicts.update({conflict_id: rows.get(conflict_id) for conflict_id in wanted})
+
+    async def conflict(self, conflict_id: str) -> ConflictRow | None:
+        """The conflict with ``conflict_id``, if the read model has it."""
+        if conflict_id not in self._conflicts:
+            await self.load_conflicts([conflict_id])
+        return self._conflicts[conflict_id]
+
+    def add_conflict(self, row: ConflictRow) -> None:
+        """A conflict seen for the first time."""
+        self.session.add(row)
+        self._conflicts[row.conflict_id] = row

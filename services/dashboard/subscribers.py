@@ -6,6 +6,7 @@ from contracts import Envelope, EventData
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
 from dashboard.service import AGENDA_EVENTS, CONFLICT_EVENTS, ReadModel
 from dashboard.store import SqlDashboardUnitOfWork
+from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
 
@@ -18,6 +19,11 @@ def subscribe(runtime: ServiceRuntime, model: ReadModel, *, from_beginning: bool
     async def on_event(unit: SqlDashboardUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
         await model.apply(unit, event)
 
+    async def load(unit: SqlDashboardUnitOfWork, batch: Batch) -> None:
+        await unit.load_conflicts(
+            str(event.data.conflict_id) for event, _ in batch if hasattr(event.data, "conflict_id")
+        )
+
     runtime.consume(
         SCHEDULING_CONFLICTS,
         SCHEDULING_AGENDA,
@@ -25,6 +31,7 @@ def subscribe(runtime: ServiceRuntime, model: ReadModel, *, from_beginning: bool
         unit_of_work=SqlDashboardUnitOfWork,
         group_id=f"{runtime.consumer_group}-read-model",
         handler=on_event,
+        prepare=load,
         accept=CONFLICT_EVENTS | AGENDA_EVENTS,
         from_beginning=from_beginning,
         description="Conflicts and the shared agenda, kept in the dashboard's own read model.",

@@ -40,6 +40,9 @@ async def test_up_runs_the_demo_and_ctrl_c_stops_everything(
         "SCHEDULING_CONSUMER_GROUP": unique("up"),
         "CENTRES_HTTP_PORT": str(free_port()),
         "CENTRES_CONSUMER_GROUP": unique("up-centres"),
+        "DASHBOARD_HTTP_PORT": str(dashboard_port := free_port()),
+        "DASHBOARD_CONSUMER_GROUP": unique("up-dashboard"),
+        "DASHBOARD_START_FROM": "latest",
         "WERKPLAATS_LOG_LEVEL": "WARNING",
     }
     log = (tmp_path / "up.log").open("wb")
@@ -53,6 +56,12 @@ async def test_up_runs_the_demo_and_ctrl_c_stops_everything(
         health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
         assert health.json()["status"] == "ok"
         assert (tmp_path / "data" / "demo-loaded").exists()
+        summary = (tmp_path / "up.log").read_text()
+        assert f"dashboard    http://127.0.0.1:{dashboard_port}" in summary
+        assert "demo sign-in: beheer, opbouwwerker, coordinator; password werkplaats-demo" in summary
+        sign_in = httpx.get(f"http://127.0.0.1:{dashboard_port}/aanmelden", timeout=5)
+        assert sign_in.status_code == 200
+        assert "Inloggen" in sign_in.text
 
         async def every_rule_listed() -> bool:
             listing = await asyncio.to_thread(

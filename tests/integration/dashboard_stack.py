@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 
 from contracts import OrganisationRole
-from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
+from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, all_service_topics
 from dashboard.main import create_app as create_dashboard
 from dashboard.settings import DashboardSettings
 from dashboard.store import AccountRow
@@ -29,6 +29,7 @@ from scheduling.settings import SchedulingSettings
 from scheduling_support import skip_history
 from support.testing import wait_for
 from werkplaats.organisations import add_organisation
+from werkplaats.topics_admin import ensure_topics
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,10 +46,11 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """Serve ``app`` (lifespan included) on a free loopback port; yields its base URL."""
+async def served(app: FastAPI, *, lifespan: bool = True) -> AsyncIterator[str]:
+    """Serve ``app`` (its lifespan too, unless told not to) on a free loopback port; yields its base URL."""
+    mode = "on" if lifespan else "off"
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan=mode)
     )
     task = asyncio.create_task(server.serve())
     await wait_for(lambda: server.started or task.done(), timeout=300)
@@ -122,8 +124,9 @@ async def start_at_end(bootstrap: str, group: str, topics: list[str]) -> None:
     try:
         await consumer._client.force_metadata_update()
         partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
+        if partitions:
+            consumer.assign(partitions)
+            await consumer.commit(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()
 
@@ -154,6 +157,7 @@ class Stack:
 @asynccontextmanager
 async def running_stack(bootstrap: str, data_dir: Path) -> AsyncIterator[Stack]:
     """Organisations, scheduling and the dashboard on the shared broker, each on a database of its own."""
+    await ensure_topics(bootstrap, all_service_topics())
     run = uuid.uuid4().hex[:6]
     slugs = {"a": f"dash-a-{run}", "b": f"dash-b-{run}"}
     keys = {

@@ -211,6 +211,7 @@ PAGES = [
     ("agenda-week", "opbouw", "/agenda?wijk=WK051836&datum=DAY"),
     ("agenda-month", "opbouw", "/agenda?wijk=WK051836&weergave=maand&datum=DAY"),
     ("drafts", "opbouw", "/concepten"),
+    ("charts", "opbouw", "/grafieken"),
     ("not-found", "opbouw", "/bestaat-niet"),
     ("forbidden", "coord-bouwlust", "CONFLICT"),
 ]

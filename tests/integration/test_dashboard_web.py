@@ -29,7 +29,10 @@ from dashboard_support import (
 
 @pytest.fixture
 async def site(database_url: str) -> AsyncIterator[Offline]:
-    async with offline_dashboard(database_url, scheduling_url="http://127.0.0.1:9") as offline:
+    closed = "http://127.0.0.1:9"  # nothing listens: a call that is made shows as "does not answer"
+    async with offline_dashboard(
+        database_url, scheduling_url=closed, centres_url=closed, initiatives_url=closed
+    ) as offline:
         yield offline
 
 
@@ -309,3 +312,44 @@ async def test_the_live_feed_hands_each_change_to_open_pages_and_resumes_after_a
         await resumed.aclose()
     finally:
         await feed.stop()
+
+
+async def test_a_coordinator_cannot_open_another_centres_budget(site: Offline) -> None:
+    await sign_in(site.client, "coord-moerwijk")
+    refused = await site.client.get("/centra/wijkcentrum-bouwlust")
+    assert refused.status_code == 403  # refused before asking: a call would have answered 503
+    assert "Niet voor u" in refused.text
+    own = await site.client.get("/centra/wijkcentrum-moerwijk")
+    assert own.status_code == 503  # the own centre is asked for (and the centres service is down here)
+
+
+def test_the_centres_service_hears_for_whom_the_dashboard_asks() -> None:
+    from dashboard.api.centres import acting_for
+    from dashboard.domain import Person, Role
+
+    coordinator = Person("1", "c", "C", Role.COORDINATOR, "allekanten")
+    assert acting_for(coordinator) == {"X-Acting-Role": "coordinator", "X-Acting-Centre": "allekanten"}
+    assert acting_for(Person("2", "o", "O", Role.OPERATIONS, None)) == {"X-Acting-Role": "staff"}
+
+
+async def test_charts_count_conflicts_per_week_and_evenings_per_wijk(site: Offline) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    evening = (datetime.now(UTC) + timedelta(days=10)).replace(hour=18, minute=0, second=0, microsecond=0)
+    first = detected(("staedion", "a"), ("haag-wonen", "b"), start=evening)
+    await site.apply(
+        upserted("staedion", "a", start=evening),
+        upserted("haag-wonen", "b", start=evening + timedelta(minutes=30)),
+        upserted("hof-wonen", "ochtend", start=evening.replace(hour=8)),
+        first,
+    )
+    await sign_in(site.client, "opbouw")
+    page = (await site.client.get("/grafieken")).text
+    week = evening.strftime("%G-W%V")
+    conflicts_table = page[page.index("conflicts-heading") : page.index("evenings-heading")]
+    assert f'<th scope="row">{week}</th>' in conflicts_table
+    assert '<td class="numeric">1</td>' in conflicts_table
+    evenings_table = page[page.index("evenings-heading") :]
+    month = evening.strftime("%Y-%m")
+    row = evenings_table[evenings_table.index(f'<th scope="row">{month}</th>') :].split("</tr>")[0]
+    assert '<td class="numeric">2</td>' in row  # two evenings in Moerwijk, the morning one not counted

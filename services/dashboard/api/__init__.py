@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from dashboard.api.agenda import agenda_router
 from dashboard.api.auth import auth_router
 from dashboard.api.centres import centres_router
+from dashboard.api.charts import charts_router
 from dashboard.api.conflicts import conflicts_router, render_change
 from dashboard.api.context import WebContext
 from dashboard.api.drafts import drafts_router
@@ -35,6 +36,7 @@ def routers(web: WebContext, directory: OrganisationDirectory) -> list[APIRouter
         drafts_router(web),
         centres_router(web),
         residents_router(web),
+        charts_router(web),
     ]
 
 

@@ -48,63 +48,68 @@ class ReadModel:
         if isinstance(data, ConflictDetected | ConflictAcknowledged | ConflictResolved):
             unit.after_commit(self.on_changed)
         if isinstance(data, ConflictDetected):
-            await self._detected(session, data, envelope.occurred_at)
+            await self._detected(unit, data, envelope.occurred_at)
         elif isinstance(data, ConflictAcknowledged):
-            await self._acknowledged(session, data, envelope.occurred_at)
+            await self._acknowledged(unit, data, envelope.occurred_at)
         elif isinstance(data, ConflictResolved):
-            await self._resolved(session, data, envelope.occurred_at)
+            await self._resolved(unit, data, envelope.occurred_at)
         elif isinstance(data, AgendaActivityUpserted):
             await self._upserted(session, data, envelope.occurred_at)
         elif isinstance(data, AgendaActivityRemoved):
             await self._removed(session, data)
 
-    async def _detected(self, session: AsyncSession, data: ConflictDetected, at: datetime) -> None:
-        row = await session.get(ConflictRow, data.conflict_id)
+    async def _detected(self, unit: SqlDashboardUnitOfWork, data: ConflictDetected, at: datetime) -> None:
+        row = await unit.conflict(data.conflict_id)
         organisations = sorted({activity.organisation for activity in data.activities})
+        fresh = row is None
         if row is None:
             row = ConflictRow(conflict_id=data.conflict_id, first_detected_at=at)
-            session.add(row)
+            unit.add_conflict(row)
         row.rule, row.severity, row.status = data.rule.value, data.severity.value, "open"
         row.detected = data.model_dump(mode="json")
         row.starts_at, row.updated_at = data.starts_at, at
         row.wijken, row.organisations = wijken_of(data.neighbourhoods), organisations
         row.acknowledged_by = row.acknowledged_reason = None
         row.resolved_at = None
-        await session.execute(
-            delete(ConflictActivityRow).where(ConflictActivityRow.conflict_id == data.conflict_id)
-        )
-        await session.flush()
-        for activity in {(a.organisation, a.activity_id) for a in data.activities}:
-            session.add(
+        if not fresh:  # detected again: its activities may have changed
+            await unit.session.execute(
+                delete(ConflictActivityRow).where(ConflictActivityRow.conflict_id == data.conflict_id)
+            )
+            await unit.session.flush()
+        for organisation, activity_id in {(a.organisation, a.activity_id) for a in data.activities}:
+            unit.session.add(
                 ConflictActivityRow(
-                    conflict_id=data.conflict_id, organisation=activity[0], activity_id=activity[1]
+                    conflict_id=data.conflict_id, organisation=organisation, activity_id=activity_id
                 )
             )
         detail = {"explanation": data.explanation.model_dump()}
-        self._record(session, data.conflict_id, ConflictDetected.event_type, at, detail)
+        self._record(unit, data.conflict_id, ConflictDetected.event_type, at, detail)
 
-    async def _acknowledged(self, session: AsyncSession, data: ConflictAcknowledged, at: datetime) -> None:
-        row = await session.get(ConflictRow, data.conflict_id)
+    async def _acknowledged(
+        self, unit: SqlDashboardUnitOfWork, data: ConflictAcknowledged, at: datetime
+    ) -> None:
+        row = await unit.conflict(data.conflict_id)
         if row is not None and row.status == "open":
             row.status, row.updated_at = "acknowledged", at
             row.acknowledged_by, row.acknowledged_reason = data.acknowledged_by, data.reason
         detail = {"reason": data.reason, "by": data.acknowledged_by}
-        self._record(session, data.conflict_id, ConflictAcknowledged.event_type, at, detail)
+        self._record(unit, data.conflict_id, ConflictAcknowledged.event_type, at, detail)
 
-    async def _resolved(self, session: AsyncSession, data: ConflictResolved, at: datetime) -> None:
-        row = await session.get(ConflictRow, data.conflict_id)
+    async def _resolved(self, unit: SqlDashboardUnitOfWork, data: ConflictResolved, at: datetime) -> None:
+        row = await unit.conflict(data.conflict_id)
         if row is not None:
             row.status, row.updated_at, row.resolved_at = "resolved", at, at
         detail = {"explanation": data.explanation.model_dump()}
-        self._record(session, data.conflict_id, ConflictResolved.event_type, at, detail)
+        self._record(unit, data.conflict_id, ConflictResolved.event_type, at, detail)
 
+    @staticmethod
     def _record(
-        self, session: AsyncSession, conflict_id: str, event_type: str, at: datetime, detail: dict[str, Any]
+        unit: SqlDashboardUnitOfWork, conflict_id: str, event_type: str, at: datetime, detail: dict[str, Any]
     ) -> None:
-        session.add(
-            ConflictEventRow(conflict_id=conflict_id, event_type=event_type, occurred_at=at, detail=detail)
-        )
-        session.add(ChangeRow(conflict_id=conflict_id, event_type=event_type, created_at=datetime.now(UTC)))
+        step = {"conflict_id": conflict_id, "event_type": event_type, "occurred_at": at, "detail": detail}
+        unit.insert(ConflictEventRow.__table__, step)
+        change = {"conflict_id": conflict_id, "event_type": event_type, "created_at": datetime.now(UTC)}
+        unit.insert(ChangeRow.__table__, change)
 
     async def _upserted(self, session: AsyncSession, data: AgendaActivityUpserted, at: datetime) -> None:
         activity = data.activity
