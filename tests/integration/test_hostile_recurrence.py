@@ -40,6 +40,7 @@ class Stack:
     partner: str
     key: str
     app: FastAPI
+    group: str
 
 
 @pytest.fixture
@@ -52,12 +53,18 @@ async def stack(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Stack]
         await add_organisation(kafka_bootstrap, partner, name=partner, role=OrganisationRole.PARTNER)
     ).secret
     await skip_history(kafka_bootstrap, group)
-    settings = SchedulingSettings(database_url=database_url, consumer_group=group, outbox_idle_poll_s=0.2)
+    settings = SchedulingSettings(
+        database_url=database_url,
+        consumer_group=group,
+        outbox_idle_poll_s=0.2,
+        # only this test's partners: the shared broker holds every other test's topics too
+        partner_topic_pattern=rf"^partner\.{group}-[a-z0-9-]+\.activities$",
+    )
     app = create_app(settings, bootstrap_servers=kafka_bootstrap)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")
     await app.state.runtime.start()
     try:
-        yield Stack(app.state.runtime, client, kafka_bootstrap, partner, key, app)
+        yield Stack(app.state.runtime, client, kafka_bootstrap, partner, key, app, group)
     finally:
         await app.state.runtime.stop()
         await client.aclose()
@@ -87,7 +94,9 @@ def hostile(activity_id: str, rule: str) -> dict[str, Any]:
 
 async def test_on_kafka_they_are_dead_lettered_with_feedback_and_a_clash_follows(stack: Stack) -> None:
     area, day = fresh_area(), quiet_evening()
-    async with Partners(stack.bootstrap, "corp") as partners:
+    partners = Partners(stack.bootstrap, "corp")
+    partners.slugs["corp"] = f"{stack.group}-corp"
+    async with partners:
         slug = partners.slugs["corp"]
         for n, rule in enumerate(NEVER):
             document = {
@@ -145,7 +154,7 @@ async def test_in_a_feed_they_are_reported_per_event_and_a_clash_follows(
     calendar_server: CalendarServer,  # noqa: F811
 ) -> None:
     area, day = fresh_area(), quiet_evening()
-    slug = f"hostile-feed-{uuid.uuid4().hex[:6]}"
+    slug = f"{stack.group}-feed"
     never = vevent("nooit", at(day, 19), 60).replace("END:VEVENT", f"RRULE:{NEVER[0]}\r\nEND:VEVENT")
     calendar_server.body = calendar(never, vevent("een", at(day, 19), 90), vevent("twee", at(day, 20), 60))
     poller = FeedPoller(
