@@ -46,7 +46,7 @@ def test_under_the_sasl_profile_every_kafka_client_logs_in_and_only_loopback_is_
         environment = sasl[name]["environment"]
         assert environment["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT", name
         assert environment["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512", name
-    users = {sasl[name]["environment"]["KAFKA_SASL_USERNAME"] for name in ("scheduling", "notifications")}
+    users = {sasl[name]["environment"]["KAFKA_SASL_USERNAME"] for name in clients} - {"admin"}
     assert users == set(SERVICE_ACCESS)
     kafka = sasl["kafka"]["environment"]
     protocols = dict(pair.split(":") for pair in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))

@@ -17,6 +17,7 @@ import structlog
 
 from contracts.topics import (
     ORGANISATIONS,
+    SCHEDULING_AGENDA,
     SCHEDULING_CONFLICTS,
     all_service_topics,
     check_org_slug,
@@ -161,6 +162,21 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
         writes=("reach.", "partner."),
         creates=("reach.", "partner."),
     ),
+    "initiatives": ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, ORGANISATIONS),
+        writes=("initiatives.", "partner.initiatives.", dead_letter(SCHEDULING_CONFLICTS)),
+        creates=("initiatives.", "partner.initiatives."),
+    ),
+    "centres": ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, ORGANISATIONS),
+        writes=("centres.", "partner.", dead_letter(SCHEDULING_CONFLICTS)),
+        creates=("centres.", "partner."),
+    ),
+    "dashboard": ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, SCHEDULING_AGENDA, ORGANISATIONS),
+        writes=("dashboard.", dead_letter(SCHEDULING_CONFLICTS), dead_letter(SCHEDULING_AGENDA)),
+        creates=("dashboard.",),
+    ),
     "notifications": ServiceAccess(
         reads=(SCHEDULING_CONFLICTS, "initiatives.events", ORGANISATIONS),
         writes=("notifications.", dead_letter(SCHEDULING_CONFLICTS), dead_letter("initiatives.events")),
@@ -170,7 +186,7 @@ SERVICE_ACCESS: dict[str, ServiceAccess] = {
 """Every service with a principal of its own; the deployment manifests give each its credentials."""
 
 
-RESERVED_PRINCIPALS = frozenset({ADMIN_USER, "initiatives", "centres", "werkplaats", *SERVICE_ACCESS})
+RESERVED_PRINCIPALS = frozenset({ADMIN_USER, "werkplaats", *SERVICE_ACCESS})
 """Principals of services and administrators: never a partner's (``User:<slug>``)."""
 
 
