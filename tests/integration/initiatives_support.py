@@ -114,12 +114,7 @@ def types_of(events: list[Any]) -> list[str]:
 async def publish(bootstrap: str, topic: str, data: EventData, *, key: str, event_id: Any = None) -> bytes:
     """Publish one event as another service would; returns the bytes sent (to send again)."""
     payload = encode_event(new_event(data, source="scheduling", event_id=event_id))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, payload, key=key.encode())
-    finally:
-        await producer.stop()
+    await send_raw(bootstrap, topic, payload, key=key)
     return payload
 
 

@@ -34,6 +34,17 @@ class Confirmation(BaseModel):
     )
 
 
+def confirmation_of(receipt: service.Receipt) -> Confirmation:
+    """The answer to a submission or a registration."""
+    return Confirmation(
+        initiative_id=receipt.initiative_id,
+        access_token=receipt.access_token,
+        first_contact_due=receipt.first_contact_due.isoformat(),
+        builder=receipt.builder_pseudonym,
+        confirmation=confirmation(receipt.initiative_id, receipt.first_contact_due),
+    )
+
+
 def public_router(database: Database, context: Context) -> APIRouter:
     """Routes anyone may call; abuse is held back by the submission guard."""
     router = APIRouter(prefix="/v1", tags=["residents"])
@@ -45,13 +56,7 @@ def public_router(database: Database, context: Context) -> APIRouter:
             raise HTTPException(400, "submission refused")
         async with unit_of_work(database) as unit:
             receipt = await service.submit(context, unit, form)
-        return Confirmation(
-            initiative_id=receipt.initiative_id,
-            access_token=receipt.access_token,
-            first_contact_due=receipt.first_contact_due.isoformat(),
-            builder=receipt.builder_pseudonym,
-            confirmation=confirmation(receipt.initiative_id, receipt.first_contact_due),
-        )
+        return confirmation_of(receipt)
 
     @router.get("/submissions/{initiative_id}", summary="How your initiative is doing")
     async def status(initiative_id: InitiativeId, token: AccessToken) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from contracts import OrganisationRole, OrganisationUpdated
 from contracts.initiatives import INITIATIVE_ID_PATTERN, InitiativeStatus, InitiativeSubsidyChecked
 from initiatives import agenda, service, views
-from initiatives.api.public import Confirmation
-from initiatives.api.wording import confirmation
+from initiatives.api.public import Confirmation, confirmation_of
 from initiatives.context import Context
 from initiatives.forms import (
     Milestone,
@@ -41,13 +40,7 @@ def staff_router(database: Database, context: Context, auth: Authenticator) -> A
     async def register(form: Registration, _: Staff) -> Confirmation:
         async with unit_of_work(database) as unit:
             receipt = await service.submit(context, unit, form)
-        return Confirmation(
-            initiative_id=receipt.initiative_id,
-            access_token=receipt.access_token,
-            first_contact_due=receipt.first_contact_due.isoformat(),
-            builder=receipt.builder_pseudonym,
-            confirmation=confirmation(receipt.initiative_id, receipt.first_contact_due),
-        )
+        return confirmation_of(receipt)
 
     @router.get("/initiatives", summary="Initiatives, newest first")
     async def listing(
