@@ -43,6 +43,12 @@ async def test_up_runs_the_demo_and_ctrl_c_stops_everything(
         "DASHBOARD_HTTP_PORT": str(dashboard_port := free_port()),
         "DASHBOARD_CONSUMER_GROUP": unique("up-dashboard"),
         "DASHBOARD_START_FROM": "latest",
+        "NOTIFICATIONS_HTTP_PORT": str(free_port()),
+        "NOTIFICATIONS_CONSUMER_GROUP": unique("up-notifications"),
+        "INITIATIVES_HTTP_PORT": str(free_port()),
+        "INITIATIVES_CONSUMER_GROUP": unique("up-initiatives"),
+        "REACH_HTTP_PORT": str(free_port()),
+        "REACH_CONSUMER_GROUP": unique("up-reach"),
         "WERKPLAATS_LOG_LEVEL": "WARNING",
     }
     log = (tmp_path / "up.log").open("wb")
@@ -51,7 +57,7 @@ async def test_up_runs_the_demo_and_ctrl_c_stops_everything(
     )
     try:
         await wait_for(
-            lambda: "Werkplaats is running" in (tmp_path / "up.log").read_text(), timeout=120, interval=0.5
+            lambda: "Werkplaats is running" in (tmp_path / "up.log").read_text(), timeout=300, interval=0.5
         )
         health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
         assert health.json()["status"] == "ok"
