@@ -72,7 +72,7 @@ async def test_a_centre_rental_clashing_with_a_partner_publication_is_a_venue_do
             async def detected() -> bool:
                 return bool(await venue_conflicts(kafka_bootstrap, centre_id))
 
-            await wait_for(detected, timeout=90, interval=0.5)
+            await wait_for(detected, timeout=240, interval=0.5)
             found = await venue_conflicts(kafka_bootstrap, centre_id)
             assert len({c["conflict_id"] for c in found}) == 1
             conflict = found[0]
@@ -141,19 +141,18 @@ async def test_the_scheduler_knows_registered_centres_and_checks_their_rooms_and
                 rules = {c["rule"] for c in await venue_conflicts(kafka_bootstrap, centre_id)}
                 return {"room_capacity", "outside_opening_hours"} <= rules
 
-            await wait_for(both_rules, timeout=90, interval=0.5)
+            await wait_for(both_rules, timeout=240, interval=0.5)
             found = {c["rule"]: c for c in await venue_conflicts(kafka_bootstrap, centre_id)}
             assert found["room_capacity"]["severity"] == "medium"
             assert "150" in found["room_capacity"]["explanation"]["nl"]
 
+            # another scheduler on a shared broker may publish the same activities too: look for ours
             async def flagged() -> bool:
-                return len(await agenda_entries(kafka_bootstrap, slug)) >= 2
+                seen: dict[str, set[object]] = {}
+                for entry in await agenda_entries(kafka_bootstrap, slug):
+                    seen.setdefault(entry["activity"]["activity_id"], set()).add(entry["venue_known"])  # type: ignore[index]
+                return True in seen.get("informatieavond", set()) and False in seen.get("wijkschouw", set())
 
-            await wait_for(flagged, timeout=60, interval=0.5)
-            known = {
-                e["activity"]["activity_id"]: e["venue_known"]
-                for e in await agenda_entries(kafka_bootstrap, slug)
-            }
-            assert known == {"informatieavond": True, "wijkschouw": False}
+            await wait_for(flagged, timeout=120, interval=0.5)
     finally:
         await scheduler.stop()
