@@ -14,12 +14,12 @@ from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
 from scheduling.feeds.fetch import new_client
-from scheduling.reach_advice import ReachAdviceBook
 from scheduling.service.agenda_view import AgendaView
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
 from scheduling.service.past_conflicts import PastConflictCloser
+from scheduling.service.reach_advice import ReachAdviceBook
 from scheduling.settings import SchedulingSettings
 from scheduling.subscribers import subscribe
 from scheduling.venues import VenueDirectory

@@ -14,8 +14,8 @@ from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.topics import partner_topics
 from scheduling.api.errors import invalid
 from scheduling.domain import Activity, InvalidActivityError, check_series, expand
-from scheduling.reach_advice import ReachAdviceBook
 from scheduling.service.agenda_view import AgendaView
+from scheduling.service.reach_advice import ReachAdviceBook
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
 

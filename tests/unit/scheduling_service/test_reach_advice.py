@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from contracts import ActivityPublished, AdviceUpdated, encode_event, new_event
-from scheduling.reach_advice import ReachAdviceBook
+from scheduling.service.reach_advice import ReachAdviceBook
 
 START = datetime(2026, 3, 24, 18, 30, tzinfo=UTC)
 
