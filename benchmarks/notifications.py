@@ -28,9 +28,9 @@ from benchmarks.report import machine, percentile
 from benchmarks.tail import TopicTail
 from contracts import ActivityKind, ActivityPublished, OrganisationRole, TargetGroup, encode_event, new_event
 from contracts.topics import SCHEDULING_PLACEMENTS, all_service_topics, partner_activities, partner_topics
-from notifications import manage
 from notifications.channels.webhook import verify
 from notifications.main import create_service as build_notifications
+from notifications.service import subscriptions as manage
 from notifications.settings import NotificationsSettings
 from scheduling.main import create_runtime as create_scheduler
 from scheduling.settings import SchedulingSettings

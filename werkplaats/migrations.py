@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.operations import Operations
+from sqlalchemy import MetaData
 
-from werkplaats.db import BigId, Database
+from werkplaats.db import Base, BigId, Database
 
 MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
 
@@ -55,3 +56,17 @@ def drop_runtime_tables(op: Operations) -> None:
     """Drop the outbox and inbox tables."""
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def run_environment(metadata: MetaData, version_table: str) -> None:
+    """Run a service's migrations on the connection ``upgrade`` passes (a service's ``migrations/env.py``)."""
+    from alembic import context
+
+    context.configure(
+        connection=context.config.attributes["connection"],
+        target_metadata=[metadata, Base.metadata],
+        render_as_batch=True,
+        version_table=version_table,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

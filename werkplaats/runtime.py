@@ -252,8 +252,13 @@ class ServiceRuntime:
         self.metrics.outbox_pending.set(pending)
         return pending
 
-    def http_app(self, *routers: APIRouter, title: str, version: str = "1.0.0", **kwargs: Any) -> FastAPI:
-        """A FastAPI app with ``routers``, ``/health`` and ``/metrics``; its lifespan runs the service."""
+    def http_app(
+        self, *routers: APIRouter, title: str, version: str = "1.0.0", service: object = None, **kwargs: Any
+    ) -> FastAPI:
+        """A FastAPI app with ``routers``, ``/health`` and ``/metrics``; its lifespan runs the service.
+
+        ``app.state`` holds ``settings``, ``runtime`` and the wired ``service``.
+        """
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -267,6 +272,7 @@ class ServiceRuntime:
         app.include_router(self.operations_router())
         for router in routers:
             app.include_router(router)
+        app.state.settings, app.state.runtime, app.state.service = self.settings, self, service
         return app
 
     def operations_router(self) -> APIRouter:

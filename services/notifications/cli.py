@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from notifications import manage
+from notifications.service import subscriptions
 from werkplaats.db import Database
 
 subscriptions_app = typer.Typer(help="Who hears about conflicts, what and how.", no_args_is_help=True)
@@ -71,18 +71,18 @@ def add(
     if event:
         document["event_types"] = event
     try:
-        request = manage.SubscriptionRequest.model_validate(document)
+        request = subscriptions.SubscriptionRequest.model_validate(document)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
         raise _fail(problems) from None
-    created = _run(lambda db: manage.add_subscription(db, request, created_by=created_by))
+    created = _run(lambda db: subscriptions.add_subscription(db, request, created_by=created_by))
     typer.echo(created.subscription_id)
 
 
 @subscriptions_app.command("list")
 def listing(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """Every subscription (secrets are never shown)."""
-    views = _run(manage.list_subscriptions)
+    views = _run(subscriptions.list_subscriptions)
     if as_json:
         typer.echo(json.dumps([v.model_dump(mode="json") for v in views], indent=2))
         return
@@ -96,7 +96,7 @@ def listing(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = 
 @subscriptions_app.command("remove")
 def remove(subscription_id: str) -> None:
     """Remove a subscription."""
-    if not _run(lambda db: manage.remove_subscription(db, subscription_id)):
+    if not _run(lambda db: subscriptions.remove_subscription(db, subscription_id)):
         raise _fail(f"no subscription {subscription_id}")
     typer.echo(f"removed {subscription_id}")
 
@@ -109,24 +109,24 @@ def set_webhook(
 ) -> None:
     """Register (or replace) an organisation's webhook."""
     try:
-        request = manage.OrganisationWebhookRequest.model_validate({"url": url, "secret": secret})
+        request = subscriptions.OrganisationWebhookRequest.model_validate({"url": url, "secret": secret})
     except ValidationError as error:
         raise _fail("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())) from None
-    _run(lambda db: manage.set_organisation_webhook(db, slug, request))
+    _run(lambda db: subscriptions.set_organisation_webhook(db, slug, request))
     typer.echo(f"{slug}: webhook set")
 
 
 @webhooks_app.command("list")
 def list_webhooks() -> None:
     """Organisations' webhook URLs."""
-    for slug, url in _run(manage.list_organisation_webhooks).items():
+    for slug, url in _run(subscriptions.list_organisation_webhooks).items():
         typer.echo(f"{slug}  {url}")
 
 
 @webhooks_app.command("remove")
 def remove_webhook(slug: str) -> None:
     """Remove an organisation's webhook."""
-    if not _run(lambda db: manage.remove_organisation_webhook(db, slug)):
+    if not _run(lambda db: subscriptions.remove_organisation_webhook(db, slug)):
         raise _fail(f"{slug} has no webhook")
     typer.echo(f"{slug}: webhook removed")
 

@@ -15,9 +15,9 @@ from notifications import api, cli
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
-from notifications.digests import run_digests
-from notifications.sender import Sender, SenderPolicy
-from notifications.service import Clock, Notifier
+from notifications.service.decisions import Clock, Notifier
+from notifications.service.digests import run_digests
+from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
 from notifications.subscribers import subscribe
@@ -173,11 +173,8 @@ def create_app(
     service = create_service(settings, bootstrap_servers=bootstrap_servers)
     runtime = service.runtime
     context = api.ApiContext(database=runtime.database, auth=service.authenticator)
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=service)
     api.install(app)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = service
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
-from notifications.service import Notifier
+from notifications.service.decisions import Notifier
 from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery

@@ -13,6 +13,7 @@ from contracts import (
     ActivityWithdrawn,
     AddressVenue,
     CentreVenue,
+    OrganisationRole,
     TargetGroup,
     Theme,
     encode_event,
@@ -39,6 +40,21 @@ ALLEKANTEN, DE_SPRUIJT = "allekanten", "de-spruijt"
 STADSDEELKANTOOR = AddressVenue(address="Stadsdeelkantoor Escamp, Leyweg 813, Den Haag")
 SENIOR_FLATS = AddressVenue(address="Recreatiezaal seniorencomplex, Melis Stokelaan, Den Haag")
 MEETING_POINT = AddressVenue(address="Verzamelen bij het Stadsdeelkantoor Escamp, Leyweg 813")
+
+
+DEMO_ORGANISATIONS: dict[str, str] = {
+    "gemeente-den-haag": "Gemeente Den Haag",
+    "staedion": "Staedion",
+    "haag-wonen": "Haag Wonen",
+    "hof-wonen": "Hof Wonen",
+    "mooi-welzijn": "Mooi Welzijn",
+    "haags-sportkwartier": "Haags Sportkwartier",
+    "allekanten": "Allekanten",
+    "buurtkamer-de-spruijt": "Buurtkamer De Spruijt",
+    "wijkcentrum-moerwijk": "Wijkcentrum Moerwijk",
+    "npzw": "Nationaal Programma Den Haag Zuidwest",
+}
+"""The demo's organisations and their names (registered in the organisations directory)."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +256,14 @@ async def publish_activities(
     return len(sent)
 
 
+async def register_demo_organisations(bootstrap: str) -> None:
+    """Register the demo's organisations with their names, unless they are registered already."""
+    from werkplaats.organisations import add_missing_organisations
+
+    await add_missing_organisations(bootstrap, DEMO_ORGANISATIONS, role=OrganisationRole.PARTNER)
+
+
 async def publish_demo(bootstrap: str, *, today: date | None = None) -> int:
     """Publish the Zuidwest demo month after ``today`` (default: today in Amsterdam); the number of events."""
+    await register_demo_organisations(bootstrap)
     return await publish_activities(bootstrap, demo_activities(today))

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
 from scheduling import api, cli
-from scheduling.agenda_view import AgendaView
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
+from scheduling.service.agenda_view import AgendaView
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
@@ -54,7 +54,8 @@ def create_service(
 ) -> SchedulingService:
     """Wire the scheduler: intake, zone detection, calendar, topics; ``serving`` the API's view too.
 
-    The agenda view and the organisations are started with the runtime only when ``serving``.
+    The organisations directory names organisations in explanations; the agenda view is started with
+    the runtime only when ``serving``.
     """
     settings = settings or SchedulingSettings()
     bootstrap = bootstrap_servers or resolve_bootstrap(settings)
@@ -72,7 +73,8 @@ def create_service(
         )
 
     areas = load_areas()
-    detector = ZoneDetector(new_agenda, areas)
+    directory = OrganisationDirectory(bootstrap, security=settings)
+    detector = ZoneDetector(new_agenda, areas, organisation_names=directory.names)
 
     def use_calendar(calendar: UnfavourableCalendar) -> None:
         detector.use_calendar(calendar)
@@ -80,8 +82,7 @@ def create_service(
 
     keeper = CalendarKeeper(runtime.database, settings.unfavourable_dates_file, use_calendar)
     poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics, tick_s=settings.feed_poll_s)
-    view = AgendaView(bootstrap, new_agenda, areas, security=settings)
-    directory = OrganisationDirectory(bootstrap, security=settings)
+    view = AgendaView(bootstrap, new_agenda, areas, organisation_names=directory.names, security=settings)
     subscribe(runtime, Intake(horizon=horizon), detector, partner_pattern=settings.partner_topic_pattern)
 
     async def prepare() -> None:
@@ -91,11 +92,11 @@ def create_service(
         keeper.start()
         poller.start()
 
-    runtime.startup.append(prepare)
-    runtime.shutdown += [keeper.stop, poller.stop]
+    runtime.startup += [prepare, directory.start]
+    runtime.shutdown += [keeper.stop, poller.stop, directory.stop]
     if serving:
-        runtime.startup += [directory.start, view.start]
-        runtime.shutdown += [view.stop, directory.stop]
+        runtime.startup.append(view.start)
+        runtime.shutdown.insert(0, view.stop)
     return SchedulingService(runtime, view, directory)
 
 
@@ -119,11 +120,8 @@ def create_app(
         auth=Authenticator(scheduler.directory, requests_per_minute=runtime.settings.requests_per_minute),
         horizon=timedelta(days=runtime.settings.horizon_days),
     )
-    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION)
+    app = runtime.http_app(*api.routers(context), title=TITLE, description=DESCRIPTION, service=scheduler)
     api.install(app, max_body_bytes=runtime.settings.max_body_bytes)
-    app.state.settings = runtime.settings
-    app.state.runtime = runtime
-    app.state.service = scheduler
     return app
 
 

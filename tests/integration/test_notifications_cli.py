@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from notifications import cli as notifications_cli
-from notifications import manage
+from notifications.service import subscriptions
 from werkplaats.db import Database
 
 Cli = Callable[..., Awaitable[Result]]
@@ -72,7 +72,7 @@ async def test_a_subscription_is_added_listed_and_removed(werkplaats: Cli, datab
     assert (await werkplaats("subscriptions", "list")).stdout == ""
     database = Database(database_url)
     try:
-        assert await manage.list_subscriptions(database) == []
+        assert await subscriptions.list_subscriptions(database) == []
     finally:
         await database.dispose()
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from contracts import OrganisationRole
 from contracts.topics import NOTIFICATIONS_DELIVERIES, dead_letter
-from notifications import manage
 from notifications.main import NotificationsService, create_service
+from notifications.service import subscriptions
 from notifications.settings import NotificationsSettings
 from notifications.store import FeedRow
 from support.testing import read_topic, wait_for
@@ -66,9 +66,9 @@ async def _fed(service: NotificationsService) -> bool:
 
 
 async def subscribe(service: NotificationsService, **fields: Any) -> str:
-    request = manage.SubscriptionRequest.model_validate(fields)
+    request = subscriptions.SubscriptionRequest.model_validate(fields)
     return (
-        await manage.add_subscription(service.runtime.database, request, created_by="ops")
+        await subscriptions.add_subscription(service.runtime.database, request, created_by="ops")
     ).subscription_id
 
 

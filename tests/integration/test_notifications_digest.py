@@ -8,10 +8,10 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from notifications import manage
-from notifications.digests import run_digests
 from notifications.domain import AMSTERDAM
 from notifications.main import NotificationsService, create_service
+from notifications.service import subscriptions
+from notifications.service.digests import run_digests
 from notifications.settings import NotificationsSettings
 from notifications.store import DigestItemRow, FeedRow, NotificationRow, SqlNotificationsUnitOfWork
 from support.testing import wait_for
@@ -66,7 +66,7 @@ async def test_a_digest_subscriber_gets_one_email_grouped_by_wijk_and_severity_o
         service = create_service(settings, bootstrap_servers=kafka_bootstrap, clock=clock)
         await service.runtime.start()
         try:
-            request = manage.SubscriptionRequest.model_validate(
+            request = subscriptions.SubscriptionRequest.model_validate(
                 {
                     "email": ADDRESS,
                     "neighbourhoods": [wijk_a, wijk_b],
@@ -74,7 +74,7 @@ async def test_a_digest_subscriber_gets_one_email_grouped_by_wijk_and_severity_o
                     "digest_at": "08:00",
                 }
             )
-            await manage.add_subscription(service.runtime.database, request, created_by="ops")
+            await subscriptions.add_subscription(service.runtime.database, request, created_by="ops")
             plan = [
                 (buurten_a[0], "high"),
                 (buurten_a[1], "medium"),

@@ -14,11 +14,12 @@ from sqlalchemy.exc import DBAPIError
 
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
-from notifications import domain, manage
-from notifications.digests import run_digests
+from notifications import domain
 from notifications.main import create_service, migrations_location
-from notifications.sender import Sender, SenderPolicy
-from notifications.service import Notifier
+from notifications.service import subscriptions
+from notifications.service.decisions import Notifier
+from notifications.service.digests import run_digests
+from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import (
     ConflictRow,
@@ -76,8 +77,8 @@ def envelope(data: ConflictDetected | ConflictResolved) -> Envelope[EventData]:
 
 
 async def subscribe(database: Database, **fields: Any) -> str:
-    request = manage.SubscriptionRequest.model_validate(fields)
-    return (await manage.add_subscription(database, request, created_by="ops")).subscription_id
+    request = subscriptions.SubscriptionRequest.model_validate(fields)
+    return (await subscriptions.add_subscription(database, request, created_by="ops")).subscription_id
 
 
 async def decide(database: Database, notifier: Notifier, data: ConflictDetected | ConflictResolved) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from notifications import manage
 from notifications.main import migrations_location
+from notifications.service import subscriptions
 from notifications.store import FeedRow
 from support.testing import wait_for
 from test_notifications_support import (
@@ -63,13 +63,13 @@ async def test_killed_during_a_burst_every_subscriber_gets_every_message_exactly
         with SmtpSink() as smtp:
             for receiver in (flaky, steady):
                 request = {"webhook": {"url": receiver.url, "secret": SECRET}, "neighbourhoods": [wijk]}
-                await manage.add_subscription(
-                    database, manage.SubscriptionRequest.model_validate(request), created_by="ops"
+                await subscriptions.add_subscription(
+                    database, subscriptions.SubscriptionRequest.model_validate(request), created_by="ops"
                 )
-            email = manage.SubscriptionRequest.model_validate(
+            email = subscriptions.SubscriptionRequest.model_validate(
                 {"email": "ops@example.org", "neighbourhoods": [wijk]}
             )
-            await manage.add_subscription(database, email, created_by="ops")
+            await subscriptions.add_subscription(database, email, created_by="ops")
             process = start(kafka_bootstrap, database_url, group, smtp.port, log)
             try:
                 async with ConflictPublisher(kafka_bootstrap) as publisher:

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from contracts import ConflictAcknowledged, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
-from notifications import manage
 from notifications.main import NotificationsService, create_service
+from notifications.service import subscriptions
 from notifications.settings import NotificationsSettings
 from notifications.store import NotificationRow
 from support.testing import wait_for
@@ -92,8 +92,8 @@ async def test_two_instances_in_one_group_deliver_each_conflict_once_to_every_su
             receivers = {}
             for receiver in (flaky, steady, other):
                 request = {"webhook": {"url": receiver.url, "secret": SECRET}, "neighbourhoods": [wijk]}
-                view = await manage.add_subscription(
-                    database, manage.SubscriptionRequest.model_validate(request), created_by="ops"
+                view = await subscriptions.add_subscription(
+                    database, subscriptions.SubscriptionRequest.model_validate(request), created_by="ops"
                 )
                 receivers[view.subscription_id] = receiver
             await probe_until_both_consume(publisher, instances)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response
 
 from contracts import OrganisationRole, OrganisationUpdated
 from contracts.envelope import SLUG_PATTERN
-from notifications import manage
+from notifications.service import subscriptions
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
 
@@ -18,33 +18,37 @@ def subscriptions_router(database: Database, auth: Authenticator) -> APIRouter:
     Slug = Annotated[str, Path(pattern=SLUG_PATTERN)]  # noqa: N806
 
     @router.post("/subscriptions", status_code=201, summary="Subscribe a person or a webhook")
-    async def create(request: manage.SubscriptionRequest, caller: Operations) -> manage.SubscriptionView:
-        return await manage.add_subscription(database, request, created_by=caller.slug)
+    async def create(
+        request: subscriptions.SubscriptionRequest, caller: Operations
+    ) -> subscriptions.SubscriptionView:
+        return await subscriptions.add_subscription(database, request, created_by=caller.slug)
 
     @router.get("/subscriptions", summary="Every subscription (secrets are never shown)")
-    async def listing(_: Operations) -> list[manage.SubscriptionView]:
-        return await manage.list_subscriptions(database)
+    async def listing(_: Operations) -> list[subscriptions.SubscriptionView]:
+        return await subscriptions.list_subscriptions(database)
 
     @router.delete("/subscriptions/{subscription_id}", status_code=204, summary="Remove a subscription")
     async def remove(subscription_id: str, _: Operations) -> Response:
-        if not await manage.remove_subscription(database, subscription_id):
+        if not await subscriptions.remove_subscription(database, subscription_id):
             raise HTTPException(404, f"no subscription {subscription_id}")
         return Response(status_code=204)
 
     @router.put("/organisations/{slug}/webhook", status_code=204, summary="Set an organisation's webhook")
-    async def set_webhook(slug: Slug, request: manage.OrganisationWebhookRequest, _: Operations) -> Response:
-        await manage.set_organisation_webhook(database, slug, request)
+    async def set_webhook(
+        slug: Slug, request: subscriptions.OrganisationWebhookRequest, _: Operations
+    ) -> Response:
+        await subscriptions.set_organisation_webhook(database, slug, request)
         return Response(status_code=204)
 
     @router.get("/organisations/webhooks", summary="Organisations' webhook URLs")
     async def webhooks(_: Operations) -> dict[str, str]:
-        return await manage.list_organisation_webhooks(database)
+        return await subscriptions.list_organisation_webhooks(database)
 
     @router.delete(
         "/organisations/{slug}/webhook", status_code=204, summary="Remove an organisation's webhook"
     )
     async def remove_webhook(slug: Slug, _: Operations) -> Response:
-        if not await manage.remove_organisation_webhook(database, slug):
+        if not await subscriptions.remove_organisation_webhook(database, slug):
             raise HTTPException(404, f"{slug} has no webhook")
         return Response(status_code=204)
 

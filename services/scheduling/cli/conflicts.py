@@ -22,7 +22,7 @@ from contracts import (
 )
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.cli.common import Language, database_description, fail, open_database
-from scheduling.console import ConflictFilter, ConflictView, Console, conflict_event, fold, selected
+from scheduling.cli.console import ConflictFilter, ConflictView, Console, conflict_event, fold, selected
 from scheduling.store import SqlSchedulingUnitOfWork
 
 CONFLICT_EVENTS = frozenset(
@@ -58,6 +58,7 @@ def conflicts(
     from aiokafka.errors import KafkaError
 
     from werkplaats.kafka_address import resolve_bootstrap
+    from werkplaats.organisations import read_organisations
     from werkplaats.settings import RuntimeSettings
 
     if neighbourhood is not None and not re.fullmatch(r"WK\d{6}|BU\d{8}", neighbourhood):
@@ -67,7 +68,12 @@ def conflicts(
     chosen = ConflictFilter(status=status.value, severity=severity, neighbourhood=neighbourhood)
     bootstrap = resolve_bootstrap(RuntimeSettings())
     try:
-        asyncio.run(show_conflicts(bootstrap, chosen, Console(lang.value), follow=follow, progress=_progress))
+        try:
+            names = asyncio.run(read_organisations(bootstrap)).names()
+        except RuntimeError:  # no organisations topic yet: slugs are shown as they are
+            names = {}
+        console = Console(lang.value, organisations=names)
+        asyncio.run(show_conflicts(bootstrap, chosen, console, follow=follow, progress=_progress))
     except KeyboardInterrupt:
         typer.echo("", err=True)
     except KafkaError as error:

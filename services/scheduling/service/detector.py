@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 import structlog
@@ -22,9 +22,9 @@ from scheduling.domain import (
     explain_resolved,
     suggest_alternatives,
 )
-from scheduling.names import KNOWN_ORGANISATIONS, KNOWN_VENUES
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.store import ConflictRow, SchedulingUnitOfWork
+from scheduling.venues import KNOWN_VENUES
 
 log = structlog.get_logger(__name__)
 
@@ -40,10 +40,16 @@ class ZoneDetector:
     """
 
     def __init__(
-        self, new_agenda: AgendaFactory, areas: Areas, *, clock: Callable[[], datetime] | None = None
+        self,
+        new_agenda: AgendaFactory,
+        areas: Areas,
+        *,
+        organisation_names: Callable[[], Mapping[str, str]] = dict,
+        clock: Callable[[], datetime] | None = None,
     ):
         self.new_agenda = new_agenda
         self.areas = areas
+        self.organisation_names = organisation_names
         self.clock = clock or (lambda: datetime.now(UTC))
         self._cache: dict[str, tuple[str, Agenda]] = {}
 
@@ -131,7 +137,7 @@ class ZoneDetector:
         return await unit.conflicts.load(conflict_ids)
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
+        explanation = explain(conflict, self.areas, self.organisation_names(), KNOWN_VENUES)
         suggestions = (
             suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
         )
@@ -182,7 +188,7 @@ class ZoneDetector:
         if row is None or row.status != "open":
             return
         resolved = conflict.to_resolved_contract(
-            explain_resolved(conflict, self.areas, KNOWN_ORGANISATIONS, KNOWN_VENUES)
+            explain_resolved(conflict, self.areas, self.organisation_names(), KNOWN_VENUES)
         )
         row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
         unit.publish(

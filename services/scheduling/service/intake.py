@@ -30,7 +30,7 @@ from scheduling.domain import (
     zones_to_notify,
 )
 from scheduling.domain.errors import SchedulingError
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.store import ActivityKey, SchedulingUnitOfWork
 from werkplaats.errors import PermanentError
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData, new_event
-from notifications.digests import run_digests
-from notifications.service import Notifier
+from notifications.service.decisions import Notifier
+from notifications.service.digests import run_digests
 from notifications.store import NotificationRow, SubscriptionRow
 from notifications.store.memory import InMemoryNotificationsUnitOfWork
 

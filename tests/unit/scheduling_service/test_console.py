@@ -18,10 +18,16 @@ from contracts import (
     TargetGroup,
     new_event,
 )
-from scheduling.console import DASH, ConflictFilter, Console, fold, selected
+from scheduling.cli.console import DASH, ConflictFilter, Console, fold, selected
 
 WINTER_EVENING = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # 19:00 in Amsterdam (CET)
 SUMMER_EVENING = datetime(2027, 6, 1, 17, 0, tzinfo=UTC)  # 19:00 in Amsterdam (CEST)
+
+NAMES = {
+    "gemeente-den-haag": "Gemeente Den Haag",
+    "staedion": "Staedion",
+    "npzw": "Nationaal Programma Den Haag Zuidwest",
+}
 
 
 def overlap(conflict_id: str = "nbo-1", starts: datetime = WINTER_EVENING) -> ConflictDetected:
@@ -185,7 +191,7 @@ def test_a_buurt_matches_a_conflict_named_by_its_wijk() -> None:
 
 
 def test_dutch_block_names_severity_rule_time_place_organisations_and_explanation() -> None:
-    text = Console("nl").conflict(fold(events(overlap()))["nbo-1"])
+    text = Console("nl", organisations=NAMES).conflict(fold(events(overlap()))["nbo-1"])
 
     assert text.splitlines()[0] == "HOOG · overlap in de buurt · open"
     assert f"dinsdag 1 december 2026, 19:00{DASH}21:30" in text
@@ -197,7 +203,7 @@ def test_dutch_block_names_severity_rule_time_place_organisations_and_explanatio
 
 
 def test_english_block() -> None:
-    text = Console("en").conflict(fold(events(overlap()))["nbo-1"])
+    text = Console("en", organisations=NAMES).conflict(fold(events(overlap()))["nbo-1"])
 
     assert text.splitlines()[0] == "HIGH · neighbourhood overlap · open"
     assert f"Tuesday 1 December 2026, 19:00{DASH}21:30" in text
@@ -205,47 +211,47 @@ def test_english_block() -> None:
 
 
 def test_times_are_shown_in_amsterdam_summer_time() -> None:
-    text = Console("nl").conflict(fold(events(overlap(starts=SUMMER_EVENING)))["nbo-1"])
+    text = Console("nl", organisations=NAMES).conflict(fold(events(overlap(starts=SUMMER_EVENING)))["nbo-1"])
 
     assert f"dinsdag 1 juni 2027, 19:00{DASH}21:30" in text
 
 
 def test_high_severity_shows_the_suggested_alternatives() -> None:
-    text = Console("nl").conflict(fold(events(overlap()))["nbo-1"])
+    text = Console("nl", organisations=NAMES).conflict(fold(events(overlap()))["nbo-1"])
 
     assert "alternatieven" in text
     assert "woensdag 2 december 2026 19:00" in text
 
 
 def test_medium_severity_shows_no_alternatives() -> None:
-    text = Console("en").conflict(fold(events(same_evening()))["sev-1"])
+    text = Console("en", organisations=NAMES).conflict(fold(events(same_evening()))["sev-1"])
 
     assert text.splitlines()[0] == "MEDIUM · same evening · open"
     assert "alternatives" not in text
 
 
 def test_an_overload_shows_its_iso_week() -> None:
-    text = Console("nl").conflict(fold(events(overload()))["tgo-1"])
+    text = Console("nl", organisations=NAMES).conflict(fold(events(overload()))["tgo-1"])
 
     assert f"week 2026-W50: maandag 7 december 2026 {DASH} zondag 13 december 2026" in text
 
 
 def test_an_acknowledged_conflict_names_who_accepted_it_and_why() -> None:
-    text = Console("nl").conflict(fold(events(overlap(), acknowledged()))["nbo-1"])
+    text = Console("nl", organisations=NAMES).conflict(fold(events(overlap(), acknowledged()))["nbo-1"])
 
     assert text.splitlines()[0] == "HOOG · overlap in de buurt · open, geaccepteerd"
     assert "door Nationaal Programma Den Haag Zuidwest: Bewust samen gepland" in text
 
 
 def test_a_resolved_conflict_says_why_it_no_longer_holds() -> None:
-    text = Console("en").conflict(fold(events(overlap(), resolved()))["nbo-1"])
+    text = Console("en", organisations=NAMES).conflict(fold(events(overlap(), resolved()))["nbo-1"])
 
     assert text.splitlines()[0] == "HIGH · neighbourhood overlap · resolved"
     assert "The residents' evening moved." in text
 
 
 def test_a_conflict_whose_details_were_compacted_away_is_still_listed() -> None:
-    text = Console("en").conflict(fold(events(acknowledged()))["nbo-1"])
+    text = Console("en", organisations=NAMES).conflict(fold(events(acknowledged()))["nbo-1"])
 
     assert "compacted" in text
     assert "nbo-1" in text
@@ -254,14 +260,16 @@ def test_a_conflict_whose_details_were_compacted_away_is_still_listed() -> None:
 def test_summary_counts_open_and_resolved(views: dict) -> None:
     shown = selected(views, ConflictFilter(status="all"))
 
-    assert Console("nl").summary(shown) == "3 conflicten: 2 open, 1 opgelost"
-    assert Console("en").summary(shown) == "3 conflicts: 2 open, 1 resolved"
-    assert Console("nl").summary([]) == "geen conflicten"
+    assert Console("nl", organisations=NAMES).summary(shown) == "3 conflicten: 2 open, 1 opgelost"
+    assert Console("en", organisations=NAMES).summary(shown) == "3 conflicts: 2 open, 1 resolved"
+    assert Console("nl", organisations=NAMES).summary([]) == "geen conflicten"
 
 
 def test_listing_is_in_time_order() -> None:
     later = overlap("nbo-later", starts=SUMMER_EVENING)
-    text = Console("en").listing(selected(fold(events(later, overlap("nbo-earlier"))), ConflictFilter()))
+    text = Console("en", organisations=NAMES).listing(
+        selected(fold(events(later, overlap("nbo-earlier"))), ConflictFilter())
+    )
 
     assert text.index("nbo-earlier") < text.index("nbo-later")
 
@@ -270,7 +278,7 @@ def test_listing_is_in_time_order() -> None:
 
 
 def test_followed_events_read_as_one_line_each_except_a_new_conflict() -> None:
-    console = Console("nl")
+    console = Console("nl", organisations=NAMES)
     views = fold(events(overlap(), acknowledged(), resolved()))
     at = datetime(2026, 11, 26, 13, 5, 7, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ draft would take part in. Every instance reads all partitions of the compacted t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -38,7 +38,6 @@ from scheduling.domain import (
     zones_of,
 )
 from scheduling.domain.clock import to_us
-from scheduling.names import KNOWN_ORGANISATIONS
 from werkplaats.follower import TopicFollower
 from werkplaats.kafka_security import Security
 
@@ -78,10 +77,12 @@ class AgendaView:
         new_agenda: AgendaFactory,
         areas: Areas,
         *,
+        organisation_names: Callable[[], Mapping[str, str]] = dict,
         clock: Callable[[], datetime] | None = None,
         security: Security = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.organisation_names = organisation_names
         self.security = security
         self.new_agenda = new_agenda
         self.areas = areas
@@ -144,7 +145,7 @@ class AgendaView:
         return [self._describe(activity, conflict, now) for conflict in self.agenda.check(activity, now)]
 
     def _describe(self, draft: Activity, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, KNOWN_ORGANISATIONS)
+        explanation = explain(conflict, self.areas, self.organisation_names())
         suggestions = self._suggest(draft, conflict, now) if conflict.severity is Severity.HIGH else []
         return conflict.to_contract(explanation, suggestions)
 

@@ -19,7 +19,6 @@ from contracts import (
 )
 from scheduling.domain import AMSTERDAM, Areas, load_areas, meets
 from scheduling.domain.wording import clock_time, long_date
-from scheduling.names import KNOWN_ORGANISATIONS
 
 Language = Literal["nl", "en"]
 StatusFilter = Literal["open", "resolved", "all"]
@@ -169,7 +168,8 @@ class Console:
 
     language: Language = "nl"
     areas: Areas | None = None
-    organisations: Mapping[str, str] = field(default_factory=lambda: KNOWN_ORGANISATIONS)
+    organisations: Mapping[str, str] = field(default_factory=dict)
+    """Display names by slug (the organisations directory's); unknown slugs are shown as they are."""
 
     def organisation(self, slug: str) -> str:
         """Return the display name of an organisation, else its slug."""

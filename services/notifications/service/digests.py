@@ -8,7 +8,7 @@ from typing import Any
 from contracts import Severity
 from notifications import domain
 from notifications.notification import DigestEntry, DigestNotification, DigestSection
-from notifications.service import Notifier
+from notifications.service.decisions import Notifier
 from notifications.store import NotificationsUnitOfWork, utc_or_none
 from notifications.store.mapping import notification_id, subscription_of
 

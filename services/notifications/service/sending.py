@@ -20,13 +20,13 @@ from typing import Any
 
 import structlog
 from sqlalchemy import or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from notifications import outcomes
 from notifications.channels import DeliveryError, PermanentDeliveryError
-from notifications.store import EndpointRow, NotificationRow, utc, utc_or_none
+from notifications.service import delivery_events
+from notifications.store import EndpointRow, NotificationRow, utc
+from notifications.store.endpoints import endpoint_failed, endpoints_recovered
 from werkplaats.db import Database
+from werkplaats.group_commit import GroupCommit
 from werkplaats.retry import repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -173,9 +173,11 @@ class Sender:
                     .where(mine)
                     .values(status="failed", finished_at=now, lease_until=None, last_error=reason)
                 )
-                outcomes.failed(unit, row, now, reason)
+                delivery_events.failed(unit, row, now, reason)
                 return
-            blocked_until = await _endpoint_failed(session, row.endpoint, now, self.policy)
+            blocked_until = await endpoint_failed(
+                session, row.endpoint, now, self.policy.retry_base_s, self.policy.retry_max_s
+            )
             waiting = self.queued.pop(row.endpoint, None)
             if waiting:  # not sent while the endpoint backs off: claimable again once it may be tried
                 await _give_back(session, list(waiting))
@@ -211,9 +213,9 @@ class Sender:
             mine = [row for row in rows if row.notification_id in held]
             if not mine:
                 return
-            await _endpoints_recovered(session, {row.endpoint for row in mine})
+            await endpoints_recovered(session, {row.endpoint for row in mine})
             for row in mine:
-                outcomes.delivered(unit, row, now)
+                delivery_events.delivered(unit, row, now)
 
     async def run(self) -> None:
         """Claim and send until cancelled."""
@@ -308,64 +310,3 @@ async def _give_back(session: Any, rows: list[NotificationRow]) -> None:
         .values(lease_until=None, attempts=NotificationRow.attempts - 1)
         .execution_options(synchronize_session=False)
     )
-
-
-async def _endpoints_recovered(session: Any, endpoints: set[str]) -> None:
-    await session.execute(
-        update(EndpointRow)
-        .where(EndpointRow.endpoint.in_(endpoints), EndpointRow.failures > 0)
-        .values(failures=0, blocked_until=None)
-    )
-
-
-class GroupCommit:
-    """Runs ``flush`` on everything added while the previous flush ran: one transaction for many items.
-
-    ``add`` returns once its item was flushed (or raises the flush's error), so callers keep their order
-    of effects; concurrent callers share a transaction instead of queueing for one each.
-    """
-
-    def __init__(self, flush: Callable[[list[NotificationRow]], Awaitable[None]]) -> None:
-        self.flush = flush
-        self.lock = asyncio.Lock()
-        self.waiting: list[tuple[NotificationRow, asyncio.Future[None]]] = []
-
-    async def add(self, item: NotificationRow) -> None:
-        """Flush ``item``, together with whatever else is waiting."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiting.append((item, done))
-        async with self.lock:
-            if not done.done():
-                batch, self.waiting = self.waiting, []
-                try:
-                    await self.flush([queued for queued, _ in batch])
-                except BaseException as error:  # every waiter learns of it, even of a cancel
-                    for _, future in batch:
-                        future.set_exception(error)
-                    done.exception()  # retrieved here: this caller raises it now
-                    raise
-                else:
-                    for _, future in batch:
-                        future.set_result(None)
-        await done
-
-
-async def _endpoint_failed(session: Any, endpoint: str, now: datetime, policy: SenderPolicy) -> datetime:
-    from notifications.domain import retry_delay
-
-    dialect = session.bind.dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgres_insert
-    await session.execute(
-        insert(EndpointRow)
-        .values(endpoint=endpoint, failures=0)
-        .on_conflict_do_nothing(index_elements=["endpoint"])
-    )
-    state = await session.get(EndpointRow, endpoint, with_for_update=True, populate_existing=True)
-    until = utc_or_none(state.blocked_until)
-    if until is None or until <= now:
-        state.failures += 1
-        state.blocked_until = now + timedelta(
-            seconds=retry_delay(state.failures, policy.retry_base_s, policy.retry_max_s)
-        )
-        return utc(state.blocked_until)
-    return until

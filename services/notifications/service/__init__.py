@@ -1,0 +1,1 @@
+"""The notifications use cases: deciding who is told what, digests, subscriptions, and sending."""
