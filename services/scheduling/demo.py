@@ -258,12 +258,9 @@ async def publish_activities(
 
 async def register_demo_organisations(bootstrap: str) -> None:
     """Register the demo's organisations with their names, unless they are registered already."""
-    from werkplaats.organisations import add_organisation, read_organisations
+    from werkplaats.organisations import add_missing_organisations
 
-    known = await read_organisations(bootstrap)
-    for slug, name in DEMO_ORGANISATIONS.items():
-        if known.get(slug) is None:
-            await add_organisation(bootstrap, slug, name=name, role=OrganisationRole.PARTNER)
+    await add_missing_organisations(bootstrap, DEMO_ORGANISATIONS, role=OrganisationRole.PARTNER)
 
 
 async def publish_demo(bootstrap: str, *, today: date | None = None) -> int:

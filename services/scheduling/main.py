@@ -10,11 +10,11 @@ from fastapi import FastAPI
 
 from contracts.topics import all_service_topics
 from scheduling import api, cli
-from scheduling.agenda_view import AgendaView
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
 from scheduling.feeds.fetch import new_client
+from scheduling.service.agenda_view import AgendaView
 from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake

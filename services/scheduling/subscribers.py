@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contracts import ActivityPublished, ActivityWithdrawn, Envelope, EventData
 from contracts.topics import SCHEDULING_PLACEMENTS, organisation_of, partner_topics
 from scheduling.feedback import rejection
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
 from scheduling.store import SchedulingUnitOfWork, SqlSchedulingUnitOfWork

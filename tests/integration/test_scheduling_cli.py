@@ -26,18 +26,20 @@ from contracts import (
     ContractError,
     Envelope,
     EventData,
+    OrganisationRole,
     TargetGroup,
     decode_event,
 )
 from contracts.topics import SCHEDULING_CONFLICTS, SCHEDULING_PLACEMENTS, all_service_topics, partner_topics
 from scheduling import cli as scheduling_cli
-from scheduling.console import ConflictFilter, Console
+from scheduling.cli.console import ConflictFilter, Console
 from scheduling.demo import publish_activities
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from support.testing import read_topic, wait_for
+from werkplaats.organisations import OrganisationExistsError, add_organisation
 from werkplaats.topics_admin import ensure_topics
 
 runner = CliRunner()
@@ -171,9 +173,21 @@ async def has_event(bootstrap: str, kind: type[EventData], conflict_id: str) -> 
     )
 
 
+async def register_acknowledger(bootstrap: str) -> None:
+    """The operations organisation that accepts conflicts, named in the organisations directory."""
+    with contextlib.suppress(OrganisationExistsError):
+        await add_organisation(
+            bootstrap,
+            "npzw",
+            name="Nationaal Programma Den Haag Zuidwest",
+            role=OrganisationRole.OPERATIONS,
+        )
+
+
 async def test_operators_list_follow_and_acknowledge_conflicts(
     scenario: Scenario, kafka_bootstrap: str, app: typer.Typer
 ) -> None:
+    await register_acknowledger(kafka_bootstrap)
     first = quiet_evening(datetime.now(AMSTERDAM).date() + timedelta(days=14))
     evening = datetime.combine(first, time(19), AMSTERDAM)
     week_later = evening + timedelta(days=7)

@@ -3,7 +3,7 @@
 from werkplaats.localkafka.artifacts import KAFKA_VERSION, ArtifactError, default_cache_dir, resolve_jars
 from werkplaats.localkafka.broker import BrokerError, BrokerStatus, LocalKafka, default_data_dir
 from werkplaats.localkafka.config import BrokerConfig, render_server_properties
-from werkplaats.localkafka.probe import answers_metadata, broker_answers
+from werkplaats.localkafka.reachability import answers_metadata, broker_answers
 
 __all__ = [
     "KAFKA_VERSION",

@@ -27,7 +27,7 @@ from werkplaats.localkafka.config import (
     render_log4j2,
     render_server_properties,
 )
-from werkplaats.localkafka.probe import broker_answers
+from werkplaats.localkafka.reachability import broker_answers
 from werkplaats.localkafka.security import new_password, run_java_tool, write_private
 
 DATA_DIR_ENV = "WERKPLAATS_KAFKA_DIR"

@@ -51,8 +51,31 @@ async def add_organisation(
         slug=slug, name=name, role=role, contact_email=contact_email, keys=[issued.record]
     )
     await ensure_topics(bootstrap, partner_topics(slug), security=security)
-    await _publish(bootstrap, organisation, security)
+    await _publish(bootstrap, organisation, security=security)
     return issued
+
+
+async def add_missing_organisations(
+    bootstrap: str, names: dict[str, str], *, role: OrganisationRole, security: Security = None
+) -> list[str]:
+    """Register those of ``names`` (slug: name) not registered yet, each with a key nobody sees; their slugs.
+
+    One read of the registry and one producer for all: the cheap way to set up demo organisations.
+    """
+    registry_topic = [spec for spec in all_service_topics() if spec.name == ORGANISATIONS]
+    await ensure_topics(bootstrap, registry_topic, security=security)
+    directory = await read_organisations(bootstrap, security=security)
+    missing = [slug for slug in names if directory.get(slug) is None]
+    if missing:
+        await ensure_topics(
+            bootstrap, [spec for slug in missing for spec in partner_topics(slug)], security=security
+        )
+        organisations = [
+            OrganisationUpdated(slug=slug, name=names[slug], role=role, keys=[issue_key().record])
+            for slug in missing
+        ]
+        await _publish(bootstrap, *organisations, security=security)
+    return missing
 
 
 async def rotate_key(
@@ -68,7 +91,9 @@ async def rotate_key(
         else record
         for record in organisation.keys
     ]
-    await _publish(bootstrap, organisation.model_copy(update={"keys": [*keys, issued.record]}), security)
+    await _publish(
+        bootstrap, organisation.model_copy(update={"keys": [*keys, issued.record]}), security=security
+    )
     return issued
 
 
@@ -82,7 +107,7 @@ async def revoke_key(bootstrap: str, slug: str, key_id: str, *, security: Securi
         record.model_copy(update={"revoked_at": now}) if record.key_id == key_id else record
         for record in organisation.keys
     ]
-    await _publish(bootstrap, organisation.model_copy(update={"keys": keys}), security)
+    await _publish(bootstrap, organisation.model_copy(update={"keys": keys}), security=security)
 
 
 async def revoke_organisation(bootstrap: str, slug: str, *, security: Security = None) -> None:
@@ -92,7 +117,8 @@ async def revoke_organisation(bootstrap: str, slug: str, *, security: Security =
     keys = [
         record.model_copy(update={"revoked_at": record.revoked_at or now}) for record in organisation.keys
     ]
-    await _publish(bootstrap, organisation.model_copy(update={"keys": keys, "revoked_at": now}), security)
+    revoked = organisation.model_copy(update={"keys": keys, "revoked_at": now})
+    await _publish(bootstrap, revoked, security=security)
 
 
 async def _existing(bootstrap: str, slug: str, security: Security) -> OrganisationUpdated:
@@ -102,13 +128,14 @@ async def _existing(bootstrap: str, slug: str, security: Security) -> Organisati
     return organisation
 
 
-async def _publish(bootstrap: str, organisation: OrganisationUpdated, security: Security) -> None:
+async def _publish(bootstrap: str, *organisations: OrganisationUpdated, security: Security) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **client_options(security)
     )
     await producer.start()
     try:
-        event = new_event(organisation, source="werkplaats")
-        await producer.send_and_wait(ORGANISATIONS, encode_event(event), key=organisation.slug.encode())
+        for organisation in organisations:
+            event = new_event(organisation, source="werkplaats")
+            await producer.send_and_wait(ORGANISATIONS, encode_event(event), key=organisation.slug.encode())
     finally:
         await producer.stop()

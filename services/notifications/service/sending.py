@@ -22,7 +22,7 @@ import structlog
 from sqlalchemy import or_, select, tuple_, update
 
 from notifications.channels import DeliveryError, PermanentDeliveryError
-from notifications.service import outcomes
+from notifications.service import delivery_events
 from notifications.store import EndpointRow, NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed, endpoints_recovered
 from werkplaats.db import Database
@@ -173,7 +173,7 @@ class Sender:
                     .where(mine)
                     .values(status="failed", finished_at=now, lease_until=None, last_error=reason)
                 )
-                outcomes.failed(unit, row, now, reason)
+                delivery_events.failed(unit, row, now, reason)
                 return
             blocked_until = await endpoint_failed(
                 session, row.endpoint, now, self.policy.retry_base_s, self.policy.retry_max_s
@@ -215,7 +215,7 @@ class Sender:
                 return
             await endpoints_recovered(session, {row.endpoint for row in mine})
             for row in mine:
-                outcomes.delivered(unit, row, now)
+                delivery_events.delivered(unit, row, now)
 
     async def run(self) -> None:
         """Claim and send until cancelled."""

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from contracts import ActivityKind, ActivityPublished, OrganisationRole, OrganisationUpdated
-from scheduling.agenda_view import AgendaEntry
 from scheduling.api.context import ApiContext
 from scheduling.api.errors import responses
 from scheduling.api.paging import (
@@ -23,6 +22,7 @@ from scheduling.api.paging import (
 )
 from scheduling.api.schemas import AgendaItem, AgendaPage
 from scheduling.domain import meets
+from scheduling.service.agenda_view import AgendaEntry
 
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
 

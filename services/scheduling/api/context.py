@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from contracts import ActivityPublished
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.topics import partner_topics
-from scheduling.agenda_view import AgendaView
 from scheduling.api.errors import invalid
 from scheduling.domain import Activity, expand
+from scheduling.service.agenda_view import AgendaView
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
 

@@ -22,7 +22,7 @@ from contracts import (
 )
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling.cli.common import Language, database_description, fail, open_database
-from scheduling.console import ConflictFilter, ConflictView, Console, conflict_event, fold, selected
+from scheduling.cli.console import ConflictFilter, ConflictView, Console, conflict_event, fold, selected
 from scheduling.store import SqlSchedulingUnitOfWork
 
 CONFLICT_EVENTS = frozenset(

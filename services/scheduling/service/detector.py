@@ -22,7 +22,7 @@ from scheduling.domain import (
     explain_resolved,
     suggest_alternatives,
 )
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.store import ConflictRow, SchedulingUnitOfWork
 from scheduling.venues import KNOWN_VENUES
 

@@ -20,7 +20,7 @@ from contracts import (
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
 from scheduling import NAME
 from scheduling.domain import Activity, content_hash, expand, zones_of, zones_to_notify
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.store import ActivityKey, SchedulingUnitOfWork
 
 log = structlog.get_logger(__name__)

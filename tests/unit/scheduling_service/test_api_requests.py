@@ -19,8 +19,8 @@ from contracts import (
     new_event,
 )
 from scheduling import api
-from scheduling.agenda_view import AgendaView
 from scheduling.domain import Agenda, load_areas
+from scheduling.service.agenda_view import AgendaView
 from scheduling.settings import SchedulingSettings
 from werkplaats.auth import Authenticator
 from werkplaats.organisations import OrganisationDirectory, issue_key

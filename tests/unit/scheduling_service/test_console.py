@@ -18,7 +18,7 @@ from contracts import (
     TargetGroup,
     new_event,
 )
-from scheduling.console import DASH, ConflictFilter, Console, fold, selected
+from scheduling.cli.console import DASH, ConflictFilter, Console, fold, selected
 
 WINTER_EVENING = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # 19:00 in Amsterdam (CET)
 SUMMER_EVENING = datetime(2027, 6, 1, 17, 0, tzinfo=UTC)  # 19:00 in Amsterdam (CEST)

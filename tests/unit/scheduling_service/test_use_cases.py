@@ -11,7 +11,7 @@ from contracts import ActivityPublished, ActivityWithdrawn, ConflictDetected, Co
 from contracts.areas import load_areas
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, SCHEDULING_PLACEMENTS
 from scheduling.domain import Agenda, UnfavourableCalendar
-from scheduling.placements import PlacementChanged
+from scheduling.internal_events import PlacementChanged
 from scheduling.service.acknowledge import ConflictResolvedError, acknowledge
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake

@@ -1,4 +1,4 @@
-"""Outcomes of deliveries on ``notifications.deliveries`` through the outbox; failures also dead-lettered."""
+"""Events about deliveries on ``notifications.deliveries`` through the outbox; failures also dead-lettered."""
 
 from __future__ import annotations
 
