@@ -117,9 +117,8 @@ async def revoke_organisation(bootstrap: str, slug: str, *, security: Security =
     keys = [
         record.model_copy(update={"revoked_at": record.revoked_at or now}) for record in organisation.keys
     ]
-    await _publish(
-        bootstrap, organisation.model_copy(update={"keys": keys, "revoked_at": now}), security=security
-    )
+    revoked = organisation.model_copy(update={"keys": keys, "revoked_at": now})
+    await _publish(bootstrap, revoked, security=security)
 
 
 async def _existing(bootstrap: str, slug: str, security: Security) -> OrganisationUpdated:
