@@ -31,6 +31,9 @@ async def test_axe_finds_no_wcag_aa_violation_on_the_initiatives_pages_in_both_l
         builder = (await ini.client.get(path, headers=ini.staff)).json()["builder_id"]
         contact = {"kind": "first_contact", "hours": 0.5, "by": builder, "on": "2026-04-07"}
         assert (await ini.client.post(f"{path}/support", json=contact, headers=ini.staff)).status_code == 201
+        question = {"public": True, "one_off": True, "costs": ["food"]}
+        assert (await ini.client.post(f"{path}/subsidy-check", json=question, headers=ini.staff)).is_success
+        pages = PAGES | {"initiative": f"/initiatieven/{contacted['initiative_id']}"}
         clock.now = datetime(2026, 4, 20, 10, 0, tzinfo=AMSTERDAM)
         await ini.service.keeper.tick()
         async with (
@@ -53,7 +56,7 @@ async def test_axe_finds_no_wcag_aa_violation_on_the_initiatives_pages_in_both_l
                 await page.fill("#password", PASSWORD)
                 async with page.expect_navigation():
                     await page.click("button[type=submit]")
-                for name, address in PAGES.items():
+                for name, address in pages.items():
                     await page.goto(address)
                     assert await page.get_attribute("html", "lang") == language
                     if name == "initiatives" and language == "nl":
@@ -62,7 +65,7 @@ async def test_axe_finds_no_wcag_aa_violation_on_the_initiatives_pages_in_both_l
                 await context.close()
             await browser.close()
     assert found == {name: [] for name in found}
-    assert len(found) == 4
+    assert len(found) == 6
 
 
 async def violations(page: Page) -> list[str]:

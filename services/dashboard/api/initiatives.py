@@ -1,4 +1,4 @@
-"""Initiatives for staff: the pipeline by status with overdue first contacts first, and each builder's load.
+"""Initiatives for staff: the pipeline with overdue first contacts first, builders' load, one initiative.
 
 Read server-side from the initiatives service with the dashboard's operations key; lists carry no
 contact data. Coordinators do not see this page.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from contracts.initiatives import InitiativeStatus
@@ -16,7 +16,9 @@ from dashboard.api.context import WebContext
 from dashboard.api.security import ForbiddenError, require
 from dashboard.domain import Role, wijken
 from dashboard.i18n import N_
-from dashboard.owners import OwnerUnavailableError
+from dashboard.owners import OwnerRefusedError, OwnerUnavailableError
+
+InitiativeId = Path(pattern=r"^INI-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 
 STATUS_LABELS = {
     InitiativeStatus.SUBMITTED: N_("Submitted"),
@@ -27,6 +29,23 @@ STATUS_LABELS = {
     InitiativeStatus.DECLINED: N_("Declined"),
     InitiativeStatus.WITHDRAWN: N_("Withdrawn"),
     InitiativeStatus.MERGED: N_("Merged"),
+}
+
+SUPPORT_LABELS = {
+    "first_contact": N_("First contact"),
+    "advice": N_("Advice"),
+    "hands_on": N_("Hands-on help"),
+    "referral": N_("Referral"),
+}
+MISSING_LABELS = {
+    "legal_entity": N_("a legal entity"),
+    "public_activity": N_("a public activity"),
+    "one_off": N_("a one-off activity"),
+    "area": N_("the right area"),
+    "audience_over_55": N_("an audience over 55"),
+    "participants": N_("enough participants"),
+    "meetings": N_("enough meetings"),
+    "budget": N_("a budget within the limits"),
 }
 
 
@@ -64,5 +83,27 @@ def initiatives_router(web: WebContext) -> APIRouter:
             "overdue": sum(1 for item in listed if item.get("overdue")),
         }
         return web.page(request, person, "initiatives.html", context)
+
+    @router.get("/initiatieven/{initiative_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def initiative(request: Request, initiative_id: str = InitiativeId) -> Response:
+        person = require(await web.person(request))
+        if person.role is Role.COORDINATOR:
+            raise ForbiddenError
+        try:
+            found = await web.initiatives.call("GET", f"/v1/initiatives/{initiative_id}")
+        except OwnerRefusedError:
+            return web.page(request, person, "not_found.html", status=404)
+        except OwnerUnavailableError:
+            message = web.text(request, "The initiatives service does not answer; try again in a moment.")
+            context = {"unavailable": message, "groups": [], "builders": [], "overdue": 0}
+            return web.page(request, person, "initiatives.html", context, status=503)
+        context = {
+            "item": found,
+            "labels": STATUS_LABELS,
+            "support_labels": SUPPORT_LABELS,
+            "missing_labels": MISSING_LABELS,
+            "names": wijken(),
+        }
+        return web.page(request, person, "initiative.html", context)
 
     return router
