@@ -20,6 +20,7 @@ from dashboard.api.charts import charts_router
 from dashboard.api.conflicts import conflicts_router, render_change
 from dashboard.api.context import WebContext
 from dashboard.api.drafts import drafts_router
+from dashboard.api.initiatives import initiatives_router
 from dashboard.api.residents import residents_router
 from dashboard.api.security import CsrfError, ForbiddenError, SecurityMiddleware, SignInRequiredError
 from werkplaats.organisations import OrganisationDirectory
@@ -37,6 +38,7 @@ def routers(web: WebContext, directory: OrganisationDirectory) -> list[APIRouter
         centres_router(web),
         residents_router(web),
         charts_router(web),
+        initiatives_router(web),
     ]
 
 

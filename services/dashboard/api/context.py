@@ -38,7 +38,7 @@ class WebContext:
     _csrf: CsrfTokens | None = None
     _links: LinkSigner | None = None
     passwords: Passwords = field(default_factory=Passwords)
-    features: set[str] = field(default_factory=lambda: {"centres"})
+    features: set[str] = field(default_factory=lambda: {"centres", "initiatives"})
     """Pages beyond the conflicts and the agenda: ``initiatives``, ``centres``."""
 
     async def load_secrets(self) -> None:
