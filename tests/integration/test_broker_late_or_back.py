@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -137,3 +142,55 @@ async def _effects_reach(runtime: ServiceRuntime, count: int) -> bool:
 
 async def _relayed(runtime: ServiceRuntime) -> bool:
     return await runtime.relay.pending() == 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_werkplaats_run_before_the_broker_stays_up_and_becomes_ready(
+    own_broker: LocalKafka, tmp_path: Path
+) -> None:
+    bootstrap = await start(own_broker)
+    await stop(own_broker)
+    port = free_port()
+    env = os.environ | {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "SCHEDULING_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}",
+        "SCHEDULING_CONSUMER_GROUP": f"late-{uuid.uuid4().hex[:8]}",
+    }
+    command = [sys.executable, "-m", "werkplaats", "run", "scheduling", "--port", str(port)]
+    log = tmp_path / "scheduling.log"
+    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+
+            async def answers() -> bool:
+                try:
+                    return (await client.get("/health/live")).status_code == 200
+                except httpx.TransportError:
+                    assert process.poll() is None, log.read_text()
+                    return False
+
+            await wait_for(answers, timeout=45, interval=0.2)
+            status, report = await readiness(client)
+            assert status == 503
+            assert report["reason"].startswith(f"waiting for Kafka at {bootstrap}: ")
+
+            assert await start(own_broker) == bootstrap
+
+            async def ready() -> bool:
+                return (await readiness(client))[0] == 200
+
+            await wait_for(ready, timeout=45, interval=0.2)
+            assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert "Application startup failed" not in log.read_text()

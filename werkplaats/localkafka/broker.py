@@ -169,6 +169,11 @@ class LocalKafka:
         state = self._state()
         return BrokerStatus(True, state.get("bootstrap"), pid, sasl=bool(state.get("sasl", False)))
 
+    def recorded_bootstrap(self) -> str | None:
+        """The address of the last start, which a restart keeps while its port is free."""
+        bootstrap = self._state().get("bootstrap")
+        return str(bootstrap) if bootstrap else None
+
     def ensure_started(self, timeout: float = START_TIMEOUT) -> str:
         """Start the broker unless it runs, wait until it answers, and return its bootstrap address."""
         if self.external_bootstrap:
