@@ -115,7 +115,6 @@ class ServiceRuntime:
         self.started = False
         self._known_topics: set[str] = set()
         self.not_ready_reason: str | None = "starting"
-        self._first_wait = asyncio.Event()
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -213,13 +212,21 @@ class ServiceRuntime:
 
         return consumer
 
-    async def start(self) -> None:
-        """Connect to Kafka (waiting while it does not answer), run the start-up tasks, start consuming."""
-        self._producer = await until_done(
-            self._connect_producer, event="kafka_unavailable", backoff=KAFKA_WAIT_BACKOFF, service=self.name
-        )
+    async def start(self, producer: AIOKafkaProducer | None = None) -> None:
+        """Connect to Kafka (waiting while it does not answer), run the start-up tasks, start consuming.
+
+        ``producer`` is one already connected (see ``start_in_background``).
+        """
+        if producer is None:
+            producer = await until_done(
+                self._connect_producer,
+                event="kafka_unavailable",
+                backoff=KAFKA_WAIT_BACKOFF,
+                service=self.name,
+            )
         for task in self.startup:
             await until_done(self._noting_failure(task), event="startup_retried", backoff=KAFKA_WAIT_BACKOFF)
+        self._producer = producer
         await self.broker.start()
         self.not_ready_reason = None
         self.relay.start()
@@ -249,17 +256,15 @@ class ServiceRuntime:
 
     def _note_failure(self, what: str, error: Exception) -> None:
         self.not_ready_reason = f"{what}: {type(error).__name__}: {error}"
-        self._first_wait.set()
 
-    async def start_in_background(self) -> asyncio.Task[None]:
-        """Start the service; return once it runs or, if it must wait for Kafka, once it waits."""
-        starting = asyncio.create_task(self.start())
-        waiting = asyncio.create_task(self._first_wait.wait())
-        await asyncio.wait({starting, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if starting.done():
-            starting.result()  # a start-up error that is not a wait surfaces here
-        return starting
+    async def start_in_background(self) -> asyncio.Task[None] | None:
+        """Start the service now if Kafka answers, else in a task that waits for it (returned)."""
+        try:
+            producer = await self._connect_producer()
+        except Exception:  # noqa: BLE001 - the reason is kept for readiness; start() logs the retries
+            return asyncio.create_task(self.start())
+        await self.start(producer)
+        return None
 
     async def stop(self) -> None:
         """Stop consuming, stop the relay and the shut-down tasks, close connections."""
@@ -335,9 +340,10 @@ class ServiceRuntime:
             try:
                 yield
             finally:
-                starting.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await starting
+                if starting is not None:
+                    starting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await starting
                 await self.stop()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan, **kwargs)
