@@ -10,11 +10,11 @@ DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 
 
 def resolve_bootstrap(settings: RuntimeSettings) -> str:
-    """``KAFKA_BOOTSTRAP_SERVERS`` when set, else the running local broker's address, else the default."""
+    """``KAFKA_BOOTSTRAP_SERVERS`` when set, else the local broker's (running or last) address."""
     if settings.kafka_bootstrap_servers:
         return settings.kafka_bootstrap_servers
-    status = LocalKafka().status()
-    return status.bootstrap or DEFAULT_BOOTSTRAP
+    local = LocalKafka()
+    return local.status().bootstrap or local.recorded_bootstrap() or DEFAULT_BOOTSTRAP
 
 
 def ensure_broker(settings: RuntimeSettings) -> str:

@@ -37,6 +37,7 @@ from werkplaats.inbox import InboxJanitor
 from werkplaats.metrics import Metrics
 from werkplaats.offsets import OffsetCommitter
 from werkplaats.outbox import OutboxRelay, PendingMessage
+from werkplaats.retry import Backoff, until_done
 from werkplaats.settings import ServiceSettings
 from werkplaats.topics_admin import ensure_topics
 
@@ -76,6 +77,9 @@ async def _no_decode(_: Any, __: Any) -> None:
 READINESS_CACHE_S = 2.0
 """How long one readiness check answers every ``/health`` request."""
 
+KAFKA_WAIT_BACKOFF = Backoff(0.5, 5.0)
+"""Pauses between attempts to reach a broker that does not answer at start-up."""
+
 
 class ServiceRuntime:
     """The parts of one service process, started and stopped together."""
@@ -110,6 +114,7 @@ class ServiceRuntime:
         self._committers: list[OffsetCommitter] = []
         self.started = False
         self._known_topics: set[str] = set()
+        self.not_ready_reason: str | None = "starting"
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -207,17 +212,59 @@ class ServiceRuntime:
 
         return consumer
 
-    async def start(self) -> None:
-        """Run the start-up tasks, connect to Kafka, start the consumers and the outbox relay."""
+    async def start(self, producer: AIOKafkaProducer | None = None) -> None:
+        """Connect to Kafka (waiting while it does not answer), run the start-up tasks, start consuming.
+
+        ``producer`` is one already connected (see ``start_in_background``).
+        """
+        if producer is None:
+            producer = await until_done(
+                self._connect_producer,
+                event="kafka_unavailable",
+                backoff=KAFKA_WAIT_BACKOFF,
+                service=self.name,
+            )
         for task in self.startup:
-            await task()
-        self._producer = create_producer(self.bootstrap_servers, client_id=self.name, security=self.settings)
-        await self._producer.start()
+            await until_done(self._noting_failure(task), event="startup_retried", backoff=KAFKA_WAIT_BACKOFF)
+        self._producer = producer
         await self.broker.start()
+        self.not_ready_reason = None
         self.relay.start()
         self.janitor.start()
         self.started = True
         log.info("service_started", service=self.name)
+
+    async def _connect_producer(self) -> AIOKafkaProducer:
+        producer = create_producer(self.bootstrap_servers, client_id=self.name, security=self.settings)
+        try:
+            await producer.start()
+        except Exception as error:
+            await producer.stop()
+            self._note_failure(f"waiting for Kafka at {self.bootstrap_servers}", error)
+            raise
+        return producer
+
+    def _noting_failure(self, task: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def attempt() -> None:
+            try:
+                await task()
+            except Exception as error:
+                self._note_failure("start-up task failed", error)
+                raise
+
+        return attempt
+
+    def _note_failure(self, what: str, error: Exception) -> None:
+        self.not_ready_reason = f"{what}: {type(error).__name__}: {error}"
+
+    async def start_in_background(self) -> asyncio.Task[None] | None:
+        """Start the service now if Kafka answers, else in a task that waits for it (returned)."""
+        try:
+            producer = await self._connect_producer()
+        except Exception:  # noqa: BLE001 - the reason is kept for readiness; start() logs the retries
+            return asyncio.create_task(self.start())
+        await self.start(producer)
+        return None
 
     async def stop(self) -> None:
         """Stop consuming, stop the relay and the shut-down tasks, close connections."""
@@ -236,6 +283,7 @@ class ServiceRuntime:
             self._producer = None
         await self.database.dispose()
         self.started = False
+        self.not_ready_reason = "stopped"
         log.info("service_stopped", service=self.name)
 
     async def health(self) -> dict[str, Any]:
@@ -252,14 +300,17 @@ class ServiceRuntime:
     async def _check_readiness(self) -> dict[str, Any]:
         database_ok = await self.database.ping()
         kafka_ok = await self._kafka_answers()
-        pending = await self._outbox_pending() if database_ok else None
-        return {
-            "status": "ok" if database_ok and kafka_ok else "unavailable",
+        pending = await self._outbox_pending() if database_ok and self.started else None
+        report = {
+            "status": "ok" if database_ok and kafka_ok and self.started else "unavailable",
             "service": self.name,
             "database": "ok" if database_ok else "unavailable",
             "kafka": "ok" if kafka_ok else "unavailable",
             "outbox_pending": pending,
         }
+        if not self.started:
+            report["reason"] = self.not_ready_reason or "not started"
+        return report
 
     async def _kafka_answers(self) -> bool:
         if self._producer is None:
@@ -285,10 +336,14 @@ class ServiceRuntime:
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            await self.start()
+            starting = await self.start_in_background()
             try:
                 yield
             finally:
+                if starting is not None:
+                    starting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await starting
                 await self.stop()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan, **kwargs)

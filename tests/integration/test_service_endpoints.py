@@ -92,8 +92,9 @@ async def test_a_running_service_answers_health_and_metrics(
 
 
 async def test_health_counts_the_outbox_rows_waiting_and_fails_when_stopped(
-    kafka_bootstrap: str, make_topic, unique, tmp_path: Path
+    kafka_bootstrap: str, make_topic, unique, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(werkplaats.runtime, "READINESS_CACHE_S", 0.0)  # each call checks afresh
     topic = await make_topic(unique("health"), partitions=1)
     settings = SchedulingSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", consumer_group=unique("h")

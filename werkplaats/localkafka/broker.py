@@ -24,6 +24,7 @@ from werkplaats.localkafka.config import (
     BrokerConfig,
     choose_port,
     java_command,
+    port_is_free,
     render_log4j2,
     render_server_properties,
 )
@@ -168,6 +169,11 @@ class LocalKafka:
         state = self._state()
         return BrokerStatus(True, state.get("bootstrap"), pid, sasl=bool(state.get("sasl", False)))
 
+    def recorded_bootstrap(self) -> str | None:
+        """The address of the last start, which a restart keeps while its port is free."""
+        bootstrap = self._state().get("bootstrap")
+        return str(bootstrap) if bootstrap else None
+
     def ensure_started(self, timeout: float = START_TIMEOUT) -> str:
         """Start the broker unless it runs, wait until it answers, and return its bootstrap address."""
         if self.external_bootstrap:
@@ -190,9 +196,13 @@ class LocalKafka:
             return self._start(timeout)
 
     def _choose_config(self) -> BrokerConfig:
-        """Use the default ports when free, else free ones (recorded in the state file on start)."""
-        port = choose_port(DEFAULT_PORT)
-        controller_port = choose_port(DEFAULT_CONTROLLER_PORT, frozenset({port}))
+        """Keep the ports of the last start when free, else the defaults, else free ones (all recorded)."""
+        state = self._state()
+        port = choose_port(int(state.get("port") or DEFAULT_PORT))
+        if port != state.get("port") and port_is_free(DEFAULT_PORT):
+            port = DEFAULT_PORT
+        previous_controller = int(state.get("controller_port") or DEFAULT_CONTROLLER_PORT)
+        controller_port = choose_port(previous_controller, frozenset({port}))
         if not self.sasl:
             return BrokerConfig(self.data_dir, port, controller_port)
         return BrokerConfig(
