@@ -137,9 +137,12 @@ async def test_scheduler_killed_mid_stream_announces_every_conflict_once(
     try:
         async with partners:
             published = plans(area)
-            for name, item in published:
-                await partners.publish(name, item)
-            for threshold in (20, 60):  # of 2 * PAIRS partner records, read 20 at a time
+            # The stream arrives in three parts; each kill waits for work done on the part so far, and
+            # the rest of the stream is not even published yet: every kill lands mid-stream.
+            parts = (published[:40], published[40:80], published[80:])
+            for threshold, part in zip((20, 60), parts, strict=False):  # records are read 20 at a time
+                for name, item in part:
+                    await partners.publish(name, item)
                 await wait_for(
                     lambda t=threshold: _reached(_intake_committed(kafka_bootstrap, group, partners), t),
                     timeout=120,
@@ -152,6 +155,8 @@ async def test_scheduler_killed_mid_stream_announces_every_conflict_once(
                 process = start_scheduler(
                     kafka_bootstrap, database_url, group, tmp_path / "scheduler.log", partners
                 )
+            for name, item in parts[-1]:
+                await partners.publish(name, item)
             await detected_once_each(
                 kafka_bootstrap,
                 partners,
