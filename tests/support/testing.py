@@ -7,6 +7,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import (
+    CoordinatorLoadInProgressError,
+    GroupCoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
 from aiokafka.structs import RecordMetadata
 
 from werkplaats.follower import caught_up
@@ -97,11 +102,13 @@ async def end_offsets(
 async def committed_offsets(
     bootstrap: str, group: str, *, security: Security = None
 ) -> dict[TopicPartition, int]:
-    """The offsets consumer group ``group`` has committed, by partition."""
+    """The offsets ``group`` has committed, by partition (none before its coordinator answers)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(security))
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)
+    except (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError):
+        return {}  # a broker that has not yet loaded the group's coordinator: nothing committed we can see
     finally:
         await admin.close()
     return {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
