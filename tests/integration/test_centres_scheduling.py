@@ -14,11 +14,13 @@ from scheduling_support import Partners, activity, at, fresh_area, quiet_evening
 from support.testing import read_topic, wait_for
 
 
-async def venue_conflicts(bootstrap: str, centre_id: str) -> list[dict[str, object]]:
+async def venue_conflicts(bootstrap: str, organisation: str) -> list[dict[str, object]]:
+    """The conflicts detected that involve an activity of ``organisation``."""
     found = []
     for record in await read_topic(bootstrap, SCHEDULING_CONFLICTS, timeout=30):
         document = json.loads(record.value)
-        if document["type"] == "conflict.detected" and centre_id in document["data"]["explanation"]["en"]:
+        organisers = {activity["organisation"] for activity in document["data"].get("activities", [])}
+        if document["type"] == "conflict.detected" and organisation in organisers:
             found.append(document["data"])
     return found
 
@@ -70,13 +72,14 @@ async def test_a_centre_rental_clashing_with_a_partner_publication_is_a_venue_do
             assert confirmed.status_code == 200, confirmed.text
 
             async def detected() -> bool:
-                return bool(await venue_conflicts(kafka_bootstrap, centre_id))
+                return bool(await venue_conflicts(kafka_bootstrap, centre_org))
 
             await wait_for(detected, timeout=240, interval=0.5)
-            found = await venue_conflicts(kafka_bootstrap, centre_id)
+            found = await venue_conflicts(kafka_bootstrap, centre_org)
             assert len({c["conflict_id"] for c in found}) == 1
             conflict = found[0]
             assert conflict["rule"] == "venue_double_booking"
+            assert "Wijkcentrum Moerwijk" in conflict["explanation"]["nl"]  # type: ignore[index]
             organisers = {a["organisation"] for a in conflict["activities"]}  # type: ignore[union-attr]
             assert organisers == {centre_org, partners.slugs["haag-wonen"]}
     finally:
@@ -138,11 +141,11 @@ async def test_the_scheduler_knows_registered_centres_and_checks_their_rooms_and
             slug = partners.slugs["hof-wonen"]
 
             async def both_rules() -> bool:
-                rules = {c["rule"] for c in await venue_conflicts(kafka_bootstrap, centre_id)}
+                rules = {c["rule"] for c in await venue_conflicts(kafka_bootstrap, slug)}
                 return {"room_capacity", "outside_opening_hours"} <= rules
 
             await wait_for(both_rules, timeout=240, interval=0.5)
-            found = {c["rule"]: c for c in await venue_conflicts(kafka_bootstrap, centre_id)}
+            found = {c["rule"]: c for c in await venue_conflicts(kafka_bootstrap, slug)}
             assert found["room_capacity"]["severity"] == "medium"
             assert "150" in found["room_capacity"]["explanation"]["nl"]
 
