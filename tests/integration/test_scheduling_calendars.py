@@ -19,6 +19,7 @@ from contracts import ActivityKind, OrganisationRole
 from contracts.topics import partner_feedback, partner_topics
 from scheduling.domain import AMSTERDAM
 from scheduling.feeds import FeedPoller, add_feed
+from scheduling.feeds.fetch import new_client
 from scheduling.ical import FeedMapping, read_calendar
 from scheduling.ical.publish import publish_import
 from scheduling.main import create_app
@@ -132,7 +133,9 @@ async def system(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Syste
     await skip_history(kafka_bootstrap, f"cal-{run}")
     app = create_app(settings, bootstrap_servers=kafka_bootstrap)
     runtime: ServiceRuntime = app.state.runtime
-    poller = FeedPoller(runtime.database, ensure_topics=runtime.ensure_topics)
+    poller = FeedPoller(
+        runtime.database, ensure_topics=runtime.ensure_topics, client=new_client("127.0.0.1/32")
+    )  # the test's feed server is on loopback, which only an explicit allowance reaches
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")
     await runtime.start()
     try:
