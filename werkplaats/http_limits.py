@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -53,3 +56,16 @@ class BodyLimit:
         response = JSONResponse({"detail": f"the body may hold at most {self.max_bytes} bytes"}, 413)
         await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
         await send({"type": "http.response.body", "body": response.body})
+
+
+UNREADABLE_BODY = "There was an error parsing the body"
+"""FastAPI's detail for a body it cannot even decode (not UTF-8, say): a 400 no API documents."""
+
+
+async def on_http_error(request: Request, error: Exception) -> Response:
+    """An unreadable body is a 422 naming ``body`` like any bad body; other errors as FastAPI answers them."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and error.detail == UNREADABLE_BODY:
+        problem = {"loc": ["body"], "msg": "the body is not JSON text in UTF-8", "type": "json_invalid"}
+        return JSONResponse({"detail": [problem]}, status_code=422)
+    return await http_exception_handler(request, error)

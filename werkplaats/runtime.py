@@ -18,6 +18,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.topics import TopicSpec, dead_letter_spec
 from werkplaats.broker import create_broker, create_producer, publish_batch
@@ -32,7 +33,7 @@ from werkplaats.consumer import (
 )
 from werkplaats.db import Database
 from werkplaats.deadletter import Delivery, send_to_dead_letter
-from werkplaats.http_limits import BodyLimit
+from werkplaats.http_limits import BodyLimit, on_http_error
 from werkplaats.inbox import InboxJanitor
 from werkplaats.metrics import Metrics
 from werkplaats.offsets import OffsetCommitter
@@ -348,6 +349,7 @@ class ServiceRuntime:
 
         app = FastAPI(title=title, version=version, lifespan=lifespan, **kwargs)
         app.add_middleware(BodyLimit, max_bytes=self.settings.max_body_bytes)  # before any route reads
+        app.add_exception_handler(StarletteHTTPException, on_http_error)
         app.include_router(self.operations_router())
         for router in routers:
             app.include_router(router)

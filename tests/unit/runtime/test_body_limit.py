@@ -56,3 +56,12 @@ async def test_a_body_over_the_limit_is_413_before_authentication(
         response = await client.post(path, headers={"Content-Type": "application/json"}, **body())
     assert response.status_code == 413
     assert f"at most {LIMIT} bytes" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("service", ["notifications", "scheduling"])
+async def test_a_body_that_is_not_utf8_json_is_a_422_naming_the_body(tmp_path: Path, service: str) -> None:
+    app, path = apps(tmp_path)[service]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+        response = await client.post(path, headers={"Content-Type": "application/json"}, content=b"{\xff\xfe")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]
