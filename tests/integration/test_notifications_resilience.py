@@ -43,6 +43,8 @@ def start(
         "NOTIFICATIONS_BATCH_SIZE": "50",
         "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
         "NOTIFICATIONS_LEASE_S": "3",
+        "NOTIFICATIONS_WEBHOOK_TIMEOUT_S": "1.5",  # the lease outlasts two attempts
+        "NOTIFICATIONS_SMTP_TIMEOUT_S": "1.5",
         "NOTIFICATIONS_RETRY_BASE_S": "0.2",
         "NOTIFICATIONS_RETRY_MAX_S": "1",
         "WERKPLAATS_LOG_LEVEL": "WARNING",
