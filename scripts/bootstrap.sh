@@ -8,6 +8,8 @@ want_postgres=${1:-}
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# Go fetches the operators' CRDs (CloudNativePG, KEDA) as Go modules for the manifest schema tests.
+command -v go >/dev/null 2>&1 || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
 if [[ "$want_postgres" == "--with-postgres" ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any
 
 from aiokafka.helpers import create_ssl_context
@@ -36,6 +37,8 @@ class KafkaSecurity:
     mechanism: str | None = None
     username: str | None = None
     password: SecretStr | None = field(default=None, repr=False)
+    ca_file: str | None = None
+    """PEM file of the CA that signs the brokers' certificates (TLS); unset: the system's CAs."""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -60,6 +63,7 @@ class KafkaSecurity:
             settings.kafka_sasl_mechanism,
             settings.kafka_sasl_username,
             settings.kafka_sasl_password,
+            settings.kafka_ssl_cafile,
         )
 
     @classmethod
@@ -99,6 +103,12 @@ def resolve(security: Security) -> KafkaSecurity:
     return KafkaSecurity.from_env()
 
 
+def ssl_context(security: KafkaSecurity) -> SSLContext:
+    """The TLS context of ``security``: trusting its CA file when it names one, else the system's CAs."""
+    context: SSLContext = create_ssl_context(cafile=security.ca_file)
+    return context
+
+
 def client_options(security: Security = None) -> dict[str, Any]:
     """The aiokafka keyword arguments for ``security``; empty for PLAINTEXT (the client defaults)."""
     resolved = resolve(security)
@@ -106,7 +116,7 @@ def client_options(security: Security = None) -> dict[str, Any]:
         return {}
     options: dict[str, Any] = {"security_protocol": resolved.protocol}
     if resolved.tls:
-        options["ssl_context"] = create_ssl_context()
+        options["ssl_context"] = ssl_context(resolved)
     if resolved.sasl:
         options["sasl_mechanism"] = resolved.sasl_mechanism
         options["sasl_plain_username"] = resolved.username
@@ -117,12 +127,12 @@ def client_options(security: Security = None) -> dict[str, Any]:
 def faststream_security(security: Security = None) -> BaseSecurity | None:
     """The FastStream security object for ``security``; ``None`` for PLAINTEXT."""
     resolved = resolve(security)
-    ssl_context = create_ssl_context() if resolved.tls else None
+    context = ssl_context(resolved) if resolved.tls else None
     if resolved.sasl:
         kind = _FASTSTREAM_SASL[resolved.sasl_mechanism]
-        return kind(resolved.username or "", resolved.secret(), ssl_context=ssl_context)
+        return kind(resolved.username or "", resolved.secret(), ssl_context=context)
     if resolved.tls:
-        return BaseSecurity(ssl_context=ssl_context)
+        return BaseSecurity(ssl_context=context)
     return None
 
 

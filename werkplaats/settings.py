@@ -38,6 +38,11 @@ class RuntimeSettings(BaseSettings):
         validation_alias=AliasChoices("KAFKA_SASL_PASSWORD", "kafka_sasl_password"),
         description="Never logged: shown as ********** in reprs.",
     )
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SSL_CAFILE", "kafka_ssl_cafile"),
+        description="PEM file of the CA that signs the brokers' certificates; unset: the system's CAs.",
+    )
     data_dir: Path = Field(
         default=DEFAULT_DATA_DIR,
         validation_alias=AliasChoices("WERKPLAATS_DATA_DIR", "data_dir"),
