@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ class ServiceDefinition:
     """Publishes the service's demo data to a broker (``werkplaats up`` runs it once)."""
     notes: Callable[[bool], list[str]] | None = None
     """Lines ``werkplaats up`` prints under the service's address (argument: whether demo mode is on)."""
+    reconcile: Callable[[ServiceSettings, str, datetime], Coroutine[Any, Any, int]] | None = None
+    """``reconcile(settings, bootstrap, since)``: after a restore, take in the effects the service's own
+    topics show since ``since`` (so replayed events do not repeat them); returns how many."""
 
     @property
     def port(self) -> int:

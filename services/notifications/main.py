@@ -18,12 +18,14 @@ from notifications.channels.webhook import WebhookChannel
 from notifications.service.decisions import Clock, Notifier
 from notifications.service.digests import run_digests
 from notifications.service.initiatives import InitiativeAlerts
+from notifications.service.reconcile import record_settled, settled_since
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
 from notifications.subscribers import subscribe, subscribe_initiatives
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
+from werkplaats.db import Database
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
@@ -31,6 +33,7 @@ from werkplaats.outbound import OutboundClient, outbound_client
 from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceDefinition
+from werkplaats.settings import ServiceSettings
 
 NAME = "notifications"
 TITLE = "Werkplaats notifications"
@@ -199,11 +202,23 @@ def create_app(
     return app
 
 
+async def reconcile(settings: ServiceSettings, bootstrap: str, since: datetime) -> int:
+    """After a restore: record the deliveries ``notifications.deliveries`` shows since ``since``."""
+    database = Database(settings.database_url or settings.sqlite_url(NAME))
+    try:
+        await upgrade(database, migrations_location())
+        outcomes = await settled_since(bootstrap, since, security=settings)
+        return await record_settled(database, outcomes)
+    finally:
+        await database.dispose()
+
+
 SERVICE = ServiceDefinition(
     name=NAME,
     settings=NotificationsSettings,
     create_app=create_app,
     create_runtime=create_runtime,
     cli=cli.register,
+    reconcile=reconcile,
 )
 """The notifications service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

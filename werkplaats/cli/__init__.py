@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from werkplaats.cli import kafka, manifests, orgs, stack
+from werkplaats.cli import backup, kafka, manifests, orgs, stack
 
 app = typer.Typer(
     name="werkplaats",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(orgs.app, name="orgs")
 app.add_typer(manifests.app, name="manifests")
+app.add_typer(backup.app, name="backup")
 app.command()(stack.up)
 app.command()(stack.run)
 

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, tuple_, update
 
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.service import delivery_events
+from notifications.service.reconcile import close_settled
 from notifications.store import EndpointRow, NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed, endpoints_recovered
 from werkplaats.db import Database
@@ -101,6 +102,7 @@ class Sender:
         if not self.database.is_sqlite:
             query = query.with_for_update(skip_locked=True, of=NotificationRow)
         async with self.database.transaction() as session:
+            await close_settled(session, now)
             if self._unsent:
                 unsent, self._unsent = self._unsent, []
                 await _give_back(session, unsent)

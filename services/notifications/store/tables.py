@@ -98,6 +98,16 @@ class NotificationRow(NotificationsBase):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class SettledDeliveryRow(NotificationsBase):
+    """A delivery ``notifications.deliveries`` shows as done: taken in after a restore, never sent again."""
+
+    __tablename__ = "settled_deliveries"
+
+    notification_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+    settled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class EndpointRow(NotificationsBase):
     """Backoff state of one receiving endpoint: its failures slow only its own deliveries."""
 

@@ -1,0 +1,143 @@
+"""A service's database restored from a dump, or rebuilt from its topics, inside a running system."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from werkplaats.backup import DumpInfo, restore
+from werkplaats.errors import WerkplaatsError
+from werkplaats.kafka_security import client_options
+from werkplaats.replay import committed_offsets, consumer_groups, rewind_group
+from werkplaats.services import ServiceDefinition
+from werkplaats.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+POLL_S = 0.2
+
+
+class RebuildTimeoutError(WerkplaatsError, TimeoutError):
+    """The rebuild did not reach the end of the topics in time."""
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a restore did: the dump, the groups moved back, the effects reconciled."""
+
+    dump: DumpInfo
+    groups: dict[str, int]
+    """Each consumer group and how many partitions were moved back."""
+    reconciled: int
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What a rebuild read and how long it took."""
+
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Events per second."""
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+async def restore_service(
+    definition: ServiceDefinition, settings: ServiceSettings, path: Path, *, bootstrap: str
+) -> RestoreReport:
+    """Restore the dump at ``path`` into the (stopped) service's database, then let it catch up safely.
+
+    Its consumer groups go back to the dump's moment (less a margin): events after it are read again
+    when the service starts, the inbox drops those already in the dump, and ``reconcile`` first takes
+    in the effects the service's own topics record since then, so none is repeated.
+    """
+    info = restore(settings.database_url or settings.sqlite_url(definition.name), path)
+    runtime = definition.create_runtime(settings, bootstrap_servers=bootstrap)
+    try:
+        groups = {}
+        for group, topics in consumer_groups(runtime).items():
+            moved = await rewind_group(bootstrap, group, topics, since=info.replay_from, security=settings)
+            groups[group] = len(moved)
+    finally:
+        await runtime.database.dispose()
+    reconciled = 0
+    if definition.reconcile is not None:
+        reconciled = await definition.reconcile(settings, bootstrap, info.replay_from)
+    log.info("service_restored", service=definition.name, groups=groups, reconciled=reconciled)
+    return RestoreReport(info, groups, reconciled)
+
+
+async def _end_offsets(
+    bootstrap: str, topics: set[str], settings: ServiceSettings
+) -> tuple[dict[TopicPartition, int], int]:
+    """The end offset of every partition of ``topics``, and how many records lie before them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **client_options(settings))
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in sorted(topics)
+            for partition in sorted(await consumer.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            return {}, 0
+        ends = await consumer.end_offsets(partitions)
+        starts = await consumer.beginning_offsets(partitions)
+    finally:
+        await consumer.stop()
+    return dict(ends), sum(ends[p] - starts[p] for p in partitions)
+
+
+async def _caught_up(
+    bootstrap: str, targets: dict[str, dict[TopicPartition, int]], settings: ServiceSettings
+) -> bool:
+    for group, ends in targets.items():
+        committed = await committed_offsets(bootstrap, group, security=settings)
+        if any(committed.get(partition, 0) < end for partition, end in ends.items() if end > 0):
+            return False
+    return True
+
+
+async def rebuild_service(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    bootstrap: str,
+    timeout: float = 3600.0,
+) -> RebuildReport:
+    """Fill the (empty) database of ``settings`` from the topics the service reads, up to their ends now.
+
+    The service runs under consumer groups of its own (``<name>-rebuild-<id>``) from the beginning of
+    each topic, and stops once every group has processed what the topics held when it began. For a
+    service whose state is what it read (the dashboard's read model); a service that publishes while
+    it consumes would publish again.
+    """
+    group = f"{definition.name}-rebuild-{uuid.uuid4().hex[:8]}"
+    rebuilding = settings.model_copy(update={"consumer_group": group, "start_from": "earliest"})
+    runtime = definition.create_runtime(rebuilding, bootstrap_servers=bootstrap)
+    targets: dict[str, dict[TopicPartition, int]] = {}
+    events = 0
+    for name, topics in consumer_groups(runtime).items():
+        targets[name], count = await _end_offsets(bootstrap, set(topics), settings)
+        events += count
+    started = time.perf_counter()
+    await runtime.start()
+    try:
+        deadline = started + timeout
+        while not await _caught_up(bootstrap, targets, settings):
+            if time.perf_counter() > deadline:
+                raise RebuildTimeoutError(f"{definition.name} did not catch up within {timeout:.0f} s")
+            await asyncio.sleep(POLL_S)
+    finally:
+        await runtime.stop()
+    report = RebuildReport(events, time.perf_counter() - started)
+    log.info("service_rebuilt", service=definition.name, events=events, seconds=round(report.seconds, 2))
+    return report
