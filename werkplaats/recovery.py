@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from werkplaats.backup import DumpInfo, restore
 from werkplaats.errors import WerkplaatsError
+from werkplaats.follower import topic_partitions
 from werkplaats.kafka_security import client_options
 from werkplaats.replay import committed_offsets, consumer_groups, rewind_group
 from werkplaats.services import ServiceDefinition
@@ -82,11 +83,7 @@ async def _end_offsets(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **client_options(settings))
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in sorted(topics)
-            for partition in sorted(await consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = [found for topic in sorted(topics) for found in await topic_partitions(consumer, topic)]
         if not partitions:
             return {}, 0
         ends = await consumer.end_offsets(partitions)

@@ -9,6 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from werkplaats.follower import topic_partitions
 from werkplaats.kafka_security import Security, client_options
 from werkplaats.runtime import ServiceRuntime
 
@@ -27,8 +28,7 @@ def consumer_groups(runtime: ServiceRuntime) -> dict[str, tuple[str, ...]]:
 async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
     found = []
     for topic in topics:
-        for partition in sorted(await consumer.partitions_for_topic(topic) or ()):
-            found.append(TopicPartition(topic, partition))
+        found += await topic_partitions(consumer, topic)
     return found
 
 
