@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -54,26 +55,35 @@ class RebuildReport:
 async def restore_service(
     definition: ServiceDefinition, settings: ServiceSettings, path: Path, *, bootstrap: str
 ) -> RestoreReport:
-    """Restore the dump at ``path`` into the (stopped) service's database, then let it catch up safely.
-
-    Its consumer groups go back to the dump's moment (less a margin): events after it are read again
-    when the service starts, the inbox drops those already in the dump, and ``reconcile`` first takes
-    in the effects the service's own topics record since then, so none is repeated.
-    """
+    """Restore the dump at ``path`` into the (stopped) service's database, then let it catch up safely."""
     info = restore(settings.database_url or settings.sqlite_url(definition.name), path)
+    groups, reconciled = await catch_up(definition, settings, info.replay_from, bootstrap=bootstrap)
+    return RestoreReport(info, groups, reconciled)
+
+
+async def catch_up(
+    definition: ServiceDefinition, settings: ServiceSettings, since: datetime, *, bootstrap: str
+) -> tuple[dict[str, int], int]:
+    """Prepare a (stopped) service whose database was restored to ``since`` to read on from there.
+
+    Its consumer groups go back to ``since``: events after it are read again when the service starts,
+    the inbox drops those already in the database, and ``reconcile`` first takes in the effects the
+    service's own topics record since then, so none is repeated. Returns the partitions moved per
+    group and the effects taken in.
+    """
     runtime = definition.create_runtime(settings, bootstrap_servers=bootstrap)
     try:
         groups = {}
         for group, topics in consumer_groups(runtime).items():
-            moved = await rewind_group(bootstrap, group, topics, since=info.replay_from, security=settings)
+            moved = await rewind_group(bootstrap, group, topics, since=since, security=settings)
             groups[group] = len(moved)
     finally:
         await runtime.database.dispose()
     reconciled = 0
     if definition.reconcile is not None:
-        reconciled = await definition.reconcile(settings, bootstrap, info.replay_from)
-    log.info("service_restored", service=definition.name, groups=groups, reconciled=reconciled)
-    return RestoreReport(info, groups, reconciled)
+        reconciled = await definition.reconcile(settings, bootstrap, since)
+    log.info("service_caught_up", service=definition.name, since=since.isoformat(), groups=groups)
+    return groups, reconciled
 
 
 async def _end_offsets(

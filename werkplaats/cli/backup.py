@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 
 from werkplaats.backup import BackupError, dump
 from werkplaats.kafka_address import resolve_bootstrap
-from werkplaats.recovery import RebuildTimeoutError, rebuild_service, restore_service
+from werkplaats.recovery import RebuildTimeoutError, catch_up, rebuild_service, restore_service
 from werkplaats.services import ServiceDefinition, UnknownServiceError, service
 
 app = typer.Typer(
@@ -68,6 +69,25 @@ def restore_command(
     for group, partitions in report.groups.items():
         typer.echo(f"  {group}: {partitions} partitions rewound to {report.dump.replay_from.isoformat()}")
     typer.echo(f"  {report.reconciled} effects since then taken in (not repeated)")
+
+
+@app.command("catch-up")
+def catch_up_command(
+    name: Service,
+    since: Annotated[
+        datetime, typer.Option(help="The moment the database was restored to, less a margin (ISO 8601).")
+    ],
+) -> None:
+    """For a database restored by other means (point-in-time recovery): rewind and reconcile only."""
+    definition = _definition(name)
+    settings = definition.settings()
+    moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+    groups, reconciled = asyncio.run(
+        catch_up(definition, settings, moment, bootstrap=resolve_bootstrap(settings))
+    )
+    for group, partitions in groups.items():
+        typer.echo(f"  {group}: {partitions} partitions rewound to {moment.isoformat()}")
+    typer.echo(f"  {reconciled} effects since then taken in (not repeated)")
 
 
 @app.command("rebuild")
