@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +184,16 @@ def test_every_service_has_a_database_and_a_login_role_from_a_secret() -> None:
     assert backup["barmanObjectStore"]["s3Credentials"]["accessKeyId"]["name"] == "werkplaats-backup-s3"
     [scheduled] = of_kind("ScheduledBackup").values()
     assert scheduled["spec"]["cluster"]["name"] == cluster["metadata"]["name"]
+
+
+def test_the_render_command_checks_and_rewrites_the_files(tmp_path: Path) -> None:
+    def render(*options: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "werkplaats", "manifests", "render", "--root", str(tmp_path)]
+        return subprocess.run([*command, *options], capture_output=True, text=True, check=False, timeout=120)
+
+    stale = render("--check")
+    assert stale.returncode == 1
+    assert "out of date" in stale.stderr
+    assert render().returncode == 0
+    assert render("--check").returncode == 0
+    assert stale_files(tmp_path) == []
