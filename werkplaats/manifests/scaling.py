@@ -21,7 +21,7 @@ CLUSTER_CA_SECRET = f"{CLUSTER}-cluster-ca-cert"
 CLIENT_SETTINGS = "werkplaats-kafka-clients"
 MIN_REPLICAS = 2
 LAG_THRESHOLD = 500
-"""Messages of lag per instance before KEDA adds one: ~5 s of work at the measured per-instance rate."""
+"""Messages of lag per instance before KEDA adds one: about a second of the scheduler's measured work."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class ConsumerGroup:
 
 
 PARTNER_PATTERN = None
+"""A group subscribed to every partner's topic by pattern, not to named topics."""
 CONSUMERS: dict[str, tuple[ConsumerGroup, ...]] = {
     "scheduling": (
         ConsumerGroup("intake", PARTNER_PATTERN),
