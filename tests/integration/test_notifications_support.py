@@ -204,7 +204,8 @@ class ConflictPublisher:
             await self.producer.send_and_wait(SCHEDULING_CONFLICTS, encode_event(event), key=b"probe")
             await asyncio.sleep(0.5)
 
-    async def send_many(self, items: list[ConflictDetected]) -> None:
+    async def send_many(self, items: list[ConflictDetected]) -> list[RecordMetadata]:
+        """Publish many events at once; where they landed."""
         futures = []
         for data in items:
             event = new_event(data, source="scheduling")
@@ -213,7 +214,7 @@ class ConflictPublisher:
                     SCHEDULING_CONFLICTS, encode_event(event), key=data.conflict_id.encode()
                 )
             )
-        await asyncio.gather(*futures)
+        return list(await asyncio.gather(*futures))
 
 
 def by_conflict(bodies: list[dict[str, Any]]) -> dict[str, set[str]]:
