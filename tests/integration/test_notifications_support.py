@@ -47,6 +47,8 @@ class WebhookReceiver:
     secret: str = SECRET
     fail_first: int = 0
     down: bool = False
+    refuse_with: int | None = None
+    """A status to answer every signed request with (410: the receiver asks never to be called again)."""
     port: int = field(default_factory=free_port)
     received: list[dict[str, Any]] = field(default_factory=list)
     receipts: Counter[str] = field(default_factory=Counter)
@@ -95,6 +97,8 @@ class WebhookReceiver:
             return 401
         delivery = {k.lower(): v for k, v in headers.items()}[DELIVERY.lower()]
         self.tries[delivery] += 1
+        if self.refuse_with is not None:
+            return self.refuse_with
         if self.tries[delivery] <= self.fail_first:
             return 500
         document = json.loads(body)
