@@ -163,7 +163,7 @@ async def test_the_mail_goes_over_starttls_after_a_login(server: TlsSmtp, truste
 async def test_a_wrong_password_is_a_delivery_error_that_names_no_secret(
     server: TlsSmtp, trusted: str
 ) -> None:
-    with pytest.raises(DeliveryError, match="^SMTP: ") as refused:
+    with pytest.raises(DeliveryError, match=r"^SMTP: ") as refused:
         await send(config(server, ca_file=trusted, password=SecretStr("not-the-password")))
     assert not isinstance(refused.value, PermanentDeliveryError)
     assert "not-the-password" not in str(refused.value)
