@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(params=sorted(registered()))
+@pytest.fixture(scope="module", params=sorted(registered()))
 def running_service(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, unique, tmp_path: Path
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
-    """``werkplaats run <service>`` as its own process on a free loopback port: (name, base URL)."""
+    """``werkplaats run <service>`` as its own process on a free loopback port: (name, base URL).
+
+    One process per service serves every test of this module that asks for it: starting one takes seconds.
+    """
     name: str = request.param
-    group = unique(name)
+    group = f"{name}-{uuid.uuid4().hex[:10]}"
+    tmp_path = tmp_path_factory.mktemp(name)
     if name == "scheduling":  # start at the end of earlier tests' partner topics on the shared broker
         asyncio.run(skip_history(kafka_bootstrap, group))
     port = free_port()
