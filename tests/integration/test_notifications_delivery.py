@@ -187,6 +187,46 @@ async def test_a_receiver_down_past_the_retry_budget_yields_notification_failed(
         assert any(r.key.decode() == event["data"]["notification_id"] for r in letters)
 
 
+async def test_a_receiver_answering_410_is_not_tried_again_and_the_delivery_fails_at_once(
+    kafka_bootstrap: str, unique: Callable[[str], str], start_service: Start
+) -> None:
+    wijk, buurten = fresh_wijk()
+    async with WebhookReceiver(refuse_with=410) as gone:
+        service = await start_service(retry_budget_s=300.0)
+        subscription = await subscribe(
+            service, webhook={"url": gone.url, "secret": SECRET}, neighbourhoods=[wijk]
+        )
+        conflicts = [unique("c") for _ in range(2)]
+        async with ConflictPublisher(kafka_bootstrap) as publisher:
+            for conflict_id in conflicts:
+                await publisher.send(detected(conflict_id, [unique("org")], buurten[0]))
+
+        async def failed() -> dict[str, dict[str, Any]]:
+            found = {}
+            for record in await read_topic(kafka_bootstrap, NOTIFICATIONS_DELIVERIES, timeout=30):
+                document = json.loads(record.value)
+                if document["data"]["conflict_id"] in conflicts:
+                    found[document["data"]["conflict_id"]] = document
+            return found if len(found) == len(conflicts) else {}
+
+        await wait_for(failed, timeout=60, interval=0.5)
+        events = await failed()
+        async with service.runtime.database.sessions() as session:
+            rows = (await session.scalars(select(NotificationRow))).all()
+            listed = await subscriptions.list_subscriptions(service.runtime.database)
+    for event in events.values():
+        assert event["type"] == "notification.failed"
+        assert event["data"]["recipient_ref"] == f"subscription:{subscription}"
+        assert event["data"]["attempts"] == 1
+    assert sorted(gone.tries.values()) == [1, 1], "a receiver that answered 410 was tried again"
+    assert gone.received == []
+    assert {(row.status, row.attempts, row.last_error) for row in rows} == {
+        ("failed", 1, "webhook answered 410")
+    }
+    # The subscription stays: each later notification is tried once and fails the same way.
+    assert [view.subscription_id for view in listed] == [subscription]
+
+
 async def test_a_flapping_conflict_yields_one_message_and_at_most_one_follow_up(
     kafka_bootstrap: str, unique: Callable[[str], str], start_service: Start
 ) -> None:

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from pydantic import SecretStr, ValidationError
 
-from notifications.channels import DeliveryError
+from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.channels.email import EmailChannel, InsecureSmtpError, SmtpConfig
 from notifications.notification import notification_of
 from notifications.settings import NotificationsSettings
@@ -40,12 +40,27 @@ PAYLOAD: dict[str, Any] = {
 }
 
 
+REFUSED = "vertrokken@example.org"
+
+
 class _Accepting:
+    """Takes mail from a logged-in client over TLS; refuses the one recipient that has left."""
+
     def __init__(self) -> None:
         self.messages: list[bytes] = []
+        self.sessions: list[tuple[bool, bool]] = []
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address == REFUSED:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(envelope.original_content)
+        self.sessions.append((session.ssl is not None, bool(session.authenticated)))
         return "250 OK"
 
 
@@ -97,8 +112,16 @@ def config(server: TlsSmtp, **extra: Any) -> SmtpConfig:
     return SmtpConfig(**(fields | extra))
 
 
-async def send(smtp: SmtpConfig) -> None:
-    await EmailChannel(smtp, "https://d.example").send("n-1", "ops@example.org", notification_of(PAYLOAD))
+async def send(smtp: SmtpConfig, to: str = "ops@example.org") -> None:
+    await EmailChannel(smtp, "https://d.example").send("n-1", to, notification_of(PAYLOAD))
+
+
+@pytest.fixture
+def trusted(ca: trustme.CA, tmp_path: Path) -> str:
+    """The test CA's certificate as a bundle file, as ``NOTIFICATIONS_SMTP_TLS_CA_FILE`` names it."""
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    return str(bundle)
 
 
 async def test_a_server_whose_certificate_does_not_verify_gets_no_login_and_no_mail(server: TlsSmtp) -> None:
@@ -130,3 +153,24 @@ def test_the_smtp_password_is_never_shown_and_the_lease_outlasts_an_attempt() ->
     assert PASSWORD not in repr(settings)
     with pytest.raises(ValidationError, match="lease_s"):
         NotificationsSettings(lease_s=15, webhook_timeout_s=10)
+
+
+async def test_the_mail_goes_over_starttls_after_a_login(server: TlsSmtp, trusted: str) -> None:
+    await send(config(server, ca_file=trusted))
+    assert server.handler.sessions == [(True, True)]
+
+
+async def test_a_wrong_password_is_a_delivery_error_that_names_no_secret(
+    server: TlsSmtp, trusted: str
+) -> None:
+    with pytest.raises(DeliveryError, match=r"^SMTP: ") as refused:
+        await send(config(server, ca_file=trusted, password=SecretStr("not-the-password")))
+    assert not isinstance(refused.value, PermanentDeliveryError)
+    assert "not-the-password" not in str(refused.value)
+    assert server.handler.messages == []
+
+
+async def test_a_refused_recipient_is_a_permanent_failure(server: TlsSmtp, trusted: str) -> None:
+    with pytest.raises(PermanentDeliveryError, match="refused the recipient"):
+        await send(config(server, ca_file=trusted), to=REFUSED)
+    assert server.handler.messages == []

@@ -47,6 +47,8 @@ class WebhookReceiver:
     secret: str = SECRET
     fail_first: int = 0
     down: bool = False
+    refuse_with: int | None = None
+    """A status to answer every signed request with (410: the receiver asks never to be called again)."""
     port: int = field(default_factory=free_port)
     received: list[dict[str, Any]] = field(default_factory=list)
     receipts: Counter[str] = field(default_factory=Counter)
@@ -95,6 +97,8 @@ class WebhookReceiver:
             return 401
         delivery = {k.lower(): v for k, v in headers.items()}[DELIVERY.lower()]
         self.tries[delivery] += 1
+        if self.refuse_with is not None:
+            return self.refuse_with
         if self.tries[delivery] <= self.fail_first:
             return 500
         document = json.loads(body)
@@ -204,7 +208,8 @@ class ConflictPublisher:
             await self.producer.send_and_wait(SCHEDULING_CONFLICTS, encode_event(event), key=b"probe")
             await asyncio.sleep(0.5)
 
-    async def send_many(self, items: list[ConflictDetected]) -> None:
+    async def send_many(self, items: list[ConflictDetected]) -> list[RecordMetadata]:
+        """Publish many events at once; where they landed."""
         futures = []
         for data in items:
             event = new_event(data, source="scheduling")
@@ -213,7 +218,7 @@ class ConflictPublisher:
                     SCHEDULING_CONFLICTS, encode_event(event), key=data.conflict_id.encode()
                 )
             )
-        await asyncio.gather(*futures)
+        return list(await asyncio.gather(*futures))
 
 
 def by_conflict(bodies: list[dict[str, Any]]) -> dict[str, set[str]]:

@@ -1,15 +1,18 @@
-"""Every service answers ``/health`` and serves Prometheus ``/metrics``, over a real socket."""
+"""Every service answers ``/health``, serves Prometheus ``/metrics`` and its API, over a real socket."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +25,8 @@ from support.testing import wait_for
 from werkplaats.services import registered
 from werkplaats.unit_of_work import SqlUnitOfWork
 
+BODY_LIMIT = 4096
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -29,13 +34,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(params=sorted(registered()))
+@pytest.fixture(scope="module", params=sorted(registered()))
 def running_service(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, unique, tmp_path: Path
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
-    """``werkplaats run <service>`` as its own process on a free loopback port: (name, base URL)."""
+    """``werkplaats run <service>`` as its own process on a free loopback port: (name, base URL).
+
+    One process per service serves every test of this module that asks for it: starting one takes seconds.
+    """
     name: str = request.param
-    group = unique(name)
+    group = f"{name}-{uuid.uuid4().hex[:10]}"
+    tmp_path = tmp_path_factory.mktemp(name)
     if name == "scheduling":  # start at the end of earlier tests' partner topics on the shared broker
         asyncio.run(skip_history(kafka_bootstrap, group))
     port = free_port()
@@ -44,6 +53,7 @@ def running_service(
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         f"{prefix}_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'service.db'}",
         f"{prefix}_CONSUMER_GROUP": group,
+        f"{prefix}_MAX_BODY_BYTES": str(BODY_LIMIT),
     }
     werkplaats = str(Path(sys.executable).with_name("werkplaats"))
     command = [werkplaats, "run", name, "--host", "127.0.0.1", "--port", str(port)]
@@ -159,3 +169,49 @@ async def test_liveness_does_no_work_and_readiness_is_checked_once_for_many_prob
     finally:
         await runtime.stop()
         await client.aclose()
+
+
+async def _serving(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/health")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def body_route(name: str, schema: dict[str, Any]) -> str:
+    """A route of the service that reads a request body: from its OpenAPI document, or the sign-in form."""
+    if name == "dashboard":
+        return "/aanmelden"
+    for path, operations in sorted(schema["paths"].items()):
+        if "post" in operations and "requestBody" in operations["post"]:
+            return re.sub(r"\{[^}]+\}", "x", path)
+    raise AssertionError(f"{name} documents no route that takes a body")
+
+
+async def oversized() -> AsyncIterator[bytes]:
+    """A body sent in chunks, with no declared length, twice the limit."""
+    for _ in range(2 * BODY_LIMIT // 512):
+        yield b" " * 512
+
+
+async def test_a_running_service_serves_its_api_and_bounds_bodies_on_a_real_socket(
+    running_service: tuple[str, str],
+) -> None:
+    name, base = running_service
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        await wait_for(lambda: _serving(client), timeout=60, interval=0.2)
+        documented = await client.get("/openapi.json")
+        schema = documented.json() if documented.status_code == 200 else {"paths": {}}
+        route = body_route(name, schema)
+        kind = "application/x-www-form-urlencoded" if name == "dashboard" else "application/json"
+        headers = {"Content-Type": kind}
+        anonymous = await client.post(route, headers=headers, content=b"{}")
+        streamed = await client.post(route, headers=headers, content=oversized())
+        declared = await client.post(route, headers=headers, content=b" " * 2 * BODY_LIMIT)
+    if name != "dashboard":
+        assert documented.status_code == 200
+        assert anonymous.status_code in (401, 422), anonymous.text
+    assert anonymous.status_code < 500
+    for refused in (streamed, declared):
+        assert refused.status_code == 413, (route, refused.text)
+        assert f"at most {BODY_LIMIT} bytes" in refused.json()["detail"]
