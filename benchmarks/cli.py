@@ -151,3 +151,31 @@ def shape(
     )
     typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)
     typer.echo(markdown(asyncio.run(run_benchmark(bootstrap, options)), options))
+
+
+@app.command()
+def cold(
+    activities: Annotated[
+        int, typer.Option(help="Activities published before the scheduler starts.")
+    ] = 20_000,
+    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
+    postgres: Annotated[
+        str,
+        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
+    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """Cold start: a scheduler process with an empty database catching up; then a restart on it."""
+    from benchmarks.report import machine
+    from benchmarks.shape import COLD_HEADER, cold_start
+
+    bootstrap = ensure_broker(RuntimeSettings())
+
+    async def each() -> list[str]:
+        return [
+            (await cold_start(bootstrap, kind.strip(), activities, postgres)).markdown()
+            for kind in databases.split(",")
+        ]
+
+    rows = asyncio.run(each())
+    typer.echo(f"Command: `werkplaats bench cold --activities {activities} --databases {databases}`\n")
+    typer.echo(f"Machine: {machine()}.\n\n{COLD_HEADER}\n" + "\n".join(rows))

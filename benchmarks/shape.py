@@ -409,3 +409,88 @@ def markdown(results: list[ShapeResult], options: Options) -> str:
             *(bursts if any(r.bursts for r in results) else []),
         ]
     )
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    """A scheduler with an empty database catching up with published activities, then restarted."""
+
+    database: str
+    activities: int
+    catch_up_s: float
+    restart_ready_s: float
+    restart_first_placed_s: float
+    load: str
+
+    @property
+    def rate(self) -> float:
+        """Activities placed per second while catching up."""
+        return self.activities / self.catch_up_s
+
+    def markdown(self) -> str:
+        """One table row."""
+        million = 1_000_000 / self.rate / 60
+        return (
+            f"| {self.database} | {self.activities:,} | {self.catch_up_s:.1f} | {self.rate:,.0f} | "
+            f"{million:,.0f} min | {self.restart_ready_s:.1f} | {self.restart_first_placed_s:.2f} | "
+            f"{self.load} |"
+        )
+
+
+COLD_HEADER = (
+    "| database | activities published before start | catch-up s | activities/s | 1,000,000 would take | "
+    "restart: healthy after s | restart: next activity placed after s | load average |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+async def cold_start(bootstrap: str, kind: str, activities: int, postgres_url: str) -> ColdStart:
+    """Publish ``activities``, then start a scheduler process on an empty database; time until all placed.
+
+    Then stop it and start it again on the same database: seconds until healthy, and until one new
+    activity is placed.
+    """
+    run = Run.new()
+    org = run.org("burst")
+    await ensure_topics(bootstrap, all_service_topics())
+    await ensure_topics(bootstrap, partner_topics(org))
+    await start_at_end(bootstrap, f"bench-s-scheduling-{run.tag}-detector")
+    today = datetime.now(AMSTERDAM).date()
+    world = World.for_size(activities, today, run.first_wijk)
+    rng = random.Random(activities)
+    records = encoded(
+        [world.activity(rng, f"b{i}", organisation=org, venue_share=0.0) for i in range(activities)]
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        progress(f"{kind}: publishing {activities:,} activities before the scheduler starts ...")
+        await send_all(producer, partner_activities(org), records)
+        with tempfile.TemporaryDirectory(prefix="werkplaats-cold-") as name:
+            workdir = Path(name)
+            async with databases(kind, workdir, postgres_url) as urls:
+                stack = Stack(bootstrap, run, workdir, urls)
+                try:
+                    started = time.perf_counter()
+                    first = stack.new_scheduler()
+                    await first.start()
+                    progress("  catching up ...")
+                    done = await stack.wait_placed(org, activities, max(600.0, activities / 10))
+                    load = load_average()
+                    await first.stop()
+                    restarted = time.perf_counter()
+                    second = stack.new_scheduler()
+                    await second.start()
+                    healthy = time.perf_counter()
+                    extra = world.activity(rng, "after-restart", organisation=org, venue_share=0.0)
+                    await send_all(producer, partner_activities(org), encoded([extra]))
+                    placed = await stack.wait_placed(org, activities + 1, 120)
+                    await second.stop()
+                finally:
+                    for scheduler in stack.schedulers:
+                        await scheduler.stop()
+                    await stack.scheduling_db.engine.dispose()
+    finally:
+        await producer.stop()
+        await delete_run_topics(bootstrap, run)
+    return ColdStart(kind, activities, done - started, healthy - restarted, placed - healthy, load)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from itertools import islice
 from types import FunctionType
 from typing import Any, cast

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from benchmarks.shape import Options, markdown, run_benchmark
+from benchmarks.shape import Options, cold_start, markdown, run_benchmark
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -25,3 +25,12 @@ async def test_the_shape_benchmark_measures_both_paths_and_bursts_through_proces
     table = markdown([result], options)
     assert "`werkplaats bench shape --rate 10 --duration 1 --burst 60" in table
     assert f"| {kind} | 10 | publish → signed webhook | 10 |" in table
+
+
+async def test_the_cold_start_benchmark_catches_up_and_restarts_on_its_database(kafka_bootstrap: str) -> None:
+    result = await cold_start(kafka_bootstrap, "sqlite", 40, "")
+    assert result.activities == 40
+    assert result.catch_up_s > 0
+    assert result.restart_ready_s > 0
+    assert 0 < result.restart_first_placed_s < 120
+    assert result.markdown().startswith("| sqlite | 40 |")
