@@ -126,3 +126,56 @@ def dashboard(
         f"broker {bootstrap}; {pages} pages per endpoint, a burst of {conflicts:,} conflicts ...", err=True
     )
     typer.echo(asyncio.run(run_benchmark(bootstrap, pages=pages, conflicts=conflicts)).markdown())
+
+
+@app.command()
+def shape(
+    rate: Annotated[float, typer.Option(help="Conflicting activities per second in the steady run.")] = 100,
+    duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 10,
+    burst: Annotated[int, typer.Option(help="Activities in each throughput burst (0: none).")] = 10_000,
+    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = (
+        "sqlite,postgresql"
+    ),
+    postgres: Annotated[
+        str,
+        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
+    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    scale_out: Annotated[bool, typer.Option(help="Also burst through two scheduler processes.")] = True,
+) -> None:
+    """Production shape: each service its own process; publish → conflict and → webhook, bursts vs raw."""
+    from benchmarks.shape import Options, markdown, run_benchmark
+
+    bootstrap = ensure_broker(RuntimeSettings())
+    options = Options(
+        rate, duration, burst, tuple(d.strip() for d in databases.split(",")), postgres, scale_out
+    )
+    typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)
+    typer.echo(markdown(asyncio.run(run_benchmark(bootstrap, options)), options))
+
+
+@app.command()
+def cold(
+    activities: Annotated[
+        int, typer.Option(help="Activities published before the scheduler starts.")
+    ] = 20_000,
+    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
+    postgres: Annotated[
+        str,
+        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
+    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """Cold start: a scheduler process with an empty database catching up; then a restart on it."""
+    from benchmarks.report import machine
+    from benchmarks.shape import COLD_HEADER, cold_start
+
+    bootstrap = ensure_broker(RuntimeSettings())
+
+    async def each() -> list[str]:
+        return [
+            (await cold_start(bootstrap, kind.strip(), activities, postgres)).markdown()
+            for kind in databases.split(",")
+        ]
+
+    rows = asyncio.run(each())
+    typer.echo(f"Command: `werkplaats bench cold --activities {activities} --databases {databases}`\n")
+    typer.echo(f"Machine: {machine()}.\n\n{COLD_HEADER}\n" + "\n".join(rows))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from itertools import islice
 from types import FunctionType
 from typing import Any, cast
@@ -109,8 +110,12 @@ def starts(series: rrule, until: datetime, not_before: datetime | None = None) -
         return  # past ``until``: dateutil looks for a next date only to find it is too late
 
 
+@lru_cache(maxsize=4096)
 def problem(rule: str, starts_at: datetime) -> str | None:
-    """Why ``rule`` cannot be scheduled from ``starts_at`` (no date soon, too costly), or None when it can."""
+    """Why ``rule`` cannot be scheduled from ``starts_at`` (no date soon, too costly), or None when it can.
+
+    Cached: the same activity is validated at intake, in its placement and in the agenda view.
+    """
     try:
         series = parse(rule, starts_at)
     except ValueError as error:

@@ -1,0 +1,36 @@
+"""The production-shape benchmark at a tiny size: services as processes, every figure measured."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from benchmarks.shape import Options, cold_start, markdown, run_benchmark
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_the_shape_benchmark_measures_both_paths_and_bursts_through_processes(
+    kafka_bootstrap: str, kind: str
+) -> None:
+    admin = os.environ.get("WERKPLAATS_TEST_POSTGRES_URL", "")
+    options = Options(rate=10, duration=1, burst=60, databases=(kind,), postgres_url=admin)
+    (result,) = await run_benchmark(kafka_bootstrap, options, report=lambda _: None)
+    assert result.sent == 10
+    assert result.detected.count == result.webhook.count == 10
+    assert 0 < result.detected.p50_ms <= result.detected.p99_ms <= result.detected.max_ms
+    assert 0 < result.webhook.p50_ms <= result.webhook.p99_ms
+    assert [b.schedulers for b in result.bursts] == [1, 2]
+    assert all(0 < b.raw_s < b.scheduler_s for b in result.bursts)
+    table = markdown([result], options)
+    assert "`werkplaats bench shape --rate 10 --duration 1 --burst 60" in table
+    assert f"| {kind} | 10 | publish → signed webhook | 10 |" in table
+
+
+async def test_the_cold_start_benchmark_catches_up_and_restarts_on_its_database(kafka_bootstrap: str) -> None:
+    result = await cold_start(kafka_bootstrap, "sqlite", 40, "")
+    assert result.activities == 40
+    assert result.catch_up_s > 0
+    assert result.restart_ready_s > 0
+    assert 0 < result.restart_first_placed_s < 120
+    assert result.markdown().startswith("| sqlite | 40 |")
