@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from werkplaats.cli import kafka, orgs, stack
+from werkplaats.cli import kafka, orgs, outbox, stack
 
 app = typer.Typer(
     name="werkplaats",
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(orgs.app, name="orgs")
+app.add_typer(outbox.app, name="outbox")
 app.command()(stack.up)
 app.command()(stack.run)
 
