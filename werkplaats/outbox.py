@@ -86,7 +86,10 @@ class PendingMessage:
 
 Failures = Mapping[int, BaseException]
 Publish = Callable[[Sequence[PendingMessage]], Awaitable[Failures | None]]
-"""Publishes a batch; returns the ids of the messages not published with why (None or {}: all were)."""
+"""Publishes a batch; returns the ids of the messages not published with why (None or {}: all were).
+
+A message behind one that failed, with the same topic and key, must not be published either.
+"""
 
 _PENDING = (OutboxRow.sent_at.is_(None), OutboxRow.parked_at.is_(None))
 
@@ -243,8 +246,10 @@ class _Round:
         if not all(isinstance(error, RecordRefusedError) for error in failures.values()):
             raise next(e for e in failures.values() if not isinstance(e, RecordRefusedError))
         for row in (row for row in ready if row.message.id in failures):
-            if row.lane in self.blocked:
-                continue  # behind a refused row of its key: it waits for it
+            if row.lane in self.blocked:  # behind a refused row of its key: it waits, or parks with it
+                if row.lane in self.parked_lanes:
+                    await self._park(row, self._behind(row.lane))
+                continue
             refused = dict(await self.relay.publish([row.message]) or {}).get(row.message.id)
             if refused is None:
                 await self._mark_sent([row])
@@ -256,7 +261,7 @@ class _Round:
     async def _may_go(self, row: _Row) -> bool:
         lane = row.lane
         if lane is not None and lane in self.parked_lanes and self.parked_lanes[lane] < row.message.id:
-            await self._park(row, f"waits behind parked outbox row {self.parked_lanes[lane]} of the same key")
+            await self._park(row, self._behind(lane))
             return False
         if lane is not None and lane in self.blocked:
             return False
@@ -265,6 +270,9 @@ class _Round:
                 self.blocked.add(lane)
             return False
         return True
+
+    def _behind(self, lane: tuple[str, bytes]) -> str:
+        return f"waits behind parked outbox row {self.parked_lanes[lane]} of the same key"
 
     async def _mark_sent(self, rows: Sequence[_Row]) -> None:
         if rows:
