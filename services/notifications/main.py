@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -21,6 +22,7 @@ from notifications.service.initiatives import InitiativeAlerts
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
+from notifications.store.secrets import webhook_secret
 from notifications.subscribers import subscribe, subscribe_initiatives
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
@@ -134,7 +136,11 @@ def create_service(
     outbound = outbound_client(
         settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
     )
-    channels = Channels(email, WebhookChannel(outbound, settings.dashboard_url))
+    channels = Channels(
+        email,
+        WebhookChannel(outbound, settings.dashboard_url),
+        functools.partial(webhook_secret, runtime.database),
+    )
 
     policy = SenderPolicy(
         batch=settings.sender_batch,
