@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI
 
 from contracts import OrganisationRole
-from contracts.topics import all_service_topics
+from contracts.topics import ORGANISATIONS, SCHEDULING_CONFLICTS, all_service_topics, dead_letter
 from notifications import api, cli
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
@@ -32,7 +32,7 @@ from werkplaats.organisations import OrganisationDirectory
 from werkplaats.outbound import OutboundClient, outbound_client
 from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "notifications"
 TITLE = "Werkplaats notifications"
@@ -211,5 +211,10 @@ SERVICE = ServiceDefinition(
     create_app=create_app,
     create_runtime=create_runtime,
     cli=cli.register,
+    access=ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, "initiatives.events", ORGANISATIONS),
+        writes=("notifications.", dead_letter(SCHEDULING_CONFLICTS), dead_letter("initiatives.events")),
+        creates=("notifications.",),
+    ),
 )
 """The notifications service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""
