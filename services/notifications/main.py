@@ -119,7 +119,7 @@ def create_service(
     settings = settings or NotificationsSettings()
     bootstrap = bootstrap_servers or resolve_bootstrap(settings)
     runtime = ServiceRuntime(NAME, settings, bootstrap_servers=bootstrap)
-    directory = OrganisationDirectory(bootstrap)
+    directory = OrganisationDirectory(bootstrap, security=settings)
 
     def lookup(slug: str) -> tuple[str, str | None] | None:
         organisation = directory.get(slug)
