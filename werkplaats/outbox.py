@@ -239,6 +239,8 @@ class _Round:
     async def run(self, rows: list[_Row]) -> None:
         """Publish ``rows`` in order; a refused row is retried alone, so only it is held back."""
         ready = [row for row in rows if await self._may_go(row)]
+        if not ready:
+            return
         failures = dict(await self.relay.publish([row.message for row in ready]) or {})
         await self._mark_sent([row for row in ready if row.message.id not in failures])
         if not failures:
