@@ -158,7 +158,7 @@ class EventConsumer(Generic[U]):
     async def _apply(self, decoded: Batch) -> Batch:
         duplicates: Counter[str] = Counter()
         reused: Batch = []
-        digests = [inbox.digest_of(envelope) for envelope, _ in decoded]
+        digests = [inbox.digest_of(delivery.value) for _, delivery in decoded]
         first: dict[str, str | None] = {}
         for (envelope, _), digest in zip(decoded, digests, strict=True):
             first.setdefault(str(envelope.event_id), digest)

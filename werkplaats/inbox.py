@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import DateTime, String, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contracts import Envelope
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Base, Database, load_in_chunks
 
@@ -31,7 +28,7 @@ class InboxRow(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    """SHA-256 of the event's content: the same id with other content is a reuse, not a redelivery."""
+    """SHA-256 of the message: the same id with other bytes is a reuse, not a redelivery."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +81,9 @@ async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[st
     return Claimed(fresh, reused)
 
 
-def digest_of(envelope: Envelope[Any]) -> str:
-    """A digest of an event's content (type, version, source, data), whatever its JSON spelling."""
-    content = envelope.model_dump(mode="json", include={"type", "version", "source", "data"})
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def digest_of(message: bytes) -> str:
+    """SHA-256 of a message as it arrived; a redelivery (Kafka, relay, retried send) has the same bytes."""
+    return hashlib.sha256(message).hexdigest()
 
 
 async def forget_before(session: AsyncSession, age: timedelta, *, now: datetime | None = None) -> int:
