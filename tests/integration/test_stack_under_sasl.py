@@ -42,6 +42,9 @@ from werkplaats.topics_admin import ensure_topics
 
 pytestmark = pytest.mark.integration
 
+START_WITHIN_S = 180
+"""Seconds a service may take to start on the loaded test machine."""
+
 
 @dataclass(frozen=True)
 class SecuredStack:
@@ -130,8 +133,11 @@ async def test_every_service_runs_as_its_own_principal_end_to_end(
         slug: partner_producer(bootstrap, slug, secured.passwords[slug]) for slug in secured.partners
     }
     try:
-        for app in apps.values():
-            await app.state.runtime.start()
+        for name, app in apps.items():
+            try:
+                await asyncio.wait_for(app.state.runtime.start(), timeout=START_WITHIN_S)
+            except TimeoutError:
+                pytest.fail(f"{name} did not start as User:{name}: {app.state.runtime.not_ready_reason}")
         for producer in producers.values():
             await producer.start()
         async with WebhookReceiver() as receiver:
