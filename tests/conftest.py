@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,10 @@ import pytest
 REQUIRE_ALL_ENV = "WERKPLAATS_REQUIRE_ALL_TESTS"
 POSTGRES_ENV = "WERKPLAATS_TEST_POSTGRES_URL"
 KAFKA_IMAGE = "apache/kafka:4.1.1"
+
+# Test folders named like the packages (tests/unit/scheduling, ...) must never shadow them on sys.path.
+for _package in {"contracts", *(e.value.split(".")[0] for e in entry_points(group="werkplaats.services"))}:
+    importlib.import_module(_package)
 
 # Tests serve feeds and receive webhooks on loopback only; the services may reach 127.0.0.1 there.
 # Tests of the refusals build their own guarded client with an empty allow-list.

@@ -54,6 +54,10 @@ class RetryPolicy:
         return Backoff(self.backoff_s, self.backoff_max_s).delay(attempt)
 
 
+class ReusedEventIdError(PermanentError):
+    """An event arrived under an ``event_id`` that an event with other content already used."""
+
+
 @dataclass
 class _RetriesExhaustedError(Exception):
     last: Exception
@@ -98,16 +102,17 @@ class EventConsumer(Generic[U]):
         if not decoded:
             return rejected
         try:
-            await self._apply_with_retries(decoded)
+            reused = await self._apply_with_retries(decoded)
         except (_RetriesExhaustedError, PermanentError):
             await self._apply_one_by_one(decoded)
             return True
-        return rejected
+        await self._reject_reused(reused)
+        return rejected or bool(reused)
 
     async def _apply_one_by_one(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
         for item in decoded:
             try:
-                await self._apply_with_retries([item])
+                await self._reject_reused(await self._apply_with_retries([item]))
             except PermanentError as error:
                 await self._reject(item[1], error, str(error))
             except _RetriesExhaustedError as failure:
@@ -116,13 +121,21 @@ class EventConsumer(Generic[U]):
                 )
                 await self._reject(item[1], failure.last, reason)
 
-    async def _apply_with_retries(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
+    async def _reject_reused(self, reused: Batch) -> None:
+        for envelope, delivery in reused:
+            error = ReusedEventIdError(
+                f"event_id {envelope.event_id} was already used for a different event;"
+                " a new event needs a new event_id"
+            )
+            await self._reject(delivery, error, str(error))
+
+    async def _apply_with_retries(self, decoded: Batch) -> Batch:
+        """Apply ``decoded`` (retrying); the events whose id was already used for other content."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                await self._apply(decoded)
-                return
+                return await self._apply(decoded)
             except PermanentError:
                 raise
             except INFRASTRUCTURE_ERRORS as error:
@@ -142,14 +155,22 @@ class EventConsumer(Generic[U]):
                     raise _RetriesExhaustedError(error, attempt) from error
                 await asyncio.sleep(self.retry.delay(attempt))
 
-    async def _apply(self, decoded: list[tuple[Envelope[EventData], Delivery]]) -> None:
+    async def _apply(self, decoded: Batch) -> Batch:
         duplicates: Counter[str] = Counter()
+        reused: Batch = []
+        digests = [inbox.digest_of(delivery.value) for _, delivery in decoded]
+        first: dict[str, str | None] = {}
+        for (envelope, _), digest in zip(decoded, digests, strict=True):
+            first.setdefault(str(envelope.event_id), digest)
         async with self.database.unit_of_work(self.unit_of_work) as unit:
-            event_ids = (str(envelope.event_id) for envelope, _ in decoded)
-            fresh = await inbox.claim(unit.session, self.name, event_ids)
+            claimed = await inbox.claim_events(unit.session, self.name, first)
+            fresh = claimed.fresh
             batch: Batch = []
-            for envelope, delivery in decoded:
+            for (envelope, delivery), digest in zip(decoded, digests, strict=True):
                 event_id = str(envelope.event_id)
+                if event_id in claimed.reused or digest != first[event_id]:
+                    reused.append((envelope, delivery))
+                    continue
                 if event_id not in fresh:
                     duplicates[delivery.topic] += 1
                     continue
@@ -163,10 +184,12 @@ class EventConsumer(Generic[U]):
                     event_id=event_id, correlation_id=envelope.correlation_id, event_type=envelope.type
                 ):
                     await self.handler(unit, envelope, delivery)
-        for topic, count in Counter(delivery.topic for _, delivery in decoded).items():
-            self.metrics.consumed.labels(self.name, topic, "processed").inc(count - duplicates[topic])
-            if duplicates[topic]:
-                self.metrics.consumed.labels(self.name, topic, "duplicate").inc(duplicates[topic])
+        processed = Counter(delivery.topic for _, delivery in batch)
+        for topic, count in processed.items():
+            self.metrics.consumed.labels(self.name, topic, "processed").inc(count)
+        for topic, count in duplicates.items():
+            self.metrics.consumed.labels(self.name, topic, "duplicate").inc(count)
+        return reused
 
     async def _reject(self, delivery: Delivery, error: Exception, reason: str) -> None:
         error_type = type(error).__name__

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -25,6 +27,16 @@ class InboxRow(Base):
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """SHA-256 of the message: the same id with other bytes is a reuse, not a redelivery."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a claim found: the events new to the consumer, and the ids seen before with other content."""
+
+    fresh: set[str]
+    reused: set[str]
 
 
 async def claim(session: AsyncSession, consumer: str, event_ids: Iterable[str]) -> set[str]:
@@ -32,23 +44,46 @@ async def claim(session: AsyncSession, consumer: str, event_ids: Iterable[str]) 
 
     The primary key makes a concurrent second claim fail at commit, so an effect happens once.
     """
-    wanted = set(event_ids)
-    if not wanted:
-        return set()
+    return (await claim_events(session, consumer, dict.fromkeys(event_ids))).fresh
 
-    async def processed(chunk: list[str]) -> Iterable[tuple[str, bool]]:
-        found = await session.scalars(
-            select(InboxRow.event_id).where(InboxRow.consumer == consumer, InboxRow.event_id.in_(chunk))
+
+async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[str, str | None]) -> Claimed:
+    """Record each event id with the digest of its content; the new ids, and the reused ones.
+
+    An id seen before with another digest is *reused*: a different event under an old id, not a
+    redelivery. An id stored without a digest (or claimed without one) counts as a redelivery.
+    """
+    if not digests:
+        return Claimed(set(), set())
+
+    async def processed(chunk: list[str]) -> Iterable[tuple[str, str]]:
+        found = await session.execute(
+            select(InboxRow.event_id, InboxRow.digest).where(
+                InboxRow.consumer == consumer, InboxRow.event_id.in_(chunk)
+            )
         )
-        return ((event_id, True) for event_id in found)
+        return ((event_id, digest or "") for event_id, digest in found)
 
-    seen = await load_in_chunks(wanted, processed)
-    fresh = {event_id for event_id in wanted if not seen[event_id]}
+    seen = await load_in_chunks(digests, processed)
+    fresh = {event_id for event_id in digests if seen[event_id] is None}
+    reused = {
+        event_id
+        for event_id, stored in seen.items()
+        if stored and digests[event_id] and stored != digests[event_id]
+    }
     now = datetime.now(UTC)
     if fresh:
-        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in fresh]
+        rows = [
+            {"consumer": consumer, "event_id": event_id, "processed_at": now, "digest": digests[event_id]}
+            for event_id in fresh
+        ]
         await session.execute(insert(InboxRow), rows)
-    return fresh
+    return Claimed(fresh, reused)
+
+
+def digest_of(message: bytes) -> str:
+    """SHA-256 of a message as it arrived; a redelivery (Kafka, relay, retried send) has the same bytes."""
+    return hashlib.sha256(message).hexdigest()
 
 
 async def forget_before(session: AsyncSession, age: timedelta, *, now: datetime | None = None) -> int:

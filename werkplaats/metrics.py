@@ -28,6 +28,16 @@ class Metrics:
         self.outbox_pending = Gauge(
             "werkplaats_outbox_pending", "Outbox rows waiting to be published.", registry=self.registry
         )
+        self.outbox_parked = Gauge(
+            "werkplaats_outbox_parked",
+            "Outbox rows the broker kept refusing, parked until operations retry them.",
+            registry=self.registry,
+        )
+        self.outbox_parked_total = Counter(
+            "werkplaats_outbox_rows_parked_total",
+            "Outbox rows parked since the start.",
+            registry=self.registry,
+        )
         self.batch_seconds = Histogram(
             "werkplaats_batch_seconds",
             "Time to process one batch of messages, by consumer.",

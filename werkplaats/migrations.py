@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,14 +14,26 @@ from sqlalchemy import MetaData
 from werkplaats.db import Base, BigId, Database
 
 MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
+RUNTIME_VERSION_TABLE = "alembic_version_runtime"
+"""The runtime's own migrations (``werkplaats/schema``) keep their version apart from the service's."""
 
 
 async def upgrade(database: Database, script_location: str, revision: str = "head") -> None:
-    """Bring ``database`` to ``revision`` with the migrations in ``script_location``."""
+    """Bring ``database`` to ``revision`` with the migrations in ``script_location``.
+
+    At ``head`` the runtime's own migrations follow (the service's first migration made its tables).
+    """
     async with database.engine.begin() as connection:
         if not database.is_sqlite:
             await connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         await connection.run_sync(_upgrade, script_location, revision)
+        if revision == "head":
+            await connection.run_sync(_upgrade, runtime_migrations_location(), "head")
+
+
+def runtime_migrations_location() -> str:
+    """Where the runtime's own migrations live."""
+    return str(resources.files("werkplaats").joinpath("schema"))
 
 
 def _upgrade(connection: Any, script_location: str, revision: str) -> None:

@@ -1,31 +1,56 @@
-"""Transactional outbox: events stored with the state change that caused them, then relayed to Kafka."""
+"""Transactional outbox: events stored with the state change that caused them, then relayed to Kafka.
+
+A row the broker refuses (too large, its topic gone, access denied) is tried again a few times with
+growing pauses, then *parked*: it stops being published, with the reason, until operations retry it
+(``werkplaats outbox retry``). The rows behind it with the same topic and key park with it, so a key
+keeps its order; every other key keeps flowing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, String, delete, func, select, text, update
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Base, BigId, Database
-from werkplaats.retry import repeat
+from werkplaats.errors import WerkplaatsError
+from werkplaats.retry import Backoff, repeat
 
 log = structlog.get_logger(__name__)
 
 RELAY_LOCK_ID = 0x7765726B  # one PostgreSQL advisory lock: a single relay publishes at a time
+MAX_REASON = 1000
+REFUSED_BACKOFF = Backoff(1.0, 30.0)
+"""Pauses before a refused row is tried again (1, 2, 4, 8 s: parked after five refusals)."""
 
 
 class OutboxRow(Base):
-    """An event waiting to be published, or already published (``sent_at`` set)."""
+    """An event waiting to be published, published (``sent_at``), or parked (``parked_at``)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"), Index("ix_outbox_parked", "parked_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(255))
@@ -34,6 +59,18 @@ class OutboxRow(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    """How often the broker refused this row."""
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Not tried again before this time (after a refusal)."""
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the relay gave up on this row; it waits for operations from then on."""
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Why the row was last refused, or why it is parked."""
+
+
+class RecordRefusedError(WerkplaatsError):
+    """The broker refused this record (too large, unknown topic, not authorised): retrying soon won't help."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +84,26 @@ class PendingMessage:
     headers: dict[str, str]
 
 
-Publish = Callable[[Sequence[PendingMessage]], Awaitable[None]]
+Failures = Mapping[int, BaseException]
+Publish = Callable[[Sequence[PendingMessage]], Awaitable[Failures | None]]
+"""Publishes a batch; returns the ids of the messages not published with why (None or {}: all were).
+
+A message behind one that failed, with the same topic and key, must not be published either.
+"""
+
+_PENDING = (OutboxRow.sent_at.is_(None), OutboxRow.parked_at.is_(None))
+
+
+@dataclass(frozen=True)
+class _Row:
+    message: PendingMessage
+    attempts: int
+    retry_at: datetime | None
+
+    @property
+    def lane(self) -> tuple[str, bytes] | None:
+        """The topic and key whose order this row keeps (None: no key, no order)."""
+        return None if self.message.key is None else (self.message.topic, self.message.key)
 
 
 class OutboxRelay:
@@ -66,18 +122,25 @@ class OutboxRelay:
         batch_size: int = 1000,
         idle_poll_s: float = 0.5,
         keep_sent: timedelta = timedelta(hours=1),
+        max_attempts: int = 5,
+        refused_backoff: Backoff = REFUSED_BACKOFF,
+        on_parked: Callable[[int], None] | None = None,
     ) -> None:
         self.database = database
         self.publish = publish
         self.batch_size = batch_size
         self.idle_poll_s = idle_poll_s
         self.keep_sent = keep_sent
+        self.max_attempts = max_attempts
+        self.refused_backoff = refused_backoff
+        self.on_parked = on_parked
         self.published = 0
         self._background = BackgroundTask(self.run, "outbox-relay")
         self._last_purge = datetime.now(UTC)
 
     async def relay_once(self) -> int:
-        """Publish one batch of pending rows; the number published."""
+        """Publish one batch of pending rows; the number of rows it dealt with (published or parked)."""
+        failure: BaseException | None = None
         async with self.database.sessions() as session, session.begin():
             if not self.database.is_sqlite:
                 locked = await session.scalar(
@@ -85,30 +148,48 @@ class OutboxRelay:
                 )
                 if not locked:
                     return 0
-            rows = await session.execute(
-                select(OutboxRow.id, OutboxRow.topic, OutboxRow.key, OutboxRow.payload, OutboxRow.headers)
-                .where(OutboxRow.sent_at.is_(None))
-                .order_by(OutboxRow.id)
-                .limit(self.batch_size)
-            )
-            batch = [PendingMessage(*row) for row in rows]
-            if not batch:
+            rows = await self._load(session)
+            if not rows:
                 return 0
-            await self.publish(batch)
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_([m.id for m in batch]))
-                .values(sent_at=datetime.now(UTC))
+            round_ = _Round(self, session, await self._parked_lanes(session))
+            try:
+                await round_.run(rows)
+            except Exception as error:  # noqa: BLE001 - keep what was published; raise after commit
+                failure = error
+        self.published += round_.sent
+        if failure is not None:
+            raise failure
+        return round_.sent + round_.parked
+
+    async def _load(self, session: AsyncSession) -> list[_Row]:
+        result = await session.execute(
+            select(
+                OutboxRow.id,
+                OutboxRow.topic,
+                OutboxRow.key,
+                OutboxRow.payload,
+                OutboxRow.headers,
+                OutboxRow.attempts,
+                OutboxRow.retry_at,
             )
-        self.published += len(batch)
-        return len(batch)
+            .where(*_PENDING)
+            .order_by(OutboxRow.id)
+            .limit(self.batch_size)
+        )
+        return [_Row(PendingMessage(*row[:5]), row[5], row[6]) for row in result]
+
+    async def _parked_lanes(self, session: AsyncSession) -> dict[tuple[str, bytes], int]:
+        result = await session.execute(
+            select(OutboxRow.topic, OutboxRow.key, func.min(OutboxRow.id))
+            .where(OutboxRow.parked_at.is_not(None), OutboxRow.sent_at.is_(None), OutboxRow.key.is_not(None))
+            .group_by(OutboxRow.topic, OutboxRow.key)
+        )
+        return {(topic, key): first for topic, key, first in result if key is not None}
 
     async def pending(self) -> int:
-        """How many rows wait to be published."""
+        """How many rows wait to be published (parked rows not counted)."""
         async with self.database.sessions() as session:
-            count = await session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
-            )
+            count = await session.scalar(select(func.count()).select_from(OutboxRow).where(*_PENDING))
         return int(count or 0)
 
     async def purge_sent(self) -> None:
@@ -140,3 +221,104 @@ class OutboxRelay:
     async def stop(self) -> None:
         """Stop the relay; rows not yet marked sent are published again by the next relay."""
         await self._background.stop()
+
+
+class _Round:
+    """One relay pass over a batch: publish what may go, record refusals, park what must wait."""
+
+    def __init__(
+        self, relay: OutboxRelay, session: AsyncSession, parked: dict[tuple[str, bytes], int]
+    ) -> None:
+        self.relay = relay
+        self.session = session
+        self.parked_lanes = parked
+        self.now = datetime.now(UTC)
+        self.blocked: set[tuple[str, bytes]] = set()
+        self.sent = self.parked = 0
+
+    async def run(self, rows: list[_Row]) -> None:
+        """Publish ``rows`` in order; a refused row is retried alone, so only it is held back."""
+        ready = [row for row in rows if await self._may_go(row)]
+        if not ready:
+            return
+        failures = dict(await self.relay.publish([row.message for row in ready]) or {})
+        await self._mark_sent([row for row in ready if row.message.id not in failures])
+        if not failures:
+            return
+        if not all(isinstance(error, RecordRefusedError) for error in failures.values()):
+            raise next(e for e in failures.values() if not isinstance(e, RecordRefusedError))
+        for row in (row for row in ready if row.message.id in failures):
+            if row.lane in self.blocked:  # behind a refused row of its key: it waits, or parks with it
+                if row.lane in self.parked_lanes:
+                    await self._park(row, self._behind(row.lane))
+                continue
+            refused = dict(await self.relay.publish([row.message]) or {}).get(row.message.id)
+            if refused is None:
+                await self._mark_sent([row])
+            elif isinstance(refused, RecordRefusedError):
+                await self._refused(row, refused)
+            else:
+                raise refused
+
+    async def _may_go(self, row: _Row) -> bool:
+        lane = row.lane
+        if lane is not None and lane in self.parked_lanes and self.parked_lanes[lane] < row.message.id:
+            await self._park(row, self._behind(lane))
+            return False
+        if lane is not None and lane in self.blocked:
+            return False
+        if row.retry_at is not None and _aware(row.retry_at) > self.now:
+            if lane is not None:
+                self.blocked.add(lane)
+            return False
+        return True
+
+    def _behind(self, lane: tuple[str, bytes]) -> str:
+        return f"waits behind parked outbox row {self.parked_lanes[lane]} of the same key"
+
+    async def _mark_sent(self, rows: Sequence[_Row]) -> None:
+        if rows:
+            await self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([r.message.id for r in rows]))
+                .values(sent_at=self.now)
+            )
+            self.sent += len(rows)
+
+    async def _refused(self, row: _Row, error: RecordRefusedError) -> None:
+        attempts = row.attempts + 1
+        reason = f"{type(error).__name__}: {error}"[:MAX_REASON]
+        if row.lane is not None:
+            self.blocked.add(row.lane)
+        if attempts >= self.relay.max_attempts:
+            await self._park(row, f"refused {attempts} times; last: {reason}", attempts=attempts)
+            return
+        retry_at = self.now + timedelta(seconds=self.relay.refused_backoff.delay(attempts))
+        log.warning(
+            "outbox_row_refused",
+            row=row.message.id,
+            topic=row.message.topic,
+            attempts=attempts,
+            reason=reason,
+        )
+        await self._update(row, attempts=attempts, retry_at=retry_at, error=reason)
+
+    async def _park(self, row: _Row, reason: str, *, attempts: int | None = None) -> None:
+        log.error("outbox_row_parked", row=row.message.id, topic=row.message.topic, reason=reason)
+        if row.lane is not None:
+            self.parked_lanes.setdefault(row.lane, row.message.id)
+        values: dict[str, Any] = {"parked_at": self.now, "retry_at": None, "error": reason}
+        if attempts is not None:
+            values["attempts"] = attempts
+        await self._update(row, **values)
+        self.parked += 1
+        if self.relay.on_parked is not None:
+            self.relay.on_parked(1)
+
+    async def _update(self, row: _Row, **values: Any) -> None:
+        await self.session.execute(update(OutboxRow).where(OutboxRow.id == row.message.id).values(**values))
+
+
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with a time zone (SQLite hands back naive UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.topics import TopicSpec, dead_letter_spec
+from werkplaats import outbox_parking
 from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import (
     EventConsumer,
@@ -37,7 +38,7 @@ from werkplaats.http_limits import BodyLimit, on_http_error
 from werkplaats.inbox import InboxJanitor
 from werkplaats.metrics import Metrics
 from werkplaats.offsets import OffsetCommitter
-from werkplaats.outbox import OutboxRelay, PendingMessage
+from werkplaats.outbox import OutboxRelay, PendingMessage, RecordRefusedError
 from werkplaats.retry import Backoff, until_done
 from werkplaats.settings import ServiceSettings
 from werkplaats.topics_admin import ensure_topics
@@ -105,6 +106,8 @@ class ServiceRuntime:
             self._publish_outbox,
             batch_size=settings.outbox_batch_size,
             idle_poll_s=settings.outbox_idle_poll_s,
+            max_attempts=settings.outbox_max_attempts,
+            on_parked=self.metrics.outbox_parked_total.inc,
         )
         self.retry = RetryPolicy(
             settings.retry_attempts, settings.retry_backoff_s, settings.retry_backoff_max_s
@@ -136,9 +139,18 @@ class ServiceRuntime:
             await ensure_topics(self.bootstrap_servers, missing, security=self.settings)
             self._known_topics.update(spec.name for spec in missing)
 
-    async def _publish_outbox(self, batch: Sequence[PendingMessage]) -> None:
-        await publish_batch(self.producer, batch)
-        self.metrics.outbox_published.inc(len(batch))
+    async def _publish_outbox(self, batch: Sequence[PendingMessage]) -> dict[int, BaseException]:
+        failures = await publish_batch(self.producer, batch)
+        self.metrics.outbox_published.inc(len(batch) - len(failures))
+        if any(isinstance(error, RecordRefusedError) for error in failures.values()):
+            await self._renew_producer()
+        return failures
+
+    async def _renew_producer(self) -> None:
+        """Replace the producer: after a refused record its idempotence sequence no longer matches."""
+        old, self._producer = self._producer, await self._connect_producer()
+        if old is not None:
+            await old.stop()
 
     async def dead_letter(self, delivery: Delivery, reason: str, error_type: str, *, consumer: str) -> None:
         """Send ``delivery`` to its dead-letter topic (created if it does not exist)."""
@@ -302,12 +314,14 @@ class ServiceRuntime:
         database_ok = await self.database.ping()
         kafka_ok = await self._kafka_answers()
         pending = await self._outbox_pending() if database_ok and self.started else None
+        parked = await self._outbox_parked() if database_ok and self.started else None
         report = {
             "status": "ok" if database_ok and kafka_ok and self.started else "unavailable",
             "service": self.name,
             "database": "ok" if database_ok else "unavailable",
             "kafka": "ok" if kafka_ok else "unavailable",
             "outbox_pending": pending,
+            "outbox_parked": parked,
         }
         if not self.started:
             report["reason"] = self.not_ready_reason or "not started"
@@ -326,6 +340,11 @@ class ServiceRuntime:
         pending = await self.relay.pending()
         self.metrics.outbox_pending.set(pending)
         return pending
+
+    async def _outbox_parked(self) -> int:
+        parked = await outbox_parking.count(self.database)
+        self.metrics.outbox_parked.set(parked)
+        return parked
 
     def http_app(
         self, *routers: APIRouter, title: str, version: str = "1.0.0", service: object = None, **kwargs: Any
@@ -379,6 +398,7 @@ class ServiceRuntime:
         async def metrics() -> Response:
             with contextlib.suppress(Exception):
                 await self._outbox_pending()
+                await self._outbox_parked()
             return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
         return router

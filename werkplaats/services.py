@@ -31,6 +31,25 @@ class UnknownServiceError(WerkplaatsError, LookupError):
 
 
 @dataclass(frozen=True)
+class ServiceAccess:
+    """Which Kafka topics a service reads, writes and may create; names ending in ``.`` are prefixes.
+
+    Under SASL the service's principal ``User:<name>`` gets exactly these ACLs (see
+    ``werkplaats.localkafka.security.service_grants``), plus DESCRIBE on every declared topic and its
+    own consumer groups.
+    """
+
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    creates: tuple[str, ...] = ()
+
+    @classmethod
+    def own(cls, name: str, *, reads: tuple[str, ...] = ()) -> ServiceAccess:
+        """Its own ``<name>.`` topics, and ``reads``."""
+        return cls(reads=(f"{name}.", *reads), writes=(f"{name}.",), creates=(f"{name}.",))
+
+
+@dataclass(frozen=True)
 class ServiceDefinition:
     """One service as the runtime sees it: how to build it, configure it, and what it adds to the CLI."""
 
@@ -51,6 +70,8 @@ class ServiceDefinition:
     reconcile: Callable[[ServiceSettings, str, datetime], Coroutine[Any, Any, int]] | None = None
     """``reconcile(settings, bootstrap, since)``: after a restore, take in the effects the service's own
     topics show since ``since`` (so replayed events do not repeat them); returns how many."""
+    access: ServiceAccess | None = None
+    """The Kafka topics it reads, writes and creates (its ACLs under SASL); None: only its own."""
 
     @property
     def port(self) -> int:

@@ -93,6 +93,9 @@ class ServiceSettings(RuntimeSettings):
     outbox_idle_poll_s: float = Field(
         default=0.5, gt=0, description="Relay check for rows from other processes."
     )
+    outbox_max_attempts: int = Field(
+        default=5, ge=1, description="Refusals of one outbox row by the broker before it is parked."
+    )
     metadata_max_age_ms: int = Field(default=5000, ge=500, description="How soon new topics are seen.")
     inbox_retention_days: int = Field(
         default=30, ge=1, description="Processed-event records are kept this long (redelivery comes sooner)."

@@ -13,16 +13,23 @@ acl() {
   "$K/kafka-acls.sh" --bootstrap-server "$B" --add --allow-principal "User:$user" "$@"
 }
 scram admin "${KAFKA_ADMIN_PASSWORD:?set KAFKA_ADMIN_PASSWORD}"
+scram dashboard "${DASHBOARD_KAFKA_PASSWORD:?set DASHBOARD_KAFKA_PASSWORD}"
+acl dashboard --group dashboard --resource-pattern-type prefixed --operation Read
+acl dashboard --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic initiatives.events --topic initiatives.events.dlq --topic centres.events --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
+acl dashboard --topic scheduling.conflicts --topic scheduling.agenda --topic organisations --resource-pattern-type literal --operation Describe --operation Read
+acl dashboard --topic scheduling.conflicts.dlq --topic scheduling.agenda.dlq --resource-pattern-type literal --operation Describe --operation Write
+acl dashboard --topic dashboard. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
 scram scheduling "${SCHEDULING_KAFKA_PASSWORD:?set SCHEDULING_KAFKA_PASSWORD}"
 acl scheduling --group scheduling --resource-pattern-type prefixed --operation Read
 acl scheduling --topic organisations.dlq --topic initiatives.events.dlq --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
 acl scheduling --topic organisations --topic centres.events --topic initiatives.events --topic reach.advice --resource-pattern-type literal --operation Describe --operation Read
 acl scheduling --topic partner. --topic scheduling. --resource-pattern-type prefixed --operation Create --operation Describe --operation Read --operation Write
-scram reach "${REACH_KAFKA_PASSWORD:?set REACH_KAFKA_PASSWORD}"
-acl reach --group reach --resource-pattern-type prefixed --operation Read
-acl reach --topic scheduling.agenda.dlq --topic scheduling.conflicts --topic scheduling.conflicts.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic initiatives.events --topic initiatives.events.dlq --topic centres.events --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --resource-pattern-type literal --operation Describe
-acl reach --topic scheduling.agenda --topic organisations --resource-pattern-type literal --operation Describe --operation Read
-acl reach --topic partner. --topic reach. --resource-pattern-type prefixed --operation Create --operation Describe --operation Read --operation Write
+scram notifications "${NOTIFICATIONS_KAFKA_PASSWORD:?set NOTIFICATIONS_KAFKA_PASSWORD}"
+acl notifications --group notifications --resource-pattern-type prefixed --operation Read
+acl notifications --topic scheduling.agenda --topic scheduling.agenda.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic centres.events --topic centres.events.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
+acl notifications --topic scheduling.conflicts --topic initiatives.events --topic organisations --resource-pattern-type literal --operation Describe --operation Read
+acl notifications --topic scheduling.conflicts.dlq --topic initiatives.events.dlq --resource-pattern-type literal --operation Describe --operation Write
+acl notifications --topic notifications. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
 scram initiatives "${INITIATIVES_KAFKA_PASSWORD:?set INITIATIVES_KAFKA_PASSWORD}"
 acl initiatives --group initiatives --resource-pattern-type prefixed --operation Read
 acl initiatives --topic scheduling.agenda --topic scheduling.agenda.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic centres.events --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
@@ -35,15 +42,8 @@ acl centres --topic scheduling.agenda --topic scheduling.agenda.dlq --topic sche
 acl centres --topic scheduling.conflicts --topic organisations --resource-pattern-type literal --operation Describe --operation Read
 acl centres --topic scheduling.conflicts.dlq --resource-pattern-type literal --operation Describe --operation Write
 acl centres --topic centres. --topic partner. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
-scram dashboard "${DASHBOARD_KAFKA_PASSWORD:?set DASHBOARD_KAFKA_PASSWORD}"
-acl dashboard --group dashboard --resource-pattern-type prefixed --operation Read
-acl dashboard --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic initiatives.events --topic initiatives.events.dlq --topic centres.events --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
-acl dashboard --topic scheduling.conflicts --topic scheduling.agenda --topic organisations --resource-pattern-type literal --operation Describe --operation Read
-acl dashboard --topic scheduling.conflicts.dlq --topic scheduling.agenda.dlq --resource-pattern-type literal --operation Describe --operation Write
-acl dashboard --topic dashboard. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
-scram notifications "${NOTIFICATIONS_KAFKA_PASSWORD:?set NOTIFICATIONS_KAFKA_PASSWORD}"
-acl notifications --group notifications --resource-pattern-type prefixed --operation Read
-acl notifications --topic scheduling.agenda --topic scheduling.agenda.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic centres.events --topic centres.events.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
-acl notifications --topic scheduling.conflicts --topic initiatives.events --topic organisations --resource-pattern-type literal --operation Describe --operation Read
-acl notifications --topic scheduling.conflicts.dlq --topic initiatives.events.dlq --resource-pattern-type literal --operation Describe --operation Write
-acl notifications --topic notifications. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
+scram reach "${REACH_KAFKA_PASSWORD:?set REACH_KAFKA_PASSWORD}"
+acl reach --group reach --resource-pattern-type prefixed --operation Read
+acl reach --topic scheduling.agenda.dlq --topic scheduling.conflicts --topic scheduling.conflicts.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic initiatives.events --topic initiatives.events.dlq --topic centres.events --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --resource-pattern-type literal --operation Describe
+acl reach --topic scheduling.agenda --topic organisations --resource-pattern-type literal --operation Describe --operation Read
+acl reach --topic partner. --topic reach. --resource-pattern-type prefixed --operation Create --operation Describe --operation Read --operation Write

@@ -19,14 +19,20 @@ from centres.settings import CentresSettings
 from centres.store import CentreRow
 from centres.subscribers import subscribe
 from centres.ticker import Ticker
-from contracts.topics import all_service_topics, partner_topics
+from contracts.topics import (
+    ORGANISATIONS,
+    SCHEDULING_CONFLICTS,
+    all_service_topics,
+    dead_letter,
+    partner_topics,
+)
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "centres"
 TITLE = "Werkplaats centres"
@@ -159,5 +165,10 @@ SERVICE = ServiceDefinition(
     create_runtime=create_runtime,
     cli=cli.register,
     demo=_load_demo,
+    access=ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, ORGANISATIONS),
+        writes=("centres.", "partner.", dead_letter(SCHEDULING_CONFLICTS)),
+        creates=("centres.", "partner."),
+    ),
 )
 """The centres service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -8,6 +8,7 @@ from importlib import resources
 import httpx
 from fastapi import FastAPI
 
+from contracts.topics import ORGANISATIONS, SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, dead_letter
 from dashboard import api, cli
 from dashboard.api.context import WebContext
 from dashboard.api.rendering import Templates
@@ -22,7 +23,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "dashboard"
 TITLE = "Werkplaats dashboard"
@@ -135,5 +136,10 @@ SERVICE = ServiceDefinition(
     create_runtime=create_runtime,
     cli=cli.register,
     notes=demo_notes,
+    access=ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, SCHEDULING_AGENDA, ORGANISATIONS),
+        writes=("dashboard.", dead_letter(SCHEDULING_CONFLICTS), dead_letter(SCHEDULING_AGENDA)),
+        creates=("dashboard.",),
+    ),
 )
 """The dashboard as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -11,7 +11,13 @@ import structlog
 from fastapi import FastAPI
 
 from contracts.initiatives import INITIATIVES_ORGANISATION
-from contracts.topics import all_service_topics, partner_topics
+from contracts.topics import (
+    ORGANISATIONS,
+    SCHEDULING_CONFLICTS,
+    all_service_topics,
+    dead_letter,
+    partner_topics,
+)
 from initiatives import api, cli, deadlines, privacy
 from initiatives.context import Clock, Context
 from initiatives.demo import publish_demo
@@ -28,7 +34,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "initiatives"
 TITLE = "Werkplaats initiatives"
@@ -173,5 +179,10 @@ SERVICE = ServiceDefinition(
     create_runtime=create_runtime,
     cli=cli.register,
     demo=publish_demo,
+    access=ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, ORGANISATIONS),
+        writes=("initiatives.", "partner.initiatives.", dead_letter(SCHEDULING_CONFLICTS)),
+        creates=("initiatives.", "partner.initiatives."),
+    ),
 )
 """The initiatives service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -78,7 +78,6 @@ class Recipient:
     ref: str
     channel: Channel
     address: str
-    secret: str | None = None
     digest_subscription: str | None = None
     """Set when the recipient collects this in a digest instead of hearing at once."""
 
@@ -110,19 +109,16 @@ def subscriber_recipient(subscription: Subscription) -> Recipient:
             ref,
             Channel.WEBHOOK,
             subscription.webhook_url,
-            subscription.webhook_secret,
             digest,
         )
-    return Recipient(RecipientKind.SUBSCRIPTION, ref, Channel.EMAIL, subscription.email or "", None, digest)
+    return Recipient(RecipientKind.SUBSCRIPTION, ref, Channel.EMAIL, subscription.email or "", digest)
 
 
 def organisation_recipient(contact: OrganisationContact) -> Recipient | None:
     """How an involved organisation is told, or None when it has no address."""
     ref = f"organisation:{contact.slug}"
     if contact.webhook_url:
-        return Recipient(
-            RecipientKind.ORGANISATION, ref, Channel.WEBHOOK, contact.webhook_url, contact.webhook_secret
-        )
+        return Recipient(RecipientKind.ORGANISATION, ref, Channel.WEBHOOK, contact.webhook_url)
     if contact.email:
         return Recipient(RecipientKind.ORGANISATION, ref, Channel.EMAIL, contact.email)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -10,7 +11,7 @@ import structlog
 from fastapi import FastAPI
 
 from contracts import OrganisationRole
-from contracts.topics import all_service_topics
+from contracts.topics import ORGANISATIONS, SCHEDULING_CONFLICTS, all_service_topics, dead_letter
 from notifications import api, cli
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
@@ -22,6 +23,7 @@ from notifications.service.reconcile import record_settled, settled_since
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
+from notifications.store.secrets import webhook_secret
 from notifications.subscribers import subscribe, subscribe_initiatives
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
@@ -32,7 +34,7 @@ from werkplaats.organisations import OrganisationDirectory
 from werkplaats.outbound import OutboundClient, outbound_client
 from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 from werkplaats.settings import ServiceSettings
 
 NAME = "notifications"
@@ -120,7 +122,7 @@ def create_service(
     settings = settings or NotificationsSettings()
     bootstrap = bootstrap_servers or resolve_bootstrap(settings)
     runtime = ServiceRuntime(NAME, settings, bootstrap_servers=bootstrap)
-    directory = OrganisationDirectory(bootstrap)
+    directory = OrganisationDirectory(bootstrap, security=settings)
 
     def lookup(slug: str) -> tuple[str, str | None] | None:
         organisation = directory.get(slug)
@@ -137,7 +139,11 @@ def create_service(
     outbound = outbound_client(
         settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
     )
-    channels = Channels(email, WebhookChannel(outbound, settings.dashboard_url))
+    channels = Channels(
+        email,
+        WebhookChannel(outbound, settings.dashboard_url),
+        functools.partial(webhook_secret, runtime.database),
+    )
 
     policy = SenderPolicy(
         batch=settings.sender_batch,
@@ -220,5 +226,10 @@ SERVICE = ServiceDefinition(
     create_runtime=create_runtime,
     cli=cli.register,
     reconcile=reconcile,
+    access=ServiceAccess(
+        reads=(SCHEDULING_CONFLICTS, "initiatives.events", ORGANISATIONS),
+        writes=("notifications.", dead_letter(SCHEDULING_CONFLICTS), dead_letter("initiatives.events")),
+        creates=("notifications.",),
+    ),
 )
 """The notifications service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -8,7 +8,7 @@ from importlib import resources
 
 from fastapi import FastAPI
 
-from contracts.topics import all_service_topics
+from contracts.topics import ORGANISATIONS, all_service_topics
 from reach import api, cli
 from reach.demo import publish_demo
 from reach.pages import pages_router
@@ -21,7 +21,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "reach"
 TITLE = "Werkplaats reach knowledge"
@@ -119,5 +119,10 @@ SERVICE = ServiceDefinition(
     create_runtime=create_runtime,
     cli=cli.register,
     demo=publish_demo,
+    access=ServiceAccess(
+        reads=("partner.", "scheduling.agenda", "reach.", ORGANISATIONS),
+        writes=("reach.", "partner."),
+        creates=("reach.", "partner."),
+    ),
 )
 """The reach service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

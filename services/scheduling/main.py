@@ -8,7 +8,7 @@ from importlib import resources
 
 from fastapi import FastAPI
 
-from contracts.topics import all_service_topics
+from contracts.topics import ORGANISATIONS, all_service_topics
 from scheduling import api, cli
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
@@ -28,7 +28,7 @@ from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
-from werkplaats.services import ServiceDefinition
+from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "scheduling"
 TITLE = "Werkplaats scheduling"
@@ -163,5 +163,17 @@ SERVICE = ServiceDefinition(
     create_runtime=create_runtime,
     cli=cli.register,
     demo=publish_demo,
+    access=ServiceAccess(
+        reads=(
+            "partner.",
+            "scheduling.",
+            ORGANISATIONS,
+            "centres.events",
+            "initiatives.events",
+            "reach.advice",
+        ),
+        writes=("scheduling.", "partner."),
+        creates=("scheduling.", "partner."),
+    ),
 )
 """The scheduling service as ``werkplaats`` finds it (entry point ``werkplaats.services``)."""

@@ -127,6 +127,7 @@ async def test_health_counts_the_outbox_rows_waiting_and_fails_when_stopped(
             "database": "ok",
             "kafka": "ok",
             "outbox_pending": 3,
+            "outbox_parked": 0,
         }
         assert "werkplaats_outbox_pending 3.0" in (await client.get("/metrics")).text
         while await runtime.relay.relay_once():

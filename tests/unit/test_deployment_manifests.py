@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from werkplaats.localkafka.security import SERVICE_ACCESS, provisioning_script
+from werkplaats.localkafka.security import provisioning_script, service_access
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -47,7 +47,7 @@ def test_under_the_sasl_profile_every_kafka_client_logs_in_and_only_loopback_is_
         assert environment["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT", name
         assert environment["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512", name
     users = {sasl[name]["environment"]["KAFKA_SASL_USERNAME"] for name in clients} - {"admin"}
-    assert users == set(SERVICE_ACCESS)
+    assert users == set(service_access())
     kafka = sasl["kafka"]["environment"]
     protocols = dict(pair.split(":") for pair in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
     for listener in kafka["KAFKA_LISTENERS"].split(","):
@@ -72,10 +72,10 @@ def deployments() -> dict[str, dict[str, Any]]:
 
 
 def test_kubernetes_covers_every_service() -> None:
-    assert set(deployments()) == set(SERVICE_ACCESS)
+    assert set(deployments()) == set(service_access())
 
 
-@pytest.mark.parametrize("name", sorted(SERVICE_ACCESS))
+@pytest.mark.parametrize("name", sorted(deployments()))
 def test_each_kubernetes_service_logs_in_to_kafka_with_scram_from_a_secret(name: str) -> None:
     [container] = deployments()[name]["spec"]["template"]["spec"]["containers"]
     environment = {item["name"]: item for item in container["env"]}

@@ -14,9 +14,9 @@ import pytest
 from contracts.topics import all_service_topics, partner_topics
 from support.kubernetes_schemas import KUBERNETES, ROOT, documents
 from werkplaats.localkafka.security import (
-    SERVICE_ACCESS,
     acl_arguments,
     partner_grants,
+    service_access,
     service_grants,
 )
 from werkplaats.manifests import stale_files
@@ -81,7 +81,7 @@ def acl_command_rules(grants: Any) -> set[Acl]:
     return found
 
 
-@pytest.mark.parametrize("service", sorted(SERVICE_ACCESS))
+@pytest.mark.parametrize("service", sorted(service_access()))
 def test_each_service_user_has_exactly_the_acls_the_local_broker_grants(service: str) -> None:
     user = of_kind("KafkaUser")[service]
     assert user["spec"]["authentication"]["type"] == "scram-sha-512"
@@ -127,7 +127,7 @@ def topic_partitions(topics: tuple[str, ...] | None) -> int:
     return max(declared[topic] for topic in topics)
 
 
-@pytest.mark.parametrize("service", sorted(SERVICE_ACCESS))
+@pytest.mark.parametrize("service", sorted(service_access()))
 def test_each_service_scales_on_its_consumer_group_lag_up_to_its_partitions(service: str) -> None:
     scaled = of_kind("ScaledObject")[service]
     assert scaled["spec"]["scaleTargetRef"]["name"] == service
@@ -146,14 +146,14 @@ def test_each_service_scales_on_its_consumer_group_lag_up_to_its_partitions(serv
         assert trigger["authenticationRef"]["name"] == f"{service}-kafka"
 
 
-@pytest.mark.parametrize("service", sorted(SERVICE_ACCESS))
+@pytest.mark.parametrize("service", sorted(service_access()))
 def test_each_deployment_probes_liveness_and_readiness(service: str) -> None:
     [container] = of_kind("Deployment")[service]["spec"]["template"]["spec"]["containers"]
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
     assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
 
 
-@pytest.mark.parametrize("service", sorted(SERVICE_ACCESS))
+@pytest.mark.parametrize("service", sorted(service_access()))
 def test_each_deployment_trusts_the_kafka_cluster_ca_from_its_secret(service: str) -> None:
     spec = of_kind("Deployment")[service]["spec"]["template"]["spec"]
     [container] = spec["containers"]
@@ -176,7 +176,7 @@ def test_every_service_has_a_database_and_a_login_role_from_a_secret() -> None:
     [cluster] = of_kind("Cluster").values()
     roles = {role["name"]: role for role in cluster["spec"]["managed"]["roles"]}
     databases = {body["spec"]["name"]: body["spec"] for body in of_kind("Database").values()}
-    assert set(roles) == set(databases) == set(SERVICE_ACCESS)
+    assert set(roles) == set(databases) == set(service_access())
     for service, database in databases.items():
         assert database["owner"] == service
         assert roles[service]["passwordSecret"]["name"] == f"werkplaats-{service}-db"

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from werkplaats.cli import backup, kafka, manifests, orgs, stack
+from werkplaats.cli import backup, kafka, manifests, orgs, outbox, stack
 
 app = typer.Typer(
     name="werkplaats",
@@ -18,6 +18,7 @@ app.add_typer(kafka.app, name="kafka")
 app.add_typer(orgs.app, name="orgs")
 app.add_typer(manifests.app, name="manifests")
 app.add_typer(backup.app, name="backup")
+app.add_typer(outbox.app, name="outbox")
 app.command()(stack.up)
 app.command()(stack.run)
 

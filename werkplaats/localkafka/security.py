@@ -15,19 +15,12 @@ from pathlib import Path
 
 import structlog
 
-from contracts.topics import (
-    ORGANISATIONS,
-    SCHEDULING_AGENDA,
-    SCHEDULING_CONFLICTS,
-    all_service_topics,
-    check_org_slug,
-    dead_letter,
-    partner_feedback,
-)
+from contracts.topics import ORGANISATIONS, all_service_topics, check_org_slug, partner_feedback
 from werkplaats.errors import WerkplaatsError
 from werkplaats.kafka_security import KafkaSecurity, java_client_properties
 from werkplaats.localkafka.artifacts import default_cache_dir, resolve_jars
 from werkplaats.localkafka.config import ADMIN_USER, SASL_MECHANISM, java_executable
+from werkplaats.services import ServiceAccess, registered
 
 CONFIG_COMMAND = "kafka.admin.ConfigCommand"
 ACL_COMMAND = "org.apache.kafka.tools.AclCommand"
@@ -135,64 +128,19 @@ def partner_grants(slug: str) -> tuple[AclGrant, ...]:
     )
 
 
-@dataclass(frozen=True)
-class ServiceAccess:
-    """Which topics a service reads, writes and may create; names ending in ``.`` are prefixes."""
-
-    reads: tuple[str, ...]
-    writes: tuple[str, ...]
-    creates: tuple[str, ...] = ()
+def service_access() -> dict[str, ServiceAccess]:
+    """Every registered service with the access it declares; the deployment files give each a principal."""
+    return {name: definition.access or default_access(name) for name, definition in registered().items()}
 
 
-SERVICE_ACCESS: dict[str, ServiceAccess] = {
-    "scheduling": ServiceAccess(
-        reads=(
-            "partner.",
-            "scheduling.",
-            ORGANISATIONS,
-            "centres.events",
-            "initiatives.events",
-            "reach.advice",
-        ),
-        writes=("scheduling.", "partner."),
-        creates=("scheduling.", "partner."),
-    ),
-    "reach": ServiceAccess(
-        reads=("partner.", "scheduling.agenda", "reach.", ORGANISATIONS),
-        writes=("reach.", "partner."),
-        creates=("reach.", "partner."),
-    ),
-    "initiatives": ServiceAccess(
-        reads=(SCHEDULING_CONFLICTS, ORGANISATIONS),
-        writes=("initiatives.", "partner.initiatives.", dead_letter(SCHEDULING_CONFLICTS)),
-        creates=("initiatives.", "partner.initiatives."),
-    ),
-    "centres": ServiceAccess(
-        reads=(SCHEDULING_CONFLICTS, ORGANISATIONS),
-        writes=("centres.", "partner.", dead_letter(SCHEDULING_CONFLICTS)),
-        creates=("centres.", "partner."),
-    ),
-    "dashboard": ServiceAccess(
-        reads=(SCHEDULING_CONFLICTS, SCHEDULING_AGENDA, ORGANISATIONS),
-        writes=("dashboard.", dead_letter(SCHEDULING_CONFLICTS), dead_letter(SCHEDULING_AGENDA)),
-        creates=("dashboard.",),
-    ),
-    "notifications": ServiceAccess(
-        reads=(SCHEDULING_CONFLICTS, "initiatives.events", ORGANISATIONS),
-        writes=("notifications.", dead_letter(SCHEDULING_CONFLICTS), dead_letter("initiatives.events")),
-        creates=("notifications.",),
-    ),
-}
-"""Every service with a principal of its own; the deployment manifests give each its credentials."""
-
-
-RESERVED_PRINCIPALS = frozenset({ADMIN_USER, "werkplaats", *SERVICE_ACCESS})
-"""Principals of services and administrators: never a partner's (``User:<slug>``)."""
+def reserved_principals() -> frozenset[str]:
+    """Principals of services and administrators: never a partner's (``User:<slug>``)."""
+    return frozenset({ADMIN_USER, "werkplaats", *registered()})
 
 
 def default_access(name: str) -> ServiceAccess:
-    """Access of a service not in the table: its own ``<name>.`` topics, and organisations to read."""
-    return ServiceAccess(reads=(f"{name}.", ORGANISATIONS), writes=(f"{name}.",), creates=(f"{name}.",))
+    """Access of a service that declares none: its own ``<name>.`` topics, and organisations to read."""
+    return ServiceAccess.own(name, reads=(ORGANISATIONS,))
 
 
 def _topic(name: str, operations: tuple[str, ...]) -> AclGrant:
@@ -201,7 +149,7 @@ def _topic(name: str, operations: tuple[str, ...]) -> AclGrant:
 
 def service_grants(name: str, *, group_prefix: str | None = None) -> tuple[AclGrant, ...]:
     """The ACLs of service ``name``: its topics, DESCRIBE on every declared topic, its consumer groups."""
-    access = SERVICE_ACCESS.get(name) or default_access(name)
+    access = service_access().get(name) or default_access(name)
     grants = [_topic(topic, ("Read", "Describe")) for topic in access.reads]
     grants += [_topic(topic, ("Write", "Describe")) for topic in access.writes]
     grants += [_topic(topic, ("Create", "Describe")) for topic in access.creates]
@@ -212,7 +160,7 @@ def service_grants(name: str, *, group_prefix: str | None = None) -> tuple[AclGr
     return tuple(grants)
 
 
-def provisioning_script(services: Sequence[str] = tuple(SERVICE_ACCESS)) -> str:
+def provisioning_script(services: Sequence[str] | None = None) -> str:
     """A shell script for a broker container: the SCRAM credentials of the admin and ``services``, and ACLs.
 
     Passwords come from ``KAFKA_ADMIN_PASSWORD`` and ``<SERVICE>_KAFKA_PASSWORD`` (required); the
@@ -235,7 +183,7 @@ def provisioning_script(services: Sequence[str] = tuple(SERVICE_ACCESS)) -> str:
         "}",
         'scram admin "${KAFKA_ADMIN_PASSWORD:?set KAFKA_ADMIN_PASSWORD}"',
     ]
-    for name in services:
+    for name in service_access() if services is None else services:
         variable = f"{name.upper().replace('-', '_')}_KAFKA_PASSWORD"
         lines.append(f'scram {name} "${{{variable}:?set {variable}}}"')
         lines += [f"acl {name} {' '.join(arguments)}" for arguments in acl_arguments(service_grants(name))]
@@ -306,7 +254,7 @@ class KafkaSecurityAdmin:
 
     def check_partner_name(self, slug: str) -> str:
         """``slug`` when it may be a partner's principal; ``ReservedPrincipalError`` when reserved."""
-        if slug in RESERVED_PRINCIPALS or slug == self.admin.username:
+        if slug in reserved_principals() or slug == self.admin.username:
             raise ReservedPrincipalError(f"User:{slug} is reserved for a service or an administrator")
         return check_org_slug(slug)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from werkplaats.localkafka.security import SERVICE_ACCESS
+from werkplaats.localkafka.security import service_access
 from werkplaats.manifests.strimzi import Manifest
 
 CNPG_API = "postgresql.cnpg.io/v1"
@@ -26,7 +26,7 @@ def cluster() -> Manifest:
             "login": True,
             "passwordSecret": {"name": role_secret(service)},
         }
-        for service in sorted(SERVICE_ACCESS)
+        for service in sorted(service_access())
     ]
     credentials = {
         "accessKeyId": {"name": BACKUP_SECRET, "key": "access-key-id"},
@@ -89,4 +89,4 @@ def scheduled_backup() -> Manifest:
 
 def postgres_resources() -> list[Manifest]:
     """The cluster, every service's database and the nightly backup."""
-    return [cluster(), *(database(service) for service in sorted(SERVICE_ACCESS)), scheduled_backup()]
+    return [cluster(), *(database(service) for service in sorted(service_access())), scheduled_backup()]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from contracts.topics import TopicSpec, all_service_topics, partner_topics
-from werkplaats.localkafka.security import SERVICE_ACCESS, AclGrant, partner_grants, service_grants
+from werkplaats.localkafka.security import AclGrant, partner_grants, service_access, service_grants
 
 STRIMZI_API = "kafka.strimzi.io/v1"
 CLUSTER = "werkplaats"
@@ -81,7 +81,7 @@ def service_users() -> list[Manifest]:
     """One user per service, with exactly the ACLs the local broker grants it."""
     return [
         user_resource(name, service_grants(name), password_secret=f"werkplaats-{name}")
-        for name in sorted(SERVICE_ACCESS)
+        for name in sorted(service_access())
     ]
 
 

@@ -218,7 +218,6 @@ class Notifier:
                 "recipient_kind": recipient.kind.value,
                 "recipient_ref": recipient.ref,
                 "address": recipient.address,
-                "secret": recipient.secret,
                 "endpoint": endpoint,
                 "payload": notification.document(),
                 "status": "pending",

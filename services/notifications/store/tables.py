@@ -85,7 +85,6 @@ class NotificationRow(NotificationsBase):
     recipient_kind: Mapped[str] = mapped_column(String(20))
     recipient_ref: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     endpoint: Mapped[str] = mapped_column(String(400))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10))

@@ -84,11 +84,12 @@ async def test_an_organisation_webhook_replaces_its_contact_address() -> None:
     unit = InMemoryNotificationsUnitOfWork()
     unit.webhooks.hooks["vadermoeder"] = ("https://hooks.example/vm", "s3cret-s3cret-s3cret")
     await take_in(unit, notifier(Clock()), detected())
-    channels = {d["recipient_ref"]: (d["channel"], d["secret"]) for d in deliveries(unit)}
+    channels = {d["recipient_ref"]: (d["channel"], d["address"]) for d in deliveries(unit)}
     assert channels == {
-        "organisation:staedion": ("email", None),
-        "organisation:vadermoeder": ("webhook", "s3cret-s3cret-s3cret"),
+        "organisation:staedion": ("email", "buurt@staedion.example"),
+        "organisation:vadermoeder": ("webhook", "https://hooks.example/vm"),
     }
+    assert all("secret" not in d for d in deliveries(unit)), "a delivery names its recipient, not its secret"
 
 
 async def test_nothing_is_recorded_before_the_unit_of_work_commits() -> None:

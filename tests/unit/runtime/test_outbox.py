@@ -11,8 +11,10 @@ import pytest
 from benchmarks.probe import ProbeRecorded
 from contracts import new_event
 from support.testing import wait_for
+from werkplaats import outbox_parking
 from werkplaats.db import Database
-from werkplaats.outbox import OutboxRelay, PendingMessage
+from werkplaats.outbox import OutboxRelay, PendingMessage, RecordRefusedError
+from werkplaats.retry import Backoff
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 
@@ -82,3 +84,56 @@ async def test_commit_wakes_the_relay_at_once(database: Database) -> None:
         await wait_for(lambda: len(sink.published) == 1, timeout=2)
     finally:
         await relay.stop()
+
+
+class Refusing(Sink):
+    """Refuses every message whose payload is ``refused``; raises ConnectionError while ``down``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    async def __call__(self, batch: Sequence[PendingMessage]) -> dict[int, BaseException]:
+        if self.down:
+            raise ConnectionError("no broker")
+        refused: dict[int, BaseException] = {}
+        held: set[bytes] = set()
+        for m in batch:
+            if m.payload == b"refused" or (m.key is not None and m.key in held):
+                refused[m.id] = RecordRefusedError("too large")
+                held |= {m.key} if m.key is not None else set()
+            else:
+                self.published.append(m)
+        return refused
+
+
+async def stage_raw(database: Database, *rows: tuple[str | None, bytes]) -> None:
+    async with database.unit_of_work(SqlUnitOfWork) as unit:
+        for key, payload in rows:
+            unit.publish_raw("t", payload, key=key)
+
+
+async def test_a_broker_outage_counts_no_refusal_and_parks_nothing(database: Database) -> None:
+    sink = Refusing()
+    sink.down = True
+    relay = OutboxRelay(database, sink, max_attempts=1)
+    await stage_raw(database, ("a", b"a1"))
+    for _ in range(3):
+        with pytest.raises(ConnectionError):
+            await relay.relay_once()
+    assert (await relay.pending(), await outbox_parking.count(database)) == (1, 0)
+
+
+async def test_a_refused_row_is_retried_then_parked_while_rows_without_a_key_go_on(
+    database: Database,
+) -> None:
+    sink = Refusing()
+    relay = OutboxRelay(database, sink, max_attempts=2, refused_backoff=Backoff.constant(0.0))
+    await stage_raw(database, ("a", b"refused"), (None, b"n1"), ("a", b"a2"), (None, b"n2"))
+    await relay.relay_once()
+    assert [m.payload for m in sink.published] == [b"n1", b"n2"]
+    assert await outbox_parking.count(database) == 0  # one refusal: it waits, with its key
+    await relay.relay_once()
+    assert [row.attempts for row in await outbox_parking.parked(database)] == [2, 0]
+    assert await relay.pending() == 0
+    assert [m.payload for m in sink.published] == [b"n1", b"n2"]

@@ -1,0 +1,1 @@
+"""The runtime's own migrations (outbox and inbox tables), run after every service's."""
