@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
@@ -52,10 +54,29 @@ async def schema_of(database: Database) -> Schema:
 
 
 async def migrated_schema(url: str, script_location: str, revision: str = "head") -> Schema:
-    """The schema a fresh database at ``url`` has after the migrations in ``script_location`` up to ``revision``."""
+    """The schema of a fresh database at ``url`` migrated by ``script_location`` up to ``revision``."""
     database = Database(url)
     try:
         await upgrade(database, script_location, revision)
+        return await schema_of(database)
+    finally:
+        await database.engine.dispose()
+
+
+def _downgrade(connection: Connection, script_location: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def downgraded_schema(url: str, script_location: str, *, to: str, from_: str = "head") -> Schema:
+    """The schema left after migrating a fresh database at ``url`` up to ``from_``, then down to ``to``."""
+    database = Database(url)
+    try:
+        await upgrade(database, script_location, from_)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_downgrade, script_location, to)
         return await schema_of(database)
     finally:
         await database.engine.dispose()
