@@ -24,6 +24,8 @@ class RecipientKind(StrEnum):
     ORGANISATION = "organisation"
     BUILDER = "builder"
     """A community builder told about an initiative assigned to them (ref ``builder:<pseudonymous id>``)."""
+    INITIATOR = "initiator"
+    """An initiative's initiator (ref ``initiator:<initiative id>``); the address stays with initiatives."""
 
 
 class _DeliveryOutcome(EventData):

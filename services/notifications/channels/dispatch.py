@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contracts import RecipientKind
+from notifications.channels import PermanentDeliveryError
 from notifications.channels.email import EmailChannel
+from notifications.channels.initiators import InitiatorAddresses
 from notifications.channels.webhook import WebhookChannel
 from notifications.notification import notification_of
 from notifications.store import NotificationRow
@@ -11,9 +14,12 @@ from notifications.store import NotificationRow
 class Channels:
     """Sends each delivery through its channel, with its typed notification."""
 
-    def __init__(self, email: EmailChannel, webhook: WebhookChannel) -> None:
+    def __init__(
+        self, email: EmailChannel, webhook: WebhookChannel, initiators: InitiatorAddresses | None = None
+    ) -> None:
         self.email = email
         self.webhook = webhook
+        self.initiators = initiators
 
     async def send(self, row: NotificationRow) -> None:
         """Send one delivery; a DeliveryError says it did not arrive."""
@@ -21,4 +27,12 @@ class Channels:
         if row.channel == "webhook":
             await self.webhook.send(row.notification_id, row.address, row.secret or "", notification)
         else:
-            await self.email.send(row.notification_id, row.address, notification)
+            await self.email.send(row.notification_id, await self._email_address(row), notification)
+
+    async def _email_address(self, row: NotificationRow) -> str:
+        """The recorded address; an initiator's is asked of the initiatives service now."""
+        if row.recipient_kind != RecipientKind.INITIATOR.value:
+            return row.address
+        if self.initiators is None:
+            raise PermanentDeliveryError("no initiatives service is configured to ask the address of")
+        return await self.initiators.address(row.address)
