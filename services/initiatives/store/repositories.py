@@ -222,7 +222,7 @@ class SqlInitiatives:
             .where(InitiativeRow.status.in_(sorted(statuses)))
             .order_by(InitiativeRow.initiative_id)
         )
-        return [(initiative, check) for initiative, check in rows.tuples().all()]
+        return [(row[0], row[1]) for row in rows.all()]
 
 
 class SqlSupportLog:
