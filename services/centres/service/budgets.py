@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from centres.domain import budgets as rules
 from centres.service.centres import load_centre
 from centres.service.common import SOURCE, Actor, Context, IdConflictError, NotFoundError, first_time
-from centres.store import ActualRow, BudgetLineRow, CentresUnitOfWork
+from centres.store import ActualRow, BudgetLineRow, SqlCentresUnitOfWork
 from contracts import new_event
 from contracts.centres import BudgetLineKind, BudgetThresholdReached
 from contracts.topics import CENTRES_EVENTS
@@ -42,7 +42,7 @@ class ActualRequest(BaseModel):
 
 
 async def set_line(
-    unit: CentresUnitOfWork, actor: Actor, centre_id: str, year: int, line_id: str, request: LineRequest
+    unit: SqlCentresUnitOfWork, actor: Actor, centre_id: str, year: int, line_id: str, request: LineRequest
 ) -> None:
     """Create or change a budget line."""
     actor.check_centre(centre_id)
@@ -54,7 +54,7 @@ async def set_line(
     row.kind, row.category, row.budgeted = request.kind.value, request.category, request.budgeted
 
 
-async def _actual_sum(unit: CentresUnitOfWork, centre_id: str, year: int, line_id: str) -> Decimal:
+async def _actual_sum(unit: SqlCentresUnitOfWork, centre_id: str, year: int, line_id: str) -> Decimal:
     total = await unit.session.scalar(
         select(func.coalesce(func.sum(ActualRow.amount), 0)).where(
             ActualRow.centre_id == centre_id, ActualRow.year == year, ActualRow.line_id == line_id
@@ -64,7 +64,7 @@ async def _actual_sum(unit: CentresUnitOfWork, centre_id: str, year: int, line_i
 
 
 async def book_actual(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     centre_id: str,
@@ -113,7 +113,7 @@ async def book_actual(
 
 
 async def budget_overview(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, centre_id: str, year: int
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, centre_id: str, year: int
 ) -> dict[str, Any]:
     """Lines with actuals, percentages and forecasts, and the totals."""
     actor.check_centre(centre_id)

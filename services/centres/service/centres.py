@@ -19,7 +19,7 @@ from centres.service.common import (
     OutOfScopeError,
     new_pseudonym,
 )
-from centres.store import CentreRow, CentresUnitOfWork, PersonRow, RoomRow
+from centres.store import CentreRow, CentresUnitOfWork, PersonRow, RoomRow, SqlCentresUnitOfWork
 from contracts import new_event, problems_of
 from contracts.activities import ACTIVITY_ID_PATTERN, NEIGHBOURHOOD_PATTERN
 from contracts.centres import (
@@ -110,7 +110,7 @@ def room_of_row(room: RoomRow) -> Room:
 
 
 async def save_centre(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, centre_id: str, request: CentreRequest
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, centre_id: str, request: CentreRequest
 ) -> CentreRegistered | CentreUpdated:
     """Register or replace a centre; publish ``centre.registered`` or ``centre.updated``."""
     if actor.role is not ActingRole.STAFF:
@@ -161,14 +161,13 @@ def centre_payload(centre_id: str, request: CentreRequest) -> dict[str, Any]:
 
 async def load_centre(unit: CentresUnitOfWork, centre_id: str) -> tuple[CentreRow, list[RoomRow]]:
     """A centre and its rooms, or :class:`NotFoundError`."""
-    row = await unit.session.get(CentreRow, centre_id)
+    row = await unit.centres.get(centre_id)
     if row is None:
         raise NotFoundError(f"no centre {centre_id}")
-    rooms = list(await unit.session.scalars(select(RoomRow).where(RoomRow.centre_id == centre_id)))
-    return row, rooms
+    return row, await unit.centres.rooms(centre_id)
 
 
-async def list_centres(unit: CentresUnitOfWork) -> list[CentreRegistered | CentreUpdated]:
+async def list_centres(unit: SqlCentresUnitOfWork) -> list[CentreRegistered | CentreUpdated]:
     """Every centre's public state, by name."""
     rows = list(await unit.session.scalars(select(CentreRow).order_by(CentreRow.name)))
     rooms = list(await unit.session.scalars(select(RoomRow).order_by(RoomRow.room_id)))
@@ -178,7 +177,9 @@ async def list_centres(unit: CentresUnitOfWork) -> list[CentreRegistered | Centr
     return [centre_event(row, by_centre.get(row.centre_id, []), created=True) for row in rows]
 
 
-async def add_person(unit: CentresUnitOfWork, context: Context, actor: Actor, request: PersonRequest) -> str:
+async def add_person(
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, request: PersonRequest
+) -> str:
     """Record a coordinator or coach; their pseudonymous id."""
     if actor.role is not ActingRole.STAFF:
         raise OutOfScopeError("only staff registers coordinators and coaches")
@@ -200,7 +201,7 @@ async def add_person(unit: CentresUnitOfWork, context: Context, actor: Actor, re
     return person_id
 
 
-async def person_matches(unit: CentresUnitOfWork, actor: Actor) -> bool:
+async def person_matches(unit: SqlCentresUnitOfWork, actor: Actor) -> bool:
     """Whether the actor's person id is a recorded person of the actor's role (and centre)."""
     if actor.person_id is None:
         return False

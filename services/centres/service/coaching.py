@@ -11,7 +11,7 @@ from sqlalchemy import select
 from centres.domain import coaching as rules
 from centres.service.centres import load_centre, person_matches
 from centres.service.common import SOURCE, ActingRole, Actor, Context, NotFoundError, OutOfScopeError
-from centres.store import CentresUnitOfWork, PersonRow, SessionRow, TrajectoryRow
+from centres.store import PersonRow, SessionRow, SqlCentresUnitOfWork, TrajectoryRow
 from contracts import new_event
 from contracts.centres import CoachingSessionLogged, CoachingTopic, CoachingTrajectoryStarted
 from contracts.topics import CENTRES_EVENTS
@@ -56,7 +56,7 @@ class SessionRequest(BaseModel):
     )
 
 
-async def _person(unit: CentresUnitOfWork, person_id: str, role: ActingRole) -> PersonRow:
+async def _person(unit: SqlCentresUnitOfWork, person_id: str, role: ActingRole) -> PersonRow:
     person = await unit.session.get(PersonRow, person_id)
     if person is None or person.role != role.value:
         raise NotFoundError(f"no {role} {person_id}")
@@ -64,7 +64,7 @@ async def _person(unit: CentresUnitOfWork, person_id: str, role: ActingRole) -> 
 
 
 async def start_trajectory(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, trajectory_id: str, request: TrajectoryRequest
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, trajectory_id: str, request: TrajectoryRequest
 ) -> None:
     """Start a trajectory (staff only); publish ``coaching.trajectory_started``."""
     if actor.role is not ActingRole.STAFF:
@@ -100,7 +100,7 @@ async def start_trajectory(
     unit.publish(CENTRES_EVENTS, new_event(event, source=SOURCE), key=request.centre_id)
 
 
-async def _may_read_notes(unit: CentresUnitOfWork, actor: Actor, trajectory: TrajectoryRow) -> bool:
+async def _may_read_notes(unit: SqlCentresUnitOfWork, actor: Actor, trajectory: TrajectoryRow) -> bool:
     if actor.role is ActingRole.COACH:
         return actor.person_id == trajectory.coach_id and await person_matches(unit, actor)
     if actor.role is ActingRole.COORDINATOR:
@@ -109,7 +109,7 @@ async def _may_read_notes(unit: CentresUnitOfWork, actor: Actor, trajectory: Tra
     return False
 
 
-async def _trajectory(unit: CentresUnitOfWork, actor: Actor, trajectory_id: str) -> TrajectoryRow:
+async def _trajectory(unit: SqlCentresUnitOfWork, actor: Actor, trajectory_id: str) -> TrajectoryRow:
     row = await unit.session.get(TrajectoryRow, trajectory_id)
     if row is None:
         raise NotFoundError(f"no trajectory {trajectory_id}")
@@ -119,7 +119,7 @@ async def _trajectory(unit: CentresUnitOfWork, actor: Actor, trajectory_id: str)
 
 
 async def log_session(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     trajectory_id: str,
@@ -166,7 +166,7 @@ async def log_session(
 
 
 async def show_trajectory(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, trajectory_id: str
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, trajectory_id: str
 ) -> dict[str, Any]:
     """A trajectory with its sessions and progress; notes only for its coach and coordinator(s)."""
     row = await _trajectory(unit, actor, trajectory_id)

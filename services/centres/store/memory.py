@@ -1,0 +1,74 @@
+"""The centres unit of work in memory, for fast tests of the use cases without a database."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+from centres.store.tables import CentreRow, RoomRow, SubsidyRow
+from centres.store.unit_of_work import CentresUnitOfWork
+from werkplaats.unit_of_work import InMemoryUnitOfWork
+
+
+class InMemoryCentres:
+    """Centres and rooms in dictionaries."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, CentreRow] = {}
+        self.room_rows: dict[str, list[RoomRow]] = {}
+
+    async def get(self, centre_id: str) -> CentreRow | None:
+        """The centre, or None."""
+        return self.rows.get(centre_id)
+
+    async def rooms(self, centre_id: str) -> list[RoomRow]:
+        """The centre's rooms."""
+        return list(self.room_rows.get(centre_id, []))
+
+
+class InMemorySubsidies:
+    """Subsidy applications in a dictionary."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, SubsidyRow] = {}
+
+    async def get(self, application_id: str) -> SubsidyRow | None:
+        """The application, or None."""
+        return self.rows.get(application_id)
+
+    def add(self, row: SubsidyRow) -> None:
+        """Store a new application."""
+        self.rows[row.application_id] = row
+
+    async def of_centre(self, centre_id: str) -> list[SubsidyRow]:
+        """A centre's applications by deadline (those without one last)."""
+        rows = [row for row in self.rows.values() if row.centre_id == centre_id]
+        return sorted(rows, key=lambda row: (row.deadline is None, row.deadline or date.min))
+
+    async def in_status(self, statuses: Collection[str]) -> list[SubsidyRow]:
+        """Every application in one of ``statuses``."""
+        return [row for row in self.rows.values() if row.status in statuses]
+
+
+class InMemorySentOnce:
+    """Sent-once keys in a dictionary."""
+
+    def __init__(self) -> None:
+        self.sent: dict[tuple[str, str], datetime] = {}
+
+    async def first_time(self, kind: str, key: str, now: datetime) -> bool:
+        """Record ``kind``/``key``; False when it was there."""
+        if (kind, key) in self.sent:
+            return False
+        self.sent[(kind, key)] = now
+        return True
+
+
+class InMemoryCentresUnitOfWork(InMemoryUnitOfWork, CentresUnitOfWork):
+    """The centres unit of work without a database: one instance lives through many commits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.centres = InMemoryCentres()
+        self.subsidies = InMemorySubsidies()
+        self.sent_once = InMemorySentOnce()

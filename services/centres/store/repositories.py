@@ -1,0 +1,111 @@
+"""The centres repositories: what the converted use cases read and change, as Protocols and on SQL.
+
+Centres, subsidy applications and the sent-once keys of reminders and warnings go through these; the
+other use cases (bookings, budgets, coaching, volunteers) still read the session of the SQL unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from centres.store.tables import CentreRow, RoomRow, SentOnceRow, SubsidyRow
+
+
+class Centres(Protocol):
+    """Registered centres and their rooms."""
+
+    async def get(self, centre_id: str) -> CentreRow | None:
+        """The centre, or None."""
+
+    async def rooms(self, centre_id: str) -> list[RoomRow]:
+        """The centre's rooms."""
+
+
+class Subsidies(Protocol):
+    """Centres' subsidy applications."""
+
+    async def get(self, application_id: str) -> SubsidyRow | None:
+        """The application, or None."""
+
+    def add(self, row: SubsidyRow) -> None:
+        """Store a new application."""
+
+    async def of_centre(self, centre_id: str) -> list[SubsidyRow]:
+        """A centre's applications by deadline."""
+
+    async def in_status(self, statuses: Collection[str]) -> list[SubsidyRow]:
+        """Every application in one of ``statuses``."""
+
+
+class SentOnce(Protocol):
+    """Keys of what must be sent once (reminders, warnings)."""
+
+    async def first_time(self, kind: str, key: str, now: datetime) -> bool:
+        """Record ``kind``/``key``; False when it was recorded before (by this or another instance)."""
+
+
+class SqlCentres:
+    """Centres in the service's database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, centre_id: str) -> CentreRow | None:
+        """The centre, or None."""
+        return await self.session.get(CentreRow, centre_id)
+
+    async def rooms(self, centre_id: str) -> list[RoomRow]:
+        """The centre's rooms."""
+        return list(await self.session.scalars(select(RoomRow).where(RoomRow.centre_id == centre_id)))
+
+
+class SqlSubsidies:
+    """Subsidy applications in the service's database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, application_id: str) -> SubsidyRow | None:
+        """The application, or None."""
+        return await self.session.get(SubsidyRow, application_id)
+
+    def add(self, row: SubsidyRow) -> None:
+        """Store a new application."""
+        self.session.add(row)
+
+    async def of_centre(self, centre_id: str) -> list[SubsidyRow]:
+        """A centre's applications by deadline."""
+        rows = await self.session.scalars(
+            select(SubsidyRow).where(SubsidyRow.centre_id == centre_id).order_by(SubsidyRow.deadline)
+        )
+        return list(rows)
+
+    async def in_status(self, statuses: Collection[str]) -> list[SubsidyRow]:
+        """Every application in one of ``statuses``."""
+        rows = await self.session.scalars(select(SubsidyRow).where(SubsidyRow.status.in_(sorted(statuses))))
+        return list(rows)
+
+
+class SqlSentOnce:
+    """Sent-once keys in the service's database; the primary key makes a second send a no-op."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first_time(self, kind: str, key: str, now: datetime) -> bool:
+        """Insert the key unless it is there; True when this call inserted it."""
+        table = cast(Table, SentOnceRow.__table__)
+        values = {"kind": kind, "key": key, "sent_at": now}
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
+        else:
+            statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))

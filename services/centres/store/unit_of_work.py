@@ -1,0 +1,26 @@
+"""The centres unit of work: its repositories, on SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from centres.store.repositories import Centres, SentOnce, SqlCentres, SqlSentOnce, SqlSubsidies, Subsidies
+from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
+
+
+class CentresUnitOfWork(UnitOfWork):
+    """One centres transaction: the repositories the use cases read and change."""
+
+    centres: Centres
+    subsidies: Subsidies
+    sent_once: SentOnce
+
+
+class SqlCentresUnitOfWork(SqlUnitOfWork, CentresUnitOfWork):
+    """The centres unit of work on the database; ``session`` serves the use cases not on repositories."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self.centres = SqlCentres(session)
+        self.subsidies = SqlSubsidies(session)
+        self.sent_once = SqlSentOnce(session)

@@ -1,0 +1,145 @@
+"""The centres' subsidy use cases on the in-memory unit of work: applications, statuses and reminders once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from cryptography.fernet import Fernet
+
+from centres.domain.allowance import load_caps
+from centres.domain.subsidies import SubsidyTransitionError
+from centres.sealing import Sealer
+from centres.service import subsidies
+from centres.service.common import ActingRole, Actor, Context, NotFoundError, OutOfScopeError
+from centres.store import CentreRow
+from centres.store.memory import InMemoryCentresUnitOfWork
+from contracts.centres import SubsidyDeadline, SubsidyStatus
+from contracts.topics import CENTRES_EVENTS
+
+CENTRE = "wijkcentrum-moerwijk"
+STAFF = Actor("werkplaats", ActingRole.STAFF)
+COORDINATOR = Actor("mooi-welzijn", ActingRole.COORDINATOR, centre_id=CENTRE)
+ELSEWHERE = Actor("mooi-welzijn", ActingRole.COORDINATOR, centre_id="wijkcentrum-bouwlust")
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 5, 1, 9, tzinfo=UTC))
+
+
+@pytest.fixture
+def context(clock: Clock) -> Context:
+    return Context(sealer=Sealer([Fernet.generate_key()]), caps=load_caps(), clock=clock)
+
+
+@pytest.fixture
+def unit(clock: Clock) -> InMemoryCentresUnitOfWork:
+    unit = InMemoryCentresUnitOfWork()
+    unit.centres.rows[CENTRE] = CentreRow(
+        centre_id=CENTRE,
+        organisation="mooi-welzijn",
+        name="Wijkcentrum Moerwijk",
+        address="Straat 1",
+        neighbourhoods=["BU05183620"],
+        opening_hours=[],
+        coordinator_id=None,
+        active=True,
+        prices={},
+        updated_at=clock.now,
+    )
+    return unit
+
+
+def request(deadline: date | None = date(2026, 6, 1)) -> subsidies.ApplicationRequest:
+    return subsidies.ApplicationRequest(
+        regulation="Sociale initiatieven in de wijk 2024",
+        amount_requested=Decimal("1500.00"),
+        deadline=deadline,
+    )
+
+
+async def test_a_draft_is_created_once_and_announced(
+    unit: InMemoryCentresUnitOfWork, context: Context
+) -> None:
+    first = await subsidies.create_application(unit, context, COORDINATOR, CENTRE, "app-1", request())
+    again = await subsidies.create_application(unit, context, COORDINATOR, CENTRE, "app-1", request())
+    await unit.commit()
+
+    assert first == again
+    assert first.status is SubsidyStatus.DRAFT
+    assert [e.type for e in unit.envelopes(CENTRES_EVENTS)] == ["subsidy.status_changed"]
+    assert [v.application_id for v in await subsidies.list_applications(unit, STAFF, CENTRE)] == ["app-1"]
+
+
+async def test_another_centres_coordinator_can_neither_create_nor_read(
+    unit: InMemoryCentresUnitOfWork, context: Context
+) -> None:
+    await subsidies.create_application(unit, context, COORDINATOR, CENTRE, "app-1", request())
+
+    with pytest.raises(OutOfScopeError):
+        await subsidies.create_application(unit, context, ELSEWHERE, CENTRE, "app-2", request())
+    with pytest.raises(OutOfScopeError):
+        await subsidies.list_applications(unit, ELSEWHERE, CENTRE)
+
+
+async def test_an_application_for_an_unknown_centre_is_refused(
+    unit: InMemoryCentresUnitOfWork, context: Context
+) -> None:
+    with pytest.raises(NotFoundError, match="wijkcentrum-nergens"):
+        await subsidies.create_application(unit, context, STAFF, "wijkcentrum-nergens", "app-1", request())
+
+
+async def test_a_grant_needs_an_amount(unit: InMemoryCentresUnitOfWork, context: Context) -> None:
+    await subsidies.create_application(unit, context, STAFF, CENTRE, "app-1", request())
+    submitted = subsidies.StatusRequest(status=SubsidyStatus.SUBMITTED)
+    await subsidies.change_status(unit, context, STAFF, "app-1", submitted)
+
+    with pytest.raises(SubsidyTransitionError, match="amount_granted"):
+        await subsidies.change_status(
+            unit, context, STAFF, "app-1", subsidies.StatusRequest(status=SubsidyStatus.GRANTED)
+        )
+
+
+async def test_deadline_and_report_reminders_go_out_once_per_step_until_the_report_is_in(
+    unit: InMemoryCentresUnitOfWork, context: Context
+) -> None:
+    await subsidies.create_application(
+        unit, context, STAFF, CENTRE, "app-1", request(deadline=date(2026, 6, 1))
+    )
+    await unit.commit()
+
+    sent = [
+        await subsidies.send_reminders(unit, context, day) for day in (date(2026, 5, 17), date(2026, 5, 18))
+    ]
+    sent.append(await subsidies.send_reminders(unit, context, date(2026, 5, 26)))
+    await unit.commit()
+    assert sent == [0, 1, 1]  # 14 days before 1 June once, then 7 days before
+
+    for status in (SubsidyStatus.SUBMITTED, SubsidyStatus.GRANTED):
+        granted = subsidies.StatusRequest(
+            status=status, amount_granted=Decimal("1200.00"), report_due=date(2026, 12, 1)
+        )
+        await subsidies.change_status(unit, context, STAFF, "app-1", granted)
+    assert await subsidies.send_reminders(unit, context, date(2026, 11, 30)) == 1
+    await subsidies.submit_report(unit, context, STAFF, "app-1")
+    assert await subsidies.send_reminders(unit, context, date(2026, 12, 1)) == 0
+    await unit.commit()
+
+    reminders = [e.data for e in unit.envelopes(CENTRES_EVENTS) if e.type == "subsidy.deadline_approaching"]
+    assert [(r.deadline_kind, r.days_left) for r in reminders] == [  # type: ignore[attr-defined]
+        (SubsidyDeadline.SUBMISSION, 14),
+        (SubsidyDeadline.SUBMISSION, 6),
+        (SubsidyDeadline.REPORT, 1),
+    ]
