@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
+from decimal import Decimal
 
-from centres.store.tables import CentreRow, RoomRow, SubsidyRow
+from centres.store.tables import ActualRow, BudgetLineRow, CentreRow, RoomRow, SubsidyRow
 from centres.store.unit_of_work import CentresUnitOfWork
 from werkplaats.unit_of_work import InMemoryUnitOfWork
 
@@ -50,6 +51,47 @@ class InMemorySubsidies:
         return [row for row in self.rows.values() if row.status in statuses]
 
 
+class InMemoryBudgets:
+    """Budget lines and actuals in dictionaries."""
+
+    def __init__(self) -> None:
+        self.line_rows: dict[tuple[str, int, str], BudgetLineRow] = {}
+        self.actual_rows: dict[str, ActualRow] = {}
+
+    async def line(self, centre_id: str, year: int, line_id: str) -> BudgetLineRow | None:
+        """The line, or None."""
+        return self.line_rows.get((centre_id, year, line_id))
+
+    def add_line(self, row: BudgetLineRow) -> None:
+        """Store a new line."""
+        self.line_rows[(row.centre_id, row.year, row.line_id)] = row
+
+    async def lines(self, centre_id: str, year: int) -> list[BudgetLineRow]:
+        """A centre's lines of ``year``, by id."""
+        return [row for key, row in sorted(self.line_rows.items()) if key[:2] == (centre_id, year)]
+
+    async def actual(self, actual_id: str) -> ActualRow | None:
+        """The actual, or None."""
+        return self.actual_rows.get(actual_id)
+
+    def add_actual(self, row: ActualRow) -> None:
+        """Book an actual."""
+        self.actual_rows[row.actual_id] = row
+
+    async def actual_sum(self, centre_id: str, year: int, line_id: str) -> Decimal:
+        """The actuals booked on one line."""
+        amounts = [amount for line, amount in await self.actuals(centre_id, year) if line == line_id]
+        return sum(amounts, Decimal("0.00")).quantize(Decimal("0.01"))
+
+    async def actuals(self, centre_id: str, year: int) -> list[tuple[str, Decimal]]:
+        """(line id, amount) of every actual of a centre in ``year``."""
+        return [
+            (row.line_id, row.amount)
+            for row in self.actual_rows.values()
+            if (row.centre_id, row.year) == (centre_id, year)
+        ]
+
+
 class InMemorySentOnce:
     """Sent-once keys in a dictionary."""
 
@@ -71,4 +113,5 @@ class InMemoryCentresUnitOfWork(InMemoryUnitOfWork, CentresUnitOfWork):
         super().__init__()
         self.centres = InMemoryCentres()
         self.subsidies = InMemorySubsidies()
+        self.budgets = InMemoryBudgets()
         self.sent_once = InMemorySentOnce()

@@ -1,21 +1,22 @@
 """The centres repositories: what the converted use cases read and change, as Protocols and on SQL.
 
-Centres, subsidy applications and the sent-once keys of reminders and warnings go through these; the
-other use cases (bookings, budgets, coaching, volunteers) still read the session of the SQL unit of work.
+Centres, budgets, subsidy applications and the sent-once keys of reminders and warnings go through
+these; the other use cases (bookings, coaching, volunteers) still read the session of the SQL unit of work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from centres.store.tables import CentreRow, RoomRow, SentOnceRow, SubsidyRow
+from centres.store.tables import ActualRow, BudgetLineRow, CentreRow, RoomRow, SentOnceRow, SubsidyRow
 
 
 class Centres(Protocol):
@@ -42,6 +43,31 @@ class Subsidies(Protocol):
 
     async def in_status(self, statuses: Collection[str]) -> list[SubsidyRow]:
         """Every application in one of ``statuses``."""
+
+
+class Budgets(Protocol):
+    """Budget lines per centre and year, and the actuals booked on them."""
+
+    async def line(self, centre_id: str, year: int, line_id: str) -> BudgetLineRow | None:
+        """The line, or None."""
+
+    def add_line(self, row: BudgetLineRow) -> None:
+        """Store a new line."""
+
+    async def lines(self, centre_id: str, year: int) -> list[BudgetLineRow]:
+        """A centre's lines of ``year``, by id."""
+
+    async def actual(self, actual_id: str) -> ActualRow | None:
+        """The actual, or None."""
+
+    def add_actual(self, row: ActualRow) -> None:
+        """Book an actual."""
+
+    async def actual_sum(self, centre_id: str, year: int, line_id: str) -> Decimal:
+        """The actuals booked on one line."""
+
+    async def actuals(self, centre_id: str, year: int) -> list[tuple[str, Decimal]]:
+        """(line id, amount) of every actual of a centre in ``year``."""
 
 
 class SentOnce(Protocol):
@@ -91,6 +117,56 @@ class SqlSubsidies:
         """Every application in one of ``statuses``."""
         rows = await self.session.scalars(select(SubsidyRow).where(SubsidyRow.status.in_(sorted(statuses))))
         return list(rows)
+
+
+class SqlBudgets:
+    """Budget lines and actuals in the service's database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def line(self, centre_id: str, year: int, line_id: str) -> BudgetLineRow | None:
+        """The line, or None."""
+        return await self.session.get(BudgetLineRow, (centre_id, year, line_id))
+
+    def add_line(self, row: BudgetLineRow) -> None:
+        """Store a new line."""
+        self.session.add(row)
+
+    async def lines(self, centre_id: str, year: int) -> list[BudgetLineRow]:
+        """A centre's lines of ``year``, by id."""
+        rows = await self.session.scalars(
+            select(BudgetLineRow)
+            .where(BudgetLineRow.centre_id == centre_id, BudgetLineRow.year == year)
+            .order_by(BudgetLineRow.line_id)
+        )
+        return list(rows)
+
+    async def actual(self, actual_id: str) -> ActualRow | None:
+        """The actual, or None."""
+        return await self.session.get(ActualRow, actual_id)
+
+    def add_actual(self, row: ActualRow) -> None:
+        """Book an actual."""
+        self.session.add(row)
+
+    async def actual_sum(self, centre_id: str, year: int, line_id: str) -> Decimal:
+        """The actuals booked on one line, summed in the database."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(ActualRow.amount), 0)).where(
+                ActualRow.centre_id == centre_id, ActualRow.year == year, ActualRow.line_id == line_id
+            )
+        )
+        return Decimal(total or 0).quantize(Decimal("0.01"))
+
+    async def actuals(self, centre_id: str, year: int) -> list[tuple[str, Decimal]]:
+        """(line id, amount) of every actual of a centre in ``year``."""
+        rows = await self.session.execute(
+            select(ActualRow.line_id, ActualRow.amount).where(
+                ActualRow.centre_id == centre_id, ActualRow.year == year
+            )
+        )
+        return [(line_id, amount) for line_id, amount in rows]
 
 
 class SqlSentOnce:

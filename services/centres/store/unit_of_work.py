@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from centres.store.repositories import Centres, SentOnce, SqlCentres, SqlSentOnce, SqlSubsidies, Subsidies
+from centres.store.repositories import (
+    Budgets,
+    Centres,
+    SentOnce,
+    SqlBudgets,
+    SqlCentres,
+    SqlSentOnce,
+    SqlSubsidies,
+    Subsidies,
+)
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
 
 
@@ -13,6 +22,7 @@ class CentresUnitOfWork(UnitOfWork):
 
     centres: Centres
     subsidies: Subsidies
+    budgets: Budgets
     sent_once: SentOnce
 
 
@@ -23,4 +33,5 @@ class SqlCentresUnitOfWork(SqlUnitOfWork, CentresUnitOfWork):
         super().__init__(session)
         self.centres = SqlCentres(session)
         self.subsidies = SqlSubsidies(session)
+        self.budgets = SqlBudgets(session)
         self.sent_once = SqlSentOnce(session)

@@ -1,4 +1,4 @@
-"""The centres' subsidy use cases on the in-memory unit of work: applications, statuses and reminders once."""
+"""The centres' subsidy and budget use cases on the in-memory unit of work: reminders, thresholds, scope."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from cryptography.fernet import Fernet
 from centres.domain.allowance import load_caps
 from centres.domain.subsidies import SubsidyTransitionError
 from centres.sealing import Sealer
-from centres.service import subsidies
-from centres.service.common import ActingRole, Actor, Context, NotFoundError, OutOfScopeError
+from centres.service import budgets, subsidies
+from centres.service.common import ActingRole, Actor, Context, IdConflictError, NotFoundError, OutOfScopeError
 from centres.store import CentreRow
 from centres.store.memory import InMemoryCentresUnitOfWork
-from contracts.centres import SubsidyDeadline, SubsidyStatus
+from contracts.centres import BudgetLineKind, SubsidyDeadline, SubsidyStatus
 from contracts.topics import CENTRES_EVENTS
 
 CENTRE = "wijkcentrum-moerwijk"
@@ -143,3 +143,26 @@ async def test_deadline_and_report_reminders_go_out_once_per_step_until_the_repo
         (SubsidyDeadline.SUBMISSION, 6),
         (SubsidyDeadline.REPORT, 1),
     ]
+
+
+async def test_a_budget_threshold_is_published_once_and_a_reused_actual_id_is_refused(
+    unit: InMemoryCentresUnitOfWork, context: Context
+) -> None:
+    line = budgets.LineRequest(kind=BudgetLineKind.EXPENSE, category="energie", budgeted=Decimal("1000.00"))
+    await budgets.set_line(unit, COORDINATOR, CENTRE, 2026, "energie", line)
+
+    for actual_id, amount in (("a1", "600.00"), ("a2", "350.00"), ("a2", "350.00"), ("a3", "100.00")):
+        booked = budgets.ActualRequest(line_id="energie", amount=Decimal(amount), booked_on=date(2026, 5, 1))
+        await budgets.book_actual(unit, context, COORDINATOR, CENTRE, 2026, actual_id, booked)
+    await unit.commit()
+    other = budgets.ActualRequest(line_id="energie", amount=Decimal("1.00"), booked_on=date(2026, 5, 1))
+    with pytest.raises(IdConflictError):
+        await budgets.book_actual(unit, context, COORDINATOR, CENTRE, 2026, "a1", other)
+
+    reached = [e.data for e in unit.envelopes(CENTRES_EVENTS) if e.type == "budget.threshold_reached"]
+    assert [(r.threshold_percent, r.actual) for r in reached] == [  # type: ignore[attr-defined]
+        (90, Decimal("950.00")),
+        (100, Decimal("1050.00")),
+    ]
+    overview = await budgets.budget_overview(unit, context, COORDINATOR, CENTRE, 2026)
+    assert overview["lines"][0]["actual"] == Decimal("1050.00")
