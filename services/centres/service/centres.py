@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, select
 
 from centres.domain.bookings import DEFAULT_PRICES
 from centres.domain.errors import CentresError
@@ -19,7 +18,7 @@ from centres.service.common import (
     OutOfScopeError,
     new_pseudonym,
 )
-from centres.store import CentreRow, CentresUnitOfWork, PersonRow, RoomRow, SqlCentresUnitOfWork
+from centres.store import CentreRow, CentresUnitOfWork, PersonRow, RoomRow
 from contracts import new_event, problems_of
 from contracts.activities import ACTIVITY_ID_PATTERN, NEIGHBOURHOOD_PATTERN
 from contracts.centres import (
@@ -110,26 +109,23 @@ def room_of_row(room: RoomRow) -> Room:
 
 
 async def save_centre(
-    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, centre_id: str, request: CentreRequest
+    unit: CentresUnitOfWork, context: Context, actor: Actor, centre_id: str, request: CentreRequest
 ) -> CentreRegistered | CentreUpdated:
     """Register or replace a centre; publish ``centre.registered`` or ``centre.updated``."""
     if actor.role is not ActingRole.STAFF:
         actor.check_centre(centre_id)
     centre_payload(centre_id, request)  # validates codes and room ids as a reader would
-    session = unit.session
-    row = await session.get(CentreRow, centre_id)
+    row = await unit.centres.get(centre_id)
     created = row is None
     if row is None:
         row = CentreRow(centre_id=centre_id)
-        session.add(row)
+        unit.centres.add(row)
     row.organisation, row.name, row.address = request.organisation, request.name, request.address
     row.neighbourhoods = sorted(set(request.neighbourhoods))
     row.opening_hours = [period.model_dump(mode="json") for period in request.opening_hours]
     row.coordinator_id, row.active = request.coordinator_id, request.active
     row.prices = request.prices.model_dump(mode="json")
     row.updated_at = context.clock()
-    await session.flush()
-    await session.execute(delete(RoomRow).where(RoomRow.centre_id == centre_id))
     rooms = [
         RoomRow(
             centre_id=centre_id,
@@ -142,7 +138,7 @@ async def save_centre(
         )
         for room in request.rooms
     ]
-    session.add_all(rooms)
+    await unit.centres.replace_rooms(centre_id, rooms)
     event = centre_event(row, rooms, created=created)
     unit.publish(CENTRES_EVENTS, new_event(event, source=SOURCE), key=centre_id)
     return event
@@ -167,19 +163,17 @@ async def load_centre(unit: CentresUnitOfWork, centre_id: str) -> tuple[CentreRo
     return row, await unit.centres.rooms(centre_id)
 
 
-async def list_centres(unit: SqlCentresUnitOfWork) -> list[CentreRegistered | CentreUpdated]:
+async def list_centres(unit: CentresUnitOfWork) -> list[CentreRegistered | CentreUpdated]:
     """Every centre's public state, by name."""
-    rows = list(await unit.session.scalars(select(CentreRow).order_by(CentreRow.name)))
-    rooms = list(await unit.session.scalars(select(RoomRow).order_by(RoomRow.room_id)))
+    rows = await unit.centres.all()
+    rooms = await unit.centres.all_rooms()
     by_centre: dict[str, list[RoomRow]] = {}
     for room in rooms:
         by_centre.setdefault(room.centre_id, []).append(room)
     return [centre_event(row, by_centre.get(row.centre_id, []), created=True) for row in rows]
 
 
-async def add_person(
-    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, request: PersonRequest
-) -> str:
+async def add_person(unit: CentresUnitOfWork, context: Context, actor: Actor, request: PersonRequest) -> str:
     """Record a coordinator or coach; their pseudonymous id."""
     if actor.role is not ActingRole.STAFF:
         raise OutOfScopeError("only staff registers coordinators and coaches")
@@ -189,7 +183,7 @@ async def add_person(
         await load_centre(unit, request.centre_id)
     person_id = new_pseudonym("crd" if request.role is ActingRole.COORDINATOR else "cch")
     sealed = context.sealer.seal(request.model_dump(mode="json", include={"name", "email", "phone"}))
-    unit.session.add(
+    unit.people.add(
         PersonRow(
             person_id=person_id,
             role=request.role.value,
@@ -201,11 +195,11 @@ async def add_person(
     return person_id
 
 
-async def person_matches(unit: SqlCentresUnitOfWork, actor: Actor) -> bool:
+async def person_matches(unit: CentresUnitOfWork, actor: Actor) -> bool:
     """Whether the actor's person id is a recorded person of the actor's role (and centre)."""
     if actor.person_id is None:
         return False
-    person = await unit.session.get(PersonRow, actor.person_id)
+    person = await unit.people.get(actor.person_id)
     if person is None or person.role != actor.role.value:
         return False
     return actor.role is not ActingRole.COORDINATOR or person.centre_id == actor.centre_id

@@ -6,7 +6,16 @@ from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 
-from centres.store.tables import ActualRow, BudgetLineRow, CentreRow, RoomRow, SubsidyRow
+from centres.store.tables import (
+    ActualRow,
+    BudgetLineRow,
+    CentreRow,
+    PersonRow,
+    RoomRow,
+    SessionRow,
+    SubsidyRow,
+    TrajectoryRow,
+)
 from centres.store.unit_of_work import CentresUnitOfWork
 from werkplaats.unit_of_work import InMemoryUnitOfWork
 
@@ -25,6 +34,66 @@ class InMemoryCentres:
     async def rooms(self, centre_id: str) -> list[RoomRow]:
         """The centre's rooms."""
         return list(self.room_rows.get(centre_id, []))
+
+    def add(self, row: CentreRow) -> None:
+        """Store a new centre."""
+        self.rows[row.centre_id] = row
+
+    async def replace_rooms(self, centre_id: str, rooms: list[RoomRow]) -> None:
+        """Make ``rooms`` the centre's rooms."""
+        self.room_rows[centre_id] = list(rooms)
+
+    async def all(self) -> list[CentreRow]:
+        """Every centre, by name."""
+        return sorted(self.rows.values(), key=lambda row: row.name)
+
+    async def all_rooms(self) -> list[RoomRow]:
+        """Every room, by id."""
+        return sorted((room for rooms in self.room_rows.values() for room in rooms), key=lambda r: r.room_id)
+
+
+class InMemoryPeople:
+    """People in a dictionary."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, PersonRow] = {}
+
+    async def get(self, person_id: str) -> PersonRow | None:
+        """The person, or None."""
+        return self.rows.get(person_id)
+
+    def add(self, row: PersonRow) -> None:
+        """Store a new person."""
+        self.rows[row.person_id] = row
+
+
+class InMemoryCoaching:
+    """Trajectories and sessions in dictionaries."""
+
+    def __init__(self) -> None:
+        self.trajectories: dict[str, TrajectoryRow] = {}
+        self.sessions: dict[str, SessionRow] = {}
+
+    async def trajectory(self, trajectory_id: str) -> TrajectoryRow | None:
+        """The trajectory, or None."""
+        return self.trajectories.get(trajectory_id)
+
+    def add_trajectory(self, row: TrajectoryRow) -> None:
+        """Start a trajectory."""
+        self.trajectories[row.trajectory_id] = row
+
+    async def logged(self, session_id: str) -> SessionRow | None:
+        """The logged session, or None."""
+        return self.sessions.get(session_id)
+
+    def add_session(self, row: SessionRow) -> None:
+        """Log a session."""
+        self.sessions[row.session_id] = row
+
+    async def sessions_of(self, trajectory_id: str) -> list[SessionRow]:
+        """A trajectory's sessions, oldest first."""
+        rows = [row for row in self.sessions.values() if row.trajectory_id == trajectory_id]
+        return sorted(rows, key=lambda row: row.held_on)
 
 
 class InMemorySubsidies:
@@ -112,6 +181,8 @@ class InMemoryCentresUnitOfWork(InMemoryUnitOfWork, CentresUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.centres = InMemoryCentres()
+        self.people = InMemoryPeople()
+        self.coaching = InMemoryCoaching()
         self.subsidies = InMemorySubsidies()
         self.budgets = InMemoryBudgets()
         self.sent_once = InMemorySentOnce()

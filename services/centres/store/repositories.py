@@ -1,7 +1,8 @@
 """The centres repositories: what the converted use cases read and change, as Protocols and on SQL.
 
-Centres, budgets, subsidy applications and the sent-once keys of reminders and warnings go through
-these; the other use cases (bookings, coaching, volunteers) still read the session of the SQL unit of work.
+Centres, people, coaching, budgets, subsidy applications and the sent-once keys of reminders and
+warnings go through these; bookings, volunteers and the programme figures still read the session of
+the SQL unit of work.
 """
 
 from __future__ import annotations
@@ -11,12 +12,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from centres.store.tables import ActualRow, BudgetLineRow, CentreRow, RoomRow, SentOnceRow, SubsidyRow
+from centres.store.tables import (
+    ActualRow,
+    BudgetLineRow,
+    CentreRow,
+    PersonRow,
+    RoomRow,
+    SentOnceRow,
+    SessionRow,
+    SubsidyRow,
+    TrajectoryRow,
+)
 
 
 class Centres(Protocol):
@@ -27,6 +38,47 @@ class Centres(Protocol):
 
     async def rooms(self, centre_id: str) -> list[RoomRow]:
         """The centre's rooms."""
+
+    def add(self, row: CentreRow) -> None:
+        """Store a new centre."""
+
+    async def replace_rooms(self, centre_id: str, rooms: list[RoomRow]) -> None:
+        """Make ``rooms`` the centre's rooms."""
+
+    async def all(self) -> list[CentreRow]:
+        """Every centre, by name."""
+
+    async def all_rooms(self) -> list[RoomRow]:
+        """Every room, by id."""
+
+
+class People(Protocol):
+    """Coordinators and coaches (their personal data sealed)."""
+
+    async def get(self, person_id: str) -> PersonRow | None:
+        """The person, or None."""
+
+    def add(self, row: PersonRow) -> None:
+        """Store a new person."""
+
+
+class Coaching(Protocol):
+    """Coaching trajectories and their sessions."""
+
+    async def trajectory(self, trajectory_id: str) -> TrajectoryRow | None:
+        """The trajectory, or None."""
+
+    def add_trajectory(self, row: TrajectoryRow) -> None:
+        """Start a trajectory."""
+
+    async def logged(self, session_id: str) -> SessionRow | None:
+        """The logged session, or None."""
+
+    def add_session(self, row: SessionRow) -> None:
+        """Log a session."""
+
+    async def sessions_of(self, trajectory_id: str) -> list[SessionRow]:
+        """A trajectory's sessions, oldest first."""
 
 
 class Subsidies(Protocol):
@@ -90,6 +142,69 @@ class SqlCentres:
     async def rooms(self, centre_id: str) -> list[RoomRow]:
         """The centre's rooms."""
         return list(await self.session.scalars(select(RoomRow).where(RoomRow.centre_id == centre_id)))
+
+    def add(self, row: CentreRow) -> None:
+        """Store a new centre."""
+        self.session.add(row)
+
+    async def replace_rooms(self, centre_id: str, rooms: list[RoomRow]) -> None:
+        """Delete the centre's rooms, then add ``rooms``."""
+        await self.session.flush()
+        await self.session.execute(delete(RoomRow).where(RoomRow.centre_id == centre_id))
+        self.session.add_all(rooms)
+
+    async def all(self) -> list[CentreRow]:
+        """Every centre, by name."""
+        return list(await self.session.scalars(select(CentreRow).order_by(CentreRow.name)))
+
+    async def all_rooms(self) -> list[RoomRow]:
+        """Every room, by id."""
+        return list(await self.session.scalars(select(RoomRow).order_by(RoomRow.room_id)))
+
+
+class SqlPeople:
+    """People in the service's database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, person_id: str) -> PersonRow | None:
+        """The person, or None."""
+        return await self.session.get(PersonRow, person_id)
+
+    def add(self, row: PersonRow) -> None:
+        """Store a new person."""
+        self.session.add(row)
+
+
+class SqlCoaching:
+    """Trajectories and sessions in the service's database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def trajectory(self, trajectory_id: str) -> TrajectoryRow | None:
+        """The trajectory, or None."""
+        return await self.session.get(TrajectoryRow, trajectory_id)
+
+    def add_trajectory(self, row: TrajectoryRow) -> None:
+        """Start a trajectory."""
+        self.session.add(row)
+
+    async def logged(self, session_id: str) -> SessionRow | None:
+        """The logged session, or None."""
+        return await self.session.get(SessionRow, session_id)
+
+    def add_session(self, row: SessionRow) -> None:
+        """Log a session."""
+        self.session.add(row)
+
+    async def sessions_of(self, trajectory_id: str) -> list[SessionRow]:
+        """A trajectory's sessions, oldest first."""
+        rows = await self.session.scalars(
+            select(SessionRow).where(SessionRow.trajectory_id == trajectory_id).order_by(SessionRow.held_on)
+        )
+        return list(rows)
 
 
 class SqlSubsidies:

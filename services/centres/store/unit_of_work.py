@@ -7,9 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from centres.store.repositories import (
     Budgets,
     Centres,
+    Coaching,
+    People,
     SentOnce,
     SqlBudgets,
     SqlCentres,
+    SqlCoaching,
+    SqlPeople,
     SqlSentOnce,
     SqlSubsidies,
     Subsidies,
@@ -21,6 +25,8 @@ class CentresUnitOfWork(UnitOfWork):
     """One centres transaction: the repositories the use cases read and change."""
 
     centres: Centres
+    people: People
+    coaching: Coaching
     subsidies: Subsidies
     budgets: Budgets
     sent_once: SentOnce
@@ -32,6 +38,8 @@ class SqlCentresUnitOfWork(SqlUnitOfWork, CentresUnitOfWork):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
         self.centres = SqlCentres(session)
+        self.people = SqlPeople(session)
+        self.coaching = SqlCoaching(session)
         self.subsidies = SqlSubsidies(session)
         self.budgets = SqlBudgets(session)
         self.sent_once = SqlSentOnce(session)

@@ -1,4 +1,4 @@
-"""The centres' subsidy and budget use cases on the in-memory unit of work: reminders, thresholds, scope."""
+"""The centres' use cases on the in-memory unit of work: subsidies, budgets, coaching; scope and privacy."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from cryptography.fernet import Fernet
 from centres.domain.allowance import load_caps
 from centres.domain.subsidies import SubsidyTransitionError
 from centres.sealing import Sealer
-from centres.service import budgets, subsidies
+from centres.service import budgets, centres, coaching, subsidies
 from centres.service.common import ActingRole, Actor, Context, IdConflictError, NotFoundError, OutOfScopeError
 from centres.store import CentreRow
 from centres.store.memory import InMemoryCentresUnitOfWork
-from contracts.centres import BudgetLineKind, SubsidyDeadline, SubsidyStatus
+from contracts.centres import BudgetLineKind, CoachingTopic, SubsidyDeadline, SubsidyStatus
 from contracts.topics import CENTRES_EVENTS
 
 CENTRE = "wijkcentrum-moerwijk"
@@ -166,3 +166,42 @@ async def test_a_budget_threshold_is_published_once_and_a_reused_actual_id_is_re
     ]
     overview = await budgets.budget_overview(unit, context, COORDINATOR, CENTRE, 2026)
     assert overview["lines"][0]["actual"] == Decimal("1050.00")
+
+
+async def test_coaching_notes_are_sealed_never_published_and_read_only_by_the_coach(
+    unit: InMemoryCentresUnitOfWork, context: Context
+) -> None:
+    coordinator_id = await centres.add_person(
+        unit,
+        context,
+        STAFF,
+        centres.PersonRequest(role=ActingRole.COORDINATOR, centre_id=CENTRE, name="C. Oördinator"),
+    )
+    coach_id = await centres.add_person(
+        unit, context, STAFF, centres.PersonRequest(role=ActingRole.COACH, name="C. Oach")
+    )
+    started = coaching.TrajectoryRequest(
+        centre_id=CENTRE,
+        coordinator_id=coordinator_id,
+        coach_id=coach_id,
+        topics=[CoachingTopic.BUDGET],
+        started_on=date(2026, 5, 1),
+    )
+    await coaching.start_trajectory(unit, context, STAFF, "traj-1", started)
+    coach = Actor("werkplaats", ActingRole.COACH, person_id=coach_id)
+    held = coaching.SessionRequest(
+        topic=CoachingTopic.BUDGET, held_on=date(2026, 5, 8), duration_minutes=60, notes="Zorgen om de huur."
+    )
+    await coaching.log_session(unit, context, coach, "traj-1", "s-1", held)
+    await unit.commit()
+
+    assert all(b"huur" not in event.payload for event in unit.published)
+    assert b"huur" not in (unit.coaching.sessions["s-1"].sealed_notes or b"")
+    seen_by_coach = await coaching.show_trajectory(unit, context, coach, "traj-1")
+    seen_by_staff = await coaching.show_trajectory(unit, context, STAFF, "traj-1")
+    assert seen_by_coach["sessions"][0]["notes"] == "Zorgen om de huur."
+    assert "notes" not in seen_by_staff["sessions"][0]
+    assert [e.type for e in unit.envelopes(CENTRES_EVENTS)] == [
+        "coaching.trajectory_started",
+        "coaching.session_logged",
+    ]
