@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import Table, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from centres.store.tables import (
@@ -28,6 +26,7 @@ from centres.store.tables import (
     SubsidyRow,
     TrajectoryRow,
 )
+from werkplaats.db import insert_new
 
 
 class Centres(Protocol):
@@ -292,11 +291,4 @@ class SqlSentOnce:
 
     async def first_time(self, kind: str, key: str, now: datetime) -> bool:
         """Insert the key unless it is there; True when this call inserted it."""
-        table = cast(Table, SentOnceRow.__table__)
-        values = {"kind": kind, "key": key, "sent_at": now}
-        if self.session.get_bind().dialect.name == "postgresql":
-            statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
-        result = await self.session.execute(statement)
-        return bool(getattr(result, "rowcount", 0))
+        return await insert_new(self.session, SentOnceRow, {"kind": kind, "key": key, "sent_at": now})

@@ -12,13 +12,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CENTRES_EVENT_MODELS, Envelope, EventData
 from contracts.centres import AllowanceCapWarning, AllowancePaid, VolunteerHoursLogged
 from dashboard.store import AllowanceWarningRow, SqlDashboardUnitOfWork, VolunteerCentreRow
+from werkplaats.db import insert_new
 
 CENTRES_EVENT_TYPES = frozenset(model.event_type for model in CENTRES_EVENT_MODELS)
 """Every event of ``centres.events``: all are accepted, the ones about volunteers are kept."""
@@ -51,9 +50,7 @@ async def apply(unit: SqlDashboardUnitOfWork, envelope: Envelope[EventData]) -> 
 
 
 async def _works_for(session: AsyncSession, volunteer_id: str, centre_id: str) -> None:
-    values = {"volunteer_id": volunteer_id, "centre_id": centre_id}
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(VolunteerCentreRow).values(values).on_conflict_do_nothing())
+    await insert_new(session, VolunteerCentreRow, {"volunteer_id": volunteer_id, "centre_id": centre_id})
 
 
 async def _warned(session: AsyncSession, data: AllowanceCapWarning, at: datetime) -> None:

@@ -6,9 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Table, false, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import CursorResult, false, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from initiatives.store.tables import (
@@ -21,6 +19,7 @@ from initiatives.store.tables import (
     SubsidyCheckRow,
     SupportEntryRow,
 )
+from werkplaats.db import insert_new
 
 ASSIGNMENT_LOCK_ID = 0x696E6974  # PostgreSQL advisory lock: assignments read and raise loads one at a time
 
@@ -356,11 +355,5 @@ class SqlSentReminders:
 
     async def first_time(self, key: str, initiative_id: str, now: datetime) -> bool:
         """Insert the key unless it is there; True when this call inserted it."""
-        table = cast(Table, SentReminderRow.__table__)
         values = {"reminder_key": key, "initiative_id": initiative_id, "sent_at": now}
-        if self.session.get_bind().dialect.name == "postgresql":
-            statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
-        result = await self.session.execute(statement)
-        return bool(getattr(result, "rowcount", 0))
+        return await insert_new(self.session, SentReminderRow, values)

@@ -17,6 +17,7 @@ from centres.store import CentreRow
 from centres.store.memory import InMemoryCentresUnitOfWork
 from contracts.centres import BudgetLineKind, CoachingTopic, SubsidyDeadline, SubsidyStatus
 from contracts.topics import CENTRES_EVENTS
+from support.clock import MovableClock
 
 CENTRE = "wijkcentrum-moerwijk"
 STAFF = Actor("werkplaats", ActingRole.STAFF)
@@ -24,28 +25,18 @@ COORDINATOR = Actor("mooi-welzijn", ActingRole.COORDINATOR, centre_id=CENTRE)
 ELSEWHERE = Actor("mooi-welzijn", ActingRole.COORDINATOR, centre_id="wijkcentrum-bouwlust")
 
 
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime(2026, 5, 1, 9, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 5, 1, 9, tzinfo=UTC))
-
-
-@pytest.fixture
-def context(clock: Clock) -> Context:
+def context(clock: MovableClock) -> Context:
     return Context(sealer=Sealer([Fernet.generate_key()]), caps=load_caps(), clock=clock)
 
 
 @pytest.fixture
-def unit(clock: Clock) -> InMemoryCentresUnitOfWork:
+def unit(clock: MovableClock) -> InMemoryCentresUnitOfWork:
     unit = InMemoryCentresUnitOfWork()
     unit.centres.rows[CENTRE] = CentreRow(
         centre_id=CENTRE,

@@ -18,6 +18,7 @@ from initiatives.errors import RefusedError, UnknownInitiativeError
 from initiatives.forms import PlannedActivity, StatusChange, Submission, SubsidyQuestion, SupportEntry
 from initiatives.sealing import Sealer
 from initiatives.store.memory import InMemoryInitiativesUnitOfWork
+from support.clock import MovableClock
 
 BUILDERS = [
     Builder("cb-moerwijk", "Opbouwwerker Moerwijk", ("WK051836",)),
@@ -26,23 +27,13 @@ BUILDERS = [
 OVER_55 = SubsidyQuestion(audience_over_55=True, participants=20, meetings_per_year=30, one_off=False)
 
 
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime(2026, 9, 1, 10, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 9, 1, 10, tzinfo=UTC))
-
-
-@pytest.fixture
-def context(clock: Clock) -> Context:
+def context(clock: MovableClock) -> Context:
     return Context(builders=BUILDERS, sealer=Sealer([Fernet.generate_key().decode()]), clock=clock)
 
 
@@ -111,7 +102,7 @@ async def test_an_unknown_initiative_is_refused_by_name(context: Context) -> Non
         await service.check_subsidy(context, unit, "INI-0000-0000", OVER_55)
 
 
-async def test_an_overdue_first_contact_is_raised_once(context: Context, clock: Clock) -> None:
+async def test_an_overdue_first_contact_is_raised_once(context: Context, clock: MovableClock) -> None:
     unit = InMemoryInitiativesUnitOfWork()
     initiative_id = await submitted(context, unit)
     clock.now += timedelta(days=14)
@@ -171,7 +162,9 @@ async def test_a_closed_initiative_plans_no_activities(context: Context) -> None
         await agenda.plan_activity(context, unit, initiative_id, "koffie", planned)
 
 
-async def test_an_application_deadline_is_reminded_once_per_step(context: Context, clock: Clock) -> None:
+async def test_an_application_deadline_is_reminded_once_per_step(
+    context: Context, clock: MovableClock
+) -> None:
     unit = InMemoryInitiativesUnitOfWork()
     initiative_id = await submitted(context, unit)
     checked = await service.check_subsidy(context, unit, initiative_id, OVER_55)
@@ -202,7 +195,7 @@ async def test_an_application_deadline_is_reminded_once_per_step(context: Contex
 
 
 async def test_the_report_is_reminded_after_the_activity_under_the_best_fitting_regulation(
-    context: Context, clock: Clock
+    context: Context, clock: MovableClock
 ) -> None:
     unit = InMemoryInitiativesUnitOfWork()
     initiative_id = await submitted(context, unit, scale="street", estimated_budget_eur=500)
@@ -230,7 +223,7 @@ async def test_the_report_is_reminded_after_the_activity_under_the_best_fitting_
     )
 
 
-async def test_a_withdrawn_initiative_is_not_reminded(context: Context, clock: Clock) -> None:
+async def test_a_withdrawn_initiative_is_not_reminded(context: Context, clock: MovableClock) -> None:
     unit = InMemoryInitiativesUnitOfWork()
     initiative_id = await submitted(context, unit)
     await service.check_subsidy(context, unit, initiative_id, OVER_55)
