@@ -26,7 +26,7 @@ from centres.domain.allowance import CapTable, ProposedPayment, WorkDay
 from centres.main import migrations_location
 from centres.sealing import Sealer
 from centres.service.volunteers import counted_amounts
-from centres.store import CentreRow, CentresUnitOfWork, PaymentRow, VolunteerRow
+from centres.store import CentreRow, PaymentRow, SqlCentresUnitOfWork, VolunteerRow
 from contracts.centres import AllowanceCap, AllowanceRoute
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
@@ -138,7 +138,7 @@ async def seed(database: Database, volunteers: int, rng: random.Random) -> tuple
                 route = AllowanceRoute.COST_REIMBURSEMENT if rng.random() < 0.1 else AllowanceRoute.ALLOWANCE
                 amount = Decimal(rng.randint(1000, 12000)) / 100
                 payment_rows.append(_payment(volunteer_id, centre, route, amount, month, now))
-    async with database.unit_of_work(CentresUnitOfWork) as unit:
+    async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
         for centre in CENTRES:
             unit.session.add(_centre(centre, now))
         await unit.session.flush()
@@ -207,7 +207,7 @@ async def service_side(
     """The service's check: the year's history loaded through the use case's query, rules in Python."""
     answers = []
     for check in checks:
-        async with database.unit_of_work(CentresUnitOfWork) as unit:
+        async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
             history = await counted_amounts(unit, check.volunteer_id, YEAR)
         answers.append(allowance.check_payment(caps, check.birth_date, history, check.proposed).exceeded)
     return answers
@@ -229,7 +229,7 @@ async def sql_side(database: Database, caps: CapTable, checks: list[Check]) -> l
             "yearly_cap": year_caps.yearly,
             "hourly_limit": allowance.hourly_limit(caps, check.birth_date, check.proposed.work),
         }
-        async with database.unit_of_work(CentresUnitOfWork) as unit:
+        async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
             row = (await unit.session.execute(CAP_QUERY, parameters)).one()
         capped, monthly, yearly, hourly = (bool(value) for value in row)
         flags = {AllowanceCap.MONTHLY: monthly, AllowanceCap.YEARLY: yearly, AllowanceCap.HOURLY: hourly}

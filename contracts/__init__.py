@@ -44,6 +44,7 @@ from contracts.initiatives import (
     InitiativeStatusChanged,
     InitiativeSubmitted,
     InitiativeSubsidyChecked,
+    InitiativeSubsidyDeadlineApproaching,
     InitiativeSupportLogged,
 )
 from contracts.notifications import Channel, NotificationDelivered, NotificationFailed, RecipientKind
@@ -108,6 +109,7 @@ __all__ = [
     "InitiativeStatusChanged",
     "InitiativeSubmitted",
     "InitiativeSubsidyChecked",
+    "InitiativeSubsidyDeadlineApproaching",
     "InitiativeSupportLogged",
     "InvalidEventError",
     "MalformedMessageError",

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.activities import NEIGHBOURHOOD_PATTERN, TargetGroup, Theme
+from contracts.centres import SubsidyDeadline
 from contracts.conflicts import Severity
 from contracts.envelope import SLUG_PATTERN, EventData
 
@@ -234,6 +235,26 @@ class InitiativeConflictAttached(_Initiative):
     resolved: bool = Field(default=False, description="True when the conflict no longer holds.")
 
 
+class InitiativeSubsidyDeadlineApproaching(_Initiative):
+    """A subsidy deadline of the initiative is near: the application, or the report after its activity.
+
+    Raised once per reminder step; whoever is told (builder, initiator) is found by the initiative's id.
+    """
+
+    event_type: ClassVar[str] = "initiative.subsidy_deadline_approaching"
+
+    regulation_id: str = Field(pattern=SLUG_PATTERN, description="Id of the regulation in the rules data.")
+    deadline_kind: SubsidyDeadline = Field(
+        description="`submission` (the application) or `report` (the verantwoording after the activity)."
+    )
+    deadline: date = Field(description="The last day.")
+    days_left: int = Field(ge=0, description="Whole days from the reminder to the deadline.")
+    step: int = Field(ge=0, description="The reminder step (days before the deadline) this reminder is.")
+    builder_id: str | None = Field(
+        default=None, pattern=BUILDER_ID_PATTERN, description="The builder supporting it, if assigned."
+    )
+
+
 INITIATIVE_EVENTS: tuple[type[EventData], ...] = (
     InitiativeSubmitted,
     InitiativeAssigned,
@@ -242,6 +263,7 @@ INITIATIVE_EVENTS: tuple[type[EventData], ...] = (
     InitiativeOverdue,
     InitiativeSubsidyChecked,
     InitiativeConflictAttached,
+    InitiativeSubsidyDeadlineApproaching,
 )
 
 EXAMPLE_OVERDUE: dict[str, Any] = {

@@ -24,6 +24,8 @@ class RecipientKind(StrEnum):
     ORGANISATION = "organisation"
     BUILDER = "builder"
     """A community builder told about an initiative assigned to them (ref ``builder:<pseudonymous id>``)."""
+    INITIATOR = "initiator"
+    """An initiative's initiator (ref ``initiator:<initiative id>``); the address stays with initiatives."""
 
 
 class _DeliveryOutcome(EventData):
@@ -38,15 +40,17 @@ class _DeliveryOutcome(EventData):
     )
     announced_type: str = Field(
         description="The event type announced: `conflict.detected`, `conflict.resolved`, "
-        "`conflict.acknowledged`, `digest`, `initiative.overdue` or `initiative.conflict_attached`."
+        "`conflict.acknowledged`, `digest`, `initiative.overdue`, `initiative.conflict_attached` or "
+        "`initiative.subsidy_deadline_approaching`."
     )
     channel: Channel = Field(description="`email` or `webhook`.")
     recipient_kind: RecipientKind = Field(
-        description="`subscription` (someone subscribed) or `organisation` (an organisation involved)."
+        description="`subscription` (someone subscribed), `organisation` (an organisation involved), "
+        "`builder` (a community builder) or `initiator` (an initiative's initiator)."
     )
     recipient_ref: str = Field(
-        description="A non-personal reference: `subscription:<id>`, `organisation:<slug>` or "
-        "`builder:<pseudonymous id>`; never an address, URL or secret."
+        description="A non-personal reference: `subscription:<id>`, `organisation:<slug>`, "
+        "`builder:<pseudonymous id>` or `initiator:<initiative id>`; never an address, URL or secret."
     )
     attempts: int = Field(ge=1, description="Tries made, this one included.")
     follow_up: bool = Field(

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -38,6 +40,16 @@ async def load_in_chunks(
         found = dict(await load(chunk))
         loaded.update({key: found.get(key) for key in chunk})
     return loaded
+
+
+async def insert_new(session: AsyncSession, table: Any, values: dict[str, Any]) -> bool:
+    """Insert ``values`` into ``table`` unless a row with its key is there; True when this call inserted it.
+
+    Two transactions racing for one key insert once: the loser waits for the winner, then inserts nothing.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(insert(table).values(values).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
 
 
 class Base(DeclarativeBase):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.operations import Operations
 from sqlalchemy import MetaData
@@ -16,6 +17,9 @@ from werkplaats.db import Base, BigId, Database
 MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
 RUNTIME_VERSION_TABLE = "alembic_version_runtime"
 """The runtime's own migrations (``werkplaats/schema``) keep their version apart from the service's."""
+TZ = sa.DateTime(timezone=True)
+"""A moment with its offset: how every service's tables store time."""
+Step = Callable[[], None]
 
 
 async def upgrade(database: Database, script_location: str, revision: str = "head") -> None:
@@ -69,6 +73,27 @@ def drop_runtime_tables(op: Operations) -> None:
     """Drop the outbox and inbox tables."""
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def first_migration(create_tables: Step, *, drop: Sequence[str]) -> tuple[Step, Step]:
+    """``upgrade`` and ``downgrade`` of a service's first migration.
+
+    ``upgrade`` creates the runtime tables (outbox, inbox), then calls ``create_tables`` for the
+    service's own; ``downgrade`` drops the service's tables in the order ``drop`` names them, then the
+    runtime tables. In the migration: ``upgrade, downgrade = first_migration(create_tables, drop=(...))``.
+    """
+    operations = cast(Operations, op)  # alembic's module proxy of the running migration's operations
+
+    def upgrade() -> None:
+        create_runtime_tables(operations)
+        create_tables()
+
+    def downgrade() -> None:
+        for table in drop:
+            operations.drop_table(table)
+        drop_runtime_tables(operations)
+
+    return upgrade, downgrade
 
 
 def run_environment(metadata: MetaData, version_table: str) -> None:

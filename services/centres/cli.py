@@ -11,12 +11,12 @@ from typing import Annotated, Any
 import typer
 
 from centres.domain.allowance import load_caps
-from centres.store import CentresUnitOfWork
+from centres.store import SqlCentresUnitOfWork
 
 centres_app = typer.Typer(help="Community centres, volunteers and allowances.", no_args_is_help=True)
 
 
-def _run(work: Callable[[CentresUnitOfWork], Awaitable[Any]]) -> Any:
+def _run(work: Callable[[SqlCentresUnitOfWork], Awaitable[Any]]) -> Any:
     async def main() -> Any:
         from centres.main import NAME, migrations_location
         from centres.settings import CentresSettings
@@ -27,7 +27,7 @@ def _run(work: Callable[[CentresUnitOfWork], Awaitable[Any]]) -> Any:
         database = Database(settings.database_url or settings.sqlite_url(NAME))
         try:
             await upgrade(database, migrations_location())
-            async with database.unit_of_work(CentresUnitOfWork) as unit:
+            async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
                 return await work(unit)
         finally:
             await database.dispose()
@@ -75,7 +75,7 @@ def remind() -> None:
 
     context = context_of(CentresSettings())
 
-    async def work(unit: CentresUnitOfWork) -> int:
+    async def work(unit: SqlCentresUnitOfWork) -> int:
         return await send_reminders(unit, context, context.clock().astimezone(AMSTERDAM).date())
 
     typer.echo(f"{_run(work)} reminder(s) sent")

@@ -17,7 +17,7 @@ from centres.main import NAME, context_of, migrations_location
 from centres.service import bookings, budgets, centres, coaching, subsidies, volunteers
 from centres.service.common import ActingRole, Actor, Context
 from centres.settings import CentresSettings
-from centres.store import CentresUnitOfWork
+from centres.store import SqlCentresUnitOfWork
 from contracts.topics import partner_topics
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
@@ -133,13 +133,13 @@ async def load_demo(
 
 async def _load(database: Database, context: Context, today: date) -> int:
     staged = 0
-    async with database.unit_of_work(CentresUnitOfWork) as unit:
+    async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
         for centre_id, body in CENTRES.items():
             await centres.save_centre(
                 unit, context, STAFF, centre_id, centres.CentreRequest.model_validate(body)
             )
         staged += len(unit.events)
-    async with database.unit_of_work(CentresUnitOfWork) as unit:
+    async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
         for centre_id, room, title, kind, weekday, start, end, count, attendance in PROGRAMME:
             day = _next(weekday, today)
             request = bookings.BookingRequest(
@@ -156,12 +156,12 @@ async def _load(database: Database, context: Context, today: date) -> int:
             booking_id = f"programma-{centre_id}-{weekday}"
             await bookings.request_booking(unit, context, STAFF, centre_id, booking_id, request)
         staged += len(unit.events)
-    async with database.unit_of_work(CentresUnitOfWork) as unit:
+    async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
         staged += await _support(unit, context, today)
     return staged
 
 
-async def _support(unit: CentresUnitOfWork, context: Context, today: date) -> int:
+async def _support(unit: SqlCentresUnitOfWork, context: Context, today: date) -> int:
     year = today.year
     coach = await centres.add_person(
         unit, context, STAFF, centres.PersonRequest(role=ActingRole.COACH, name="Demo Coach PEP")

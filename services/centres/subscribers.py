@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from centres.service.bookings import attach_conflict, detach_conflict
-from centres.store import CentresUnitOfWork
+from centres.store import SqlCentresUnitOfWork
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
 from werkplaats.deadletter import Delivery
@@ -16,7 +16,7 @@ CONFLICT_EVENTS = frozenset({ConflictDetected.event_type, ConflictResolved.event
 def subscribe(runtime: ServiceRuntime) -> None:
     """Register the centres consumer on ``runtime``."""
 
-    async def on_conflict_event(unit: CentresUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
+    async def on_conflict_event(unit: SqlCentresUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
         if isinstance(event.data, ConflictDetected):
             await attach_conflict(unit, event.data)
         elif isinstance(event.data, ConflictResolved):
@@ -25,7 +25,7 @@ def subscribe(runtime: ServiceRuntime) -> None:
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
-        unit_of_work=CentresUnitOfWork,
+        unit_of_work=SqlCentresUnitOfWork,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
         accept=CONFLICT_EVENTS,

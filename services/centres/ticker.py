@@ -9,7 +9,7 @@ import structlog
 from centres.domain.bookings import AMSTERDAM
 from centres.service.common import Context
 from centres.service.subsidies import send_reminders
-from centres.store import CentresUnitOfWork
+from centres.store import SqlCentresUnitOfWork
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
 
@@ -28,7 +28,7 @@ class Ticker:
     async def tick(self) -> int:
         """Send the reminders due today; how many went out."""
         today = self.context.clock().astimezone(AMSTERDAM).date()
-        async with self.database.unit_of_work(CentresUnitOfWork) as unit:
+        async with self.database.unit_of_work(SqlCentresUnitOfWork) as unit:
             return await send_reminders(unit, self.context, today)
 
     async def run(self) -> None:

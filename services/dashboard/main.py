@@ -18,7 +18,7 @@ from dashboard.live import Change, LiveFeed
 from dashboard.owners import OwnerClient, Scheduling
 from dashboard.service import Passwords, ReadModel
 from dashboard.settings import DashboardSettings
-from dashboard.subscribers import subscribe
+from dashboard.subscribers import subscribe, subscribe_volunteers
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
@@ -84,6 +84,7 @@ def create_service(
         passwords=passwords_of(settings),
     )
     subscribe(runtime, ReadModel(on_changed=live.wake), from_beginning=settings.start_from == "earliest")
+    subscribe_volunteers(runtime, from_beginning=settings.start_from == "earliest")
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())

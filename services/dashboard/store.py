@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -160,3 +161,28 @@ class SqlDashboardUnitOfWork(SqlUnitOfWork):
         """A conflict seen for the first time."""
         self.session.add(row)
         self._conflicts[row.conflict_id] = row
+
+
+class VolunteerCentreRow(DashboardBase):
+    """A volunteer (pseudonymous id) works for a centre: learnt from hours and payments on centres.events."""
+
+    __tablename__ = "volunteer_centres"
+
+    volunteer_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    centre_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class AllowanceWarningRow(DashboardBase):
+    """The latest warning that a volunteer's allowances near one cap in one period (month 0: the year)."""
+
+    __tablename__ = "allowance_warnings"
+
+    volunteer_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    cap: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    limit: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    remaining: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    percent: Mapped[int] = mapped_column(Integer)
+    warned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,10 +1,10 @@
-"""The dashboard's consumer: ``scheduling.conflicts`` and ``scheduling.agenda`` into the read model."""
+"""The dashboard's consumers: conflicts and the agenda into the read model; volunteers near their caps."""
 
 from __future__ import annotations
 
 from contracts import Envelope, EventData
-from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
-from dashboard.service import AGENDA_EVENTS, CONFLICT_EVENTS, ReadModel
+from contracts.topics import CENTRES_EVENTS, SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
+from dashboard.service import AGENDA_EVENTS, CONFLICT_EVENTS, ReadModel, volunteers
 from dashboard.store import SqlDashboardUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
@@ -35,4 +35,25 @@ def subscribe(runtime: ServiceRuntime, model: ReadModel, *, from_beginning: bool
         accept=CONFLICT_EVENTS | AGENDA_EVENTS,
         from_beginning=from_beginning,
         description="Conflicts and the shared agenda, kept in the dashboard's own read model.",
+    )
+
+
+VOLUNTEERS_CONSUMER = "dashboard-volunteers"
+
+
+def subscribe_volunteers(runtime: ServiceRuntime, *, from_beginning: bool) -> None:
+    """Register the consumer of ``centres.events`` that keeps volunteers near their allowance caps."""
+
+    async def on_event(unit: SqlDashboardUnitOfWork, event: Envelope[EventData], _: Delivery) -> None:
+        await volunteers.apply(unit, event)
+
+    runtime.consume(
+        CENTRES_EVENTS,
+        name=VOLUNTEERS_CONSUMER,
+        unit_of_work=SqlDashboardUnitOfWork,
+        group_id=f"{runtime.consumer_group}-volunteers",
+        handler=on_event,
+        accept=volunteers.CENTRES_EVENT_TYPES,
+        from_beginning=from_beginning,
+        description="Volunteers' hours, payments and cap warnings: who is near a cap, per centre.",
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from contracts import (
     ActivityPublished,
     ActivityStatus,
@@ -21,7 +19,7 @@ from initiatives.context import Context, load, publish
 from initiatives.domain.lifecycle import CLOSED
 from initiatives.errors import RefusedError, UnknownActivityError
 from initiatives.forms import PlannedActivity
-from initiatives.store import ActivityRow, AttachedConflictRow, InitiativeRow, InitiativesUnitOfWork
+from initiatives.store import ActivityRow, AttachedConflictRow, InitiativesUnitOfWork
 
 ACTIVITIES_TOPIC = partner_activities(INITIATIVES_ORGANISATION)
 
@@ -57,7 +55,7 @@ async def plan_activity(
         )
     except ValueError as error:
         raise RefusedError(str(error)) from None
-    await unit.session.merge(
+    await unit.activities.put(
         ActivityRow(
             activity_id=activity_id,
             initiative_id=initiative_id,
@@ -74,7 +72,7 @@ async def withdraw_activity(
     context: Context, unit: InitiativesUnitOfWork, initiative_id: str, name: str
 ) -> None:
     """Take an activity of the initiative out of the shared agenda."""
-    activity = await unit.session.get(ActivityRow, activity_id_of(initiative_id, name))
+    activity = await unit.activities.get(activity_id_of(initiative_id, name))
     if activity is None or activity.initiative_id != initiative_id:
         raise UnknownActivityError(f"{initiative_id} has no activity {name!r}")
     if activity.withdrawn:
@@ -88,12 +86,9 @@ async def withdraw_activity(
 
 async def withdraw_all(context: Context, unit: InitiativesUnitOfWork, initiative_id: str) -> None:
     """Withdraw every activity of a closed initiative from the agenda."""
-    activities = await unit.session.scalars(
-        select(ActivityRow).where(
-            ActivityRow.initiative_id == initiative_id, ActivityRow.withdrawn.is_(False)
-        )
-    )
-    for activity in activities.all():
+    for activity in await unit.activities.of(initiative_id):
+        if activity.withdrawn:
+            continue
         await withdraw_activity(context, unit, initiative_id, activity.activity_id.split(".", 1)[1])
 
 
@@ -111,17 +106,17 @@ async def _detected(unit: InitiativesUnitOfWork, data: ConflictDetected, correla
     if not ours:
         return
     for activity_id in sorted(ours):
-        activity = await unit.session.get(ActivityRow, activity_id)
+        activity = await unit.activities.get(activity_id)
         if activity is None:
             continue
-        key = {"conflict_id": data.conflict_id, "activity_id": activity_id}
-        attached = await unit.session.get(AttachedConflictRow, key)
+        attached = await unit.attached_conflicts.get(data.conflict_id, activity_id)
         if attached is not None and not attached.resolved:
             continue
-        initiative = await unit.session.get(InitiativeRow, activity.initiative_id)
-        await unit.session.merge(
+        initiative = await unit.initiatives.get(activity.initiative_id, lock=False)
+        await unit.attached_conflicts.put(
             AttachedConflictRow(
-                **key,
+                conflict_id=data.conflict_id,
+                activity_id=activity_id,
                 initiative_id=activity.initiative_id,
                 rule=data.rule.value,
                 severity=data.severity.value,
@@ -146,14 +141,9 @@ async def _detected(unit: InitiativesUnitOfWork, data: ConflictDetected, correla
 
 
 async def _resolved(unit: InitiativesUnitOfWork, data: ConflictResolved) -> None:
-    attached = await unit.session.scalars(
-        select(AttachedConflictRow).where(
-            AttachedConflictRow.conflict_id == data.conflict_id, AttachedConflictRow.resolved.is_(False)
-        )
-    )
-    for row in attached.all():
+    for row in await unit.attached_conflicts.unresolved(data.conflict_id):
         row.resolved = True
-        initiative = await unit.session.get(InitiativeRow, row.initiative_id)
+        initiative = await unit.initiatives.get(row.initiative_id, lock=False)
         publish(
             unit,
             InitiativeConflictAttached(

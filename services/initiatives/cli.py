@@ -138,7 +138,7 @@ def close_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")], reason: st
 
     async def work(database: Database, _: Context) -> None:
         async with unit_of_work(database) as unit:
-            await unit.session.merge(ClosedDayRow(day=closed, reason=reason))
+            await unit.closed_days.close(closed, reason)
 
     _run(work)
     typer.echo(f"{closed}: closed ({reason})")

@@ -8,15 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-
 from contracts import EventData, new_event
 from contracts.topics import INITIATIVES_EVENTS
 from initiatives.domain.assignment import Builder
 from initiatives.domain.workdays import WorkingCalendar
 from initiatives.errors import UnknownBuilderError, UnknownInitiativeError
 from initiatives.sealing import Sealer
-from initiatives.store import ClosedDayRow, InitiativeRow, InitiativesUnitOfWork
+from initiatives.store import InitiativeRow, InitiativesUnitOfWork
 
 SOURCE = "initiatives"
 Clock = Callable[[], datetime]
@@ -57,20 +55,8 @@ def publish(
 
 
 async def load(unit: InitiativesUnitOfWork, initiative_id: str, *, lock: bool = True) -> InitiativeRow:
-    """The initiative, locked for the rest of the transaction; raises when it does not exist.
-
-    PostgreSQL locks the row (FOR UPDATE); SQLite takes its write lock with a no-op update first.
-    """
-    if lock and not unit.is_postgres:
-        await unit.session.execute(
-            update(InitiativeRow)
-            .where(InitiativeRow.initiative_id == initiative_id)
-            .values(updated_at=InitiativeRow.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-    row = await unit.session.get(
-        InitiativeRow, initiative_id, with_for_update=(lock and unit.is_postgres) or None
-    )
+    """The initiative, locked for the rest of the transaction; raises when it does not exist."""
+    row = await unit.initiatives.get(initiative_id, lock=lock)
     if row is None:
         raise UnknownInitiativeError(f"no initiative {initiative_id}")
     return row
@@ -78,8 +64,7 @@ async def load(unit: InitiativesUnitOfWork, initiative_id: str, *, lock: bool = 
 
 async def working_calendar(unit: InitiativesUnitOfWork) -> WorkingCalendar:
     """The working calendar with the operations' closed days."""
-    days = await unit.session.scalars(select(ClosedDayRow.day))
-    return WorkingCalendar(days.all())
+    return WorkingCalendar(await unit.closed_days.days())
 
 
 def token_hash(token: str) -> str:

@@ -18,7 +18,7 @@ from contracts.topics import (
     dead_letter,
     partner_topics,
 )
-from initiatives import api, cli, deadlines, privacy
+from initiatives import api, cli, deadlines, privacy, reminders
 from initiatives.context import Clock, Context
 from initiatives.demo import publish_demo
 from initiatives.domain.assignment import Builder
@@ -65,7 +65,7 @@ def make_context(settings: InitiativesSettings, clock: Clock | None = None) -> C
 
 
 class Keeper:
-    """Keeps the deadlines: raises overdue first contacts and erases expired contact data, now and then."""
+    """Keeps the deadlines: overdue first contacts, subsidy reminders, erasure of expired contact data."""
 
     def __init__(self, database: Database, context: Context, interval_s: float) -> None:
         self.database = database
@@ -83,11 +83,20 @@ class Keeper:
             log.info("deadlines_kept", overdue=overdue, contact_data_erased=erased)
         return overdue, erased
 
+    async def remind(self) -> int:
+        """Publish the subsidy reminders due; how many went out."""
+        async with unit_of_work(self.database) as unit:
+            sent = await reminders.send_subsidy_reminders(self.context, unit)
+        if sent:
+            log.info("subsidy_reminders_sent", reminders=sent)
+        return sent
+
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""
         while True:
             try:
                 await self.tick()
+                await self.remind()
             except Exception:
                 log.exception("initiatives_keeper_failed")
             await asyncio.sleep(self.interval_s)

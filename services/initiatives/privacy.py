@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from initiatives.context import Context, load
-from initiatives.store import InitiativeRow, InitiativesUnitOfWork, MilestoneRow, SupportEntryRow, utc
+from initiatives.store import InitiativeRow, InitiativesUnitOfWork, utc
 
 ERASED = "[verwijderd]"
 
@@ -15,14 +13,8 @@ ERASED = "[verwijderd]"
 async def export(context: Context, unit: InitiativesUnitOfWork, initiative_id: str) -> dict[str, Any]:
     """Everything held about an initiative and its initiator, readable."""
     row = await load(unit, initiative_id, lock=False)
-    entries = await unit.session.scalars(
-        select(SupportEntryRow)
-        .where(SupportEntryRow.initiative_id == initiative_id)
-        .order_by(SupportEntryRow.on)
-    )
-    milestones = await unit.session.scalars(
-        select(MilestoneRow).where(MilestoneRow.initiative_id == initiative_id)
-    )
+    entries = await unit.support_log.of(initiative_id)
+    milestones = await unit.milestones.of(initiative_id)
     return {
         "initiative_id": row.initiative_id,
         "status": row.status,
@@ -41,11 +33,9 @@ async def export(context: Context, unit: InitiativesUnitOfWork, initiative_id: s
                 "by": entry.by,
                 "notes": context.sealer.open(entry.notes).get("notes"),
             }
-            for entry in entries.all()
+            for entry in entries
         ],
-        "milestones": [
-            {"title": m.title, "due_on": m.due_on and m.due_on.isoformat()} for m in milestones.all()
-        ],
+        "milestones": [{"title": m.title, "due_on": m.due_on and m.due_on.isoformat()} for m in milestones],
     }
 
 
@@ -58,10 +48,7 @@ async def erase(
     if everything:
         row.details = context.sealer.seal({"title": ERASED, "description": ERASED, "for_whom": None})
         row.explanation = None
-        entries = await unit.session.scalars(
-            select(SupportEntryRow).where(SupportEntryRow.initiative_id == initiative_id)
-        )
-        for entry in entries.all():
+        for entry in await unit.support_log.of(initiative_id):
             entry.notes = None
 
 
@@ -73,17 +60,7 @@ def _erase_contact(context: Context, row: InitiativeRow) -> None:
 async def erase_expired(context: Context, unit: InitiativesUnitOfWork, *, limit: int = 500) -> int:
     """Erase the contact data of initiatives closed longer ago than the retention period."""
     cutoff = context.clock() - context.contact_retention
-    rows = (
-        await unit.session.scalars(
-            select(InitiativeRow)
-            .where(
-                InitiativeRow.closed_at.is_not(None),
-                InitiativeRow.closed_at <= cutoff,
-                InitiativeRow.contact.is_not(None),
-            )
-            .limit(limit)
-        )
-    ).all()
+    rows = await unit.initiatives.expired_contacts(cutoff, limit)
     for row in rows:
         _erase_contact(context, row)
     return len(rows)

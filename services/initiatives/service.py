@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import structlog
-from sqlalchemy import false, func, select, text, update
 
 from contracts.initiatives import (
     AssignmentReason,
@@ -47,8 +46,7 @@ from initiatives.store import (
 )
 
 log = structlog.get_logger(__name__)
-ASSIGNMENT_LOCK_ID = 0x696E6974  # PostgreSQL advisory lock: assignments read and raise loads one at a time
-OPEN_STATUSES = sorted(lifecycle.OPEN)
+OPEN_STATUSES = frozenset(status.value for status in lifecycle.OPEN)
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,7 @@ async def submit(
         updated_at=now,
     )
     builder = await _assign_automatically(context, unit, row, correlation_id)
-    unit.session.add(row)
+    unit.initiatives.add(row)
     publish(
         unit,
         InitiativeSubmitted(
@@ -125,10 +123,7 @@ async def _assign_automatically(
     context: Context, unit: InitiativesUnitOfWork, row: InitiativeRow, correlation_id: str | None
 ) -> Builder:
     """Choose the builder; loads are read under a lock so concurrent submissions see each other."""
-    if unit.is_postgres:
-        await unit.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ASSIGNMENT_LOCK_ID})
-    else:  # a write statement takes SQLite's write lock for the rest of the transaction
-        await unit.session.execute(update(InitiativeRow).where(false()).values(status=InitiativeRow.status))
+    await unit.initiatives.lock_assignments()
     builder = choose_builder(context.builders, row.wijk, await open_loads(unit))
     row.builder_id = builder.id
     return builder
@@ -153,12 +148,7 @@ def _announce_assignment(
 
 async def open_loads(unit: InitiativesUnitOfWork) -> dict[str, int]:
     """Open initiatives per builder."""
-    rows = await unit.session.execute(
-        select(InitiativeRow.builder_id, func.count())
-        .where(InitiativeRow.status.in_(OPEN_STATUSES), InitiativeRow.builder_id.is_not(None))
-        .group_by(InitiativeRow.builder_id)
-    )
-    return {str(builder): int(count) for builder, count in rows.all()}
+    return await unit.initiatives.open_loads(OPEN_STATUSES)
 
 
 async def reassign(
@@ -244,7 +234,7 @@ async def log_support(
     row = await load(unit, initiative_id)
     now = context.clock()
     entry_id = uuid.uuid4().hex
-    unit.session.add(
+    unit.support_log.add(
         SupportEntryRow(
             entry_id=entry_id,
             initiative_id=initiative_id,
@@ -283,7 +273,7 @@ async def add_milestone(
     """Plan a milestone."""
     await load(unit, initiative_id)
     milestone_id = uuid.uuid4().hex
-    unit.session.add(
+    unit.milestones.add(
         MilestoneRow(
             milestone_id=milestone_id, initiative_id=initiative_id, title=form.title, due_on=form.due_on
         )
@@ -295,7 +285,7 @@ async def reach_milestone(
     context: Context, unit: InitiativesUnitOfWork, initiative_id: str, milestone_id: str, on: date
 ) -> None:
     """Mark a milestone reached."""
-    milestone = await unit.session.get(MilestoneRow, milestone_id)
+    milestone = await unit.milestones.get(milestone_id)
     if milestone is None or milestone.initiative_id != initiative_id:
         raise RefusedError(f"{initiative_id} has no milestone {milestone_id}")
     milestone.reached_on = on
@@ -323,7 +313,7 @@ async def check_subsidy(
     checked = InitiativeSubsidyChecked(
         initiative_id=initiative_id, checked_on=today, best=subsidies.best_fit(results), results=results
     )
-    await unit.session.merge(
+    await unit.subsidy_checks.put(
         SubsidyCheckRow(
             initiative_id=initiative_id,
             checked_on=today,

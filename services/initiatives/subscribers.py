@@ -5,7 +5,7 @@ from __future__ import annotations
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData
 from contracts.topics import SCHEDULING_CONFLICTS
 from initiatives import agenda
-from initiatives.store import InitiativesUnitOfWork
+from initiatives.store import InitiativesUnitOfWork, SqlInitiativesUnitOfWork
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
 
@@ -22,7 +22,7 @@ def subscribe(runtime: ServiceRuntime) -> None:
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
-        unit_of_work=InitiativesUnitOfWork,
+        unit_of_work=SqlInitiativesUnitOfWork,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
         accept=CONFLICT_EVENTS | {"conflict.acknowledged"},

@@ -142,6 +142,14 @@ def _milestone(milestone: MilestoneRow) -> dict[str, Any]:
     }
 
 
+async def contact_address(
+    context: Context, session: AsyncSession, initiative_id: str
+) -> dict[str, str | None]:
+    """The initiator's e-mail address only (None once erased or never given)."""
+    row = await _get(session, initiative_id)
+    return {"initiative_id": initiative_id, "email": context.sealer.open(row.contact).get("email")}
+
+
 async def for_initiator(
     context: Context, session: AsyncSession, initiative_id: str, token: str
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
+import httpx
 import structlog
 from fastapi import FastAPI
 
@@ -15,6 +16,7 @@ from contracts.topics import ORGANISATIONS, SCHEDULING_CONFLICTS, all_service_to
 from notifications import api, cli
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
+from notifications.channels.initiators import InitiatorAddresses
 from notifications.channels.webhook import WebhookChannel
 from notifications.service.decisions import Clock, Notifier
 from notifications.service.digests import run_digests
@@ -139,10 +141,17 @@ def create_service(
     outbound = outbound_client(
         settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
     )
+    initiatives_client = httpx.AsyncClient(timeout=settings.webhook_timeout_s)
+    initiators = InitiatorAddresses(
+        initiatives_client,
+        settings.initiatives_url,
+        settings.initiatives_key.get_secret_value() if settings.initiatives_key else None,
+    )
     channels = Channels(
         email,
         WebhookChannel(outbound, settings.dashboard_url),
         functools.partial(webhook_secret, runtime.database),
+        initiators,
     )
 
     policy = SenderPolicy(
@@ -183,6 +192,7 @@ def create_service(
         await sender.stop()
         await directory.stop()
         await outbound.aclose()
+        await initiatives_client.aclose()
 
     runtime.startup.append(prepare)
     runtime.shutdown.append(finish)

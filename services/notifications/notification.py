@@ -76,7 +76,9 @@ class InitiativeNotification(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    type: Literal["initiative.overdue", "initiative.conflict_attached"]
+    type: Literal[
+        "initiative.overdue", "initiative.conflict_attached", "initiative.subsidy_deadline_approaching"
+    ]
     follow_up: Literal[False] = False
     conflict_id: None = None
     correlation_id: str | None = None

@@ -67,6 +67,14 @@ class NotificationsSettings(ServiceSettings):
         "(ids are the pseudonymous ones on initiatives.events).",
     )
 
+    initiatives_url: str = Field(
+        default="http://127.0.0.1:8030",
+        description="The initiatives service, asked for an initiator's address when a reminder is sent.",
+    )
+    initiatives_key: SecretStr | None = Field(
+        default=None, description="An operations API key for the initiatives service."
+    )
+
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> Self:
         """A claimed delivery waits for at most one round of sends to its endpoint, then takes one attempt."""

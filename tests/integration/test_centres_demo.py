@@ -12,7 +12,7 @@ from centres.main import NAME
 from centres.service.centres import list_centres
 from centres.service.figures import programme_figures
 from centres.settings import CentresSettings
-from centres.store import CentresUnitOfWork
+from centres.store import SqlCentresUnitOfWork
 from werkplaats.db import Database
 
 
@@ -25,7 +25,7 @@ async def test_the_demo_holds_the_four_centres_their_programme_and_the_allowance
     staged = await load_demo(kafka_bootstrap, settings=settings, today=date(2026, 3, 2))
     database = Database(settings.database_url or settings.sqlite_url(NAME))
     try:
-        async with database.unit_of_work(CentresUnitOfWork) as unit:
+        async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
             centres = await list_centres(unit)
             figures = await programme_figures(unit, 2026)
     finally:

@@ -15,7 +15,7 @@ from centres.api.errors import problem
 from centres.service import bookings, budgets, centres, coaching, figures, subsidies, volunteers
 from centres.service.bookings import DryRun
 from centres.service.common import Actor, Context
-from centres.store import CentresUnitOfWork
+from centres.store import SqlCentresUnitOfWork
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.centres import CentreRegistered, CentreUpdated
 from werkplaats.auth import Authenticator
@@ -37,9 +37,9 @@ class ApiContext:
     """Creates an organisation's activities topic before its first booking is relayed there."""
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[CentresUnitOfWork]:
+    async def unit(self) -> AsyncIterator[SqlCentresUnitOfWork]:
         """One transaction for one request."""
-        async with self.database.unit_of_work(CentresUnitOfWork) as unit:
+        async with self.database.unit_of_work(SqlCentresUnitOfWork) as unit:
             yield unit
 
 

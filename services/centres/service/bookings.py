@@ -22,7 +22,7 @@ from centres.service.common import (
     NotFoundError,
     OutOfScopeError,
 )
-from centres.store import BookingConflictRow, BookingRow, CentreRow, CentresUnitOfWork, utc
+from centres.store import BookingConflictRow, BookingRow, CentreRow, SqlCentresUnitOfWork, utc
 from contracts import ActivityPublished, ActivityWithdrawn, ConflictDetected, ConflictResolved, new_event
 from contracts.activities import ACTIVITY_ID_PATTERN, ActivityKind, TargetGroup
 from contracts.centres import (
@@ -162,7 +162,9 @@ def _booking_fields(row: BookingRow) -> dict[str, Any]:
     }
 
 
-async def _others(unit: CentresUnitOfWork, centre_id: str, room_id: str, status: BookingStatus) -> list[Slot]:
+async def _others(
+    unit: SqlCentresUnitOfWork, centre_id: str, room_id: str, status: BookingStatus
+) -> list[Slot]:
     rows = await unit.session.scalars(
         select(BookingRow).where(
             BookingRow.centre_id == centre_id,
@@ -173,7 +175,7 @@ async def _others(unit: CentresUnitOfWork, centre_id: str, room_id: str, status:
     return [slot_of(row) for row in rows]
 
 
-async def _local_problems(unit: CentresUnitOfWork, centre: CentreRow, row: BookingRow) -> list[str]:
+async def _local_problems(unit: SqlCentresUnitOfWork, centre: CentreRow, row: BookingRow) -> list[str]:
     _, rooms = await load_centre(unit, centre.centre_id)
     room = rules.room_of([room_of_row(r) for r in rooms], row.room_id)
     hours = [OpeningHours.model_validate(period) for period in centre.opening_hours]
@@ -193,7 +195,7 @@ def _who_books(actor: Actor, centre: CentreRow, request: BookingRequest) -> str:
 
 
 async def request_booking(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     centre_id: str,
@@ -253,7 +255,7 @@ async def request_booking(
 
 
 async def _load_booking(
-    unit: CentresUnitOfWork, actor: Actor, booking_id: str
+    unit: SqlCentresUnitOfWork, actor: Actor, booking_id: str
 ) -> tuple[CentreRow, BookingRow]:
     row = await unit.session.get(BookingRow, booking_id)
     if row is None:
@@ -264,7 +266,7 @@ async def _load_booking(
 
 
 async def confirm_booking(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, booking_id: str
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, booking_id: str
 ) -> BookingView:
     """Confirm a requested booking when the room is free and no regular request goes first."""
     centre, row = await _load_booking(unit, actor, booking_id)
@@ -281,7 +283,7 @@ async def confirm_booking(
     return view(row)
 
 
-async def _confirm(unit: CentresUnitOfWork, context: Context, centre: CentreRow, row: BookingRow) -> None:
+async def _confirm(unit: SqlCentresUnitOfWork, context: Context, centre: CentreRow, row: BookingRow) -> None:
     prices = prices_of(centre)
     tariff = Tariff(row.tariff)
     row.rent = prices.rent(tariff, utc(row.starts_at), utc(row.ends_at))
@@ -296,7 +298,7 @@ async def _confirm(unit: CentresUnitOfWork, context: Context, centre: CentreRow,
 
 
 async def decline_booking(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, booking_id: str, reason: str
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, booking_id: str, reason: str
 ) -> BookingView:
     """Decline a requested booking with a reason."""
     _, row = await _load_booking(unit, actor, booking_id)
@@ -311,7 +313,7 @@ async def decline_booking(
 
 
 async def cancel_booking(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, booking_id: str
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, booking_id: str
 ) -> BookingView:
     """Cancel a booking (the booker or the centre); a late cancellation costs part of the rent."""
     row = await unit.session.get(BookingRow, booking_id)
@@ -338,7 +340,7 @@ async def cancel_booking(
     return view(row)
 
 
-async def list_bookings(unit: CentresUnitOfWork, actor: Actor, centre_id: str) -> list[BookingView]:
+async def list_bookings(unit: SqlCentresUnitOfWork, actor: Actor, centre_id: str) -> list[BookingView]:
     """A centre's bookings by start (a partner sees only its own)."""
     await load_centre(unit, centre_id)
     query = select(BookingRow).where(BookingRow.centre_id == centre_id).order_by(BookingRow.starts_at)
@@ -363,7 +365,7 @@ def _summary(conflict: ConflictDetected) -> dict[str, Any]:
     }
 
 
-async def attach_conflict(unit: CentresUnitOfWork, conflict: ConflictDetected) -> None:
+async def attach_conflict(unit: SqlCentresUnitOfWork, conflict: ConflictDetected) -> None:
     """Remember a detected conflict on each booking of ours it concerns."""
     ids = [
         a.activity_id.removeprefix("booking:")
@@ -388,14 +390,14 @@ async def attach_conflict(unit: CentresUnitOfWork, conflict: ConflictDetected) -
         )
 
 
-async def detach_conflict(unit: CentresUnitOfWork, resolved: ConflictResolved) -> None:
+async def detach_conflict(unit: SqlCentresUnitOfWork, resolved: ConflictResolved) -> None:
     """Forget a conflict that no longer holds."""
     await unit.session.execute(
         delete(BookingConflictRow).where(BookingConflictRow.conflict_id == resolved.conflict_id)
     )
 
 
-async def detected_for(unit: CentresUnitOfWork, booking_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+async def detected_for(unit: SqlCentresUnitOfWork, booking_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The open detected conflicts of each booking."""
     found: dict[str, list[dict[str, Any]]] = {}
     rows = await unit.session.scalars(

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from centres.domain import budgets as rules
 from centres.service.centres import load_centre
@@ -47,20 +46,11 @@ async def set_line(
     """Create or change a budget line."""
     actor.check_centre(centre_id)
     await load_centre(unit, centre_id)
-    row = await unit.session.get(BudgetLineRow, (centre_id, year, line_id))
+    row = await unit.budgets.line(centre_id, year, line_id)
     if row is None:
         row = BudgetLineRow(centre_id=centre_id, year=year, line_id=line_id)
-        unit.session.add(row)
+        unit.budgets.add_line(row)
     row.kind, row.category, row.budgeted = request.kind.value, request.category, request.budgeted
-
-
-async def _actual_sum(unit: CentresUnitOfWork, centre_id: str, year: int, line_id: str) -> Decimal:
-    total = await unit.session.scalar(
-        select(func.coalesce(func.sum(ActualRow.amount), 0)).where(
-            ActualRow.centre_id == centre_id, ActualRow.year == year, ActualRow.line_id == line_id
-        )
-    )
-    return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
 async def book_actual(
@@ -74,16 +64,16 @@ async def book_actual(
 ) -> None:
     """Book an actual once per ``actual_id``; publish each threshold (90 %, 100 %) the line crosses, once."""
     actor.check_centre(centre_id)
-    line = await unit.session.get(BudgetLineRow, (centre_id, year, request.line_id))
+    line = await unit.budgets.line(centre_id, year, request.line_id)
     if line is None:
         raise NotFoundError(f"no budget line {request.line_id} for {centre_id} in {year}")
-    existing = await unit.session.get(ActualRow, actual_id)
+    existing = await unit.budgets.actual(actual_id)
     if existing is not None:
         if (existing.line_id, existing.amount) != (request.line_id, request.amount):
             raise IdConflictError(f"actual_id {actual_id} is already used for another amount")
         return
-    before = await _actual_sum(unit, centre_id, year, request.line_id)
-    unit.session.add(
+    before = await unit.budgets.actual_sum(centre_id, year, request.line_id)
+    unit.budgets.add_actual(
         ActualRow(
             actual_id=actual_id,
             centre_id=centre_id,
@@ -120,20 +110,10 @@ async def budget_overview(
     await load_centre(unit, centre_id)
     lines = [
         rules.BudgetLine(row.line_id, BudgetLineKind(row.kind), row.category, row.budgeted)
-        for row in await unit.session.scalars(
-            select(BudgetLineRow)
-            .where(BudgetLineRow.centre_id == centre_id, BudgetLineRow.year == year)
-            .order_by(BudgetLineRow.line_id)
-        )
+        for row in await unit.budgets.lines(centre_id, year)
     ]
-    actuals = await unit.session.execute(
-        select(ActualRow.line_id, ActualRow.amount).where(
-            ActualRow.centre_id == centre_id, ActualRow.year == year
-        )
-    )
-    statuses = rules.line_statuses(
-        lines, [(line_id, amount) for line_id, amount in actuals], year, context.clock().date()
-    )
+    actuals = await unit.budgets.actuals(centre_id, year)
+    statuses = rules.line_statuses(lines, actuals, year, context.clock().date())
     summary = rules.summarise(statuses)
     return {
         "centre_id": centre_id,

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, select
 
 from centres.domain.bookings import DEFAULT_PRICES
 from centres.domain.errors import CentresError
@@ -116,20 +115,17 @@ async def save_centre(
     if actor.role is not ActingRole.STAFF:
         actor.check_centre(centre_id)
     centre_payload(centre_id, request)  # validates codes and room ids as a reader would
-    session = unit.session
-    row = await session.get(CentreRow, centre_id)
+    row = await unit.centres.get(centre_id)
     created = row is None
     if row is None:
         row = CentreRow(centre_id=centre_id)
-        session.add(row)
+        unit.centres.add(row)
     row.organisation, row.name, row.address = request.organisation, request.name, request.address
     row.neighbourhoods = sorted(set(request.neighbourhoods))
     row.opening_hours = [period.model_dump(mode="json") for period in request.opening_hours]
     row.coordinator_id, row.active = request.coordinator_id, request.active
     row.prices = request.prices.model_dump(mode="json")
     row.updated_at = context.clock()
-    await session.flush()
-    await session.execute(delete(RoomRow).where(RoomRow.centre_id == centre_id))
     rooms = [
         RoomRow(
             centre_id=centre_id,
@@ -142,7 +138,7 @@ async def save_centre(
         )
         for room in request.rooms
     ]
-    session.add_all(rooms)
+    await unit.centres.replace_rooms(centre_id, rooms)
     event = centre_event(row, rooms, created=created)
     unit.publish(CENTRES_EVENTS, new_event(event, source=SOURCE), key=centre_id)
     return event
@@ -161,17 +157,16 @@ def centre_payload(centre_id: str, request: CentreRequest) -> dict[str, Any]:
 
 async def load_centre(unit: CentresUnitOfWork, centre_id: str) -> tuple[CentreRow, list[RoomRow]]:
     """A centre and its rooms, or :class:`NotFoundError`."""
-    row = await unit.session.get(CentreRow, centre_id)
+    row = await unit.centres.get(centre_id)
     if row is None:
         raise NotFoundError(f"no centre {centre_id}")
-    rooms = list(await unit.session.scalars(select(RoomRow).where(RoomRow.centre_id == centre_id)))
-    return row, rooms
+    return row, await unit.centres.rooms(centre_id)
 
 
 async def list_centres(unit: CentresUnitOfWork) -> list[CentreRegistered | CentreUpdated]:
     """Every centre's public state, by name."""
-    rows = list(await unit.session.scalars(select(CentreRow).order_by(CentreRow.name)))
-    rooms = list(await unit.session.scalars(select(RoomRow).order_by(RoomRow.room_id)))
+    rows = await unit.centres.all()
+    rooms = await unit.centres.all_rooms()
     by_centre: dict[str, list[RoomRow]] = {}
     for room in rooms:
         by_centre.setdefault(room.centre_id, []).append(room)
@@ -188,7 +183,7 @@ async def add_person(unit: CentresUnitOfWork, context: Context, actor: Actor, re
         await load_centre(unit, request.centre_id)
     person_id = new_pseudonym("crd" if request.role is ActingRole.COORDINATOR else "cch")
     sealed = context.sealer.seal(request.model_dump(mode="json", include={"name", "email", "phone"}))
-    unit.session.add(
+    unit.people.add(
         PersonRow(
             person_id=person_id,
             role=request.role.value,
@@ -204,7 +199,7 @@ async def person_matches(unit: CentresUnitOfWork, actor: Actor) -> bool:
     """Whether the actor's person id is a recorded person of the actor's role (and centre)."""
     if actor.person_id is None:
         return False
-    person = await unit.session.get(PersonRow, actor.person_id)
+    person = await unit.people.get(actor.person_id)
     if person is None or person.role != actor.role.value:
         return False
     return actor.role is not ActingRole.COORDINATOR or person.centre_id == actor.centre_id

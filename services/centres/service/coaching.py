@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from centres.domain import coaching as rules
 from centres.service.centres import load_centre, person_matches
@@ -57,7 +56,7 @@ class SessionRequest(BaseModel):
 
 
 async def _person(unit: CentresUnitOfWork, person_id: str, role: ActingRole) -> PersonRow:
-    person = await unit.session.get(PersonRow, person_id)
+    person = await unit.people.get(person_id)
     if person is None or person.role != role.value:
         raise NotFoundError(f"no {role} {person_id}")
     return person
@@ -69,14 +68,14 @@ async def start_trajectory(
     """Start a trajectory (staff only); publish ``coaching.trajectory_started``."""
     if actor.role is not ActingRole.STAFF:
         raise OutOfScopeError("only staff starts coaching trajectories")
-    if await unit.session.get(TrajectoryRow, trajectory_id) is not None:
+    if await unit.coaching.trajectory(trajectory_id) is not None:
         return
     await load_centre(unit, request.centre_id)
     await _person(unit, request.coordinator_id, ActingRole.COORDINATOR)
     await _person(unit, request.coach_id, ActingRole.COACH)
     for member in request.members:
         await _person(unit, member, ActingRole.COORDINATOR)
-    unit.session.add(
+    unit.coaching.add_trajectory(
         TrajectoryRow(
             trajectory_id=trajectory_id,
             centre_id=request.centre_id,
@@ -110,7 +109,7 @@ async def _may_read_notes(unit: CentresUnitOfWork, actor: Actor, trajectory: Tra
 
 
 async def _trajectory(unit: CentresUnitOfWork, actor: Actor, trajectory_id: str) -> TrajectoryRow:
-    row = await unit.session.get(TrajectoryRow, trajectory_id)
+    row = await unit.coaching.trajectory(trajectory_id)
     if row is None:
         raise NotFoundError(f"no trajectory {trajectory_id}")
     if actor.role is ActingRole.STAFF or await _may_read_notes(unit, actor, row):
@@ -130,7 +129,7 @@ async def log_session(
     row = await _trajectory(unit, actor, trajectory_id)
     if actor.role is ActingRole.COORDINATOR:
         raise OutOfScopeError("the coach logs sessions")
-    if await unit.session.get(SessionRow, session_id) is not None:
+    if await unit.coaching.logged(session_id) is not None:
         return
     rules.check_session(
         rules.Trajectory(frozenset(CoachingTopic(t) for t in row.topics), row.started_on, row.ended_on),
@@ -143,7 +142,7 @@ async def log_session(
     if any(not 0 <= score <= 100 for score in request.scores.values()):
         raise rules.CoachingError("scores: each score lies between 0 and 100")
     notes = context.sealer.seal({"notes": request.notes}) if request.notes else None
-    unit.session.add(
+    unit.coaching.add_session(
         SessionRow(
             session_id=session_id,
             trajectory_id=trajectory_id,
@@ -171,11 +170,7 @@ async def show_trajectory(
     """A trajectory with its sessions and progress; notes only for its coach and coordinator(s)."""
     row = await _trajectory(unit, actor, trajectory_id)
     with_notes = await _may_read_notes(unit, actor, row)
-    sessions = list(
-        await unit.session.scalars(
-            select(SessionRow).where(SessionRow.trajectory_id == trajectory_id).order_by(SessionRow.held_on)
-        )
-    )
+    sessions = await unit.coaching.sessions_of(trajectory_id)
     latest: dict[str, int] = {}
     for session in sessions:
         latest.update(session.scores)

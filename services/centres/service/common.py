@@ -7,16 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, cast
-
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from centres.domain.allowance import CapTable
 from centres.domain.errors import CentresError
 from centres.sealing import Sealer
-from centres.store import CentresUnitOfWork, SentOnceRow
+from centres.store import CentresUnitOfWork
 
 SOURCE = "centres"
 
@@ -90,11 +85,4 @@ def new_pseudonym(prefix: str) -> str:
 
 async def first_time(unit: CentresUnitOfWork, kind: str, key: str, now: datetime) -> bool:
     """Record that ``kind``/``key`` was sent; False when it already was (by this or another instance)."""
-    table = cast(Table, SentOnceRow.__table__)
-    values = {"kind": kind, "key": key, "sent_at": now}
-    if unit.session.get_bind().dialect.name == "postgresql":
-        statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
-    result = await unit.session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    return await unit.sent_once.first_time(kind, key, now)

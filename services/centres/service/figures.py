@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from centres.store import CentreRow, CentresUnitOfWork, HoursRow, MembershipRow, PaymentRow
+from centres.store import CentreRow, HoursRow, MembershipRow, PaymentRow, SqlCentresUnitOfWork
 from contracts.centres import AllowanceRoute
 
 
@@ -16,7 +16,7 @@ def quarter(month: int) -> int:
     return (month - 1) // 3 + 1
 
 
-async def programme_figures(unit: CentresUnitOfWork, year: int) -> dict[str, Any]:
+async def programme_figures(unit: SqlCentresUnitOfWork, year: int) -> dict[str, Any]:
     """Per centre and in total: volunteers, those receiving the allowance, hours, per quarter of ``year``."""
     session = unit.session
     centres = {

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from centres.domain import subsidies as rules
 from centres.service.centres import load_centre
@@ -110,7 +109,7 @@ async def create_application(
     """Start a draft application (the same id again returns it unchanged)."""
     actor.check_centre(centre_id)
     await load_centre(unit, centre_id)
-    row = await unit.session.get(SubsidyRow, application_id)
+    row = await unit.subsidies.get(application_id)
     if row is not None:
         actor.check_centre(row.centre_id)
         return _view(row)
@@ -127,13 +126,13 @@ async def create_application(
         report_submitted=False,
         updated_at=context.clock(),
     )
-    unit.session.add(row)
+    unit.subsidies.add(row)
     _publish_status(unit, row)
     return _view(row)
 
 
 async def _load(unit: CentresUnitOfWork, actor: Actor, application_id: str) -> SubsidyRow:
-    row = await unit.session.get(SubsidyRow, application_id)
+    row = await unit.subsidies.get(application_id)
     if row is None:
         raise NotFoundError(f"no subsidy application {application_id}")
     actor.check_centre(row.centre_id)
@@ -183,21 +182,14 @@ async def submit_report(
 async def list_applications(unit: CentresUnitOfWork, actor: Actor, centre_id: str) -> list[ApplicationView]:
     """A centre's applications by deadline."""
     actor.check_centre(centre_id)
-    rows = await unit.session.scalars(
-        select(SubsidyRow).where(SubsidyRow.centre_id == centre_id).order_by(SubsidyRow.deadline)
-    )
-    return [_view(row) for row in rows]
+    return [_view(row) for row in await unit.subsidies.of_centre(centre_id)]
 
 
 async def send_reminders(unit: CentresUnitOfWork, context: Context, today: date) -> int:
     """Publish each reminder due today that was not sent before; how many went out."""
     sent = 0
-    open_rows = await unit.session.scalars(
-        select(SubsidyRow).where(
-            SubsidyRow.status.in_([SubsidyStatus.DRAFT.value, SubsidyStatus.GRANTED.value])
-        )
-    )
-    for row in list(open_rows):
+    open_rows = await unit.subsidies.in_status({SubsidyStatus.DRAFT.value, SubsidyStatus.GRANTED.value})
+    for row in open_rows:
         for reminder in rules.reminders_due(_application(row), today, context.reminder_days):
             key = f"{row.application_id}:{reminder.kind}:{reminder.deadline.isoformat()}:{reminder.step}"
             if not await first_time(unit, "subsidy.deadline_approaching", key, context.clock()):

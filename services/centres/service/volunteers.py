@@ -24,7 +24,7 @@ from centres.service.common import (
     first_time,
     new_pseudonym,
 )
-from centres.store import CentresUnitOfWork, HoursRow, MembershipRow, PaymentRow, VolunteerRow
+from centres.store import HoursRow, MembershipRow, PaymentRow, SqlCentresUnitOfWork, VolunteerRow
 from contracts import new_event
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.centres import (
@@ -136,7 +136,7 @@ class CapOutcome(BaseModel):
 
 
 async def register_volunteer(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, request: VolunteerRequest
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, request: VolunteerRequest
 ) -> str:
     """Record a volunteer at a centre; their pseudonymous id."""
     actor.check_centre(request.centre_id)
@@ -165,7 +165,7 @@ async def register_volunteer(
 
 
 async def _volunteer(
-    unit: CentresUnitOfWork, actor: Actor, volunteer_id: str, *, lock: bool = False
+    unit: SqlCentresUnitOfWork, actor: Actor, volunteer_id: str, *, lock: bool = False
 ) -> VolunteerRow:
     query = select(VolunteerRow).where(VolunteerRow.volunteer_id == volunteer_id)
     if lock:
@@ -179,7 +179,7 @@ async def _volunteer(
     return row
 
 
-async def _centres_of(unit: CentresUnitOfWork, volunteer_id: str) -> list[str]:
+async def _centres_of(unit: SqlCentresUnitOfWork, volunteer_id: str) -> list[str]:
     rows = await unit.session.scalars(
         select(MembershipRow.centre_id).where(MembershipRow.volunteer_id == volunteer_id)
     )
@@ -187,7 +187,7 @@ async def _centres_of(unit: CentresUnitOfWork, volunteer_id: str) -> list[str]:
 
 
 async def show_volunteer(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, volunteer_id: str
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, volunteer_id: str
 ) -> VolunteerView:
     """A volunteer with their personal data, for staff or a coordinator of one of their centres."""
     row = await _volunteer(unit, actor, volunteer_id)
@@ -201,7 +201,7 @@ async def show_volunteer(
 
 
 async def join_centre(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     volunteer_id: str,
@@ -225,14 +225,14 @@ async def join_centre(
         )
 
 
-async def record_vog(unit: CentresUnitOfWork, actor: Actor, volunteer_id: str, issued_on: date) -> None:
+async def record_vog(unit: SqlCentresUnitOfWork, actor: Actor, volunteer_id: str, issued_on: date) -> None:
     """Record the date of a volunteer's VOG certificate."""
     row = await _volunteer(unit, actor, volunteer_id)
     row.vog_issued_on = issued_on
 
 
 async def log_hours(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     volunteer_id: str,
@@ -275,7 +275,7 @@ async def log_hours(
     unit.publish(CENTRES_EVENTS, new_event(event, source=SOURCE), key=volunteer_id)
 
 
-async def counted_amounts(unit: CentresUnitOfWork, volunteer_id: str, year: int) -> list[CountedAmount]:
+async def counted_amounts(unit: SqlCentresUnitOfWork, volunteer_id: str, year: int) -> list[CountedAmount]:
     """What counts towards the volunteer's caps in ``year``: every centre, and declared elsewhere."""
     rows = await unit.session.execute(
         select(PaymentRow.year, PaymentRow.month, PaymentRow.amount, PaymentRow.route).where(
@@ -286,7 +286,7 @@ async def counted_amounts(unit: CentresUnitOfWork, volunteer_id: str, year: int)
 
 
 async def declare_elsewhere(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     volunteer_id: str,
@@ -321,7 +321,7 @@ async def declare_elsewhere(
 
 
 async def _work_of(
-    unit: CentresUnitOfWork, volunteer_id: str, request: PaymentRequest, payment_id: str
+    unit: SqlCentresUnitOfWork, volunteer_id: str, request: PaymentRequest, payment_id: str
 ) -> list[HoursRow]:
     if request.route is AllowanceRoute.COST_REIMBURSEMENT:
         return []
@@ -348,7 +348,7 @@ def _proposed(request: PaymentRequest, work: list[HoursRow]) -> ProposedPayment:
 
 
 async def check_allowance(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     volunteer_id: str,
@@ -380,7 +380,7 @@ def outcome(payment_id: str, check: CapCheck, *, paid: bool, exception: bool = F
 
 
 async def pay(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     actor: Actor,
     volunteer_id: str,
@@ -454,7 +454,7 @@ async def pay(
 
 
 async def _refuse(
-    unit: CentresUnitOfWork,
+    unit: SqlCentresUnitOfWork,
     context: Context,
     volunteer_id: str,
     payment_id: str,
@@ -473,7 +473,9 @@ async def _refuse(
     unit.publish(CENTRES_EVENTS, new_event(refused, source=SOURCE), key=volunteer_id)
 
 
-async def _warn(unit: CentresUnitOfWork, context: Context, volunteer_id: str, year: int, month: int) -> None:
+async def _warn(
+    unit: SqlCentresUnitOfWork, context: Context, volunteer_id: str, year: int, month: int
+) -> None:
     history = await counted_amounts(unit, volunteer_id, year)
     for warning in allowance.warnings_for(context.caps, history, year, month, context.warning_percents):
         key = f"{volunteer_id}:{warning.cap}:{year}:{warning.month or 0}:{warning.threshold}"
@@ -493,7 +495,7 @@ async def _warn(unit: CentresUnitOfWork, context: Context, volunteer_id: str, ye
 
 
 async def allowance_overview(
-    unit: CentresUnitOfWork, context: Context, actor: Actor, volunteer_id: str, year: int
+    unit: SqlCentresUnitOfWork, context: Context, actor: Actor, volunteer_id: str, year: int
 ) -> dict[str, Any]:
     """A volunteer's year: per month the amounts counted and the room left; the year's total and room."""
     await _volunteer(unit, actor, volunteer_id)

@@ -23,6 +23,7 @@ from dashboard.api.drafts import drafts_router
 from dashboard.api.initiatives import initiatives_router
 from dashboard.api.residents import residents_router
 from dashboard.api.security import CsrfError, ForbiddenError, SecurityMiddleware, SignInRequiredError
+from dashboard.api.volunteers import volunteers_router
 from werkplaats.organisations import OrganisationDirectory
 
 __all__ = ["WebContext", "install", "render_change", "routers"]
@@ -39,6 +40,7 @@ def routers(web: WebContext, directory: OrganisationDirectory) -> list[APIRouter
         residents_router(web),
         charts_router(web),
         initiatives_router(web),
+        volunteers_router(web),
     ]
 
 

@@ -68,15 +68,13 @@ def programme_router(database: Database, context: Context, auth: Authenticator) 
         day: date, reason: Annotated[str, Body(embed=True, min_length=1, max_length=200)], _: Staff
     ) -> Response:
         async with unit_of_work(database) as unit:
-            await unit.session.merge(ClosedDayRow(day=day, reason=reason))
+            await unit.closed_days.close(day, reason)
         return Response(status_code=204)
 
     @router.delete("/closed-days/{day}", status_code=204, summary="Open a closed day again")
     async def open_day(day: date, _: Staff) -> Response:
         async with unit_of_work(database) as unit:
-            row = await unit.session.get(ClosedDayRow, day)
-            if row is not None:
-                await unit.session.delete(row)
+            await unit.closed_days.reopen(day)
         return Response(status_code=204)
 
     return router

@@ -42,6 +42,14 @@ def staff_router(database: Database, context: Context, auth: Authenticator) -> A
             receipt = await service.submit(context, unit, form)
         return confirmation_of(receipt)
 
+    @router.get(
+        "/initiatives/{initiative_id}/contact-address",
+        summary="The initiator's e-mail address, for the notifications service to send a reminder to",
+    )
+    async def contact_address(initiative_id: InitiativeId, _: Staff) -> dict[str, str | None]:
+        async with database.sessions() as session:
+            return await views.contact_address(context, session, initiative_id)
+
     @router.get("/initiatives", summary="Initiatives, newest first")
     async def listing(
         _: Staff,

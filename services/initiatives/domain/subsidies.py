@@ -58,6 +58,9 @@ class Regulation:
     annual_deadline: tuple[int, int] | None
     reminder_days_before: tuple[int, ...]
     first_come_first_served: bool
+    report_within_days: int | None = None
+    """Days after the (last) activity within which the report (verantwoording) is due, if one is."""
+    report_reminder_days_before: tuple[int, ...] = ()
 
     def valid_on(self, day: date) -> bool:
         """Whether the regulation applies on ``day``."""
@@ -85,6 +88,8 @@ class Regulation:
             annual_deadline=(month_day[0], month_day[1]) if month_day else None,
             reminder_days_before=tuple(data.get("reminder_days_before", ())),
             first_come_first_served=bool(data.get("first_come_first_served", False)),
+            report_within_days=data.get("report_within_days"),
+            report_reminder_days_before=tuple(data.get("report_reminder_days_before", ())),
         )
 
 
@@ -172,6 +177,11 @@ def best_fit(results: Sequence[RegulationFit]) -> str | None:
     """The fitting regulation that gives the most, if any fits."""
     fitting = [result for result in results if result.fits and result.maximum_eur > 0]
     return max(fitting, key=lambda result: result.maximum_eur).regulation_id if fitting else None
+
+
+def regulation(regulation_id: str) -> Regulation | None:
+    """The bundled regulation with ``regulation_id``, if there is one."""
+    return next((r for r in bundled_regulations() if r.id == regulation_id), None)
 
 
 @cache

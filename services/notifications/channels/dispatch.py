@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from contracts import RecipientKind
 from notifications.channels import PermanentDeliveryError
 from notifications.channels.email import EmailChannel
+from notifications.channels.initiators import InitiatorAddresses
 from notifications.channels.webhook import WebhookChannel
 from notifications.notification import notification_of
 from notifications.store import NotificationRow
@@ -19,11 +21,13 @@ class Channels:
         email: EmailChannel,
         webhook: WebhookChannel,
         secret_of: Callable[[str], Awaitable[str | None]],
+        initiators: InitiatorAddresses | None = None,
     ) -> None:
         self.email = email
         self.webhook = webhook
         self.secret_of = secret_of
         """The signing secret of a recipient reference, read at send time (rows never hold it)."""
+        self.initiators = initiators
 
     async def send(self, row: NotificationRow) -> None:
         """Send one delivery; a DeliveryError says it did not arrive."""
@@ -34,4 +38,12 @@ class Channels:
                 raise PermanentDeliveryError(f"{row.recipient_ref} has no webhook any more")
             await self.webhook.send(row.notification_id, row.address, secret, notification)
         else:
-            await self.email.send(row.notification_id, row.address, notification)
+            await self.email.send(row.notification_id, await self._email_address(row), notification)
+
+    async def _email_address(self, row: NotificationRow) -> str:
+        """The recorded address; an initiator's is asked of the initiatives service now."""
+        if row.recipient_kind != RecipientKind.INITIATOR.value:
+            return row.address
+        if self.initiators is None:
+            raise PermanentDeliveryError("no initiatives service is configured to ask the address of")
+        return await self.initiators.address(row.address)

@@ -1,4 +1,4 @@
-"""What an initiative alert says, Dutch then English (pure): an overdue first contact, a conflict."""
+"""What an initiative alert says, Dutch then English (pure): late first contact, conflict, subsidy due."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from notifications.notification import InitiativeNotification
 
 OVERDUE = "initiative.overdue"
 CONFLICT = "initiative.conflict_attached"
+SUBSIDY = "initiative.subsidy_deadline_approaching"
 SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
 WORDS = {
     "nl": {
@@ -16,6 +17,11 @@ WORDS = {
         "overdue": "Initiatief {id} (wijk {wijk}) had uiterlijk {due} een eerste contact moeten hebben.",
         "conflict": "Een geplande activiteit van initiatief {id} botst met andere plannen "
         "(ernst {severity}).",
+        SUBSIDY: "Herinnering subsidie",
+        "submission": "De aanvraag voor subsidie {regulation} voor initiatief {id} moet uiterlijk {deadline} "
+        "binnen zijn: nog {days} dag(en).",
+        "report": "De verantwoording van subsidie {regulation} voor initiatief {id} moet uiterlijk "
+        "{deadline} binnen zijn: nog {days} dag(en).",
         "link": "Bekijk het op het dashboard",
     },
     "en": {
@@ -23,6 +29,11 @@ WORDS = {
         CONFLICT: "Conflict with an initiative's activity",
         "overdue": "Initiative {id} (wijk {wijk}) should have had a first contact by {due}.",
         "conflict": "A planned activity of initiative {id} collides with other plans (severity {severity}).",
+        SUBSIDY: "Subsidy reminder",
+        "submission": "The application for subsidy {regulation} for initiative {id} is due by {deadline}: "
+        "{days} day(s) left.",
+        "report": "The report on subsidy {regulation} for initiative {id} is due by {deadline}: "
+        "{days} day(s) left.",
         "link": "See it on the dashboard",
     },
 }
@@ -45,7 +56,15 @@ def paragraphs(
     """The message in one language as (heading, lines) blocks."""
     words = WORDS[language]
     facts = notification.initiative
-    if notification.type == OVERDUE:
+    if notification.type == SUBSIDY:
+        deadline = date.fromisoformat(facts["deadline"]).strftime("%d-%m-%Y")
+        line = words[facts["deadline_kind"]].format(
+            regulation=facts["regulation_id"],
+            id=facts["initiative_id"],
+            deadline=deadline,
+            days=facts["days_left"],
+        )
+    elif notification.type == OVERDUE:
         due = date.fromisoformat(facts["due"]).strftime("%d-%m-%Y")
         line = words["overdue"].format(id=facts["initiative_id"], wijk=facts["wijk"], due=due)
     else:

@@ -1,4 +1,7 @@
-"""Initiatives that need someone: an overdue first contact (builder and operations), a conflict (builder).
+"""Initiatives that need someone: a first contact overdue, a conflict, a subsidy deadline coming near.
+
+An overdue first contact goes to the builder and operations, a conflict to the builder, a subsidy
+deadline to the builder and the initiator (whose address is asked of initiatives at send time).
 
 Each alert is recorded once per recipient in the transaction that records the consumed event: its
 source key names the initiative and the deadline or conflict, so a redelivered or repeated event
@@ -18,9 +21,11 @@ from contracts import (
     EventData,
     InitiativeConflictAttached,
     InitiativeOverdue,
+    InitiativeSubsidyDeadlineApproaching,
     RecipientKind,
 )
 from notifications import domain
+from notifications.channels.initiators import initiator_ref
 from notifications.notification import InitiativeNotification
 from notifications.service.decisions import Notifier
 from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
@@ -55,6 +60,12 @@ class InitiativeAlerts:
         elif isinstance(data, InitiativeConflictAttached) and not data.resolved:
             key = f"initiative-conflict:{data.initiative_id}:{data.conflict_id}:{data.activity_id}"
             await self._record(unit, key, envelope, data.builder_id, to_operations=False)
+        elif isinstance(data, InitiativeSubsidyDeadlineApproaching):
+            key = (
+                f"initiative-subsidy:{data.initiative_id}:{data.regulation_id}:{data.deadline_kind.value}:"
+                f"{data.deadline.isoformat()}:{data.step}"
+            )
+            await self._record(unit, key, envelope, data.builder_id, to_operations=False, to_initiator=True)
 
     async def _record(
         self,
@@ -64,6 +75,7 @@ class InitiativeAlerts:
         builder_id: str | None,
         *,
         to_operations: bool,
+        to_initiator: bool = False,
     ) -> None:
         if await _decided(unit, source_key):
             return  # the same alert raised again (another event id): decided before
@@ -76,7 +88,11 @@ class InitiativeAlerts:
             correlation_id=envelope.correlation_id or str(envelope.event_id),
             decided_at=now.isoformat(),
         )
-        for recipient in self._recipients(builder_id, to_operations=to_operations):
+        recipients = self._recipients(builder_id, to_operations=to_operations)
+        if to_initiator:
+            ref = initiator_ref(notification.initiative_id)
+            recipients.append(domain.Recipient(RecipientKind.INITIATOR, ref, Channel.EMAIL, ref))
+        for recipient in recipients:
             self.notifier.record(unit, source_key, recipient, notification, now=now)
         unit.after_commit(self.notifier.on_decided)
 

@@ -7,16 +7,13 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from werkplaats.migrations import create_runtime_tables, drop_runtime_tables
+from werkplaats.migrations import first_migration
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
-def upgrade() -> None:
-    create_runtime_tables(op)
+def create_tables() -> None:
     op.create_table(
         "booking_conflicts",
         sa.Column("conflict_id", sa.String(length=80), nullable=False),
@@ -257,20 +254,23 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
-    op.drop_table("booking_conflicts")
-    op.drop_table("coaching_sessions")
-    op.drop_table("volunteer_hours")
-    op.drop_table("trajectories")
-    op.drop_table("subsidies")
-    op.drop_table("rooms")
-    op.drop_table("memberships")
-    op.drop_table("budget_lines")
-    op.drop_table("bookings")
-    op.drop_table("allowance_payments")
-    op.drop_table("volunteers")
-    op.drop_table("sent_once")
-    op.drop_table("people")
-    op.drop_table("centres")
-    op.drop_table("budget_actuals")
-    drop_runtime_tables(op)
+upgrade, downgrade = first_migration(
+    create_tables,
+    drop=(
+        "booking_conflicts",
+        "coaching_sessions",
+        "volunteer_hours",
+        "trajectories",
+        "subsidies",
+        "rooms",
+        "memberships",
+        "budget_lines",
+        "bookings",
+        "allowance_payments",
+        "volunteers",
+        "sent_once",
+        "people",
+        "centres",
+        "budget_actuals",
+    ),
+)

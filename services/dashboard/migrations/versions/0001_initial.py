@@ -8,18 +8,13 @@ import sqlalchemy as sa
 from alembic import op
 
 from werkplaats.db import BigId
-from werkplaats.migrations import create_runtime_tables, drop_runtime_tables
+from werkplaats.migrations import TZ, first_migration
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-TZ = sa.DateTime(timezone=True)
 
 
-def upgrade() -> None:
-    create_runtime_tables(op)
+def create_tables() -> None:
     op.create_table(
         "accounts",
         sa.Column("account_id", sa.String(36), primary_key=True),
@@ -108,8 +103,9 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
-    for table in (
+upgrade, downgrade = first_migration(
+    create_tables,
+    drop=(
         "changes",
         "occurrences",
         "activities",
@@ -119,6 +115,5 @@ def downgrade() -> None:
         "service_secrets",
         "sign_ins",
         "accounts",
-    ):
-        op.drop_table(table)
-    drop_runtime_tables(op)
+    ),
+)

@@ -7,18 +7,13 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from werkplaats.migrations import create_runtime_tables, drop_runtime_tables
+from werkplaats.migrations import TZ, first_migration
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-TZ = sa.DateTime(timezone=True)
 
 
-def upgrade() -> None:
-    create_runtime_tables(op)
+def create_tables() -> None:
     op.create_table(
         "initiatives",
         sa.Column("initiative_id", sa.String(13), primary_key=True),
@@ -109,8 +104,9 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
-    for table in (
+upgrade, downgrade = first_migration(
+    create_tables,
+    drop=(
         "closed_days",
         "subsidy_checks",
         "attached_conflicts",
@@ -118,6 +114,5 @@ def downgrade() -> None:
         "milestones",
         "support_log",
         "initiatives",
-    ):
-        op.drop_table(table)
-    drop_runtime_tables(op)
+    ),
+)

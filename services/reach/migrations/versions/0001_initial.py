@@ -7,14 +7,10 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from werkplaats.migrations import create_runtime_tables, drop_runtime_tables
+from werkplaats.migrations import TZ, first_migration
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-TZ = sa.DateTime(timezone=True)
 
 
 def _occurrence_key() -> list[sa.Column]:
@@ -25,8 +21,7 @@ def _occurrence_key() -> list[sa.Column]:
     ]
 
 
-def upgrade() -> None:
-    create_runtime_tables(op)
+def create_tables() -> None:
     op.create_table(
         "reach_activities",
         sa.Column("organisation", sa.String(40), primary_key=True),
@@ -76,14 +71,14 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
-    for table in (
+upgrade, downgrade = first_migration(
+    create_tables,
+    drop=(
         "reach_stale_advice",
         "reach_advice",
         "reach_flags",
         "reach_pending_reports",
         "reach_reports",
         "reach_activities",
-    ):
-        op.drop_table(table)
-    drop_runtime_tables(op)
+    ),
+)

@@ -7,16 +7,13 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from werkplaats.migrations import create_runtime_tables, drop_runtime_tables
+from werkplaats.migrations import first_migration
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
-def upgrade() -> None:
-    create_runtime_tables(op)
+def create_tables() -> None:
     op.create_table(
         "activities",
         sa.Column("organisation", sa.String(40), primary_key=True),
@@ -70,7 +67,13 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
-    for table in ("custom_dates", "conflicts", "zone_members", "zones", "activities"):
-        op.drop_table(table)
-    drop_runtime_tables(op)
+upgrade, downgrade = first_migration(
+    create_tables,
+    drop=(
+        "custom_dates",
+        "conflicts",
+        "zone_members",
+        "zones",
+        "activities",
+    ),
+)

@@ -1,4 +1,4 @@
-"""The centres database: centres and rooms, bookings, coaching, budgets, subsidies, volunteers and payments.
+"""The centres tables: centres and rooms, bookings, coaching, budgets, subsidies, volunteers and payments.
 
 Personal data (names, contact details, dates of birth, coaching notes, justifications) is stored only
 sealed (``sealed`` columns, see :mod:`centres.sealing`); everything else is ids, codes, dates and amounts.
@@ -24,8 +24,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from werkplaats.unit_of_work import SqlUnitOfWork
 
 MONEY = Numeric(12, 2)
 HOURS = Numeric(6, 2)
@@ -263,14 +261,6 @@ class SentOnceRow(CentresBase):
     kind: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(300))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class CentresUnitOfWork(SqlUnitOfWork):
-    """One centres transaction: use cases read and write through ``session`` and publish on the unit.
-
-    The centres use cases work on the ORM session directly (their reads are small and varied); the
-    events they publish go through the outbox in the same transaction.
-    """
 
 
 def utc(moment: datetime) -> datetime:

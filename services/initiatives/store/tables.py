@@ -1,17 +1,12 @@
-"""The initiatives database: initiatives (contact data sealed), support log, milestones, activities."""
+"""The initiatives tables: initiatives (contact data sealed), support, milestones, activities, reminders."""
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, LargeBinary, String, Text
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from werkplaats.db import Database
-from werkplaats.unit_of_work import SqlUnitOfWork
 
 
 class InitiativesBase(DeclarativeBase):
@@ -136,19 +131,16 @@ class ClosedDayRow(InitiativesBase):
     reason: Mapped[str] = mapped_column(String(200))
 
 
+class SentReminderRow(InitiativesBase):
+    """A subsidy reminder that went out: its key, so each reminder step is published once."""
+
+    __tablename__ = "sent_reminders"
+
+    reminder_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    initiative_id: Mapped[str] = mapped_column(String(13), index=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def utc(moment: datetime) -> datetime:
     """A stored moment as an aware UTC datetime (SQLite hands back naive UTC)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-class InitiativesUnitOfWork(SqlUnitOfWork):
-    """One initiatives transaction: its session, the events it publishes on commit, the dialect."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self.is_postgres = session.get_bind().dialect.name == "postgresql"
-
-
-def unit_of_work(database: Database) -> AbstractAsyncContextManager[InitiativesUnitOfWork]:
-    """A unit of work on ``database`` that commits when the block ends without error."""
-    return database.unit_of_work(InitiativesUnitOfWork)

@@ -1,0 +1,48 @@
+"""The centres store: its tables, repositories and unit of work (SQL, and in memory for tests)."""
+
+from centres.store.tables import (
+    HOURS,
+    MONEY,
+    ActualRow,
+    BookingConflictRow,
+    BookingRow,
+    BudgetLineRow,
+    CentreRow,
+    CentresBase,
+    HoursRow,
+    MembershipRow,
+    PaymentRow,
+    PersonRow,
+    RoomRow,
+    SentOnceRow,
+    SessionRow,
+    SubsidyRow,
+    TrajectoryRow,
+    VolunteerRow,
+    utc,
+)
+from centres.store.unit_of_work import CentresUnitOfWork, SqlCentresUnitOfWork
+
+__all__ = [
+    "HOURS",
+    "MONEY",
+    "ActualRow",
+    "BookingConflictRow",
+    "BookingRow",
+    "BudgetLineRow",
+    "CentreRow",
+    "CentresBase",
+    "CentresUnitOfWork",
+    "HoursRow",
+    "MembershipRow",
+    "PaymentRow",
+    "PersonRow",
+    "RoomRow",
+    "SentOnceRow",
+    "SessionRow",
+    "SqlCentresUnitOfWork",
+    "SubsidyRow",
+    "TrajectoryRow",
+    "VolunteerRow",
+    "utc",
+]
