@@ -6,12 +6,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
+
 from centres_support import centre_body, running_centres, wait_for_events
-from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS
+from contracts import ConflictAcknowledged, encode_event, new_event
+from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, dead_letter
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Partners, activity, at, fresh_area, quiet_evening, skip_history
-from support.testing import read_topic, wait_for
+from support.testing import next_offsets, read_topic, wait_for, wait_until_committed
 
 
 async def venue_conflicts(bootstrap: str, organisation: str) -> list[dict[str, object]]:
@@ -82,8 +86,31 @@ async def test_a_centre_rental_clashing_with_a_partner_publication_is_a_venue_do
             assert "Wijkcentrum Moerwijk" in conflict["explanation"]["nl"]  # type: ignore[index]
             organisers = {a["organisation"] for a in conflict["activities"]}  # type: ignore[union-attr]
             assert organisers == {centre_org, partners.slugs["haag-wonen"]}
+
+            # operations accept the clash: the centres' consumer takes the acknowledgement in its stride
+            sent = await publish_acknowledgement(kafka_bootstrap, conflict["conflict_id"])
+            group = f"{centres.app.state.runtime.consumer_group}-conflicts"
+            await wait_until_committed(kafka_bootstrap, group, next_offsets([sent]), timeout=120)
+            dead = await read_topic(kafka_bootstrap, dead_letter(SCHEDULING_CONFLICTS), timeout=10)
+            assert not [r for r in dead if str(conflict["conflict_id"]).encode() == r.key]
     finally:
         await scheduler.stop()
+
+
+async def publish_acknowledgement(bootstrap: str, conflict_id: object) -> RecordMetadata:
+    """``conflict.acknowledged`` for ``conflict_id``, as the scheduler publishes it."""
+    acknowledged = ConflictAcknowledged(
+        conflict_id=str(conflict_id), reason="accepted for the test", acknowledged_by="werkplaats-ops"
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        event = new_event(acknowledged, source="scheduling")
+        return await producer.send_and_wait(
+            SCHEDULING_CONFLICTS, encode_event(event), key=str(conflict_id).encode()
+        )
+    finally:
+        await producer.stop()
 
 
 async def agenda_entries(bootstrap: str, organisation: str) -> list[dict[str, object]]:
