@@ -15,9 +15,9 @@ acl() {
 scram admin "${KAFKA_ADMIN_PASSWORD:?set KAFKA_ADMIN_PASSWORD}"
 scram dashboard "${DASHBOARD_KAFKA_PASSWORD:?set DASHBOARD_KAFKA_PASSWORD}"
 acl dashboard --group dashboard --resource-pattern-type prefixed --operation Read
-acl dashboard --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic initiatives.events --topic initiatives.events.dlq --topic centres.events --topic centres.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
-acl dashboard --topic scheduling.conflicts --topic scheduling.agenda --topic organisations --resource-pattern-type literal --operation Describe --operation Read
-acl dashboard --topic scheduling.conflicts.dlq --topic scheduling.agenda.dlq --resource-pattern-type literal --operation Describe --operation Write
+acl dashboard --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic initiatives.events --topic initiatives.events.dlq --topic notifications.deliveries --topic notifications.deliveries.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
+acl dashboard --topic scheduling.conflicts --topic scheduling.agenda --topic centres.events --topic organisations --resource-pattern-type literal --operation Describe --operation Read
+acl dashboard --topic scheduling.conflicts.dlq --topic scheduling.agenda.dlq --topic centres.events.dlq --resource-pattern-type literal --operation Describe --operation Write
 acl dashboard --topic dashboard. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
 scram scheduling "${SCHEDULING_KAFKA_PASSWORD:?set SCHEDULING_KAFKA_PASSWORD}"
 acl scheduling --group scheduling --resource-pattern-type prefixed --operation Read

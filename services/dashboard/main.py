@@ -8,7 +8,13 @@ from importlib import resources
 import httpx
 from fastapi import FastAPI
 
-from contracts.topics import ORGANISATIONS, SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, dead_letter
+from contracts.topics import (
+    CENTRES_EVENTS,
+    ORGANISATIONS,
+    SCHEDULING_AGENDA,
+    SCHEDULING_CONFLICTS,
+    dead_letter,
+)
 from dashboard import api, cli
 from dashboard.api.context import WebContext
 from dashboard.api.rendering import Templates
@@ -138,8 +144,13 @@ SERVICE = ServiceDefinition(
     cli=cli.register,
     notes=demo_notes,
     access=ServiceAccess(
-        reads=(SCHEDULING_CONFLICTS, SCHEDULING_AGENDA, ORGANISATIONS),
-        writes=("dashboard.", dead_letter(SCHEDULING_CONFLICTS), dead_letter(SCHEDULING_AGENDA)),
+        reads=(SCHEDULING_CONFLICTS, SCHEDULING_AGENDA, CENTRES_EVENTS, ORGANISATIONS),
+        writes=(
+            "dashboard.",
+            dead_letter(SCHEDULING_CONFLICTS),
+            dead_letter(SCHEDULING_AGENDA),
+            dead_letter(CENTRES_EVENTS),
+        ),
         creates=("dashboard.",),
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.topics import (
+    CENTRES_EVENTS,
     INITIATIVES_EVENTS,
     SCHEDULING_AGENDA,
     SCHEDULING_CONFLICTS,
@@ -46,7 +47,10 @@ CONSUMERS: dict[str, tuple[ConsumerGroup, ...]] = {
     "initiatives": (ConsumerGroup("conflicts", (SCHEDULING_CONFLICTS,)),),
     "centres": (ConsumerGroup("conflicts", (SCHEDULING_CONFLICTS,)),),
     "reach": (ConsumerGroup("agenda", (SCHEDULING_AGENDA,)), ConsumerGroup("reports", PARTNER_PATTERN)),
-    "dashboard": (ConsumerGroup("read-model", (SCHEDULING_CONFLICTS, SCHEDULING_AGENDA)),),
+    "dashboard": (
+        ConsumerGroup("read-model", (SCHEDULING_CONFLICTS, SCHEDULING_AGENDA)),
+        ConsumerGroup("volunteers", (CENTRES_EVENTS,)),
+    ),
 }
 """Every consumer group each service registers (``<service>-<suffix>``) and what it reads."""
 
