@@ -142,6 +142,11 @@ class LocalKafkaCluster:
         """Start every node that does not run, wait until all have joined, return the bootstrap list."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with file_lock(self.data_dir / ".start.lock"):
+            recorded = self._state().get("brokers", self.brokers)
+            if recorded != self.brokers:
+                raise BrokerError(
+                    f"{self.data_dir} holds a {recorded}-node cluster; stop it and remove the directory first"
+                )
             nodes = self._choose_nodes()
             libs = resolve_jars(self.cache_dir)
             self._write_configs(nodes)
