@@ -121,3 +121,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 f"{skipped} test(s) skipped, but {REQUIRE_ALL_ENV} requires every test to run"
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster() -> Iterator[object]:
+    """A private three-node KRaft cluster (own data dirs and ports), started once for the session."""
+    from werkplaats.localkafka.cluster import LocalKafkaCluster
+
+    data_dir = Path(tempfile.mkdtemp(prefix="werkplaats-test-cluster-"))
+    cluster = LocalKafkaCluster(data_dir=data_dir / "cluster", brokers=3)
+    try:
+        cluster.ensure_started(timeout=180)
+        yield cluster
+    finally:
+        cluster.stop(timeout=20)
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,150 @@
+"""Faults on a three-node cluster: leaders killed, a rolling restart, brokers lost; nothing lost or repeated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from sqlalchemy import func, select
+
+from cluster_support import (
+    DesignedStream,
+    Publisher,
+    announcements,
+    check_designed_clashes,
+    designed_stream,
+    fully_replicated,
+    kill,
+    leader_of,
+    on_agenda,
+    restart,
+    view,
+)
+from contracts.topics import SCHEDULING_CONFLICTS, TopicSpec, partner_activities
+from scheduling.main import create_runtime
+from scheduling.settings import SchedulingSettings
+from scheduling.store.tables import ConflictRow
+from scheduling_support import quiet_evening, settled, skip_history
+from support.testing import committed_offsets, wait_for
+from werkplaats.localkafka.cluster import LocalKafkaCluster
+from werkplaats.runtime import ServiceRuntime
+from werkplaats.topics_admin import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+LEADER_LOSS_ACTIVITIES = 10_000
+LEADER_LOSS_CLASHES = 1_000
+ROLL_RATE = 60  # activities a second during the rolling restart
+ROLL_LATENCY_BOUND_S = 30.0
+
+
+@pytest.fixture
+def cluster(kafka_cluster: LocalKafkaCluster) -> Iterator[LocalKafkaCluster]:
+    """The session's cluster with every node running and every partition fully in sync."""
+    kafka_cluster.ensure_started(timeout=120)
+    asyncio.run(fully_replicated(kafka_cluster))
+    yield kafka_cluster
+
+
+@asynccontextmanager
+async def scheduler(
+    cluster: LocalKafkaCluster, database_url: str, publisher: Publisher
+) -> AsyncIterator[ServiceRuntime]:
+    """A scheduler on the cluster, reading only these partners' topics, from a fresh consumer group."""
+    group = f"cluster-{uuid.uuid4().hex[:8]}"
+    await skip_history(cluster.bootstrap, group)
+    settings = SchedulingSettings(
+        database_url=database_url, consumer_group=group, partner_topic_pattern=publisher.topic_pattern()
+    )
+    runtime = create_runtime(settings, bootstrap_servers=cluster.bootstrap)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def intake_committed(runtime: ServiceRuntime, publisher: Publisher) -> int:
+    """Partner records the scheduler's intake has committed so far."""
+    own = set(publisher.topics())
+    committed = await committed_offsets(runtime.bootstrap_servers, f"{runtime.consumer_group}-intake")
+    return sum(offset for tp, offset in committed.items() if tp.topic in own)
+
+
+async def conflicts_stored(runtime: ServiceRuntime) -> int:
+    async with runtime.database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(ConflictRow)) or 0)
+
+
+async def at_least(count: object, minimum: int) -> bool:
+    return await count >= minimum  # type: ignore[misc,operator]
+
+
+async def everything_stored(runtime: ServiceRuntime, publisher: Publisher, database_url: str) -> None:
+    """Every acknowledged publish is on the agenda."""
+    acknowledged = set(publisher.acknowledged)
+    assert await on_agenda(database_url, acknowledged) == acknowledged
+
+
+async def test_topics_have_three_replicas_and_need_two_in_sync(cluster: LocalKafkaCluster) -> None:
+    topic = f"it.cluster.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(cluster.bootstrap, [TopicSpec(topic, 3)])
+
+    async def listed() -> bool:
+        partitions = (await view(cluster)).partitions
+        return all((topic, p) in partitions for p in range(3))
+
+    await wait_for(listed, timeout=30)
+    current = await view(cluster)
+    assert current.brokers == {1, 2, 3}
+    assert all(len(current.partitions[(topic, p)].replicas) == 3 for p in range(3))
+    admin = AIOKafkaAdminClient(bootstrap_servers=cluster.bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    configs = {name: value for name, value, *_ in response.resources[0][4]}
+    assert configs["min.insync.replicas"] == "2"
+
+
+async def test_leader_loss_mid_stream_loses_and_repeats_nothing(
+    cluster: LocalKafkaCluster, database_url: str
+) -> None:
+    stream = designed_stream(LEADER_LOSS_ACTIVITIES, LEADER_LOSS_CLASHES, quiet_evening(days_ahead=30))
+    first, second = len(stream.items) * 3 // 10, len(stream.items) * 6 // 10
+    async with (
+        Publisher(cluster.bootstrap) as publisher,
+        scheduler(cluster, database_url, publisher) as runtime,
+    ):
+        await publisher.publish(stream.items[:first])
+        await wait_for(lambda: at_least(intake_committed(runtime, publisher), 500), timeout=120, interval=0.1)
+        partner_leader = await leader_of(cluster, partner_activities(publisher.slugs["gemeente"]))
+        await kill(cluster, partner_leader)
+        assert await intake_committed(runtime, publisher) < len(stream.items), "the kill lands mid-stream"
+        await publisher.publish(stream.items[first:second])  # while the old leader is dead
+        await restart(cluster, partner_leader)
+
+        await wait_for(lambda: at_least(conflicts_stored(runtime), 100), timeout=120, interval=0.1)
+        conflicts_leader = await leader_of(cluster, SCHEDULING_CONFLICTS)
+        await kill(cluster, conflicts_leader)
+        assert await conflicts_stored(runtime) < len(stream.clashes), "the kill lands mid-stream"
+        await publisher.publish(stream.items[second:])
+        await restart(cluster, conflicts_leader)
+
+        await settled(runtime, cluster.bootstrap, publisher, timeout=300)  # type: ignore[arg-type]
+        await everything_stored(runtime, publisher, database_url)
+    assert len(publisher.acknowledged) >= len(stream.items) - sum(publisher.failures.values())
+    check_designed_clashes(
+        publisher, stream, await announcements(cluster.bootstrap, publisher.slugs.values())
+    )
