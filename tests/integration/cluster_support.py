@@ -10,9 +10,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import select
 
 from contracts import ActivityPublished, encode_event, new_event
@@ -81,6 +82,7 @@ class Publisher:
 
     bootstrap: str
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    sent: dict[Key, float] = field(default_factory=dict)
     acknowledged: dict[Key, float] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
 
@@ -125,9 +127,10 @@ class Publisher:
         slug = self.slugs[planned.partner]
         event = new_event(planned.published, source=slug)
         key = planned.published.activity_id
+        self.sent[self.key(planned)] = time.monotonic()
         try:
             await self.producer.send_and_wait(partner_activities(slug), encode_event(event), key=key.encode())
-        except Exception as error:  # noqa: BLE001 - a refused publish is counted, never assumed stored
+        except Exception as error:  # a refused publish is counted, never assumed stored
             self.failures[type(error).__name__] += 1
             return
         self.acknowledged[self.key(planned)] = time.monotonic()
@@ -225,3 +228,67 @@ async def restart(cluster: LocalKafkaCluster, node_id: int) -> None:
     """Start a node again without blocking the event loop, and wait until it is fully back in sync."""
     await asyncio.to_thread(cluster.start_node, node_id, 120.0)
     await fully_replicated(cluster)
+
+
+async def publish_steadily(publisher: Publisher, items: list[Planned], rate: int, stop: asyncio.Event) -> int:
+    """Publish ``items`` at ``rate`` a second, ten times a second, until ``stop`` is set; the number sent."""
+    loop = asyncio.get_running_loop()
+    per_tick, sending, sent = max(1, rate // 10), [], 0
+    started = loop.time()
+    while sent < len(items) and not stop.is_set():
+        batch = items[sent : sent + per_tick]
+        sending.append(asyncio.ensure_future(publisher.publish(batch)))
+        sent += len(batch)
+        await asyncio.sleep(max(0.0, started + sent / rate - loop.time()))
+    await asyncio.gather(*sending)
+    return sent
+
+
+@dataclass
+class ConflictTail:
+    """Reads scheduling.conflicts as it grows, noting when each overlap between given partners arrived."""
+
+    bootstrap: str
+    slugs: set[str]
+    arrived: dict[frozenset[Key], float] = field(default_factory=dict)
+
+    async def run(self, ready: asyncio.Event) -> None:
+        """Follow the topic from its end now until cancelled; ``ready`` is set once positioned."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            await consumer._client.force_metadata_update()
+            numbers = consumer.partitions_for_topic(SCHEDULING_CONFLICTS) or ()
+            assert numbers, f"{SCHEDULING_CONFLICTS} has no partitions yet"
+            partitions = [TopicPartition(SCHEDULING_CONFLICTS, p) for p in numbers]
+            ends = await consumer.end_offsets(partitions)
+            consumer.assign(partitions)
+            for partition, offset in ends.items():
+                consumer.seek(partition, offset)
+            ready.set()
+            while True:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    for record in records:
+                        self._note(json.loads(record.value))
+        finally:
+            await consumer.stop()
+
+    def _note(self, document: dict[str, Any]) -> None:
+        data = document["data"]
+        if document["type"] != "conflict.detected" or data["rule"] != "neighbourhood_overlap":
+            return
+        members = frozenset((a["organisation"], a["activity_id"]) for a in data["activities"])
+        if {org for org, _ in members} & self.slugs:
+            self.arrived.setdefault(members, time.monotonic())
+
+
+def latencies(
+    publisher: Publisher, tail: ConflictTail, *, since: float = 0.0, until: float = float("inf")
+) -> list[float]:
+    """Seconds from sending a clash's later member (in ``[since, until)``) to reading its announcement."""
+    found = []
+    for members, at in tail.arrived.items():
+        sent = max(publisher.sent[key] for key in members)
+        if since <= sent < until:
+            found.append(at - sent)
+    return sorted(found)
