@@ -287,8 +287,8 @@ def latencies(
 ) -> list[float]:
     """Seconds from sending a clash's later member (in ``[since, until)``) to reading its announcement."""
     found = []
-    for members, at in tail.arrived.items():
+    for members, arrived in tail.arrived.items():
         sent = max(publisher.sent[key] for key in members)
         if since <= sent < until:
-            found.append(at - sent)
+            found.append(arrived - sent)
     return sorted(found)

@@ -182,7 +182,7 @@ async def test_rolling_restart_under_steady_load_loses_nothing_and_stays_within_
     )
     before = latencies(publisher, tail, until=rolled_at)
     during = latencies(publisher, tail, since=rolled_at, until=rolled_until)
-    print(  # noqa: T201 - the figures docs/testing.md reports
+    print(  # the figures docs/testing.md reports
         f"rolling restart: {rolled_until - rolled_at:.1f} s, {sent} activities sent at {ROLL_RATE}/s; "
         f"publish -> conflict before the roll {summary(before)}; during the roll {summary(during)}"
     )
