@@ -136,3 +136,14 @@ def kafka_cluster() -> Iterator[object]:
     finally:
         cluster.stop(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster(kafka_cluster: object) -> object:
+    """The session's cluster with every node running and every partition fully in sync."""
+    from werkplaats.localkafka.cluster import LocalKafkaCluster
+
+    assert isinstance(kafka_cluster, LocalKafkaCluster)
+    kafka_cluster.ensure_started(timeout=120)
+    kafka_cluster.wait_in_sync(timeout=120)
+    return kafka_cluster

@@ -113,27 +113,38 @@ class Publisher:
         """The agenda key of a planned activity."""
         return (self.slugs[planned.partner], planned.published.activity_id)
 
-    async def publish(self, items: Iterable[Planned], *, window: int = 500) -> None:
-        """Send ``items`` with up to ``window`` unacknowledged at once; note each acknowledgement."""
+    async def publish(
+        self, items: Iterable[Planned], *, window: int = 500, deadline: float | None = None
+    ) -> None:
+        """Send ``items`` with up to ``window`` unacknowledged at once; note each acknowledgement.
+
+        ``deadline`` bounds the wait for each acknowledgement (aiokafka has no delivery timeout of its
+        own and retries a partition whose leader is gone for as long as the metadata names it).
+        """
         pending: set[asyncio.Future[object]] = set()
         for planned in items:
             if len(pending) >= window:
                 _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            pending.add(asyncio.ensure_future(self._send(planned)))
+            pending.add(asyncio.ensure_future(self._send(planned, deadline)))
         if pending:
             await asyncio.wait(pending)
 
-    async def _send(self, planned: Planned) -> None:
+    async def _send(self, planned: Planned, deadline: float | None) -> None:
         slug = self.slugs[planned.partner]
         event = new_event(planned.published, source=slug)
         key = planned.published.activity_id
         self.sent[self.key(planned)] = time.monotonic()
         try:
-            await self.producer.send_and_wait(partner_activities(slug), encode_event(event), key=key.encode())
+            sending = self.producer.send_and_wait(
+                partner_activities(slug), encode_event(event), key=key.encode()
+            )
+            await asyncio.wait_for(sending, deadline)
+        except TimeoutError:
+            self.failures["DeliveryTimeout"] += 1
         except Exception as error:  # a refused publish is counted, never assumed stored
             self.failures[type(error).__name__] += 1
-            return
-        self.acknowledged[self.key(planned)] = time.monotonic()
+        else:
+            self.acknowledged[self.key(planned)] = time.monotonic()
 
 
 async def on_agenda(database_url: str, keys: Iterable[Key]) -> set[Key]:

@@ -48,14 +48,6 @@ ROLL_RATE = 40  # activities a second during the rolling restart
 ROLL_LATENCY_BOUND_S = 30.0
 
 
-@pytest.fixture
-def cluster(kafka_cluster: LocalKafkaCluster) -> LocalKafkaCluster:
-    """The session's cluster with every node running and every partition fully in sync."""
-    kafka_cluster.ensure_started(timeout=120)
-    asyncio.run(fully_replicated(kafka_cluster))
-    return kafka_cluster
-
-
 @asynccontextmanager
 async def scheduler(
     cluster: LocalKafkaCluster, database_url: str, publisher: Publisher
@@ -206,3 +198,53 @@ def clashes_sent(publisher: Publisher, stream: DesignedStream) -> int:
         (slug_g, g) in publisher.acknowledged and (slug_s, s) in publisher.acknowledged
         for g, s in stream.clashes
     )
+
+
+# What a producer may hear while two of three nodes are down: no leader, no second in-sync replica, or
+# no acknowledgement within its delivery deadline.
+DELIVERY_DEADLINE_S = 10.0
+REFUSALS = {
+    "DeliveryTimeout",
+    "KafkaTimeoutError",
+    "RequestTimedOutError",
+    "NotEnoughReplicasError",
+    "NotEnoughReplicasAfterAppendError",
+    "NotLeaderForPartitionError",
+    "LeaderNotAvailableError",
+}
+
+
+async def test_one_broker_lost_for_good_then_two_refused_clearly_and_recovered(
+    cluster: LocalKafkaCluster, database_url: str
+) -> None:
+    stream = designed_stream(3_000, 300, quiet_evening(days_ahead=40))
+    one_down, two_down = 1_500, 1_700
+    async with (
+        Publisher(cluster.bootstrap) as publisher,
+        scheduler(cluster, database_url, publisher) as runtime,
+    ):
+        lost = await leader_of(cluster, partner_activities(publisher.slugs["staedion"]))
+        await kill(cluster, lost)
+        await publisher.publish(stream.items[:one_down])
+        assert not publisher.failures, "acks=all is met by the two in-sync replicas left"
+        await wait_for(lambda: at_least(intake_committed(runtime, publisher), one_down), timeout=180)
+        await everything_stored(runtime, publisher, database_url)
+
+        second = next(node for node in (1, 2, 3) if node != lost)
+        await kill(cluster, second)
+        await publisher.publish(stream.items[one_down:two_down], deadline=DELIVERY_DEADLINE_S)
+        refused = sum(publisher.failures.values())
+        assert refused == two_down - one_down, "with one node left nothing is acknowledged"
+        assert set(publisher.failures) <= REFUSALS, publisher.failures
+
+        await asyncio.gather(
+            asyncio.to_thread(cluster.start_node, lost, 120.0),
+            asyncio.to_thread(cluster.start_node, second, 120.0),
+        )
+        await fully_replicated(cluster)
+        await publisher.publish(stream.items[two_down:])
+        assert sum(publisher.failures.values()) == refused, "all is accepted again once the nodes are back"
+        await settled(runtime, cluster.bootstrap, publisher, timeout=180)  # type: ignore[arg-type]
+        await everything_stored(runtime, publisher, database_url)  # also whatever was acknowledged meanwhile
+    found = await announcements(cluster.bootstrap, publisher.slugs.values())
+    check_designed_clashes(publisher, stream, found)

@@ -270,6 +270,19 @@ class LocalKafkaCluster:
                 )
             time.sleep(0.25)
 
+    def wait_in_sync(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until every node is listed and every partition has all of its replicas in sync."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = run_sync(cluster_view(self.bootstrap, wait_s=3.0))
+            if view is not None and len(view.brokers) == self.brokers and view.fully_replicated():
+                return
+            if time.monotonic() >= deadline:
+                raise BrokerError(
+                    f"the cluster at {self.bootstrap} is not fully in sync after {timeout:.0f}s"
+                )
+            time.sleep(0.25)
+
     def log_tail(self, node_id: int, lines: int = 20) -> str:
         """The last ``lines`` lines of a node's log and JVM output."""
         parts = []
@@ -307,12 +320,15 @@ class LocalKafkaCluster:
         return True
 
     def start_node(self, node_id: int, timeout: float = START_TIMEOUT) -> int:
-        """Start node ``node_id`` again on its recorded ports and wait until the cluster lists it."""
+        """Start node ``node_id`` again on its recorded ports and wait until the cluster lists it.
+
+        Other nodes may be down meanwhile: a node returning to a cluster without quorum restores it.
+        """
         with file_lock(self.data_dir / ".start.lock"):
             nodes = self.recorded_nodes()
             node = next(n for n in nodes if n.node_id == node_id)
             pid = self._running_pid(node_id) or self._launch(resolve_jars(self.cache_dir), node)
-            self._wait_joined(nodes, timeout)
+            self._wait_joined([node], timeout)
         return pid
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
