@@ -110,6 +110,7 @@ async def test_topics_have_three_replicas_and_need_two_in_sync(cluster: LocalKaf
     assert configs["min.insync.replicas"] == "2"
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_leader_loss_mid_stream_loses_and_repeats_nothing(
     cluster: LocalKafkaCluster, database_url: str
 ) -> None:
@@ -142,6 +143,7 @@ async def test_leader_loss_mid_stream_loses_and_repeats_nothing(
     )
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_rolling_restart_under_steady_load_loses_nothing_and_stays_within_its_bound(
     cluster: LocalKafkaCluster, database_url: str
 ) -> None:
@@ -214,6 +216,7 @@ REFUSALS = {
 }
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_one_broker_lost_for_good_then_two_refused_clearly_and_recovered(
     cluster: LocalKafkaCluster, database_url: str
 ) -> None:
