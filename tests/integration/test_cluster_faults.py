@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import statistics
+import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from sqlalchemy import func, select
 
+from cluster_services import another_postgres_database, ready, start_at_end, start_service, stop_all
 from cluster_support import (
     ConflictTail,
     DesignedStream,
@@ -30,13 +34,23 @@ from cluster_support import (
     restart,
     view,
 )
-from contracts.topics import SCHEDULING_CONFLICTS, TopicSpec, partner_activities
+from contracts.topics import (
+    SCHEDULING_CONFLICTS,
+    SCHEDULING_PLACEMENTS,
+    TopicSpec,
+    all_service_topics,
+    partner_activities,
+)
+from notifications.service import subscriptions
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling.store.tables import ConflictRow
 from scheduling_support import quiet_evening, settled, skip_history
-from support.testing import committed_offsets, wait_for
+from support.testing import committed_offsets, wait_for, wait_until_consumed
+from test_notifications_support import SECRET, WebhookReceiver, by_conflict, free_port
+from werkplaats.db import Database
 from werkplaats.localkafka.cluster import LocalKafkaCluster
+from werkplaats.outbox import OutboxRow
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.topics_admin import ensure_topics
 
@@ -251,3 +265,130 @@ async def test_one_broker_lost_for_good_then_two_refused_clearly_and_recovered(
         await everything_stored(runtime, publisher, database_url)  # also whatever was acknowledged meanwhile
     found = await announcements(cluster.bootstrap, publisher.slugs.values())
     check_designed_clashes(publisher, stream, found)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_scaled_services_with_one_of_each_killed_deliver_every_clash_once(
+    cluster: LocalKafkaCluster, database_url: str, tmp_path: Path
+) -> None:
+    stream = designed_stream(1_200, 240, quiet_evening(days_ahead=45))
+    half = len(stream.items) // 2
+    log = tmp_path / "services.log"
+    scheduling_group, notifications_group = f"sched-{uuid.uuid4().hex[:8]}", f"notif-{uuid.uuid4().hex[:8]}"
+    processes: list[subprocess.Popen[bytes]] = []
+    async with (
+        another_postgres_database() as notifications_url,
+        Publisher(cluster.bootstrap) as publisher,
+        WebhookReceiver() as receiver,
+    ):
+        await ensure_topics(cluster.bootstrap, all_service_topics())
+        await skip_history(cluster.bootstrap, scheduling_group)
+        await start_at_end(cluster.bootstrap, f"{notifications_group}-conflicts", [SCHEDULING_CONFLICTS])
+        scheduling = {
+            "database_url": database_url,
+            "consumer_group": scheduling_group,
+            "partner_topic_pattern": publisher.topic_pattern(),
+        }
+        schedulers = [start_service("scheduling", log, scheduling, cluster.bootstrap) for _ in range(3)]
+        ports = [free_port(), free_port()]
+        notifiers = [
+            start_service(
+                "notifications",
+                log,
+                notifier_settings(notifications_url, notifications_group, port),
+                cluster.bootstrap,
+            )
+            for port in ports
+        ]
+        processes += schedulers + notifiers
+        try:
+            await wait_for(lambda: all_ready(ports, processes), timeout=120, interval=0.5)
+            await subscribe(notifications_url, receiver, publisher)
+
+            await publisher.publish(stream.items[:half])
+            await wait_for(lambda: len(receiver.unique()) >= 20, timeout=180, interval=0.1)
+            for victim in (schedulers[1], notifiers[1]):
+                victim.send_signal(signal.SIGKILL)
+                assert victim.wait(timeout=10) == -signal.SIGKILL
+            assert len(receiver.unique()) < len(stream.clashes), "the kills land mid-stream"
+            await publisher.publish(stream.items[half:])
+
+            expected = clashes_sent(publisher, stream)
+            await wait_for(lambda: len(by_conflict(receiver.received)) >= expected, timeout=300, interval=0.2)
+            await settled_processes(cluster.bootstrap, publisher, scheduling_group, database_url)
+            await wait_until_consumed(
+                cluster.bootstrap, f"{notifications_group}-conflicts", [SCHEDULING_CONFLICTS], timeout=120
+            )
+        finally:
+            stop_all(processes)
+    assert not publisher.failures, publisher.failures
+    await everything_on_agenda(publisher, database_url)
+    found = await announcements(cluster.bootstrap, publisher.slugs.values())
+    check_designed_clashes(publisher, stream, found)
+    overlap_ids = {a.conflict_id for a in found if a.rule == "neighbourhood_overlap"}
+    delivered = by_conflict(receiver.received)
+    assert overlap_ids <= set(delivered), "an announced clash was not delivered"
+    assert all(len(ids) == 1 for ids in delivered.values()), "a clash was delivered twice"
+    assert receiver.bad_signatures == 0
+    resent = sum(n - 1 for n in receiver.receipts.values())
+    print(f"scaled services: {len(delivered)} conflicts delivered once each; {resent} repeated delivery ids")
+
+
+def notifier_settings(database_url: str, group: str, port: int) -> dict[str, str]:
+    """A notifier that retries fast and reclaims a killed instance's deliveries after a short lease."""
+    return {
+        "database_url": database_url,
+        "consumer_group": group,
+        "http_port": str(port),
+        "retry_base_s": "0.05",
+        "retry_max_s": "0.5",
+        "sender_poll_s": "0.1",
+        "lease_s": "4",
+        "webhook_timeout_s": "1",
+        "smtp_timeout_s": "1",
+        "tick_s": "0.2",
+    }
+
+
+async def all_ready(ports: list[int], processes: list[subprocess.Popen[bytes]]) -> bool:
+    assert all(process.poll() is None for process in processes), "a service exited; see services.log"
+    return all([await ready(port) for port in ports])
+
+
+async def subscribe(database_url: str, receiver: WebhookReceiver, publisher: Publisher) -> None:
+    """A webhook subscription to every conflict.detected of the test's partners."""
+    request = subscriptions.SubscriptionRequest.model_validate(
+        {
+            "webhook": {"url": receiver.url, "secret": SECRET},
+            "event_types": ["conflict.detected"],
+            "organisations": sorted(publisher.slugs.values()),
+        }
+    )
+    database = Database(database_url)
+    try:
+        await subscriptions.add_subscription(database, request, created_by="ops")
+    finally:
+        await database.dispose()
+
+
+async def settled_processes(bootstrap: str, publisher: Publisher, group: str, database_url: str) -> None:
+    """Intake committed every partner record, the detector every placement, the outbox is empty."""
+    await wait_until_consumed(bootstrap, f"{group}-intake", publisher.topics(), timeout=180)
+    await wait_for(lambda: outbox_empty(database_url), timeout=60, interval=0.2)
+    await wait_until_consumed(bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS], timeout=180)
+    await wait_for(lambda: outbox_empty(database_url), timeout=60, interval=0.2)
+
+
+async def outbox_empty(database_url: str) -> bool:
+    database = Database(database_url)
+    try:
+        async with database.sessions() as session:
+            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            return int(await session.scalar(query) or 0) == 0
+    finally:
+        await database.dispose()
+
+
+async def everything_on_agenda(publisher: Publisher, database_url: str) -> None:
+    acknowledged = set(publisher.acknowledged)
+    assert await on_agenda(database_url, acknowledged) == acknowledged
