@@ -58,8 +58,8 @@ pytestmark = pytest.mark.integration
 
 LEADER_LOSS_ACTIVITIES = 10_000
 LEADER_LOSS_CLASHES = 1_000
-ROLL_RATE = 40  # activities a second during the rolling restart
-ROLL_LATENCY_BOUND_S = 30.0
+ROLL_RATE = 20  # activities a second during the rolling restart
+ROLL_LATENCY_BOUND_S = 60.0
 
 
 @asynccontextmanager
@@ -137,15 +137,15 @@ async def test_leader_loss_mid_stream_loses_and_repeats_nothing(
         await publisher.publish(stream.items[:first])
         await wait_for(lambda: at_least(intake_committed(runtime, publisher), 500), timeout=120, interval=0.1)
         partner_leader = await leader_of(cluster, partner_activities(publisher.slugs["gemeente"]))
+        assert await intake_committed(runtime, publisher) < first, "most of the stream is still to come"
         await kill(cluster, partner_leader)
-        assert await intake_committed(runtime, publisher) < len(stream.items), "the kill lands mid-stream"
         await publisher.publish(stream.items[first:second])  # while the old leader is dead
         await restart(cluster, partner_leader)
 
         await wait_for(lambda: at_least(conflicts_stored(runtime), 100), timeout=120, interval=0.1)
         conflicts_leader = await leader_of(cluster, SCHEDULING_CONFLICTS)
+        assert await conflicts_stored(runtime) < len(stream.clashes), "the last part is not even sent"
         await kill(cluster, conflicts_leader)
-        assert await conflicts_stored(runtime) < len(stream.clashes), "the kill lands mid-stream"
         await publisher.publish(stream.items[second:])
         await restart(cluster, conflicts_leader)
 
