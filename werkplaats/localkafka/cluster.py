@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
-import shlex
 import signal
 import subprocess
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +18,16 @@ from werkplaats.localkafka.artifacts import default_cache_dir, file_lock, resolv
 from werkplaats.localkafka.broker import START_TIMEOUT, STOP_TIMEOUT, BrokerError, default_data_dir
 from werkplaats.localkafka.cluster_config import (
     DEFAULT_CLUSTER_CONTROLLER_PORT,
-    DEFAULT_CLUSTER_HEAP_OPTS,
     DEFAULT_CLUSTER_PORT,
     NodeConfig,
+    NodeStatus,
+    new_cluster_id,
+    node_java_command,
     render_cluster_properties,
 )
-from werkplaats.localkafka.config import choose_port, java_executable, port_is_free, render_log4j2
+from werkplaats.localkafka.config import choose_port, port_is_free, render_log4j2
 from werkplaats.localkafka.reachability import run_sync
 from werkplaats.localkafka.replicas import cluster_view
-
-CLUSTER_HEAP_ENV = "WERKPLAATS_KAFKA_CLUSTER_HEAP_OPTS"
 
 log = structlog.get_logger(__name__)
 
@@ -42,26 +38,6 @@ _launched: dict[int, subprocess.Popen[bytes]] = {}
 def default_cluster_dir() -> Path:
     """Return the cluster's state directory: ``cluster/`` inside the local broker's data dir."""
     return default_data_dir() / "cluster"
-
-
-@dataclass(frozen=True)
-class NodeStatus:
-    """Whether one node runs, at which address and as which process."""
-
-    node_id: int
-    bootstrap: str
-    pid: int | None
-
-    @property
-    def running(self) -> bool:
-        """Whether the node's JVM is alive."""
-        return self.pid is not None
-
-    def describe(self) -> str:
-        """One line for humans: ``node 2 running 127.0.0.1:9193 (pid 42)`` or ``node 2 stopped ...``."""
-        if self.pid is None:
-            return f"node {self.node_id} stopped {self.bootstrap}"
-        return f"node {self.node_id} running {self.bootstrap} (pid {self.pid})"
 
 
 class LocalKafkaCluster:
@@ -179,7 +155,7 @@ class LocalKafkaCluster:
         self.state_file.write_text(
             json.dumps(
                 {
-                    "cluster_id": state.get("cluster_id") or _new_cluster_id(),
+                    "cluster_id": state.get("cluster_id") or new_cluster_id(),
                     "brokers": self.brokers,
                     "nodes": [
                         {"node_id": n.node_id, "port": n.port, "controller_port": n.controller_port}
@@ -205,27 +181,13 @@ class LocalKafkaCluster:
             self._properties(node.node_id).write_text(render_cluster_properties(node, nodes))
             (node.data_dir / "log4j2.xml").write_text(render_log4j2(node.broker.logs_dir))
 
-    def _command(self, libs: Path, node: NodeConfig, main: str, *args: str) -> list[str]:
-        heap = shlex.split(os.environ.get(CLUSTER_HEAP_ENV) or DEFAULT_CLUSTER_HEAP_OPTS)
-        return [
-            java_executable(),
-            *heap,
-            "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={node.data_dir / 'log4j2.xml'}",
-            f"-Dkafka.logs.dir={node.broker.logs_dir}",
-            "-cp",
-            f"{libs}/*",
-            main,
-            *args,
-        ]
-
     def _format(self, libs: Path, node: NodeConfig) -> None:
         """Format a node's storage once, with the cluster's id and the static quorum."""
         if (node.broker.log_dirs / "meta.properties").exists():
             return
         cluster_id = str(self._state()["cluster_id"])
         arguments = ["format", f"--cluster-id={cluster_id}", "-c", str(self._properties(node.node_id))]
-        command = self._command(libs, node, "kafka.tools.StorageTool", *arguments)
+        command = node_java_command(libs, node, "kafka.tools.StorageTool", *arguments)
         result = subprocess.run(  # noqa: S603 - own command line
             command, capture_output=True, text=True, cwd=node.data_dir, check=False
         )
@@ -235,7 +197,7 @@ class LocalKafkaCluster:
         log.info("kafka.cluster.node.formatted", node=node.node_id, cluster_id=cluster_id)
 
     def _launch(self, libs: Path, node: NodeConfig) -> int:
-        command = self._command(libs, node, "kafka.Kafka", str(self._properties(node.node_id)))
+        command = node_java_command(libs, node, "kafka.Kafka", str(self._properties(node.node_id)))
         with (node.broker.logs_dir / "kafka.out").open("ab") as out:
             child = subprocess.Popen(  # noqa: S603 - own command line
                 command,
@@ -358,8 +320,3 @@ def _signal(pid: int, sig: signal.Signals) -> None:
     """Send ``sig`` to the node's process group (its JVM), ignoring one that is already gone."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-
-
-def _new_cluster_id() -> str:
-    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (as ``random-uuid`` prints)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -1,16 +1,21 @@
-"""Pure configuration of a local multi-node KRaft cluster: ports per node, server.properties, small JVMs."""
+"""Pure configuration of a local multi-node KRaft cluster: ports, server.properties, JVM command, status."""
 
 from __future__ import annotations
 
+import base64
+import os
+import shlex
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from werkplaats.localkafka.config import HOST, BrokerConfig, server_properties
+from werkplaats.localkafka.config import HOST, BrokerConfig, java_executable, server_properties
 
 DEFAULT_CLUSTER_PORT = 9192
 DEFAULT_CLUSTER_CONTROLLER_PORT = 9292
 DEFAULT_CLUSTER_HEAP_OPTS = "-Xmx384m -Xms128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 MIN_INSYNC_REPLICAS = 2
+CLUSTER_HEAP_ENV = "WERKPLAATS_KAFKA_CLUSTER_HEAP_OPTS"
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,44 @@ def render_cluster_properties(node: NodeConfig, nodes: list[NodeConfig]) -> str:
     lines = [f"# Written by `werkplaats kafka start --brokers {len(nodes)}`; regenerated on every start."]
     lines += [f"{key}={value}" for key, value in cluster_properties(node, nodes).items()]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """Whether one node runs, at which address and as which process."""
+
+    node_id: int
+    bootstrap: str
+    pid: int | None
+
+    @property
+    def running(self) -> bool:
+        """Whether the node's JVM is alive."""
+        return self.pid is not None
+
+    def describe(self) -> str:
+        """One line for humans: ``node 2 running 127.0.0.1:9193 (pid 42)`` or ``node 2 stopped ...``."""
+        if self.pid is None:
+            return f"node {self.node_id} stopped {self.bootstrap}"
+        return f"node {self.node_id} running {self.bootstrap} (pid {self.pid})"
+
+
+def node_java_command(libs: Path, node: NodeConfig, main: str, *args: str) -> list[str]:
+    """The command line running ``main`` for ``node``, with its small heap (see ``CLUSTER_HEAP_ENV``)."""
+    heap = shlex.split(os.environ.get(CLUSTER_HEAP_ENV) or DEFAULT_CLUSTER_HEAP_OPTS)
+    return [
+        java_executable(),
+        *heap,
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={node.data_dir / 'log4j2.xml'}",
+        f"-Dkafka.logs.dir={node.broker.logs_dir}",
+        "-cp",
+        f"{libs}/*",
+        main,
+        *args,
+    ]
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (as ``random-uuid`` prints)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
