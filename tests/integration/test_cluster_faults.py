@@ -172,7 +172,9 @@ async def test_rolling_restart_under_steady_load_loses_nothing_and_stays_within_
         await wait_for(lambda: positioned.is_set() or following.done(), timeout=30)
         assert not following.done(), following.exception()
         load = asyncio.ensure_future(publish_steadily(publisher, stream.items, ROLL_RATE, stop))
-        await wait_for(lambda: tail.arrived, timeout=90, interval=0.1)  # the pipeline runs before the roll
+        # The pipeline runs before the roll: conflicts are stored, and read from the topic.
+        await wait_for(lambda: at_least(conflicts_stored(runtime), 1), timeout=180, interval=0.2)
+        await wait_for(lambda: tail.arrived, timeout=60, interval=0.1)
         rolled_at = time.monotonic()
         for node_id in (1, 2, 3):
             await asyncio.to_thread(cluster.stop_node, node_id)
