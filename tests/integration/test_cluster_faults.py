@@ -205,7 +205,7 @@ def summary(seconds: list[float]) -> str:
     """``n clashes, p50 …, p99 …, max …`` of sorted latencies."""
     if len(seconds) < 2:
         return f"{len(seconds)} clashes"
-    cuts = statistics.quantiles(seconds, n=100)
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
     return f"{len(seconds)} clashes, p50 {cuts[49]:.2f} s, p99 {cuts[98]:.2f} s, max {seconds[-1]:.2f} s"
 
 
