@@ -127,3 +127,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 f"{skipped} test(s) skipped, but {REQUIRE_ALL_ENV} requires every test to run"
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster() -> Iterator[object]:
+    """A private three-node KRaft cluster (own data dirs and ports), started once for the session."""
+    from werkplaats.localkafka.cluster import LocalKafkaCluster
+
+    data_dir = Path(tempfile.mkdtemp(prefix="werkplaats-test-cluster-"))
+    cluster = LocalKafkaCluster(data_dir=data_dir / "cluster", brokers=3)
+    try:
+        cluster.ensure_started(timeout=180)
+        yield cluster
+    finally:
+        cluster.stop(timeout=20)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster(kafka_cluster: object) -> object:
+    """The session's cluster with every node running and every partition fully in sync."""
+    from werkplaats.localkafka.cluster import LocalKafkaCluster
+
+    assert isinstance(kafka_cluster, LocalKafkaCluster)
+    kafka_cluster.ensure_started(timeout=120)
+    kafka_cluster.wait_in_sync(timeout=120)
+    return kafka_cluster

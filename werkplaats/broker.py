@@ -27,6 +27,11 @@ from werkplaats.outbox import PendingMessage, RecordRefusedError
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 
+def bootstrap_list(bootstrap_servers: str) -> list[str]:
+    """The addresses of a comma-separated bootstrap string (FastStream takes a string as one address)."""
+    return [address.strip() for address in bootstrap_servers.split(",") if address.strip()]
+
+
 def create_broker(
     bootstrap_servers: str, *, client_id: str, metadata_max_age_ms: int = 5000, security: Security = None
 ) -> KafkaBroker:
@@ -35,7 +40,7 @@ def create_broker(
     ``security`` (settings or credentials) says how to authenticate; ``None`` reads the environment.
     """
     return KafkaBroker(
-        bootstrap_servers,
+        bootstrap_list(bootstrap_servers),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

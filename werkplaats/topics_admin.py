@@ -14,6 +14,9 @@ from werkplaats.kafka_security import Security, client_options
 
 log = structlog.get_logger(__name__)
 
+# With three replicas an acks=all write waits for two: one node may be lost, and nothing acknowledged with it.
+REPLICATED_MIN_INSYNC = 2
+
 
 class TopicCreationError(WerkplaatsError, RuntimeError):
     """The broker refused to create one or more topics."""
@@ -46,7 +49,12 @@ async def ensure_topics(
             brokers = len((await admin.describe_cluster())["brokers"])
             replication_factor = max(1, min(3, brokers))
         new_topics = [
-            NewTopic(spec.name, spec.partitions, replication_factor, topic_configs=dict(spec.config))
+            NewTopic(
+                spec.name,
+                spec.partitions,
+                replication_factor,
+                topic_configs=topic_config(spec, replication_factor),
+            )
             for spec in missing
         ]
         response = await admin.create_topics(new_topics)
@@ -63,3 +71,11 @@ async def ensure_topics(
         raise TopicCreationError("could not create topics: " + "; ".join(failures))
     log.info("kafka.topics.created", topics=created, replication_factor=replication_factor)
     return sorted(created)
+
+
+def topic_config(spec: TopicSpec, replication_factor: int) -> dict[str, str]:
+    """The topic's own settings, plus ``min.insync.replicas=2`` where it has three replicas or more."""
+    config = dict(spec.config)
+    if replication_factor >= 3:
+        config.setdefault("min.insync.replicas", str(REPLICATED_MIN_INSYNC))
+    return config

@@ -11,6 +11,7 @@ from contracts.topics import TopicSpec, all_service_topics, check_org_slug, part
 from werkplaats.kafka_address import ensure_broker, operator_security
 from werkplaats.kafka_security import KafkaSecurityError
 from werkplaats.localkafka import ArtifactError, BrokerError, LocalKafka
+from werkplaats.localkafka.cluster import LocalKafkaCluster
 from werkplaats.localkafka.security import KafkaSecurityAdmin, SecurityToolError, client_properties_hint
 from werkplaats.settings import RuntimeSettings
 from werkplaats.topics_admin import TopicCreationError, ensure_topics
@@ -43,12 +44,43 @@ def start(
             help="SASL/SCRAM-SHA-512 with ACLs (super user `admin`); unset: as at the last start.",
         ),
     ] = None,
+    brokers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Nodes: 1 (default) or a KRaft cluster of combined broker+controller nodes, e.g. 3."
+        ),
+    ] = 1,
 ) -> None:
     """Start the local broker unless one runs, wait until it answers, print its bootstrap address."""
+    if brokers > 1:
+        _start_cluster(brokers, timeout, sasl)
+        return
     kafka = LocalKafka.from_env(sasl=sasl)
     if not kafka.external_bootstrap and not kafka.status().running:
         typer.echo(f"starting Kafka in {kafka.data_dir} ...", err=True)
     typer.echo(_started(kafka, timeout))
+
+
+def _start_cluster(brokers: int, timeout: float, sasl: bool | None) -> None:
+    """Start (or join up) the local cluster of ``brokers`` nodes and print its bootstrap addresses."""
+    if LocalKafka.from_env().external_bootstrap:
+        typer.echo(
+            "error: $KAFKA_BOOTSTRAP_SERVERS names an external broker; unset it for a local cluster", err=True
+        )
+        raise typer.Exit(1)
+    if sasl:
+        typer.echo("error: the local cluster runs without SASL; use one broker for --sasl", err=True)
+        raise typer.Exit(1)
+    cluster = LocalKafkaCluster(brokers=brokers)
+    typer.echo(f"starting a {brokers}-node Kafka cluster in {cluster.data_dir} ...", err=True)
+    try:
+        bootstrap = cluster.ensure_started(timeout=timeout)
+    except (BrokerError, ArtifactError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    for node in cluster.status():
+        typer.echo(node.describe(), err=True)
+    typer.echo(bootstrap)
 
 
 @app.command()
@@ -60,15 +92,25 @@ def stop(
     if kafka.external_bootstrap:
         typer.echo(f"external broker {kafka.external_bootstrap} ($KAFKA_BOOTSTRAP_SERVERS): nothing to stop")
         return
-    typer.echo("stopped" if kafka.stop(timeout=timeout) else "not running")
+    stopped = kafka.stop(timeout=timeout)
+    stopped = LocalKafkaCluster().stop(timeout=timeout) or stopped
+    typer.echo("stopped" if stopped else "not running")
 
 
 @app.command()
 def status() -> None:
-    """Print ``running <address> (pid N)``, or ``stopped`` and exit 1."""
+    """Print ``running <address> (pid N)`` (and each node of a local cluster), or ``stopped`` and exit 1."""
     current = LocalKafka.from_env().status()
     typer.echo(current.describe())
-    if not current.running:
+    cluster = LocalKafkaCluster()
+    nodes = cluster.status() if cluster.exists() and not current.external else []
+    if nodes:
+        typer.echo(
+            f"cluster {cluster.bootstrap} ({sum(n.running for n in nodes)} of {len(nodes)} nodes running)"
+        )
+    for node in nodes:
+        typer.echo(f"  {node.describe()}")
+    if not current.running and not any(node.running for node in nodes):
         raise typer.Exit(1)
 
 
