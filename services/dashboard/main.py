@@ -13,9 +13,9 @@ from dashboard.api.context import WebContext
 from dashboard.api.rendering import Templates
 from dashboard.api.security import CookiePolicy
 from dashboard.demo import demo_notes, prepare_demo
-from dashboard.live import Change, LiveFeed
 from dashboard.owners import OwnerClient, Scheduling
 from dashboard.service import Passwords, ReadModel
+from dashboard.service.live import Change, LiveFeed
 from dashboard.settings import DashboardSettings
 from dashboard.subscribers import subscribe
 from werkplaats.kafka_address import resolve_bootstrap

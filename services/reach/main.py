@@ -12,10 +12,9 @@ from contracts.topics import all_service_topics
 from reach import api, cli
 from reach.demo import publish_demo
 from reach.pages import pages_router
-from reach.service import Clock, Policy, Reach
+from reach.service import Clock, Policy, Reach, Ticker
 from reach.settings import ReachSettings
 from reach.subscribers import subscribe
-from reach.ticker import Ticker
 from werkplaats.auth import Authenticator
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
