@@ -18,10 +18,11 @@ from notifications.channels.webhook import WebhookChannel
 from notifications.service.decisions import Clock, Notifier
 from notifications.service.digests import run_digests
 from notifications.service.initiatives import InitiativeAlerts
+from notifications.service.reach import ReachAlerts
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
-from notifications.subscribers import subscribe, subscribe_initiatives
+from notifications.subscribers import subscribe, subscribe_initiatives, subscribe_reach
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.kafka_address import resolve_bootstrap
@@ -160,6 +161,16 @@ def create_service(
 
     alerts = InitiativeAlerts(notifier, settings.builder_contacts, operations_contacts, notifier.clock)
     subscribe_initiatives(runtime, alerts, from_beginning=settings.start_from == "earliest")
+
+    def operations_slugs() -> list[str]:
+        return [
+            organisation.slug
+            for organisation in directory.all()
+            if organisation.role is OrganisationRole.OPERATIONS
+        ]
+
+    reach = ReachAlerts(notifier, operations_slugs)
+    subscribe_reach(runtime, reach, from_beginning=settings.start_from == "earliest")
     ticker = Ticker(runtime, notifier, settings.tick_s)
 
     async def prepare() -> None:
