@@ -16,14 +16,19 @@ from contracts import (
     ActivityKind,
     ActivityReported,
     AdviceUpdated,
+    OrganisationRole,
     OrganisationUpdated,
+    PromiseOverdue,
+    ReportDue,
     TargetGroup,
     new_event,
 )
 from contracts.activities import ACTIVITY_ID_PATTERN
+from contracts.envelope import SLUG_PATTERN
 from contracts.reach import report_key
 from contracts.topics import partner_reports, partner_topics
 from reach.domain import Figures, Observation, Season, Selection, advise, figures, observation, refusal_of
+from reach.service import Reach
 from reach.store import SqlReachUnitOfWork
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
@@ -32,6 +37,14 @@ ActivityId = Annotated[
     str, Path(pattern=ACTIVITY_ID_PATTERN, description="The organisation's own id of the activity.")
 ]
 Wijk = Annotated[str | None, Query(pattern=r"^WK\d{6}$", description="CBS wijk code, e.g. `WK051836`.")]
+OnBehalfOf = Annotated[
+    str | None,
+    Query(
+        pattern=SLUG_PATTERN,
+        description="Operations keys only (the dashboard, for a signed-in organiser): the organisation "
+        "acted for. A partner key acts for its own organisation; naming another is 403.",
+    ),
+]
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "occurrence_start": "2026-03-24T19:30:00+01:00",
@@ -75,11 +88,21 @@ class ApiContext:
     runtime: ServiceRuntime
     auth: Authenticator
     minimum_reports: int
+    reach: Reach
 
 
 def invalid(location: tuple[str, ...], message: str) -> RequestValidationError:
     """A 422 naming the field, shaped like FastAPI's own validation errors."""
     return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
+
+
+def acting_for(caller: OrganisationUpdated, organisation: str | None) -> str:
+    """The organisation a call acts for: the caller's own, or (operations only) the one it names."""
+    if organisation is None or organisation == caller.slug:
+        return caller.slug
+    if caller.role is not OrganisationRole.OPERATIONS:
+        raise HTTPException(403, "a partner key acts only for its own organisation")
+    return organisation
 
 
 def reports_router(context: ApiContext) -> APIRouter:
@@ -98,7 +121,10 @@ def reports_router(context: ApiContext) -> APIRouter:
         response_model=Accepted,
         responses={404: {"description": "No such activity of this organisation"}, 422: {}, 503: {}},
     )
-    async def report(activity_id: ActivityId, body: ReportBody, caller: Caller) -> Accepted:
+    async def report(
+        activity_id: ActivityId, body: ReportBody, caller: Caller, organisation: OnBehalfOf = None
+    ) -> Accepted:
+        slug = acting_for(caller, organisation)
         if body.activity_id is not None and body.activity_id != activity_id:
             raise invalid(("body", "activity_id"), f"must equal the activity_id in the path, {activity_id!r}")
         try:
@@ -107,18 +133,18 @@ def reports_router(context: ApiContext) -> APIRouter:
             first = error.errors(include_url=False)[0]
             raise invalid(("body", *map(str, first["loc"])), first["msg"]) from None
         try:
-            await context.runtime.ensure_topics(partner_topics(caller.slug))
+            await context.runtime.ensure_topics(partner_topics(slug))
         except Exception as error:  # noqa: BLE001 - any broker failure is a 503
             raise HTTPException(503, f"the broker does not answer: {type(error).__name__}") from None
-        event = new_event(reported, source=caller.slug)
+        event = new_event(reported, source=slug)
         async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
-            activity = await unit.activities.get(caller.slug, activity_id)
-            refusal = refusal_of(caller.slug, activity, reported, datetime.now(UTC))
+            activity = await unit.activities.get(slug, activity_id)
+            refusal = refusal_of(slug, activity, reported, datetime.now(UTC))
             if refusal is not None and refusal.field == "activity_id":
                 raise HTTPException(404, refusal.reason)
             if refusal is not None:
                 raise invalid(("body", refusal.field), refusal.reason)
-            unit.publish(partner_reports(caller.slug), event, key=report_key(reported))
+            unit.publish(partner_reports(slug), event, key=report_key(reported))
         return Accepted(event_id=str(event.event_id))
 
     @router.get(
@@ -129,6 +155,38 @@ def reports_router(context: ApiContext) -> APIRouter:
     async def reports_of(activity_id: ActivityId, caller: Caller) -> list[ActivityReported]:
         async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
             return await unit.reports.of_activity(caller.slug, activity_id)
+
+    return router
+
+
+def follow_up_router(context: ApiContext) -> APIRouter:
+    """``/v1/reports/due`` and ``/v1/promises/overdue``: what organisers and operations should act on."""
+    router = APIRouter(prefix="/v1", tags=["reports"])
+    Caller = Annotated[OrganisationUpdated, Depends(context.auth.caller())]  # noqa: N806
+    Operations = Annotated[  # noqa: N806
+        OrganisationUpdated, Depends(context.auth.caller(OrganisationRole.OPERATIONS))
+    ]
+
+    @router.get(
+        "/reports/due",
+        summary="The reports due and missing of the key's organisation (or, operations, of the one named)",
+        description="Occurrences that ended at least `REACH_REPORT_AFTER_DAYS` ago without a report, "
+        "not older than the reminder window; the oldest first.",
+        response_model=list[ReportDue],
+    )
+    async def due(caller: Caller, organisation: OnBehalfOf = None) -> list[ReportDue]:
+        slug = acting_for(caller, organisation)
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            return await context.reach.due_reports(unit, slug)
+
+    @router.get(
+        "/promises/overdue",
+        summary="Promises to residents past their date without a follow-up (operations keys only)",
+        response_model=list[PromiseOverdue],
+    )
+    async def overdue(_: Operations) -> list[PromiseOverdue]:
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            return await context.reach.overdue_promises(unit)
 
     return router
 
@@ -183,7 +241,7 @@ async def _observations(context: ApiContext) -> list[Observation]:
 
 def routers(context: ApiContext) -> list[APIRouter]:
     """Every router of the reach API (the public pages are added by ``main``)."""
-    return [reports_router(context), knowledge_router(context)]
+    return [reports_router(context), follow_up_router(context), knowledge_router(context)]
 
 
 def install(app: Any) -> None:

@@ -99,6 +99,7 @@ def create_app(settings: ReachSettings | None = None, *, bootstrap_servers: str 
         runtime=runtime,
         auth=Authenticator(service.directory, requests_per_minute=runtime.settings.requests_per_minute),
         minimum_reports=runtime.settings.minimum_reports,
+        reach=service.reach,
     )
     app = runtime.http_app(
         *api.routers(context),

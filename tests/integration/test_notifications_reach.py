@@ -225,7 +225,7 @@ async def test_a_missing_report_reaches_its_organiser_once_by_webhook_or_mail_a_
             [hook] = receiver.received
             assert hook["type"] == "reach.report_due"
             assert (hook["organisation"], hook["activity_id"]) == (staedion, "avond-zonder")
-            assert hook["dashboard_url"].endswith("/reports")
+            assert hook["dashboard_url"].endswith("/verslagen")
 
             [reminder] = mails(haagwonen_mail)
             assert str(reminder["Subject"]) == "Werkplaats — Verslag gevraagd: avond-stil / Report requested"

@@ -31,7 +31,7 @@ WORDS = {
         "link": "See it on the dashboard",
     },
 }
-PAGES = {REPORT_DUE: "reports", PROMISE_OVERDUE: "promises"}
+PAGES = {REPORT_DUE: "verslagen", PROMISE_OVERDUE: "beloften"}
 
 
 def link(notification: ReachNotification, dashboard_url: str) -> str:

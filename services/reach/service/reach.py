@@ -266,6 +266,49 @@ class Reach:
             announced += 1
         return announced
 
+    async def due_reports(self, unit: ReachUnitOfWork, organisation: str | None = None) -> list[ReportDue]:
+        """The reports due now and missing, of one organisation (or all), oldest occurrence first."""
+        now = self.clock()
+        reported = await unit.reports.keys()
+        due = []
+        for activity in await unit.activities.current():
+            if organisation is not None and activity.organisation != organisation:
+                continue
+            for occurrence in reports_due(
+                activity, now, after=self.policy.report_after, window=self.policy.reminder_window
+            ):
+                if (activity.organisation, activity.activity_id, utc_key(occurrence.starts_at)) in reported:
+                    continue
+                due.append(
+                    ReportDue(
+                        organisation=activity.organisation,
+                        activity_id=activity.activity_id,
+                        title=activity.title,
+                        occurrence_start=occurrence.starts_at,
+                        due_at=occurrence.ends_at + self.policy.report_after,
+                    )
+                )
+        return sorted(due, key=lambda item: (item.occurrence_start, item.organisation, item.activity_id))
+
+    async def overdue_promises(self, unit: ReachUnitOfWork) -> list[PromiseOverdue]:
+        """Promises to residents past their date without a follow-up, the longest overdue first."""
+        today = self.clock().astimezone(AMSTERDAM).date()
+        overdue = []
+        for key, report in await unit.reports.promises_due_before(today):
+            if report.follow_up is None or not promise_overdue(report, today):
+                continue
+            activity = await unit.activities.get(key[0], key[1])
+            overdue.append(
+                PromiseOverdue(
+                    organisation=key[0],
+                    activity_id=key[1],
+                    title=activity.title if activity else key[1],
+                    occurrence_start=report.occurrence_start,
+                    residents_hear_back_by=report.follow_up.residents_hear_back_by,
+                )
+            )
+        return sorted(overdue, key=lambda item: (item.residents_hear_back_by, item.organisation))
+
     def _flag(
         self, unit: ReachUnitOfWork, key: tuple[str, str, str], kind: str, data: ReportDue | PromiseOverdue
     ) -> None:

@@ -46,15 +46,15 @@ def test_a_due_report_asks_the_organiser_in_dutch_then_english_with_the_evening_
         "How did “Inspraakavond renovatie” (avond-42) of 24-03-2026 19:30 go?"
     )
     assert "sinds 27-03-2026" in text
-    assert "https://dash.example/reports" in text
-    assert '<a href="https://dash.example/reports">' in html_body(DUE, "https://dash.example")
+    assert "https://dash.example/verslagen" in text
+    assert '<a href="https://dash.example/verslagen">' in html_body(DUE, "https://dash.example")
 
 
 def test_an_overdue_promise_tells_operations_who_promised_what_date() -> None:
     text = text_body(OVERDUE, "https://dash.example/")
     assert "beloofde staedion bewoners uiterlijk 01-05-2026" in text
     assert "staedion promised residents to tell them by 01-05-2026" in text
-    assert link(OVERDUE, "https://dash.example/") == "https://dash.example/promises"
+    assert link(OVERDUE, "https://dash.example/") == "https://dash.example/beloften"
 
 
 def test_a_stored_reach_alert_reads_back_as_one() -> None:
