@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from contracts.topics import all_service_topics
 from reach import api, cli
 from reach.demo import publish_demo
-from reach.pages import pages_router
 from reach.service import Clock, Policy, Reach, Ticker
 from reach.settings import ReachSettings
 from reach.subscribers import subscribe
@@ -103,7 +102,7 @@ def create_app(settings: ReachSettings | None = None, *, bootstrap_servers: str 
     )
     app = runtime.http_app(
         *api.routers(context),
-        pages_router(runtime.database, service.directory.names),
+        api.pages_router(runtime.database, service.directory.names),
         title=TITLE,
         description=DESCRIPTION,
         service=service,

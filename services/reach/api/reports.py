@@ -1,50 +1,29 @@
-"""The reach HTTP API: partners report over HTTP; figures and advice for policy officers and planners.
+"""``/v1/activities/{activity_id}/reports``, ``/v1/reports/due``, ``/v1/promises/overdue``.
 
 Reports are published on the organisation's ``partner.<org>.reports`` topic through the outbox, so they
 take the same path as reports published on Kafka.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts import (
-    ActivityKind,
     ActivityReported,
-    AdviceUpdated,
     OrganisationRole,
     OrganisationUpdated,
     PromiseOverdue,
     ReportDue,
-    TargetGroup,
     new_event,
 )
 from contracts.activities import ACTIVITY_ID_PATTERN
-from contracts.envelope import SLUG_PATTERN
 from contracts.reach import report_key
 from contracts.topics import partner_reports, partner_topics
-from reach.domain import Figures, Observation, Season, Selection, advise, figures, observation, refusal_of
-from reach.service import Reach
+from reach.api.context import ActivityId, ApiContext, OnBehalfOf, acting_for, invalid
+from reach.domain import refusal_of
 from reach.store import SqlReachUnitOfWork
-from werkplaats.auth import Authenticator
-from werkplaats.runtime import ServiceRuntime
-
-ActivityId = Annotated[
-    str, Path(pattern=ACTIVITY_ID_PATTERN, description="The organisation's own id of the activity.")
-]
-Wijk = Annotated[str | None, Query(pattern=r"^WK\d{6}$", description="CBS wijk code, e.g. `WK051836`.")]
-OnBehalfOf = Annotated[
-    str | None,
-    Query(
-        pattern=SLUG_PATTERN,
-        description="Operations keys only (the dashboard, for a signed-in organiser): the organisation "
-        "acted for. A partner key acts for its own organisation; naming another is 403.",
-    ),
-]
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "occurrence_start": "2026-03-24T19:30:00+01:00",
@@ -79,30 +58,6 @@ class Accepted(BaseModel):
     """The report was stored and will be published; the reach service takes it in within moments."""
 
     event_id: str = Field(description="`event_id` of the `activity.reported` event.")
-
-
-@dataclass
-class ApiContext:
-    """What the routes use: the runtime (database, topics) and the authenticator."""
-
-    runtime: ServiceRuntime
-    auth: Authenticator
-    minimum_reports: int
-    reach: Reach
-
-
-def invalid(location: tuple[str, ...], message: str) -> RequestValidationError:
-    """A 422 naming the field, shaped like FastAPI's own validation errors."""
-    return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
-
-
-def acting_for(caller: OrganisationUpdated, organisation: str | None) -> str:
-    """The organisation a call acts for: the caller's own, or (operations only) the one it names."""
-    if organisation is None or organisation == caller.slug:
-        return caller.slug
-    if caller.role is not OrganisationRole.OPERATIONS:
-        raise HTTPException(403, "a partner key acts only for its own organisation")
-    return organisation
 
 
 def reports_router(context: ApiContext) -> APIRouter:
@@ -189,60 +144,3 @@ def follow_up_router(context: ApiContext) -> APIRouter:
             return await context.reach.overdue_promises(unit)
 
     return router
-
-
-def knowledge_router(context: ApiContext) -> APIRouter:
-    """``/v1/figures`` and ``/v1/advice``: what the reports of all organisations say."""
-    router = APIRouter(prefix="/v1", tags=["reach knowledge"])
-    Caller = Annotated[OrganisationUpdated, Depends(context.auth.caller())]  # noqa: N806
-
-    @router.get(
-        "/figures",
-        summary="Turnout against expectation, and the methods that go with turnout",
-        description="Over the reports matching every filter given. Each figure carries the number of "
-        "reports it rests on; with fewer than the minimum only that number is given (`shown` false). "
-        "`turnout_ratio` is attendance over expected attendance summed over the reports that had an "
-        "expectation; `reached_low`/`reached_high` bound the share that reached it (95% Wilson interval).",
-    )
-    async def get_figures(
-        _: Caller,
-        wijk: Wijk = None,
-        target_group: Annotated[TargetGroup | None, Query()] = None,
-        kind: Annotated[ActivityKind | None, Query()] = None,
-        season: Annotated[Season | None, Query()] = None,
-    ) -> Figures:
-        seen = await _observations(context)
-        selection = Selection(wijk=wijk, target_group=target_group, kind=kind, season=season)
-        return figures(seen, selection, context.minimum_reports)
-
-    @router.get(
-        "/advice",
-        summary="Reach advice for a wijk, target group and kind",
-        description="As published on `reach.advice`: the methods that reached this group here, the "
-        "languages attendees spoke, and earlier activities to ask about.",
-        response_model=AdviceUpdated,
-    )
-    async def get_advice(
-        _: Caller,
-        wijk: Annotated[str, Query(pattern=r"^WK\d{6}$", description="CBS wijk code.")],
-        target_group: Annotated[TargetGroup, Query()],
-        kind: Annotated[ActivityKind, Query()],
-    ) -> AdviceUpdated:
-        seen = await _observations(context)
-        return advise(seen, wijk, target_group, kind, context.minimum_reports)
-
-    return router
-
-
-async def _observations(context: ApiContext) -> list[Observation]:
-    async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
-        return [observation(activity, report) for activity, report in await unit.reports.reported()]
-
-
-def routers(context: ApiContext) -> list[APIRouter]:
-    """Every router of the reach API (the public pages are added by ``main``)."""
-    return [reports_router(context), follow_up_router(context), knowledge_router(context)]
-
-
-def install(app: Any) -> None:
-    """Nothing beyond FastAPI's own error mapping: refusals are raised as 404 or 422 naming the field."""
