@@ -200,7 +200,7 @@ TOPIC_ROLES: tuple[TopicRole, ...] = (
         "`<organisation>/<activity_id>`.",
         (ReportDue, PromiseOverdue),
         (Party("reach"),),
-        (Party("notifications", planned=True), DOWNSTREAM),
+        (Party("notifications", "notifications-reach"), DOWNSTREAM),
     ),
     TopicRole(
         REACH_ADVICE,

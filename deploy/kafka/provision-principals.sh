@@ -26,9 +26,9 @@ acl scheduling --topic organisations --topic centres.events --topic initiatives.
 acl scheduling --topic partner. --topic scheduling. --resource-pattern-type prefixed --operation Create --operation Describe --operation Read --operation Write
 scram notifications "${NOTIFICATIONS_KAFKA_PASSWORD:?set NOTIFICATIONS_KAFKA_PASSWORD}"
 acl notifications --group notifications --resource-pattern-type prefixed --operation Read
-acl notifications --topic scheduling.agenda --topic scheduling.agenda.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic centres.events --topic centres.events.dlq --topic reach.events --topic reach.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
-acl notifications --topic scheduling.conflicts --topic initiatives.events --topic organisations --resource-pattern-type literal --operation Describe --operation Read
-acl notifications --topic scheduling.conflicts.dlq --topic initiatives.events.dlq --resource-pattern-type literal --operation Describe --operation Write
+acl notifications --topic scheduling.agenda --topic scheduling.agenda.dlq --topic scheduling.placements --topic scheduling.placements.dlq --topic organisations.dlq --topic centres.events --topic centres.events.dlq --topic reach.advice --topic reach.advice.dlq --resource-pattern-type literal --operation Describe
+acl notifications --topic scheduling.conflicts --topic initiatives.events --topic reach.events --topic organisations --resource-pattern-type literal --operation Describe --operation Read
+acl notifications --topic scheduling.conflicts.dlq --topic initiatives.events.dlq --topic reach.events.dlq --resource-pattern-type literal --operation Describe --operation Write
 acl notifications --topic notifications. --resource-pattern-type prefixed --operation Create --operation Describe --operation Write
 scram initiatives "${INITIATIVES_KAFKA_PASSWORD:?set INITIATIVES_KAFKA_PASSWORD}"
 acl initiatives --group initiatives --resource-pattern-type prefixed --operation Read

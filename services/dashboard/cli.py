@@ -40,6 +40,9 @@ def add(
     name: Annotated[str, typer.Option(help="Their name as pages show it.")],
     role: Annotated[Role, typer.Option(help="operations, community_builder or coordinator.")],
     centre: Annotated[str | None, typer.Option(help="A coordinator's centre id.")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="The organisation (slug) they report activities for.")
+    ] = None,
     password: Annotated[
         str,
         typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters."),
@@ -59,6 +62,7 @@ def add(
                 role=role,
                 password=password,
                 centre_id=centre,
+                organisation=organisation,
             )
 
     try:

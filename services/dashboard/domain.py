@@ -32,6 +32,8 @@ class Person:
     display_name: str
     role: Role
     centre_id: str | None
+    organisation: str | None = None
+    """The organisation they plan and report activities for (its slug), if any."""
 
     @property
     def is_operations(self) -> bool:

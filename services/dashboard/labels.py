@@ -43,6 +43,19 @@ ROLES = {
     "community_builder": N_("Community builder"),
     "coordinator": N_("Coordinator"),
 }
+METHODS = {
+    "flyer": N_("Flyer"),
+    "poster": N_("Poster"),
+    "door_to_door": N_("Door to door"),
+    "social_media": N_("Social media"),
+    "whatsapp_group": N_("WhatsApp group"),
+    "via_centre": N_("Through a community centre"),
+    "via_school": N_("Through a school"),
+    "via_self_organisation": N_("Through a self-organisation or faith community"),
+    "key_figure": N_("Personal invitation by a key figure"),
+    "local_newspaper": N_("Local newspaper"),
+    "letter": N_("Letter from the municipality or the corporation"),
+}
 TABLES = {
     "rule": RULES,
     "severity": SEVERITIES,
@@ -51,4 +64,5 @@ TABLES = {
     "group": TARGET_GROUPS,
     "history": HISTORY,
     "role": ROLES,
+    "method": METHODS,
 }

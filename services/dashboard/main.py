@@ -20,9 +20,9 @@ from dashboard.api.context import WebContext
 from dashboard.api.rendering import Templates
 from dashboard.api.security import CookiePolicy
 from dashboard.demo import demo_notes, prepare_demo
-from dashboard.live import Change, LiveFeed
-from dashboard.owners import OwnerClient, Scheduling
+from dashboard.owners import OwnerClient, Reach, Scheduling
 from dashboard.service import Passwords, ReadModel
+from dashboard.service.live import Change, LiveFeed
 from dashboard.settings import DashboardSettings
 from dashboard.subscribers import subscribe, subscribe_volunteers
 from werkplaats.kafka_address import resolve_bootstrap
@@ -87,6 +87,7 @@ def create_service(
         scheduling=Scheduling(scheduling),
         initiatives=OwnerClient(client, settings.initiatives_url, key),
         centres=OwnerClient(client, settings.centres_url, key),
+        reach=Reach(OwnerClient(client, settings.reach_url, key)),
         passwords=passwords_of(settings),
     )
     subscribe(runtime, ReadModel(on_changed=live.wake), from_beginning=settings.start_from == "earliest")
@@ -97,7 +98,7 @@ def create_service(
         await web.load_secrets()
         if settings.demo:
             demo_key = await prepare_demo(runtime.database, web.passwords, settings, bootstrap)
-            for owner in (scheduling, web.initiatives, web.centres):
+            for owner in (scheduling, web.initiatives, web.centres, web.reach.owner):
                 owner.key = owner.key or demo_key
         await directory.start()
         await live.start()

@@ -10,6 +10,7 @@ Errors::
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -83,7 +84,27 @@ class Scheduling:
         """Accept a conflict with a reason, as the dashboard's operations organisation."""
         await self.owner.call("POST", f"/v1/conflicts/{conflict_id}/acknowledge", json={"reason": reason})
 
-    async def check(self, draft: dict[str, Any]) -> list[dict[str, Any]]:
-        """The conflicts a draft would cause (a dry run)."""
+    async def check(self, draft: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The conflicts a draft would cause (a dry run), and the reach advice for its wijken and groups."""
         answer = await self.owner.call("POST", "/v1/activities/check", json=draft)
-        return list(answer["conflicts"])
+        return list(answer["conflicts"]), list(answer.get("reach_advice", []))
+
+
+class Reach:
+    """The reach service's reports and promises, asked for the signed-in person's organisation."""
+
+    def __init__(self, owner: OwnerClient) -> None:
+        self.owner = owner
+
+    async def due(self, organisation: str) -> list[dict[str, Any]]:
+        """The reports ``organisation`` owes: occurrences that ended without a report."""
+        return list(await self.owner.call("GET", "/v1/reports/due", params={"organisation": organisation}))
+
+    async def report(self, organisation: str, activity_id: str, report: dict[str, Any]) -> None:
+        """File a report for ``organisation`` (the dashboard's operations key acts for it)."""
+        path = f"/v1/activities/{quote(activity_id, safe='')}/reports"
+        await self.owner.call("POST", path, params={"organisation": organisation}, json=report)
+
+    async def overdue(self) -> list[dict[str, Any]]:
+        """Promises to residents past their date without a follow-up."""
+        return list(await self.owner.call("GET", "/v1/promises/overdue"))

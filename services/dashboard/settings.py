@@ -23,6 +23,7 @@ class DashboardSettings(ServiceSettings):
         default="http://127.0.0.1:8030", description="The initiatives service's HTTP API."
     )
     centres_url: str = Field(default="http://127.0.0.1:8040", description="The centres service's HTTP API.")
+    reach_url: str = Field(default="http://127.0.0.1:8050", description="The reach service's HTTP API.")
     operations_key: SecretStr | None = Field(
         default=None,
         description="The dashboard's operations API key for the scheduling service; never sent to a browser.",

@@ -29,6 +29,8 @@ class AccountRow(DashboardBase):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
     centre_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    organisation: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """The organisation the person plans and reports for (an organiser), if any."""
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -18,7 +18,12 @@ DETECTED = "conflict.detected"
 RESOLVED = "conflict.resolved"
 ACKNOWLEDGED = "conflict.acknowledged"
 DIGEST = "digest"
+REPORT_DUE = "reach.report_due"
+PROMISE_OVERDUE = "reach.promise_overdue"
 EVENT_TYPES = (DETECTED, RESOLVED, ACKNOWLEDGED)
+REACH_EVENT_TYPES = (REPORT_DUE, PROMISE_OVERDUE)
+NO_WIJK = "-"
+"""The digest group of items that name no neighbourhood (reach reminders and flags)."""
 
 _RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 
@@ -248,11 +253,17 @@ class DigestGroup:
 
 
 def group_digest(items: Sequence[DigestItem]) -> list[DigestGroup]:
-    """Group items by wijk (of their first neighbourhood), then severity high → low, items by start."""
+    """Group items by wijk (of their first neighbourhood), then severity high → low, items by start.
+
+    Items that name no neighbourhood (reach reminders) form one group of their own, first.
+    """
     groups: dict[tuple[str, Severity], list[DigestItem]] = {}
+    unplaced = [item for item in items if not item.neighbourhoods]
+    if unplaced:  # one group for items that name no neighbourhood, at the highest severity among them
+        groups[(NO_WIJK, max((i.severity for i in unplaced), key=_RANK.__getitem__))] = unplaced
     for item in items:
-        wijk = wijk_of(item.neighbourhoods[0]) if item.neighbourhoods else "-"
-        groups.setdefault((wijk, item.severity), []).append(item)
+        if item.neighbourhoods:
+            groups.setdefault((wijk_of(item.neighbourhoods[0]), item.severity), []).append(item)
     ordered = sorted(groups, key=lambda key: (key[0], -_RANK[key[1]]))
     return [
         DigestGroup(wijk, severity, tuple(sorted(groups[(wijk, severity)], key=lambda i: i.starts_at)))

@@ -12,7 +12,13 @@ import structlog
 from fastapi import FastAPI
 
 from contracts import OrganisationRole
-from contracts.topics import ORGANISATIONS, SCHEDULING_CONFLICTS, all_service_topics, dead_letter
+from contracts.topics import (
+    ORGANISATIONS,
+    REACH_EVENTS,
+    SCHEDULING_CONFLICTS,
+    all_service_topics,
+    dead_letter,
+)
 from notifications import api, cli
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
@@ -21,12 +27,13 @@ from notifications.channels.webhook import WebhookChannel
 from notifications.service.decisions import Clock, Notifier
 from notifications.service.digests import run_digests
 from notifications.service.initiatives import InitiativeAlerts
+from notifications.service.reach import ReachAlerts
 from notifications.service.reconcile import record_settled, settled_since
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
 from notifications.store.secrets import webhook_secret
-from notifications.subscribers import subscribe, subscribe_initiatives
+from notifications.subscribers import subscribe, subscribe_initiatives, subscribe_reach
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
@@ -178,6 +185,16 @@ def create_service(
 
     alerts = InitiativeAlerts(notifier, settings.builder_contacts, operations_contacts, notifier.clock)
     subscribe_initiatives(runtime, alerts, from_beginning=settings.start_from == "earliest")
+
+    def operations_slugs() -> list[str]:
+        return [
+            organisation.slug
+            for organisation in directory.all()
+            if organisation.role is OrganisationRole.OPERATIONS
+        ]
+
+    reach = ReachAlerts(notifier, operations_slugs)
+    subscribe_reach(runtime, reach, from_beginning=settings.start_from == "earliest")
     ticker = Ticker(runtime, notifier, settings.tick_s)
 
     async def prepare() -> None:
@@ -237,8 +254,13 @@ SERVICE = ServiceDefinition(
     cli=cli.register,
     reconcile=reconcile,
     access=ServiceAccess(
-        reads=(SCHEDULING_CONFLICTS, "initiatives.events", ORGANISATIONS),
-        writes=("notifications.", dead_letter(SCHEDULING_CONFLICTS), dead_letter("initiatives.events")),
+        reads=(SCHEDULING_CONFLICTS, "initiatives.events", REACH_EVENTS, ORGANISATIONS),
+        writes=(
+            "notifications.",
+            dead_letter(SCHEDULING_CONFLICTS),
+            dead_letter("initiatives.events"),
+            dead_letter(REACH_EVENTS),
+        ),
         creates=("notifications.",),
     ),
 )

@@ -1,4 +1,4 @@
-"""What one delivery says, typed: a conflict's announcement, a daily digest or an initiative alert."""
+"""What one delivery says, typed: a conflict's announcement, a daily digest, an initiative or reach alert."""
 
 from __future__ import annotations
 
@@ -92,7 +92,27 @@ class InitiativeNotification(BaseModel):
         return self.model_dump(mode="json")
 
 
-Notification = ConflictNotification | DigestNotification | InitiativeNotification
+class ReachNotification(BaseModel):
+    """A report that is due and missing (to its organiser), or a promise to residents overdue (operations)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["reach.report_due", "reach.promise_overdue"]
+    follow_up: Literal[False] = False
+    conflict_id: None = None
+    correlation_id: str | None = None
+    decided_at: str
+    organisation: str
+    activity_id: str
+    reach: dict[str, Any]
+    """The ``reach.events`` payload (organisation, activity, title, dates; no personal data)."""
+
+    def document(self) -> dict[str, Any]:
+        """The stored form, also the fields of the webhook body."""
+        return self.model_dump(mode="json")
+
+
+Notification = ConflictNotification | DigestNotification | InitiativeNotification | ReachNotification
 
 
 def notification_of(document: dict[str, Any]) -> Notification:
@@ -101,4 +121,6 @@ def notification_of(document: dict[str, Any]) -> Notification:
         return DigestNotification.model_validate(document)
     if str(document.get("type", "")).startswith("initiative."):
         return InitiativeNotification.model_validate(document)
+    if str(document.get("type", "")).startswith("reach."):
+        return ReachNotification.model_validate(document)
     return ConflictNotification.model_validate(document)

@@ -9,10 +9,13 @@ from contracts import (
     ConflictResolved,
     Envelope,
     EventData,
+    PromiseOverdue,
+    ReportDue,
 )
-from contracts.topics import INITIATIVES_EVENTS, SCHEDULING_CONFLICTS
+from contracts.topics import INITIATIVES_EVENTS, REACH_EVENTS, SCHEDULING_CONFLICTS
 from notifications.service.decisions import Notifier
 from notifications.service.initiatives import InitiativeAlerts
+from notifications.service.reach import ReachAlerts
 from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
 from werkplaats.consumer import Batch
 from werkplaats.deadletter import Delivery
@@ -69,4 +72,28 @@ def subscribe_initiatives(runtime: ServiceRuntime, alerts: InitiativeAlerts, *, 
         from_beginning=from_beginning,
         description="Initiative events: overdue first contacts to the builder and operations, conflicts to "
         "the builder, recorded once per recipient.",
+    )
+
+
+REACH_CONSUMER = "notifications-reach"
+
+
+def subscribe_reach(runtime: ServiceRuntime, alerts: ReachAlerts, *, from_beginning: bool) -> None:
+    """Register the consumer of ``reach.events``: due reports to organisers, late promises to operations."""
+
+    async def on_reach_event(
+        unit: SqlNotificationsUnitOfWork, event: Envelope[EventData], _: Delivery
+    ) -> None:
+        await alerts.on_reach_event(unit, event)
+
+    runtime.consume(
+        REACH_EVENTS,
+        name=REACH_CONSUMER,
+        unit_of_work=SqlNotificationsUnitOfWork,
+        group_id=f"{runtime.consumer_group}-reach",
+        handler=on_reach_event,
+        accept=frozenset({ReportDue.event_type, PromiseOverdue.event_type}),
+        from_beginning=from_beginning,
+        description="Reach events: a missing report to its organiser, an overdue promise to residents to "
+        "operations, and to subscribers who chose them; recorded once per recipient.",
     )

@@ -11,11 +11,9 @@ from fastapi import FastAPI
 from contracts.topics import ORGANISATIONS, all_service_topics
 from reach import api, cli
 from reach.demo import publish_demo
-from reach.pages import pages_router
-from reach.service import Clock, Policy, Reach
+from reach.service import Clock, Policy, Reach, Ticker
 from reach.settings import ReachSettings
 from reach.subscribers import subscribe
-from reach.ticker import Ticker
 from werkplaats.auth import Authenticator
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
@@ -100,10 +98,11 @@ def create_app(settings: ReachSettings | None = None, *, bootstrap_servers: str 
         runtime=runtime,
         auth=Authenticator(service.directory, requests_per_minute=runtime.settings.requests_per_minute),
         minimum_reports=runtime.settings.minimum_reports,
+        reach=service.reach,
     )
     app = runtime.http_app(
         *api.routers(context),
-        pages_router(runtime.database, service.directory.names),
+        api.pages_router(runtime.database, service.directory.names),
         title=TITLE,
         description=DESCRIPTION,
         service=service,

@@ -8,15 +8,14 @@ from contracts import (
     AgendaActivityUpserted,
     Envelope,
     EventData,
-    encode_event,
-    new_event,
 )
-from contracts.topics import SCHEDULING_AGENDA, organisation_of, partner_feedback, partner_topics
+from contracts.topics import SCHEDULING_AGENDA, organisation_of, partner_topics
 from reach import feedback
 from reach.service import Arrival, Reach
 from reach.store import SqlReachUnitOfWork
 from werkplaats.deadletter import Delivery
 from werkplaats.errors import PermanentError
+from werkplaats.feedback import rejection
 from werkplaats.runtime import ServiceRuntime
 
 AGENDA_EVENTS = frozenset({AgendaActivityUpserted.event_type, AgendaActivityRemoved.event_type})
@@ -48,11 +47,12 @@ def subscribe(runtime: ServiceRuntime, reach: Reach, *, partner_pattern: str) ->
 
     async def on_rejected(delivery: Delivery, error: Exception) -> None:
         organisation = organisation_of(delivery.topic)
-        if organisation is None:
+        found = rejection(delivery, error, source=feedback.SERVICE)
+        if organisation is None or found is None:
             return
         await runtime.ensure_topics(partner_topics(organisation))
-        message = encode_event(new_event(feedback.unreadable(delivery, error), source=feedback.SERVICE))
-        await runtime.producer.send_and_wait(partner_feedback(organisation), message, key=delivery.key)
+        topic, message, key = found
+        await runtime.producer.send_and_wait(topic, message, key=key)
 
     runtime.consume(
         SCHEDULING_AGENDA,

@@ -93,6 +93,8 @@ class Stack:
     reach_api: httpx.AsyncClient
     partners: Partners
     area: Area
+    scheduling_app: FastAPI
+    reach_app: FastAPI
 
 
 @asynccontextmanager
@@ -113,7 +115,8 @@ async def running_stack(
         transport = httpx.ASGITransport(app=scheduling_app)
     else:
         scheduler = create_scheduler_runtime(scheduling_settings, bootstrap_servers=kafka_bootstrap)
-        transport = httpx.ASGITransport(app=FastAPI())
+        scheduling_app = FastAPI()
+        transport = httpx.ASGITransport(app=scheduling_app)
     await skip_reach_history(kafka_bootstrap, f"reach-{run}")
     settings = ReachSettings(
         database_url=database_url,
@@ -131,7 +134,9 @@ async def running_stack(
         await scheduler.start()
         await reach.runtime.start()
         try:
-            yield Stack(scheduler, client, reach, reach_api, partners, fresh_area())
+            yield Stack(
+                scheduler, client, reach, reach_api, partners, fresh_area(), scheduling_app, reach_app
+            )
         finally:
             await reach.runtime.stop()
             await scheduler.stop()

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from dashboard.live import LiveFeed
 from dashboard.service import ReadModel
+from dashboard.service.live import LiveFeed
 from dashboard.store import AccountRow, SqlDashboardUnitOfWork
 from dashboard_support import (
     PASSWORD,

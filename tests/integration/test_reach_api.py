@@ -156,3 +156,56 @@ async def test_the_public_wijk_page_lists_consultations_and_what_is_done_with_th
     assert "Terugkoppeling te laat" in text
     assert "44" in text
     assert "Nog geen verslag van de organisator." in text
+
+
+async def test_due_reports_and_overdue_promises_are_listed_and_operations_report_for_an_organiser(
+    kafka_bootstrap: str, stack: Stack
+) -> None:
+    partners, area = stack.partners, stack.area
+    staedion, haagwonen = partners.slugs["staedion"], partners.slugs["haagwonen"]
+    headers = await key_of(kafka_bootstrap, staedion)
+    other = await key_of(kafka_bootstrap, haagwonen)
+    operations = (
+        await add_organisation(
+            kafka_bootstrap, f"ops-{staedion}", name="ops", role=OrganisationRole.OPERATIONS
+        )
+    ).secret
+    ops = {"Authorization": f"Bearer {operations}"}
+    start = evening(6)
+    await partners.publish("staedion", activity("zonder", start, 2, [area.wijk]))
+    await partners.publish("staedion", activity("belofte", start, 2, [area.buurten[0]]))
+
+    async def listed() -> list[str]:
+        response = await stack.reach_api.get("/v1/reports/due", headers=headers)
+        assert response.status_code == 200
+        return sorted(item["activity_id"] for item in response.json())
+
+    await wait_for(lambda: _equals(listed, ["belofte", "zonder"]), timeout=180, interval=0.3)
+    as_ops = await stack.reach_api.get("/v1/reports/due", params={"organisation": staedion}, headers=ops)
+    assert sorted(item["activity_id"] for item in as_ops.json()) == ["belofte", "zonder"]
+    assert (await stack.reach_api.get("/v1/reports/due", headers=other)).json() == []
+    sneaky = await stack.reach_api.get("/v1/reports/due", params={"organisation": staedion}, headers=other)
+    assert sneaky.status_code == 403
+    assert (await stack.reach_api.get("/v1/promises/overdue", headers=headers)).status_code == 403
+
+    promise = {"action": "Terugkoppeling per brief.", "residents_hear_back_by": "2020-01-01"}
+    filed = body(occurrence_start=start.isoformat(), attendance=12, follow_up=promise)
+    refused = await stack.reach_api.post(
+        "/v1/activities/belofte/reports", params={"organisation": staedion}, json=filed, headers=other
+    )
+    assert refused.status_code == 403
+    accepted = await stack.reach_api.post(
+        "/v1/activities/belofte/reports", params={"organisation": staedion}, json=filed, headers=ops
+    )
+    assert accepted.status_code == 202
+    await wait_for(lambda: _equals(listed, ["zonder"]), timeout=180, interval=0.3)
+
+    async def overdue() -> list[tuple[str, str]]:
+        response = await stack.reach_api.get("/v1/promises/overdue", headers=ops)
+        return [(item["organisation"], item["activity_id"]) for item in response.json()]
+
+    await wait_for(lambda: _equals(overdue, [(staedion, "belofte")]), timeout=60, interval=0.3)
+
+
+async def _equals(read: Any, wanted: Any) -> bool:
+    return bool(await read() == wanted)

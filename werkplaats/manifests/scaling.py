@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from contracts.topics import (
     CENTRES_EVENTS,
     INITIATIVES_EVENTS,
+    REACH_EVENTS,
     SCHEDULING_AGENDA,
     SCHEDULING_CONFLICTS,
     SCHEDULING_PLACEMENTS,
@@ -43,6 +44,7 @@ CONSUMERS: dict[str, tuple[ConsumerGroup, ...]] = {
     "notifications": (
         ConsumerGroup("conflicts", (SCHEDULING_CONFLICTS,)),
         ConsumerGroup("initiatives", (INITIATIVES_EVENTS,)),
+        ConsumerGroup("reach", (REACH_EVENTS,)),
     ),
     "initiatives": (ConsumerGroup("conflicts", (SCHEDULING_CONFLICTS,)),),
     "centres": (ConsumerGroup("conflicts", (SCHEDULING_CONFLICTS,)),),

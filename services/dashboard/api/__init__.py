@@ -21,6 +21,7 @@ from dashboard.api.conflicts import conflicts_router, render_change
 from dashboard.api.context import WebContext
 from dashboard.api.drafts import drafts_router
 from dashboard.api.initiatives import initiatives_router
+from dashboard.api.reports import reports_router
 from dashboard.api.residents import residents_router
 from dashboard.api.security import CsrfError, ForbiddenError, SecurityMiddleware, SignInRequiredError
 from dashboard.api.volunteers import volunteers_router
@@ -41,6 +42,7 @@ def routers(web: WebContext, directory: OrganisationDirectory) -> list[APIRouter
         charts_router(web),
         initiatives_router(web),
         volunteers_router(web),
+        reports_router(web),
     ]
 
 

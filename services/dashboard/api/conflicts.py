@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from dashboard.api.context import WebContext
 from dashboard.api.security import CSRF_FIELD, ForbiddenError, check_csrf, require
 from dashboard.i18n import N_
-from dashboard.live import Change
 from dashboard.owners import OwnerRefusedError, OwnerUnavailableError
 from dashboard.service import queries
+from dashboard.service.live import Change
 from werkplaats.organisations import OrganisationDirectory
 
 SEVERITIES = ("high", "medium", "low")

@@ -12,10 +12,10 @@ from dashboard.api.rendering import Templates
 from dashboard.api.security import LANGUAGE_COOKIE, SESSION_COOKIE, CookiePolicy, csrf_token
 from dashboard.domain import Person
 from dashboard.i18n import pick_language
-from dashboard.live import LiveFeed
-from dashboard.owners import OwnerClient, Scheduling
+from dashboard.owners import OwnerClient, Reach, Scheduling
 from dashboard.service import signins
 from dashboard.service.accounts import Passwords
+from dashboard.service.live import LiveFeed
 from dashboard.service.signins import CsrfTokens, LinkSigner
 from dashboard.settings import DashboardSettings
 from werkplaats.db import Database
@@ -35,6 +35,7 @@ class WebContext:
     scheduling: Scheduling
     initiatives: OwnerClient
     centres: OwnerClient
+    reach: Reach
     _csrf: CsrfTokens | None = None
     _links: LinkSigner | None = None
     passwords: Passwords = field(default_factory=Passwords)

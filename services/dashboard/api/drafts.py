@@ -135,13 +135,13 @@ def drafts_router(web: WebContext) -> APIRouter:
         if draft is None:
             return page(request, person, form, None)
         try:
-            conflicts = await web.scheduling.check(draft)
+            conflicts, advice = await web.scheduling.check(draft)
         except OwnerRefusedError as refusal:
             form.take_refusal(refusal)
             return page(request, person, form, None)
         except OwnerUnavailableError:
             message = web.text(request, "The scheduling service does not answer; try again in a moment.")
             return page(request, person, form, None, unavailable=message, status=503)
-        return page(request, person, form, conflicts)
+        return page(request, person, form, conflicts, advice=advice)
 
     return router

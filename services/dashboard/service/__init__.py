@@ -1,4 +1,4 @@
-"""The dashboard's use cases: accounts and sign-ins, the read model, and reading it for the pages."""
+"""The dashboard's use cases: accounts, sign-ins, the read model, reading it for the pages, the live feed."""
 
 from dashboard.service.accounts import Passwords, create_account, verify_sign_in
 from dashboard.service.readmodel import AGENDA_EVENTS, CONFLICT_EVENTS, ReadModel

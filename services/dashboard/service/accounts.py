@@ -10,6 +10,7 @@ Errors::
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.envelope import SLUG_PATTERN
 from dashboard.domain import Person, Role
 from dashboard.store import AccountRow
 
@@ -38,7 +40,9 @@ class InvalidAccountError(AccountError):
 
 def person_of(row: AccountRow) -> Person:
     """The person an account row describes."""
-    return Person(row.account_id, row.username, row.display_name, Role(row.role), row.centre_id)
+    return Person(
+        row.account_id, row.username, row.display_name, Role(row.role), row.centre_id, row.organisation
+    )
 
 
 class Passwords:
@@ -85,10 +89,13 @@ async def create_account(
     role: Role,
     password: str,
     centre_id: str | None = None,
+    organisation: str | None = None,
 ) -> Person:
     """Add an account; the password is kept only as its argon2 hash."""
     if role is Role.COORDINATOR and not centre_id:
         raise InvalidAccountError("a coordinator needs the centre they coordinate")
+    if organisation is not None and not re.match(SLUG_PATTERN, organisation):
+        raise InvalidAccountError(f"{organisation!r} is no organisation slug")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidAccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     if await session.scalar(select(AccountRow).where(AccountRow.username == username)) is not None:
@@ -99,6 +106,7 @@ async def create_account(
         display_name=display_name,
         role=role.value,
         centre_id=centre_id if role is Role.COORDINATOR else None,
+        organisation=organisation,
         password_hash=await passwords.hash(password),
         created_at=datetime.now(UTC),
         disabled=False,

@@ -6,13 +6,14 @@ import html
 from datetime import datetime
 from typing import Any
 
-from notifications.channels import initiative_rendering
-from notifications.domain import ACKNOWLEDGED, AMSTERDAM, DIGEST, RESOLVED
+from notifications.channels import initiative_rendering, reach_rendering
+from notifications.domain import ACKNOWLEDGED, AMSTERDAM, DIGEST, NO_WIJK, RESOLVED
 from notifications.notification import (
     ConflictNotification,
     DigestNotification,
     InitiativeNotification,
     Notification,
+    ReachNotification,
 )
 
 SEVERITY = {"nl": {"high": "hoog", "medium": "middel", "low": "laag"}, "en": {}}
@@ -50,6 +51,9 @@ WORDS = {
         "resolved": "Dit conflict is opgelost",
         "acknowledged": "Operations heeft dit conflict geaccepteerd",
         "wijk": "Wijk",
+        "reach": "Verslagen en terugkoppeling aan bewoners",
+        reach_rendering.REPORT_DUE: reach_rendering.WORDS["nl"][reach_rendering.REPORT_DUE],
+        reach_rendering.PROMISE_OVERDUE: reach_rendering.WORDS["nl"][reach_rendering.PROMISE_OVERDUE],
     },
     "en": {
         "conflict.detected": "Planning conflict",
@@ -64,6 +68,9 @@ WORDS = {
         "resolved": "This conflict is resolved",
         "acknowledged": "Operations accepted this conflict",
         "wijk": "Neighbourhood",
+        "reach": "Reports and feedback to residents",
+        reach_rendering.REPORT_DUE: reach_rendering.WORDS["en"][reach_rendering.REPORT_DUE],
+        reach_rendering.PROMISE_OVERDUE: reach_rendering.WORDS["en"][reach_rendering.PROMISE_OVERDUE],
     },
 }
 
@@ -80,6 +87,8 @@ def link(notification: Notification, dashboard_url: str) -> str:
     """The dashboard page of the notification's conflict (or of all conflicts, or of the initiative)."""
     if isinstance(notification, InitiativeNotification):
         return initiative_rendering.link(notification, dashboard_url)
+    if isinstance(notification, ReachNotification):
+        return reach_rendering.link(notification, dashboard_url)
     base = dashboard_url.rstrip("/")
     conflict_id = notification.conflict_id
     return f"{base}/conflicts/{conflict_id}" if conflict_id else f"{base}/conflicts"
@@ -89,6 +98,8 @@ def subject(notification: Notification) -> str:
     """The e-mail subject, Dutch first."""
     if isinstance(notification, InitiativeNotification):
         return initiative_rendering.subject(notification)
+    if isinstance(notification, ReachNotification):
+        return reach_rendering.subject(notification)
     if isinstance(notification, DigestNotification):
         return f"Werkplaats — {WORDS['nl'][DIGEST]} {notification.day} / {WORDS['en'][DIGEST]}"
     kind = notification.type
@@ -106,6 +117,8 @@ def paragraphs(notification: Notification, language: str, dashboard_url: str) ->
     """The message in one language as (heading, lines) blocks; the text and HTML forms render these."""
     if isinstance(notification, InitiativeNotification):
         return initiative_rendering.paragraphs(notification, language, dashboard_url)
+    if isinstance(notification, ReachNotification):
+        return reach_rendering.paragraphs(notification, language, dashboard_url)
     words = WORDS[language]
     if isinstance(notification, DigestNotification):
         return [*_digest_blocks(notification, language), (words["link"], [link(notification, dashboard_url)])]
@@ -145,6 +158,8 @@ def _digest_blocks(notification: DigestNotification, language: str) -> list[tupl
     blocks = []
     for group in notification.groups:
         heading = f"{words['wijk']} {group.wijk} — {words['severity']} {_severity(language, group.severity)}"
+        if group.wijk == NO_WIJK:
+            heading = words["reach"]
         lines = [
             f"{_when(item.starts_at)} — {WORDS[language][item.event_type]}: "
             f"{item.explanation_nl if language == 'nl' else item.explanation_en}"

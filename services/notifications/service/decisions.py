@@ -250,9 +250,15 @@ class Notifier:
     async def _contacts(
         self, unit: NotificationsUnitOfWork, facts: domain.ConflictFacts
     ) -> dict[str, domain.OrganisationContact]:
-        hooks = await unit.webhooks.of(facts.organisations)
+        return await self.contacts_of(unit, facts.organisations)
+
+    async def contacts_of(
+        self, unit: NotificationsUnitOfWork, slugs: tuple[str, ...]
+    ) -> dict[str, domain.OrganisationContact]:
+        """How each organisation is reached: its webhook, its contact e-mail, or (revoked) not at all."""
+        hooks = await unit.webhooks.of(slugs)
         contacts = {}
-        for slug in facts.organisations:
+        for slug in slugs:
             if self.is_revoked(slug):
                 contacts[slug] = domain.OrganisationContact(slug, None, None, None)
                 continue

@@ -18,7 +18,13 @@ from werkplaats.db import Database
 EMAIL_PATTERN = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
 Neighbourhood = Annotated[str, Field(pattern=NEIGHBOURHOOD_PATTERN)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-EventType = Literal["conflict.detected", "conflict.resolved", "conflict.acknowledged"]
+EventType = Literal[
+    "conflict.detected",
+    "conflict.resolved",
+    "conflict.acknowledged",
+    "reach.report_due",
+    "reach.promise_overdue",
+]
 
 
 class WebhookTarget(BaseModel):
@@ -44,7 +50,9 @@ class SubscriptionRequest(BaseModel):
     event_types: list[EventType] = Field(
         default=["conflict.detected", "conflict.resolved"],
         min_length=1,
-        description="Which conflict events to hear about.",
+        description="Which events to hear about: conflict events, and reach reminders "
+        "(`reach.report_due`, `reach.promise_overdue`; these name no neighbourhood, so a subscription "
+        "filtered on neighbourhoods does not get them).",
     )
     min_severity: Severity = Field(default=Severity.LOW, description="The least severity to hear about.")
     neighbourhoods: list[Neighbourhood] = Field(

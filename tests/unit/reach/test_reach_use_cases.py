@@ -193,3 +193,39 @@ async def test_a_withdrawn_activity_keeps_its_reports_and_takes_no_new_ones(reac
     assert "withdrawn" in refusal.data.model_dump()["reason"]
     [(_, report)] = await unit.reports.reported()
     assert report.attendance == 50
+
+
+async def test_the_due_reports_are_listed_per_organisation_and_leave_the_list_once_reported(
+    reach: Reach, clock: Clock
+) -> None:
+    unit = InMemoryReachUnitOfWork()
+    await reach.follow_agenda(unit, on_agenda("staedion", published()))
+    await reach.follow_agenda(unit, on_agenda("haag-wonen", published("buren", START + timedelta(hours=1))))
+    await unit.commit()
+    assert await reach.due_reports(unit, "staedion") == []  # not due yet
+    clock.now = START + timedelta(days=4)
+    [due] = await reach.due_reports(unit, "staedion")
+    assert (due.organisation, due.activity_id, due.occurrence_start) == ("staedion", "avond", START)
+    assert due.due_at == START + timedelta(hours=2, days=3)
+    assert [d.activity_id for d in await reach.due_reports(unit)] == ["avond", "buren"]
+    await reach.take_report(unit, reported(), arrival())
+    await unit.commit()
+    assert await reach.due_reports(unit, "staedion") == []
+    assert list(unit.envelopes(REACH_EVENTS)) == []  # listing announces nothing
+
+
+async def test_the_overdue_promises_are_listed_until_the_follow_up_is_reported(
+    reach: Reach, clock: Clock
+) -> None:
+    unit = InMemoryReachUnitOfWork()
+    await reach.follow_agenda(unit, on_agenda("staedion", published()))
+    await reach.take_report(unit, reported(), arrival())
+    await unit.commit()
+    assert await reach.overdue_promises(unit) == []
+    clock.now = datetime(2026, 4, 2, 9, tzinfo=UTC)
+    [overdue] = await reach.overdue_promises(unit)
+    assert (overdue.organisation, overdue.activity_id, overdue.title) == ("staedion", "avond", "Avond avond")
+    kept = {"on": "2026-04-01", "summary": "Het ontwerp is aangepast."}
+    await reach.take_report(unit, reported(follow_up_done=kept), arrival())
+    await unit.commit()
+    assert await reach.overdue_promises(unit) == []

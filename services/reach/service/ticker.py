@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import structlog
-
-from reach.service import Reach
+from reach.service.reach import Reach
 from reach.store import SqlReachUnitOfWork
 from werkplaats.background import BackgroundTask
 from werkplaats.db import Database
-
-log = structlog.get_logger(__name__)
+from werkplaats.retry import Backoff, repeat
 
 
 class Ticker:
@@ -36,12 +31,12 @@ class Ticker:
 
     async def run(self) -> None:
         """Tick until cancelled; a failed tick is logged and tried again next time."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("reach_tick_failed")
-            await asyncio.sleep(self.interval_s)
+        await repeat(
+            self.tick,
+            event="reach_tick_failed",
+            pause=self.interval_s,
+            backoff=Backoff.constant(self.interval_s),
+        )
 
     def start(self) -> None:
         """Run in the background."""

@@ -1,4 +1,4 @@
-"""Use cases of the reach service: follow the agenda, take reports in, remind, flag and advise.
+"""Use cases of the reach service: follow the agenda, take reports in, advise (reminders: ``reminders``).
 
 Each takes the service's unit of work, stages rows and events on it, and leaves the commit to whoever
 opened it.
@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -21,31 +20,25 @@ from contracts import (
     ActivityReported,
     AgendaActivityRemoved,
     AgendaActivityUpserted,
-    PromiseOverdue,
-    ReportDue,
     TargetGroup,
     new_event,
 )
-from contracts.topics import REACH_ADVICE, REACH_EVENTS, partner_feedback
+from contracts.topics import REACH_ADVICE, partner_feedback
 from reach import feedback
 from reach.domain import (
-    AMSTERDAM,
     PlannedActivity,
     advice_key,
     advise,
     keys_of,
     observation,
-    promise_overdue,
     refusal_of,
-    reports_due,
     utc_key,
 )
-from reach.store import ACTIVITIES, ADVICE, FLAGS, PENDING, REPORTS, STALE_ADVICE, ReachUnitOfWork, aware
+from reach.service.policy import SERVICE, Clock, Policy
+from reach.service.reminders import Reminders
+from reach.store import ACTIVITIES, ADVICE, PENDING, REPORTS, STALE_ADVICE, ReachUnitOfWork, aware
 
 log = structlog.get_logger(__name__)
-
-SERVICE = "reach"
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -60,17 +53,7 @@ class Arrival:
     offset: int
 
 
-@dataclass(frozen=True)
-class Policy:
-    """The service's judgement: minimum evidence, grace for unknown activities, when reports are due."""
-
-    minimum_reports: int = 3
-    pending_grace: timedelta = timedelta(minutes=15)
-    report_after: timedelta = timedelta(days=3)
-    reminder_window: timedelta = timedelta(days=30)
-
-
-class Reach:
+class Reach(Reminders):
     """Reports in; reminders, warnings and advice out."""
 
     def __init__(self, policy: Policy, clock: Clock) -> None:
@@ -221,67 +204,6 @@ class Reach:
             )
             settled += 1
         return settled
-
-    async def remind(self, unit: ReachUnitOfWork) -> int:
-        """Announce ``reach.report_due`` once for each occurrence whose report is due and missing."""
-        now = self.clock()
-        flagged = await unit.flags.of_kind("report_due")
-        reported = await unit.reports.keys()
-        announced = 0
-        for activity in await unit.activities.current():
-            for occurrence in reports_due(
-                activity, now, after=self.policy.report_after, window=self.policy.reminder_window
-            ):
-                key = (activity.organisation, activity.activity_id, utc_key(occurrence.starts_at))
-                if key in reported or key in flagged:
-                    continue
-                due = ReportDue(
-                    organisation=activity.organisation,
-                    activity_id=activity.activity_id,
-                    title=activity.title,
-                    occurrence_start=occurrence.starts_at,
-                    due_at=occurrence.ends_at + self.policy.report_after,
-                )
-                self._flag(unit, key, "report_due", due)
-                announced += 1
-        return announced
-
-    async def flag_overdue_promises(self, unit: ReachUnitOfWork) -> int:
-        """Announce ``reach.promise_overdue`` once for each promise past its date without a follow-up."""
-        today = self.clock().astimezone(AMSTERDAM).date()
-        flagged = await unit.flags.of_kind("promise_overdue")
-        announced = 0
-        for key, report in await unit.reports.promises_due_before(today):
-            if key in flagged or not promise_overdue(report, today) or report.follow_up is None:
-                continue
-            activity = await unit.activities.get(key[0], key[1])
-            overdue = PromiseOverdue(
-                organisation=key[0],
-                activity_id=key[1],
-                title=activity.title if activity else key[1],
-                occurrence_start=report.occurrence_start,
-                residents_hear_back_by=report.follow_up.residents_hear_back_by,
-            )
-            self._flag(unit, key, "promise_overdue", overdue)
-            announced += 1
-        return announced
-
-    def _flag(
-        self, unit: ReachUnitOfWork, key: tuple[str, str, str], kind: str, data: ReportDue | PromiseOverdue
-    ) -> None:
-        organisation, activity_id, occurrence = key
-        unit.insert(
-            FLAGS,
-            {
-                "organisation": organisation,
-                "activity_id": activity_id,
-                "occurrence": occurrence,
-                "kind": kind,
-                "flagged_at": self.clock(),
-            },
-        )
-        unit.publish(REACH_EVENTS, new_event(data, source=SERVICE), key=f"{organisation}/{activity_id}")
-        log.info(data.event_type, organisation=organisation, activity_id=activity_id, occurrence=occurrence)
 
     async def refresh_advice(self, unit: ReachUnitOfWork) -> int:
         """Recompute stale advice and publish what changed on ``reach.advice``; how many were published."""

@@ -1,37 +1,29 @@
-"""The reach HTTP API: partners report over HTTP; figures and advice for policy officers and planners.
+"""``/v1/activities/{activity_id}/reports``, ``/v1/reports/due``, ``/v1/promises/overdue``.
 
 Reports are published on the organisation's ``partner.<org>.reports`` topic through the outbox, so they
 take the same path as reports published on Kafka.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts import (
-    ActivityKind,
     ActivityReported,
-    AdviceUpdated,
+    OrganisationRole,
     OrganisationUpdated,
-    TargetGroup,
+    PromiseOverdue,
+    ReportDue,
     new_event,
 )
 from contracts.activities import ACTIVITY_ID_PATTERN
 from contracts.reach import report_key
 from contracts.topics import partner_reports, partner_topics
-from reach.domain import Figures, Observation, Season, Selection, advise, figures, observation, refusal_of
+from reach.api.context import ActivityId, ApiContext, OnBehalfOf, acting_for, invalid
+from reach.domain import refusal_of
 from reach.store import SqlReachUnitOfWork
-from werkplaats.auth import Authenticator
-from werkplaats.runtime import ServiceRuntime
-
-ActivityId = Annotated[
-    str, Path(pattern=ACTIVITY_ID_PATTERN, description="The organisation's own id of the activity.")
-]
-Wijk = Annotated[str | None, Query(pattern=r"^WK\d{6}$", description="CBS wijk code, e.g. `WK051836`.")]
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "occurrence_start": "2026-03-24T19:30:00+01:00",
@@ -68,20 +60,6 @@ class Accepted(BaseModel):
     event_id: str = Field(description="`event_id` of the `activity.reported` event.")
 
 
-@dataclass
-class ApiContext:
-    """What the routes use: the runtime (database, topics) and the authenticator."""
-
-    runtime: ServiceRuntime
-    auth: Authenticator
-    minimum_reports: int
-
-
-def invalid(location: tuple[str, ...], message: str) -> RequestValidationError:
-    """A 422 naming the field, shaped like FastAPI's own validation errors."""
-    return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
-
-
 def reports_router(context: ApiContext) -> APIRouter:
     """``/v1/activities/{activity_id}/reports``: report as the key's organisation, read its own reports."""
     router = APIRouter(prefix="/v1/activities", tags=["reports"])
@@ -98,7 +76,10 @@ def reports_router(context: ApiContext) -> APIRouter:
         response_model=Accepted,
         responses={404: {"description": "No such activity of this organisation"}, 422: {}, 503: {}},
     )
-    async def report(activity_id: ActivityId, body: ReportBody, caller: Caller) -> Accepted:
+    async def report(
+        activity_id: ActivityId, body: ReportBody, caller: Caller, organisation: OnBehalfOf = None
+    ) -> Accepted:
+        slug = acting_for(caller, organisation)
         if body.activity_id is not None and body.activity_id != activity_id:
             raise invalid(("body", "activity_id"), f"must equal the activity_id in the path, {activity_id!r}")
         try:
@@ -107,18 +88,18 @@ def reports_router(context: ApiContext) -> APIRouter:
             first = error.errors(include_url=False)[0]
             raise invalid(("body", *map(str, first["loc"])), first["msg"]) from None
         try:
-            await context.runtime.ensure_topics(partner_topics(caller.slug))
+            await context.runtime.ensure_topics(partner_topics(slug))
         except Exception as error:  # noqa: BLE001 - any broker failure is a 503
             raise HTTPException(503, f"the broker does not answer: {type(error).__name__}") from None
-        event = new_event(reported, source=caller.slug)
+        event = new_event(reported, source=slug)
         async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
-            activity = await unit.activities.get(caller.slug, activity_id)
-            refusal = refusal_of(caller.slug, activity, reported, datetime.now(UTC))
+            activity = await unit.activities.get(slug, activity_id)
+            refusal = refusal_of(slug, activity, reported, datetime.now(UTC))
             if refusal is not None and refusal.field == "activity_id":
                 raise HTTPException(404, refusal.reason)
             if refusal is not None:
                 raise invalid(("body", refusal.field), refusal.reason)
-            unit.publish(partner_reports(caller.slug), event, key=report_key(reported))
+            unit.publish(partner_reports(slug), event, key=report_key(reported))
         return Accepted(event_id=str(event.event_id))
 
     @router.get(
@@ -133,58 +114,33 @@ def reports_router(context: ApiContext) -> APIRouter:
     return router
 
 
-def knowledge_router(context: ApiContext) -> APIRouter:
-    """``/v1/figures`` and ``/v1/advice``: what the reports of all organisations say."""
-    router = APIRouter(prefix="/v1", tags=["reach knowledge"])
+def follow_up_router(context: ApiContext) -> APIRouter:
+    """``/v1/reports/due`` and ``/v1/promises/overdue``: what organisers and operations should act on."""
+    router = APIRouter(prefix="/v1", tags=["reports"])
     Caller = Annotated[OrganisationUpdated, Depends(context.auth.caller())]  # noqa: N806
+    Operations = Annotated[  # noqa: N806
+        OrganisationUpdated, Depends(context.auth.caller(OrganisationRole.OPERATIONS))
+    ]
 
     @router.get(
-        "/figures",
-        summary="Turnout against expectation, and the methods that go with turnout",
-        description="Over the reports matching every filter given. Each figure carries the number of "
-        "reports it rests on; with fewer than the minimum only that number is given (`shown` false). "
-        "`turnout_ratio` is attendance over expected attendance summed over the reports that had an "
-        "expectation; `reached_low`/`reached_high` bound the share that reached it (95% Wilson interval).",
+        "/reports/due",
+        summary="The reports due and missing of the key's organisation (or, operations, of the one named)",
+        description="Occurrences that ended at least `REACH_REPORT_AFTER_DAYS` ago without a report, "
+        "not older than the reminder window; the oldest first.",
+        response_model=list[ReportDue],
     )
-    async def get_figures(
-        _: Caller,
-        wijk: Wijk = None,
-        target_group: Annotated[TargetGroup | None, Query()] = None,
-        kind: Annotated[ActivityKind | None, Query()] = None,
-        season: Annotated[Season | None, Query()] = None,
-    ) -> Figures:
-        seen = await _observations(context)
-        selection = Selection(wijk=wijk, target_group=target_group, kind=kind, season=season)
-        return figures(seen, selection, context.minimum_reports)
+    async def due(caller: Caller, organisation: OnBehalfOf = None) -> list[ReportDue]:
+        slug = acting_for(caller, organisation)
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            return await context.reach.due_reports(unit, slug)
 
     @router.get(
-        "/advice",
-        summary="Reach advice for a wijk, target group and kind",
-        description="As published on `reach.advice`: the methods that reached this group here, the "
-        "languages attendees spoke, and earlier activities to ask about.",
-        response_model=AdviceUpdated,
+        "/promises/overdue",
+        summary="Promises to residents past their date without a follow-up (operations keys only)",
+        response_model=list[PromiseOverdue],
     )
-    async def get_advice(
-        _: Caller,
-        wijk: Annotated[str, Query(pattern=r"^WK\d{6}$", description="CBS wijk code.")],
-        target_group: Annotated[TargetGroup, Query()],
-        kind: Annotated[ActivityKind, Query()],
-    ) -> AdviceUpdated:
-        seen = await _observations(context)
-        return advise(seen, wijk, target_group, kind, context.minimum_reports)
+    async def overdue(_: Operations) -> list[PromiseOverdue]:
+        async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
+            return await context.reach.overdue_promises(unit)
 
     return router
-
-
-async def _observations(context: ApiContext) -> list[Observation]:
-    async with context.runtime.database.unit_of_work(SqlReachUnitOfWork) as unit:
-        return [observation(activity, report) for activity, report in await unit.reports.reported()]
-
-
-def routers(context: ApiContext) -> list[APIRouter]:
-    """Every router of the reach API (the public pages are added by ``main``)."""
-    return [reports_router(context), knowledge_router(context)]
-
-
-def install(app: Any) -> None:
-    """Nothing beyond FastAPI's own error mapping: refusals are raised as 404 or 422 naming the field."""
