@@ -78,6 +78,8 @@ async def _no_decode(_: Any, __: Any) -> None:
 
 READINESS_CACHE_S = 2.0
 """How long one readiness check answers every ``/health`` request."""
+SHUTDOWN_STEP_S = 20.0
+"""Longest wait for each shut-down step that needs the broker (commits, consumers, producer)."""
 
 KAFKA_WAIT_BACKOFF = Backoff(0.5, 5.0)
 """Pauses between attempts to reach a broker that does not answer at start-up."""
@@ -283,21 +285,34 @@ class ServiceRuntime:
         """Stop consuming, stop the relay and the shut-down tasks, close connections."""
         self._readiness = None  # a stopped service is not ready, whatever the last check said
         for committer in self._committers:  # what was processed is not read again after a restart
-            await committer.commit()
-        await self.broker.stop()
+            await self._within_bound(committer.commit(), "commit")
+        await self._within_bound(self.broker.stop(), "consumers")
         for committer in self._committers:
-            await committer.close()
+            await self._within_bound(committer.close(), "commit")
         for task in self.shutdown:
             await task()
         await self.relay.stop()
         await self.janitor.stop()
         if self._producer is not None:
-            await self._producer.stop()
+            await self._within_bound(self._producer.stop(), "producer")
             self._producer = None
         await self.database.dispose()
         self.started = False
         self.not_ready_reason = "stopped"
         log.info("service_stopped", service=self.name)
+
+    async def _within_bound(self, step: Awaitable[Any], what: str) -> None:
+        """Wait for a shut-down step that needs the broker at most ``SHUTDOWN_STEP_S``.
+
+        A broker that no longer answers must not hold a stopping service forever; what is given up is
+        safe to lose: an offset not committed is redelivered and its inbox record drops it, and an outbox
+        row not acknowledged stays unsent and is published by the next start.
+        """
+        try:
+            async with asyncio.timeout(SHUTDOWN_STEP_S):
+                await step
+        except TimeoutError:
+            log.warning("shutdown_step_timed_out", service=self.name, step=what, seconds=SHUTDOWN_STEP_S)
 
     async def health(self) -> dict[str, Any]:
         """Whether the database and the broker answer, and how many outbox rows wait.
