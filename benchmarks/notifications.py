@@ -33,7 +33,7 @@ from notifications.main import create_service as build_notifications
 from notifications.service import subscriptions as manage
 from notifications.settings import NotificationsSettings
 from scheduling.main import create_runtime as create_scheduler
-from scheduling.settings import SchedulingSettings
+from scheduling.settings import DetectionMode, SchedulingSettings
 from scheduling.store import ZoneMemberRow
 from werkplaats.organisations import add_organisation
 from werkplaats.topics_admin import ensure_topics
@@ -278,6 +278,7 @@ class Bench:
                 database_url=f"sqlite+aiosqlite:///{workdir / 'scheduling.db'}",
                 consumer_group=f"bench-n-scheduling-{run.tag}",
                 partner_topic_pattern=run.partner_pattern,
+                detection=DetectionMode.PARTITIONED,  # the hops below start at scheduling.placements
             ),
             bootstrap_servers=bootstrap,
         )

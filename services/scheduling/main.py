@@ -19,8 +19,9 @@ from scheduling.service.calendar_keeper import CalendarKeeper
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
 from scheduling.service.past_conflicts import PastConflictCloser
+from scheduling.service.placements import publish_placement
 from scheduling.service.reach_advice import ReachAdviceBook
-from scheduling.settings import SchedulingSettings
+from scheduling.settings import DetectionMode, SchedulingSettings
 from scheduling.subscribers import subscribe
 from scheduling.venues import VenueDirectory
 from werkplaats.auth import Authenticator
@@ -57,7 +58,7 @@ class SchedulingService:
 def create_service(
     settings: SchedulingSettings | None = None, *, bootstrap_servers: str | None = None, serving: bool = True
 ) -> SchedulingService:
-    """Wire the scheduler: intake, zone detection, calendar, topics; ``serving`` the API's view too.
+    """Wire the scheduler: intake, zone detection (inline or partitioned), calendar; ``serving`` the view too.
 
     The organisations directory names organisations in explanations; the agenda view is started with
     the runtime only when ``serving``.
@@ -104,12 +105,16 @@ def create_service(
         security=settings,
     )
     advice = ReachAdviceBook(bootstrap, security=settings)
+    inline = settings.detection is DetectionMode.INLINE
     subscribe(
         runtime,
-        Intake(horizon=horizon, venue_known=venues.knows),
+        Intake(
+            horizon=horizon, venue_known=venues.knows, place=detector.apply if inline else publish_placement
+        ),
         detector,
         partner_pattern=settings.partner_topic_pattern,
         is_revoked=directory.is_revoked,
+        inline=inline,
     )
 
     async def prepare() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field
@@ -9,6 +10,15 @@ from pydantic_settings import SettingsConfigDict
 
 from contracts.topics import PARTNER_ACTIVITIES_PATTERN
 from werkplaats.settings import ServiceSettings
+
+
+class DetectionMode(StrEnum):
+    """Where a zone's conflicts are detected."""
+
+    INLINE = "inline"
+    """By the intake, in the transaction that takes the activity in (zones locked per transaction)."""
+    PARTITIONED = "partitioned"
+    """By the detector consumer of ``scheduling.placements``, keyed by zone (zone affinity)."""
 
 
 class SchedulingSettings(ServiceSettings):
@@ -32,4 +42,11 @@ class SchedulingSettings(ServiceSettings):
     )
     feed_poll_s: float = Field(
         default=15.0, gt=0, description="How often registered iCalendar feeds are checked for being due."
+    )
+    detection: DetectionMode = Field(
+        default=DetectionMode.INLINE,
+        description=(
+            "inline: the intake checks each zone in its own transaction; partitioned: changes go through "
+            "scheduling.placements to the instance that holds the zone's partition."
+        ),
     )

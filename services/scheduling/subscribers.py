@@ -1,4 +1,4 @@
-"""FastStream subscriptions of the scheduler: partner topics into the intake, placements into detection."""
+"""The scheduler's consumers: partner topics into the intake (and detection), placements into detection."""
 
 from __future__ import annotations
 
@@ -26,8 +26,14 @@ def subscribe(
     *,
     partner_pattern: str,
     is_revoked: Callable[[str], bool] = lambda _: False,
+    inline: bool = True,
 ) -> None:
-    """Register the scheduler's consumers; messages of revoked organisations are dead-lettered."""
+    """Register the scheduler's consumers; messages of revoked organisations are dead-lettered.
+
+    ``inline``: the intake places each change in its zones itself, so each batch first locks and loads
+    the zones it touches. The placements consumer runs in both modes: with inline detection it drains
+    what a partitioned run left on ``scheduling.placements``.
+    """
 
     async def on_partner_event(
         unit: SchedulingUnitOfWork, event: Envelope[EventData], delivery: Delivery
@@ -47,22 +53,27 @@ def subscribe(
         await intake.settle(unit, (organisation, event.data.activity_id), str(event.event_id))
 
     async def load_activities(unit: SchedulingUnitOfWork, batch: Batch) -> None:
-        keys = [
-            (organisation, event.data.activity_id)
+        changes = [
+            (organisation, event.data)
             for event, delivery in batch
             if (organisation := organisation_of(delivery.topic))
             and isinstance(event.data, ActivityPublished | ActivityWithdrawn)
         ]
-        await intake.prefetch(unit, keys)
+        await intake.prefetch(unit, [(organisation, data.activity_id) for organisation, data in changes])
+        if inline:
+            await detector.prefetch(unit, await intake.zones_touched(unit, changes))
 
     async def load_zones(unit: SchedulingUnitOfWork, batch: Batch) -> None:
-        await detector.prefetch(unit, [e.data.zone for e, _ in batch if isinstance(e.data, PlacementChanged)])
+        await detector.prefetch_placements(
+            unit, [e.data for e, _ in batch if isinstance(e.data, PlacementChanged)]
+        )
 
     async def on_placement(
         unit: SchedulingUnitOfWork, event: Envelope[EventData], delivery: Delivery
     ) -> None:
         assert isinstance(event.data, PlacementChanged)
-        await detector.apply(unit, event.data, correlation_id=event.correlation_id or str(event.event_id))
+        correlation_id = event.correlation_id or str(event.event_id)
+        await detector.apply_placed(unit, event.data, correlation_id=correlation_id)
 
     async def on_rejected(delivery: Delivery, error: Exception) -> None:
         feedback = rejection(delivery, error)
@@ -80,7 +91,10 @@ def subscribe(
         prepare=load_activities,
         accept=PARTNER_EVENTS,
         on_rejected=on_rejected,
-        description="Activities partners publish: validated, stored, put on the agenda and placed in zones.",
+        description=(
+            "Activities partners publish: validated, stored, put on the agenda and placed in zones"
+            + (" (each zone's conflicts detected in the same transaction)." if inline else ".")
+        ),
     )
     runtime.consume(
         SCHEDULING_PLACEMENTS,

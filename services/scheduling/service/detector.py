@@ -23,6 +23,7 @@ from scheduling.domain import (
     suggest_alternatives,
 )
 from scheduling.internal_events import PlacementChanged
+from scheduling.service.placements import Placement
 from scheduling.store import ConflictRow, SchedulingUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -33,9 +34,12 @@ AgendaFactory = Callable[[str], Agenda]
 class ZoneDetector:
     """Applies placements to the agenda of their zone and records what that does to its conflicts.
 
-    A zone's agenda stays in memory while this process owns the zone. Every committed change writes a
+    Placements come inline from the intake (the default: same transaction, no second decode) or, for
+    partitioned detection, from ``scheduling.placements``.
+
+    A zone's agenda stays in memory once this process has used it. Every committed change writes a
     fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
-    or another instance that owned the zone meanwhile) is rebuilt from the zone's members.
+    or another instance that changed the zone meanwhile) is rebuilt from the zone's members.
     """
 
     def __init__(
@@ -60,26 +64,57 @@ class ZoneDetector:
             agenda.calendar = calendar
 
     async def prefetch(self, unit: SchedulingUnitOfWork, zones: Iterable[str]) -> None:
-        """Load the tokens of ``zones`` at once, for the placements of one transaction."""
+        """Lock ``zones`` for this transaction and load their tokens at once, before any is read.
+
+        On PostgreSQL the locks are advisory transaction locks taken in one sorted order, so instances
+        sharing the database never interleave on a zone and never deadlock; SQLite has one writer.
+        """
         await unit.zones.load(zones)
 
-    async def apply(
-        self, unit: SchedulingUnitOfWork, placement: PlacementChanged, *, correlation_id: str
+    async def prefetch_placements(
+        self, unit: SchedulingUnitOfWork, placements: Iterable[PlacementChanged]
     ) -> None:
+        """Lock and load what placements read from ``scheduling.placements`` need, their zones first."""
+        members = [(p.zone, p.organisation, p.activity_id) for p in placements]
+        await self.prefetch(unit, {zone for zone, _, _ in members})
+        await unit.activities.load((organisation, activity_id) for _, organisation, activity_id in members)
+        await unit.zones.load_members(members)
+
+    async def apply_placed(
+        self, unit: SchedulingUnitOfWork, changed: PlacementChanged, *, correlation_id: str
+    ) -> None:
+        """Apply a placement read from ``scheduling.placements``, unless a later change superseded it.
+
+        A later change is either placed inline already (after a switch from partitioned detection) or
+        follows on the same zone's partition, so skipping a superseded placement loses nothing.
+        """
+        placement = Placement.of(changed)
+        if await self._superseded(unit, placement):
+            log.info("placement_superseded", zone=placement.zone, sequence=placement.sequence)
+            return
+        await self.apply(unit, placement, correlation_id=correlation_id)
+
+    async def _superseded(self, unit: SchedulingUnitOfWork, placement: Placement) -> bool:
+        if placement.placed is not None:
+            current = await unit.activities.sequence(placement.key)
+            return current is None or current > placement.sequence
+        member = await unit.zones.member_sequence(placement.zone, *placement.key)
+        return member is not None and member > placement.sequence
+
+    async def apply(self, unit: SchedulingUnitOfWork, placement: Placement, *, correlation_id: str) -> None:
         """Apply one placement to its zone; the zone's rows are written when the transaction commits."""
         zone, now = placement.zone, self.clock()
         agenda = await self._agenda(unit, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
-        key = (placement.organisation, placement.activity_id)
+        key = placement.key
         previous = agenda.get(key)
-        if placement.activity is None:
+        if placement.placed is None:
             changes = agenda.withdraw(key)
             unit.zones.unplace(zone, *key)
         else:
-            activity = Activity.from_published(placement.organisation, placement.activity)
+            activity = placement.placed.activity
             changes = agenda.upsert(activity, now)
-            payload = placement.activity.model_dump(mode="json")
-            unit.zones.place(zone, *key, payload, placement.sequence)
+            unit.zones.place(zone, *key, placement.placed.payload, placement.sequence)
             if previous is not None and previous.activity != activity:
                 await self._clear_acknowledgements(unit, zone, key)
         await self._record(unit, zone, agenda, changes, now, correlation_id)

@@ -1,4 +1,4 @@
-"""Taking in partner activities: store, publish the agenda, and repartition changes to their zones."""
+"""Taking in partner activities: store, publish the agenda, and place each change in its zones."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from contracts import (
     Occurrence,
     new_event,
 )
-from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_PLACEMENTS
+from contracts.topics import SCHEDULING_AGENDA
 from scheduling import NAME
 from scheduling.domain import (
     Activity,
@@ -27,10 +27,15 @@ from scheduling.domain import (
     content_hash,
     expand,
     zones_of,
-    zones_to_notify,
 )
 from scheduling.domain.errors import SchedulingError
-from scheduling.internal_events import PlacementChanged
+from scheduling.service.placements import (
+    Place,
+    PlacedActivity,
+    Placement,
+    zones_of_payload,
+    zones_of_published,
+)
 from scheduling.store import ActivityKey, SchedulingUnitOfWork
 from werkplaats.errors import PermanentError
 
@@ -58,24 +63,46 @@ def checked(organisation: str, published: ActivityPublished) -> Activity:
     return activity
 
 
+PartnerChange = tuple[str, ActivityPublished | ActivityWithdrawn]
+"""An organisation and what it published or withdrew."""
+
+
 class Intake:
     """Applies ``activity.published`` and ``activity.withdrawn`` of one organisation to the agenda.
 
     A transaction's activities are loaded once (``prefetch``) and written once, just before it commits.
+    Each change goes to ``place`` once per zone it touches: the zone detector itself (inline detection,
+    in the same transaction) or ``scheduling.placements`` (partitioned detection).
     """
 
     def __init__(
-        self, *, horizon: timedelta, venue_known: Callable[[str], bool | None] | None = None
+        self,
+        *,
+        horizon: timedelta,
+        place: Place,
+        venue_known: Callable[[str], bool | None] | None = None,
     ) -> None:
         self.horizon = horizon
         self.venue_known = venue_known or (lambda _: None)
         """Whether a venue id names a registered centre (None: not known yet)."""
+        self.place = place
 
     async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[ActivityKey]) -> None:
         """Load the stored state of ``keys`` at once, for the events of one transaction."""
         keys = list(keys)
         await unit.activities.load(keys)
         await unit.staged.load(keys)
+
+    async def zones_touched(self, unit: SchedulingUnitOfWork, changes: Iterable[PartnerChange]) -> set[str]:
+        """The zones ``changes`` place or leave: of each stored version and of each new one (prefetched)."""
+        zones: set[str] = set()
+        for organisation, data in changes:
+            stored = await unit.activities.get((organisation, data.activity_id))
+            if stored is not None:
+                zones |= zones_of_payload(stored[0])
+            if isinstance(data, ActivityPublished):
+                zones |= zones_of_published(data)
+        return zones
 
     async def settle(self, unit: SchedulingUnitOfWork, key: ActivityKey, event_id: str) -> None:
         """Forget the API's staged version of ``key`` once this very event is taken in (not a newer one)."""
@@ -97,7 +124,7 @@ class Intake:
         if stored is not None and stored[1] == fingerprint:
             log.info("activity_unchanged", organisation=organisation, activity_id=published.activity_id)
             return False
-        before = _activity(organisation, stored[0]) if stored is not None else None
+        left = zones_of_payload(stored[0]) if stored is not None else set()
         sequence = time.time_ns() // 1000
         now = datetime.now(UTC)
         payload = published.model_dump(mode="json")
@@ -114,17 +141,10 @@ class Intake:
             new_event(upserted, source=NAME, correlation_id=correlation_id),
             key=agenda_key(organisation, published.activity_id),
         )
-        placed = zones_of(activity)
-        for zone in sorted(zones_to_notify(before, activity)):
-            _place(
-                unit,
-                zone,
-                organisation,
-                published.activity_id,
-                published if zone in placed else None,
-                sequence,
-                correlation_id,
-            )
+        placed, held = zones_of(activity), PlacedActivity(activity, published, payload)
+        for zone in sorted(left | placed):
+            placement = Placement(zone, key, sequence, held if zone in placed else None)
+            await self.place(unit, placement, correlation_id=correlation_id)
         log.info("activity_published", organisation=organisation, activity_id=published.activity_id)
         return True
 
@@ -144,7 +164,6 @@ class Intake:
                 "withdrawal_of_unknown_activity", organisation=organisation, activity_id=withdrawn.activity_id
             )
             return False
-        before = _activity(organisation, stored[0])
         unit.activities.remove(key)
         removed = AgendaActivityRemoved(
             organisation=organisation, activity_id=withdrawn.activity_id, reason=withdrawn.reason
@@ -155,14 +174,10 @@ class Intake:
             key=agenda_key(organisation, withdrawn.activity_id),
         )
         sequence = time.time_ns() // 1000
-        for zone in sorted(zones_of(before)):
-            _place(unit, zone, organisation, withdrawn.activity_id, None, sequence, correlation_id)
+        for zone in sorted(zones_of_payload(stored[0])):
+            await self.place(unit, Placement(zone, key, sequence, None), correlation_id=correlation_id)
         log.info("activity_withdrawn", organisation=organisation, activity_id=withdrawn.activity_id)
         return True
-
-
-def _activity(organisation: str, payload: dict[str, object]) -> Activity:
-    return Activity.from_published(organisation, ActivityPublished.model_validate(payload))
 
 
 def _row(
@@ -182,22 +197,3 @@ def _row(
         "starts_at": published.starts_at,
         "updated_at": now,
     }
-
-
-def _place(
-    unit: SchedulingUnitOfWork,
-    zone: str,
-    organisation: str,
-    activity_id: str,
-    activity: ActivityPublished | None,
-    sequence: int,
-    correlation_id: str,
-) -> None:
-    placement = PlacementChanged(
-        zone=zone, organisation=organisation, activity_id=activity_id, activity=activity, sequence=sequence
-    )
-    unit.publish(
-        SCHEDULING_PLACEMENTS,
-        new_event(placement, source=NAME, correlation_id=correlation_id),
-        key=zone,
-    )

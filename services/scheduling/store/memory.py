@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from scheduling.domain import ActivityKey
-from scheduling.store.repositories import StagedVersion, StoredActivity, ZoneMember
+from scheduling.store.repositories import StagedVersion, StoredActivity, ZoneMember, ZoneMemberKey
 from scheduling.store.tables import ConflictRow
 from scheduling.store.unit_of_work import SchedulingUnitOfWork
 from werkplaats.unit_of_work import InMemoryUnitOfWork
@@ -26,6 +26,11 @@ class InMemoryActivities:
         """The stored activity ``key``, or None."""
         row = self.rows.get(key)
         return None if row is None else (row["payload"], row["content_hash"])
+
+    async def sequence(self, key: ActivityKey) -> int | None:
+        """The publish sequence of the stored activity ``key``, or None."""
+        row = self.rows.get(key)
+        return None if row is None else int(row["sequence"])
 
     def put(self, row: dict[str, Any]) -> None:
         """Store an activity row."""
@@ -67,7 +72,15 @@ class InMemoryZones:
         self.members_by_zone: dict[str, dict[ActivityKey, tuple[int, dict[str, Any]]]] = {}
 
     async def load(self, zones: Iterable[str]) -> None:
-        """Nothing to load: every zone is at hand."""
+        """Nothing to lock or load: every zone is at hand."""
+
+    async def load_members(self, members: Iterable[ZoneMemberKey]) -> None:
+        """Nothing to load: every member is at hand."""
+
+    async def member_sequence(self, zone: str, organisation: str, activity_id: str) -> int | None:
+        """The publish sequence of an activity placed in the zone, or None."""
+        placed = self.members_by_zone.get(zone, {}).get((organisation, activity_id))
+        return None if placed is None else placed[0]
 
     async def token(self, zone: str) -> str | None:
         """The zone's token, or None."""

@@ -14,7 +14,7 @@ from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import ActivityKey
-from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow, ZoneMemberRow, ZoneRow
+from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow
 from werkplaats.db import load_in_chunks
 from werkplaats.unit_of_work import UnitOfWork
 
@@ -24,11 +24,11 @@ StagedVersion = tuple[dict[str, Any] | None, str]
 """An activity as the API published it: its payload (None: withdrawn) and the event's id."""
 ZoneMember = tuple[str, dict[str, Any]]
 """An activity placed in a zone: its organisation and its published payload."""
+ZoneMemberKey = tuple[str, str, str]
+"""``(zone, organisation, activity_id)``: an activity's place in one zone."""
 
 ACTIVITIES = cast(Table, ActivityRow.__table__)
 STAGED = cast(Table, StagedActivityRow.__table__)
-ZONES = cast(Table, ZoneRow.__table__)
-ZONE_MEMBERS = cast(Table, ZoneMemberRow.__table__)
 
 
 class Activities(Protocol):
@@ -39,6 +39,9 @@ class Activities(Protocol):
 
     async def get(self, key: ActivityKey) -> StoredActivity | None:
         """The stored activity ``key``, or None when it is not on the agenda."""
+
+    async def sequence(self, key: ActivityKey) -> int | None:
+        """The publish sequence of the stored activity ``key``, or None when it is not on the agenda."""
 
     def put(self, row: dict[str, Any]) -> None:
         """Store an activity (an ``activities`` row) when the transaction commits."""
@@ -67,7 +70,13 @@ class Zones(Protocol):
     """Each zone's members and the token of its last committed change."""
 
     async def load(self, zones: Iterable[str]) -> None:
-        """Read the tokens of ``zones`` for this transaction in as few queries as possible."""
+        """Lock ``zones`` for this transaction (in one order), then read their tokens at once."""
+
+    async def load_members(self, members: Iterable[ZoneMemberKey]) -> None:
+        """Read the publish sequences of ``members`` for this transaction in as few queries as possible."""
+
+    async def member_sequence(self, zone: str, organisation: str, activity_id: str) -> int | None:
+        """The publish sequence of an activity placed in the zone, or None when it is not there."""
 
     async def token(self, zone: str) -> str | None:
         """The token of the zone's last committed change (None: never written)."""
@@ -111,21 +120,27 @@ class SqlActivities:
 
     def __init__(self, session: AsyncSession, unit: UnitOfWork) -> None:
         self.session, self.unit = session, unit
-        self._known: dict[ActivityKey, StoredActivity | None] = {}
+        self._known: dict[ActivityKey, tuple[StoredActivity, int] | None] = {}
 
     async def load(self, keys: Iterable[ActivityKey]) -> None:
         """Read ``keys`` for this transaction, 500 per query."""
 
-        async def stored(chunk: list[ActivityKey]) -> Iterable[tuple[ActivityKey, StoredActivity]]:
+        async def stored(
+            chunk: list[ActivityKey],
+        ) -> Iterable[tuple[ActivityKey, tuple[StoredActivity, int]]]:
             rows = await self.session.execute(
                 select(
                     ActivityRow.organisation,
                     ActivityRow.activity_id,
                     ActivityRow.payload,
                     ActivityRow.content_hash,
+                    ActivityRow.sequence,
                 ).where(tuple_(ActivityRow.organisation, ActivityRow.activity_id).in_(chunk))
             )
-            return (((org, activity_id), (payload, digest)) for org, activity_id, payload, digest in rows)
+            return (
+                ((org, activity_id), ((payload, digest), sequence))
+                for org, activity_id, payload, digest, sequence in rows
+            )
 
         self._known.update(await load_in_chunks(set(keys) - self._known.keys(), stored))
 
@@ -133,12 +148,21 @@ class SqlActivities:
         """The stored activity ``key``, or None when it is not on the agenda."""
         if key not in self._known:
             await self.load([key])
-        return self._known[key]
+        known = self._known[key]
+        return None if known is None else known[0]
+
+    async def sequence(self, key: ActivityKey) -> int | None:
+        """The publish sequence of the stored activity ``key``, or None when it is not on the agenda."""
+        if key not in self._known:
+            await self.load([key])
+        known = self._known[key]
+        return None if known is None else known[1]
 
     def put(self, row: dict[str, Any]) -> None:
         """Store an activity (an ``activities`` row) when the transaction commits."""
         self.unit.upsert(ACTIVITIES, row)
-        self._known[(row["organisation"], row["activity_id"])] = (row["payload"], row["content_hash"])
+        key = (row["organisation"], row["activity_id"])
+        self._known[key] = ((row["payload"], row["content_hash"]), row["sequence"])
 
     def remove(self, key: ActivityKey) -> None:
         """Take an activity off the agenda when the transaction commits."""
@@ -193,58 +217,6 @@ class SqlStagedActivities:
             )
         )
         self._event_ids[key] = None
-
-
-class SqlZones:
-    """Zones in the database; writes staged on the unit of work."""
-
-    def __init__(self, session: AsyncSession, unit: UnitOfWork) -> None:
-        self.session, self.unit = session, unit
-        self._tokens: dict[str, str | None] = {}
-
-    async def load(self, zones: Iterable[str]) -> None:
-        """Read the tokens of ``zones`` for this transaction, 500 per query."""
-
-        async def tokens(chunk: list[str]) -> Iterable[tuple[str, str]]:
-            rows = await self.session.execute(
-                select(ZoneRow.zone, ZoneRow.token).where(ZoneRow.zone.in_(chunk))
-            )
-            return ((zone, token) for zone, token in rows)
-
-        self._tokens.update(await load_in_chunks(set(zones) - self._tokens.keys(), tokens))
-
-    async def token(self, zone: str) -> str | None:
-        """The token of the zone's last committed change (None: never written)."""
-        if zone not in self._tokens:
-            await self.load([zone])
-        return self._tokens[zone]
-
-    def set_token(self, zone: str, token: str) -> None:
-        """Give the zone a new token when the transaction commits."""
-        self.unit.upsert(ZONES, {"zone": zone, "token": token})
-        self._tokens[zone] = token
-
-    async def members(self, zone: str) -> list[ZoneMember]:
-        """The zone's activities in publish order."""
-        rows = await self.session.execute(
-            select(ZoneMemberRow.organisation, ZoneMemberRow.payload)
-            .where(ZoneMemberRow.zone == zone)
-            .order_by(ZoneMemberRow.sequence)
-        )
-        return [(organisation, payload) for organisation, payload in rows]
-
-    def place(
-        self, zone: str, organisation: str, activity_id: str, payload: dict[str, Any], sequence: int
-    ) -> None:
-        """Put an activity in the zone (or replace it) when the transaction commits."""
-        member = {"zone": zone, "organisation": organisation, "activity_id": activity_id}
-        self.unit.upsert(ZONE_MEMBERS, member | {"payload": payload, "sequence": sequence})
-
-    def unplace(self, zone: str, organisation: str, activity_id: str) -> None:
-        """Take an activity out of the zone when the transaction commits."""
-        self.unit.delete(
-            ZONE_MEMBERS, {"zone": zone, "organisation": organisation, "activity_id": activity_id}
-        )
 
 
 class SqlConflicts:

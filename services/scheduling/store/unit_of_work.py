@@ -10,10 +10,10 @@ from scheduling.store.repositories import (
     SqlActivities,
     SqlConflicts,
     SqlStagedActivities,
-    SqlZones,
     StagedActivities,
     Zones,
 )
+from scheduling.store.zones import SqlZones
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
 
 

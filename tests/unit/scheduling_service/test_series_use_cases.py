@@ -9,6 +9,7 @@ import pytest
 
 from contracts import ActivityPublished, ActivityWithdrawn
 from scheduling.service.intake import Intake, UnschedulableSeriesError
+from scheduling.service.placements import publish_placement
 from scheduling.service.publications import latest_version, stage_publication
 from scheduling.store.memory import InMemorySchedulingUnitOfWork
 from werkplaats.errors import PermanentError
@@ -16,6 +17,10 @@ from werkplaats.errors import PermanentError
 START = datetime(2026, 12, 15, 19, 0, tzinfo=UTC)
 HORIZON = timedelta(days=365)
 KEY = ("staedion", "reeks")
+
+
+def partitioned() -> Intake:
+    return Intake(horizon=HORIZON, place=publish_placement)
 
 
 def series(**extra: Any) -> ActivityPublished:
@@ -37,7 +42,7 @@ async def test_a_series_cancelling_an_occurrence_it_does_not_have_is_refused_nam
     wrong = series(exdates=[START + timedelta(weeks=1), START + timedelta(weeks=2, days=1)])
 
     with pytest.raises(UnschedulableSeriesError) as refused:
-        await Intake(horizon=HORIZON).publish(unit, "staedion", wrong, correlation_id="c")
+        await partitioned().publish(unit, "staedion", wrong, correlation_id="c")
 
     assert isinstance(refused.value, PermanentError)  # dead-lettered at once, with feedback
     assert refused.value.problems == [("data.exdates.1", refused.value.problems[0][1])]
@@ -46,7 +51,7 @@ async def test_a_series_cancelling_an_occurrence_it_does_not_have_is_refused_nam
 
 
 async def test_a_second_change_builds_on_the_first_before_the_intake_took_it_in() -> None:
-    unit, intake = InMemorySchedulingUnitOfWork(), Intake(horizon=HORIZON)
+    unit, intake = InMemorySchedulingUnitOfWork(), partitioned()
     await intake.publish(unit, "staedion", series(), correlation_id="c")
     first = series(exdates=[START + timedelta(weeks=1)])
     sent = stage_publication(unit, "staedion", first, None)
@@ -68,7 +73,7 @@ async def test_taking_in_an_older_event_keeps_the_newer_staged_version() -> None
     older = stage_publication(unit, "staedion", series(), None)
     stage_publication(unit, "staedion", ActivityWithdrawn(activity_id="reeks"), None)
 
-    await Intake(horizon=HORIZON).settle(unit, KEY, str(older.event_id))
+    await partitioned().settle(unit, KEY, str(older.event_id))
 
     assert await latest_version(unit, KEY) is None  # withdrawn, as the API last said
     assert await unit.staged.latest(KEY) is not None

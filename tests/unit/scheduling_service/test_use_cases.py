@@ -15,6 +15,7 @@ from scheduling.internal_events import PlacementChanged
 from scheduling.service.acknowledge import ConflictResolvedError, acknowledge
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
+from scheduling.service.placements import Placement, publish_placement
 from scheduling.store.memory import InMemorySchedulingUnitOfWork
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -48,9 +49,13 @@ def detector() -> ZoneDetector:
     return ZoneDetector(new_agenda, load_areas(), clock=lambda: NOW)
 
 
+def partitioned() -> Intake:
+    return Intake(horizon=HORIZON, place=publish_placement)
+
+
 async def test_a_new_activity_is_stored_put_on_the_agenda_and_placed_in_its_zones() -> None:
     unit = InMemorySchedulingUnitOfWork()
-    assert await Intake(horizon=HORIZON).publish(unit, "staedion", published("a-1"), correlation_id="c")
+    assert await partitioned().publish(unit, "staedion", published("a-1"), correlation_id="c")
     await unit.commit()
     assert await unit.activities.get(("staedion", "a-1")) is not None
     assert types(unit, SCHEDULING_AGENDA) == ["agenda.activity_upserted"]
@@ -60,7 +65,7 @@ async def test_a_new_activity_is_stored_put_on_the_agenda_and_placed_in_its_zone
 
 
 async def test_an_unchanged_activity_publishes_nothing() -> None:
-    unit, intake = InMemorySchedulingUnitOfWork(), Intake(horizon=HORIZON)
+    unit, intake = InMemorySchedulingUnitOfWork(), partitioned()
     await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
     await unit.commit()
     assert not await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
@@ -68,7 +73,7 @@ async def test_an_unchanged_activity_publishes_nothing() -> None:
 
 
 async def test_a_withdrawal_removes_the_activity_and_empties_its_zones() -> None:
-    unit, intake = InMemorySchedulingUnitOfWork(), Intake(horizon=HORIZON)
+    unit, intake = InMemorySchedulingUnitOfWork(), partitioned()
     await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
     withdrawn = ActivityWithdrawn(activity_id="a-1", reason="cancelled")
     assert await intake.withdraw(unit, "staedion", withdrawn, correlation_id="c")
@@ -83,7 +88,7 @@ async def test_a_withdrawal_removes_the_activity_and_empties_its_zones() -> None
 async def test_a_withdrawal_of_an_unknown_activity_changes_nothing() -> None:
     unit = InMemorySchedulingUnitOfWork()
     withdrawn = ActivityWithdrawn(activity_id="a-9", reason="cancelled")
-    assert not await Intake(horizon=HORIZON).withdraw(unit, "staedion", withdrawn, correlation_id="c")
+    assert not await partitioned().withdraw(unit, "staedion", withdrawn, correlation_id="c")
     assert unit.events == []
 
 
@@ -97,7 +102,7 @@ async def place(
         activity=data,
         sequence=seq,
     )
-    await zones.apply(unit, placement, correlation_id="c")
+    await zones.apply(unit, Placement.of(placement), correlation_id="c")
     await unit.commit()
 
 
@@ -130,3 +135,103 @@ async def test_a_zone_rebuilt_from_its_members_announces_nothing_again() -> None
     await place(unit, detector(), "gemeente-den-haag", published("b-1", START + timedelta(minutes=30)), 2)
     await place(unit, detector(), "gemeente-den-haag", published("b-1", START + timedelta(minutes=30)), 3)
     assert types(unit, SCHEDULING_CONFLICTS) == ["conflict.detected"]
+
+
+MORGENSTOND_ZUID = "BU05183480"
+
+
+def inline() -> tuple[Intake, ZoneDetector]:
+    zones = detector()
+    return Intake(horizon=HORIZON, place=zones.apply), zones
+
+
+async def test_inline_detection_announces_the_conflict_in_the_same_unit_of_work_without_placements() -> None:
+    unit, (intake, _) = InMemorySchedulingUnitOfWork(), inline()
+    await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
+    await intake.publish(
+        unit, "gemeente-den-haag", published("b-1", START + timedelta(minutes=30)), correlation_id="c"
+    )
+    await unit.commit()
+    assert unit.commits == 1
+    assert types(unit, SCHEDULING_PLACEMENTS) == []
+    assert types(unit, SCHEDULING_CONFLICTS) == ["conflict.detected"]
+    members = await unit.zones.members("wijk:WK051836")
+    assert [organisation for organisation, _ in members] == ["staedion", "gemeente-den-haag"]
+
+
+async def test_an_activity_moved_to_another_wijk_inline_leaves_its_old_zone_and_resolves_its_conflict() -> (
+    None
+):
+    unit, (intake, _) = InMemorySchedulingUnitOfWork(), inline()
+    await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
+    await intake.publish(
+        unit, "gemeente-den-haag", published("b-1", START + timedelta(minutes=30)), correlation_id="c"
+    )
+    moved = published("b-1", START + timedelta(minutes=30), neighbourhoods=[MORGENSTOND_ZUID])
+    await intake.publish(unit, "gemeente-den-haag", moved, correlation_id="c")
+    await unit.commit()
+    assert types(unit, SCHEDULING_CONFLICTS) == ["conflict.detected", "conflict.resolved"]
+    assert [o for o, _ in await unit.zones.members("wijk:WK051836")] == ["staedion"]
+    assert [o for o, _ in await unit.zones.members("wijk:WK051834")] == ["gemeente-den-haag"]
+
+
+async def test_an_inline_withdrawal_resolves_the_conflict_and_empties_the_zone() -> None:
+    unit, (intake, _) = InMemorySchedulingUnitOfWork(), inline()
+    await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
+    await intake.publish(
+        unit, "gemeente-den-haag", published("b-1", START + timedelta(minutes=30)), correlation_id="c"
+    )
+    withdrawn = ActivityWithdrawn(activity_id="b-1", reason="cancelled")
+    await intake.withdraw(unit, "gemeente-den-haag", withdrawn, correlation_id="c")
+    await unit.commit()
+    assert types(unit, SCHEDULING_CONFLICTS) == ["conflict.detected", "conflict.resolved"]
+    assert [o for o, _ in await unit.zones.members("wijk:WK051836")] == ["staedion"]
+
+
+async def test_the_zones_a_batch_touches_are_those_of_the_stored_and_the_new_versions() -> None:
+    unit, intake = InMemorySchedulingUnitOfWork(), partitioned()
+    await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
+    await unit.commit()
+    moved = published("a-1", neighbourhoods=[MORGENSTOND_ZUID], venue={"venue_id": "allekanten"})
+    new = published("c-1", neighbourhoods=["WK051833"])
+    touched = await intake.zones_touched(
+        unit,
+        [
+            ("staedion", moved),
+            ("gemeente-den-haag", new),
+            ("staedion", ActivityWithdrawn(activity_id="a-1")),
+            ("staedion", ActivityWithdrawn(activity_id="never-published")),
+        ],
+    )
+    assert touched == {"wijk:WK051836", "wijk:WK051834", "venue:allekanten", "wijk:WK051833"}
+
+
+async def test_a_drained_placement_that_a_later_inline_change_superseded_is_skipped() -> None:
+    unit, zones = InMemorySchedulingUnitOfWork(), detector()
+    await partitioned().publish(unit, "staedion", published("a-1"), correlation_id="c")
+    await unit.commit()
+    [left_over] = [envelope.data for envelope in unit.envelopes(SCHEDULING_PLACEMENTS)]
+    assert isinstance(left_over, PlacementChanged)
+    later = Intake(horizon=HORIZON, place=zones.apply)
+    await later.publish(unit, "staedion", published("a-1", START + timedelta(days=2)), correlation_id="c")
+    await unit.commit()
+    await zones.apply_placed(unit, left_over, correlation_id="c")
+    await unit.commit()
+    [(_, payload)] = await unit.zones.members("wijk:WK051836")
+    assert payload["starts_at"] == (START + timedelta(days=2)).isoformat().replace("+00:00", "Z")
+
+
+async def test_a_drained_withdrawal_older_than_the_member_is_skipped_and_a_current_one_applied() -> None:
+    unit, zones = InMemorySchedulingUnitOfWork(), detector()
+    intake = Intake(horizon=HORIZON, place=zones.apply)
+    await intake.publish(unit, "staedion", published("a-1"), correlation_id="c")
+    await unit.commit()
+    [(stored, _)] = [(key, row) for key, row in unit.activities.rows.items()]
+    sequence = int(unit.activities.rows[stored]["sequence"])
+    gone = PlacementChanged(
+        zone="wijk:WK051836", organisation="staedion", activity_id="a-1", activity=None, sequence=sequence - 1
+    )
+    await zones.apply_placed(unit, gone, correlation_id="c")
+    assert len(await unit.zones.members("wijk:WK051836")) == 1
+    await zones.apply_placed(unit, gone.model_copy(update={"sequence": sequence + 1}), correlation_id="c")
+    assert await unit.zones.members("wijk:WK051836") == []
