@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,7 +13,9 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select
 
 from contracts import ActivityPublished
@@ -67,15 +70,23 @@ def free_port() -> int:
 
 
 def start_scheduler(
-    bootstrap: str, database_url: str, group: str, log: Path, partners: Partners
+    bootstrap: str,
+    database_url: str,
+    group: str,
+    log: Path,
+    partners: Partners,
+    *,
+    detection: str = "inline",
+    port: int | None = None,
 ) -> subprocess.Popen[bytes]:
     environment = os.environ | {
         "SCHEDULING_PARTNER_TOPIC_PATTERN": partners.topic_pattern(),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "SCHEDULING_DATABASE_URL": database_url,
         "SCHEDULING_CONSUMER_GROUP": group,
-        "SCHEDULING_HTTP_PORT": str(free_port()),
+        "SCHEDULING_HTTP_PORT": str(port or free_port()),
         "SCHEDULING_BATCH_SIZE": "20",
+        "SCHEDULING_DETECTION": detection,
         "WERKPLAATS_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "werkplaats", "run", "scheduling"]
@@ -214,16 +225,17 @@ async def test_redelivery_of_everything_announces_nothing_again(
                 await runtime.stop()
 
 
+@pytest.mark.parametrize("detection", ["inline", "partitioned"])
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_instances_find_the_same_conflicts_as_one_even_when_one_is_killed(
-    kafka_bootstrap: str, unique, tmp_path: Path, database_url: str
+    kafka_bootstrap: str, unique, tmp_path: Path, database_url: str, detection: str
 ) -> None:
     area, group = fresh_area(), unique("sched")
     log = tmp_path / "schedulers.log"
     await skip_history(kafka_bootstrap, group)
     partners = Partners(kafka_bootstrap, "gemeente", "staedion")
-    first = start_scheduler(kafka_bootstrap, database_url, group, log, partners)
-    second = start_scheduler(kafka_bootstrap, database_url, group, log, partners)
+    first = start_scheduler(kafka_bootstrap, database_url, group, log, partners, detection=detection)
+    second = start_scheduler(kafka_bootstrap, database_url, group, log, partners, detection=detection)
     try:
         async with partners:
             published = plans(area)
@@ -247,3 +259,61 @@ async def test_two_instances_find_the_same_conflicts_as_one_even_when_one_is_kil
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_inline_instances_on_one_postgres_database_announce_the_oracles_conflicts_once_each(
+    kafka_bootstrap: str, unique, tmp_path: Path, database_url: str
+) -> None:
+    """Both instances take in activities of one zone at once; each sees the other's (zone locks, tokens)."""
+    area, group = fresh_area(), unique("sched")
+    log = tmp_path / "schedulers.log"
+    await skip_history(kafka_bootstrap, group)
+    partners = Partners(kafka_bootstrap, "gemeente", "staedion")
+    ports = free_port(), free_port()
+    processes = [
+        start_scheduler(kafka_bootstrap, database_url, group, log, partners, port=port) for port in ports
+    ]
+    try:
+        async with partners:
+            await wait_for(lambda: _members(kafka_bootstrap, f"{group}-intake", 2), timeout=120, interval=0.2)
+            published = plans(area)  # one wijk: every activity in one zone; each pair split over two topics
+            for name, item in published:
+                await partners.publish(name, item)
+            await detected_once_each(
+                kafka_bootstrap,
+                partners,
+                expected_conflicts(partners, published),
+                overlaps=PAIRS,
+                group=group,
+                database_url=database_url,
+            )
+            taken_in = [await _taken_in(port) for port in ports]
+            assert sum(taken_in) == len(published)
+            assert all(taken_in), f"both instances took activities in: {taken_in}"
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+async def _members(bootstrap: str, group: str, wanted: int) -> bool:
+    """Whether ``group`` is stable with ``wanted`` members."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    [(_, _, state, _, _, members, *_)] = described.groups
+    return state == "Stable" and len(members) == wanted
+
+
+async def _taken_in(port: int) -> int:
+    """Partner records one scheduler process took in, from its ``/metrics``."""
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    pattern = (
+        r'^werkplaats_messages_total\{[^}]*consumer="scheduling-intake"[^}]*outcome="processed"[^}]*\} (\S+)$'
+    )
+    return round(sum(float(value) for value in re.findall(pattern, text, flags=re.MULTILINE)))

@@ -2,8 +2,9 @@
 
 On PostgreSQL a transaction takes an advisory transaction lock on each zone before it reads the zone's
 token, all of a batch's zones at once in one sorted order (so two instances cannot deadlock). SQLite
-has one writer: a consumer's transaction holds the write lock from its inbox claim on, before it reads
-any zone, so another instance's change is either committed before the read or waits for the commit.
+has one writer: a transaction takes the write lock before it reads any zone (a consumer's holds it
+from its inbox claim on already), so another instance's change is either committed before the read or
+waits for the commit; a read can never be stale when its transaction writes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ LOCK_ZONES = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bin
     bindparam("keys", type_=ARRAY(BIGINT))
 )
 """Lock the zones' keys one after another, in the order given (an array is read in order)."""
+TAKE_WRITE_LOCK = text("UPDATE zones SET token = token WHERE 0")
+"""On SQLite: begin writing (the database's one write lock) without changing a row."""
 
 
 def zone_lock_key(zone: str) -> int:
@@ -43,16 +46,15 @@ class SqlZones:
         self.session, self.unit = session, unit
         self._tokens: dict[str, str | None] = {}
         self._sequences: dict[ZoneMemberKey, int | None] = {}
-        self._locks = session.get_bind().dialect.name == "postgresql"
+        self._dialect = session.get_bind().dialect.name
+        self._locked = False
 
     async def load(self, zones: Iterable[str]) -> None:
         """Lock ``zones`` for this transaction (sorted, on PostgreSQL), then read their tokens."""
         wanted = set(zones) - self._tokens.keys()
         if not wanted:
             return
-        if self._locks:
-            keys = sorted({zone_lock_key(zone) for zone in wanted})
-            await self.session.execute(LOCK_ZONES, {"keys": keys})
+        await self._lock(wanted)
 
         async def tokens(chunk: list[str]) -> Iterable[tuple[str, str]]:
             rows = await self.session.execute(
@@ -61,6 +63,13 @@ class SqlZones:
             return ((zone, token) for zone, token in rows)
 
         self._tokens.update(await load_in_chunks(wanted, tokens))
+
+    async def _lock(self, zones: set[str]) -> None:
+        if self._dialect == "postgresql":
+            await self.session.execute(LOCK_ZONES, {"keys": sorted({zone_lock_key(zone) for zone in zones})})
+        elif not self._locked:
+            await self.session.execute(TAKE_WRITE_LOCK)
+            self._locked = True
 
     async def token(self, zone: str) -> str | None:
         """The token of the zone's last committed change (None: never written); locks it first."""
