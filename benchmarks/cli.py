@@ -141,13 +141,22 @@ def shape(
         typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
     ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
     scale_out: Annotated[bool, typer.Option(help="Also burst through two scheduler processes.")] = True,
+    detection: Annotated[
+        str, typer.Option(help="The scheduler's detection modes, each measured: inline, partitioned or both.")
+    ] = "inline,partitioned",
 ) -> None:
     """Production shape: each service its own process; publish → conflict and → webhook, bursts vs raw."""
     from benchmarks.shape import Options, markdown, run_benchmark
 
     bootstrap = ensure_broker(RuntimeSettings())
     options = Options(
-        rate, duration, burst, tuple(d.strip() for d in databases.split(",")), postgres, scale_out
+        rate,
+        duration,
+        burst,
+        tuple(d.strip() for d in databases.split(",")),
+        postgres,
+        scale_out,
+        detection=tuple(mode.strip() for mode in detection.split(",")),
     )
     typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)
     typer.echo(markdown(asyncio.run(run_benchmark(bootstrap, options)), options))

@@ -4,7 +4,9 @@ The load generator, the conflict tail and the webhook receiver run in the benchm
 scheduler and notifications each run as ``werkplaats run NAME`` with a fresh database (SQLite files, or
 scratch PostgreSQL databases). Measured: partner publish → ``conflict.detected`` and partner publish →
 signed webhook at a steady rate, and a burst through one and then two scheduler processes against a raw
-aiokafka consume loop over the same records.
+aiokafka consume loop over the same records; each in the detection modes asked for (inline, partitioned),
+with the scheduler processes' CPU time per activity (from ``/proc``, so a busy machine inflates it less
+than the latencies).
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ class Burst:
     activities: int
     raw_s: float
     scheduler_s: float
+    cpu_ms: float = float("nan")
+    """Scheduler CPU time per activity, all its processes together (ms)."""
 
     @property
     def ratio(self) -> float:
@@ -102,9 +106,12 @@ class ShapeResult:
     database: str
     rate: float
     duration_s: float
+    detection: str = "inline"
     sent: int = 0
     detected: Spread = field(default_factory=lambda: Spread.of([]))
     webhook: Spread = field(default_factory=lambda: Spread.of([]))
+    steady_cpu_ms: float = float("nan")
+    """Scheduler CPU time per probe during the steady run (ms)."""
     bursts: list[Burst] = field(default_factory=list)
     load: str = ""
 
@@ -119,11 +126,25 @@ class Options:
     databases: tuple[str, ...] = ("sqlite", "postgresql")
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     scale_out: bool = True
+    detection: tuple[str, ...] = ("inline",)
+    """The scheduler's detection modes to measure, each with processes of its own."""
 
 
 def load_average() -> str:
     """The 1-minute load average, as text."""
     return f"{os.getloadavg()[0]:.1f}"
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes ``pids`` have used so far (Linux ``/proc``; NaN elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 @asynccontextmanager
@@ -142,8 +163,10 @@ async def databases(kind: str, workdir: Path, postgres_url: str) -> AsyncIterato
 class Stack:
     """The processes of one run and the benchmark's own ends: producer, conflict tail, webhook receiver."""
 
-    def __init__(self, bootstrap: str, run: Run, workdir: Path, urls: tuple[str, str]) -> None:
-        self.bootstrap, self.run, self.workdir = bootstrap, run, workdir
+    def __init__(
+        self, bootstrap: str, run: Run, workdir: Path, urls: tuple[str, str], detection: str = "inline"
+    ) -> None:
+        self.bootstrap, self.run, self.workdir, self.detection = bootstrap, run, workdir, detection
         self.scheduling_url, self.notifications_url = urls
         self.schedulers: list[ServiceProcess] = []
         self.receiver = WebhookReceiver()
@@ -180,6 +203,7 @@ class Stack:
                 "SCHEDULING_DATABASE_URL": self.scheduling_url,
                 "SCHEDULING_CONSUMER_GROUP": f"bench-s-scheduling-{self.run.tag}",
                 "SCHEDULING_PARTNER_TOPIC_PATTERN": self.run.partner_pattern,
+                "SCHEDULING_DETECTION": self.detection,
             },
             self.workdir / f"scheduling-{number}.log",
         )
@@ -245,6 +269,10 @@ class Stack:
             )
         return int(count or 0)
 
+    def scheduler_cpu(self) -> float:
+        """CPU seconds the running scheduler processes have used."""
+        return cpu_seconds([s.pid for s in self.schedulers if s.process and s.process.poll() is None])
+
     async def wait_placed(self, organisation: str, wanted: int, timeout: float) -> float:
         """Wait until ``wanted`` placements of ``organisation`` are committed; the ``perf_counter`` then."""
         deadline = time.perf_counter() + timeout
@@ -265,6 +293,7 @@ async def steady(stack: Stack, result: ShapeResult) -> None:
     progress(f"  {count:,} probes at {result.rate:g}/s ...")
     stack.tail.expected = count
     sent: dict[str, tuple[float, float]] = {}
+    cpu = stack.scheduler_cpu()
     started = time.perf_counter()
     for index in range(count):
         delay = started + index / result.rate - time.perf_counter()
@@ -273,6 +302,9 @@ async def steady(stack: Stack, result: ShapeResult) -> None:
         sent[f"probe{index}"] = await stack.publish("probe", pair(stack.run, index, "probe", stack.today))
     await stack.producer.flush()
     probe = stack.run.org("probe")
+    with contextlib.suppress(TimeoutError):
+        await until(lambda: len(stack.tail.received) >= count, 60, "every conflict")
+    result.steady_cpu_ms = (stack.scheduler_cpu() - cpu) * 1e3 / count
     with contextlib.suppress(TimeoutError):
         await until(lambda: all((probe, key) in stack.receiver.warned for key in sent), 60, "every warning")
     result.sent = count
@@ -296,20 +328,22 @@ async def burst(stack: Stack, role: str, size: int, schedulers: int) -> Burst:
     activities = [world.activity(rng, f"b{i}", organisation=org, venue_share=0.0) for i in range(size)]
     records = encoded(activities)
     wanted = size  # one zone each: a synthetic activity names buurten of one wijk and no venue
+    cpu = stack.scheduler_cpu()
     started = time.perf_counter()
     sending = asyncio.create_task(send_all(stack.producer, partner_activities(org), records))
     done = await stack.wait_placed(org, wanted, max(300.0, size / 20))
+    cpu_ms = (stack.scheduler_cpu() - cpu) * 1e3 / size
     await sending
     raw_s = await raw_consume(
         stack.bootstrap, partner_activities(org), size, f"bench-raw-{stack.run.tag}-{role}"
     )
-    return Burst(schedulers, size, raw_s, done - started)
+    return Burst(schedulers, size, raw_s, done - started, cpu_ms)
 
 
-async def measure(bootstrap: str, kind: str, options: Options) -> ShapeResult:
-    """All figures on one kind of database, with fresh processes, groups and topics."""
+async def measure(bootstrap: str, kind: str, options: Options, detection: str = "inline") -> ShapeResult:
+    """All figures on one kind of database in one detection mode, with fresh processes, groups and topics."""
     run = Run.new()
-    result = ShapeResult(kind, options.rate, options.duration)
+    result = ShapeResult(kind, options.rate, options.duration, detection)
     await ensure_topics(bootstrap, all_service_topics())
     for role in ROLES:
         await ensure_topics(bootstrap, partner_topics(run.org(role)))
@@ -318,8 +352,10 @@ async def measure(bootstrap: str, kind: str, options: Options) -> ShapeResult:
     with tempfile.TemporaryDirectory(prefix="werkplaats-shape-") as name:
         workdir = Path(name)
         async with databases(kind, workdir, options.postgres_url) as urls, AsyncExitStack() as exits:
-            stack = Stack(bootstrap, run, workdir, urls)
-            progress(f"{kind}: starting scheduling and notifications as processes (run {run.tag}) ...")
+            stack = Stack(bootstrap, run, workdir, urls, detection)
+            progress(
+                f"{kind}, {detection} detection: starting scheduling and notifications (run {run.tag}) ..."
+            )
             await stack.start(exits)
             warm = await stack.warm_up()
             progress(f"  first warning after {warm:.1f} s; steady run ...")
@@ -354,8 +390,9 @@ async def run_benchmark(
     """Measure on each database of ``options``."""
     results = []
     for kind in options.databases:
-        results.append(await measure(bootstrap, kind, options))
-        report(markdown(results[-1:], options))
+        for detection in options.detection:
+            results.append(await measure(bootstrap, kind, options, detection))
+            report(markdown(results[-1:], options))
     return results
 
 
@@ -368,14 +405,16 @@ def command_line(options: Options) -> str:
     ]
     if not options.scale_out:
         parts.append("--no-scale-out")
+    parts.append(f"--detection {','.join(options.detection)}")
     return " ".join(parts)
 
 
 def markdown(results: list[ShapeResult], options: Options) -> str:
     """The results as a section of docs/benchmarks.md."""
     rows = [
-        "| database | sent | path | received | p50 ms | p99 ms | max ms | aim p99 |",
-        "|---|---:|---|---:|---:|---:|---:|---|",
+        "| database | detection | sent | path | received | p50 ms | p99 ms | max ms | aim p99 "
+        "| scheduler CPU ms per probe |",
+        "|---|---|---:|---|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         for path, spread, aim in (
@@ -384,20 +423,23 @@ def markdown(results: list[ShapeResult], options: Options) -> str:
         ):
             verdict = "met" if spread.p99_ms <= aim else "**not met**"
             rows.append(
-                f"| {r.database} | {r.sent:,} | {path} | {spread.count:,} | {spread.p50_ms:,.1f} | "
-                f"{spread.p99_ms:,.1f} | {spread.max_ms:,.1f} | ≤ {aim} ms: {verdict} |"
+                f"| {r.database} | {r.detection} | {r.sent:,} | {path} | {spread.count:,} | "
+                f"{spread.p50_ms:,.1f} | {spread.p99_ms:,.1f} | {spread.max_ms:,.1f} | ≤ {aim} ms: {verdict} "
+                f"| {r.steady_cpu_ms:.2f} |"
             )
     bursts = [
-        "| database | scheduler processes | activities | raw loop s | scheduler s | activities/s | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| database | detection | scheduler processes | activities | raw loop s | scheduler s | activities/s "
+        "| ratio | scheduler CPU ms per activity |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         for b in r.bursts:
             bursts.append(
-                f"| {r.database} | {b.schedulers} | {b.activities:,} | {b.raw_s:.2f} | {b.scheduler_s:.1f} | "
-                f"{b.activities / b.scheduler_s:,.0f} | {b.ratio:.3f} |"
+                f"| {r.database} | {r.detection} | {b.schedulers} | {b.activities:,} | {b.raw_s:.2f} | "
+                f"{b.scheduler_s:.1f} | {b.activities / b.scheduler_s:,.0f} | {b.ratio:.3f} "
+                f"| {b.cpu_ms:.2f} |"
             )
-    loads = ", ".join(f"{r.database} {r.load}" for r in results)
+    loads = ", ".join(f"{r.database} ({r.detection}) {r.load}" for r in results)
     return "\n".join(
         [
             f"Command: `{command_line(options)}`",

@@ -9,22 +9,32 @@ import pytest
 from benchmarks.shape import Options, cold_start, markdown, run_benchmark
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    ("kind", "detection"), [("sqlite", ("inline", "partitioned")), ("postgresql", ("inline",))]
+)
 async def test_the_shape_benchmark_measures_both_paths_and_bursts_through_processes(
-    kafka_bootstrap: str, kind: str
+    kafka_bootstrap: str, kind: str, detection: tuple[str, ...]
 ) -> None:
     admin = os.environ.get("WERKPLAATS_TEST_POSTGRES_URL", "")
-    options = Options(rate=10, duration=1, burst=60, databases=(kind,), postgres_url=admin)
-    (result,) = await run_benchmark(kafka_bootstrap, options, report=lambda _: None)
-    assert result.sent == 10
-    assert result.detected.count == result.webhook.count == 10
-    assert 0 < result.detected.p50_ms <= result.detected.p99_ms <= result.detected.max_ms
-    assert 0 < result.webhook.p50_ms <= result.webhook.p99_ms
-    assert [b.schedulers for b in result.bursts] == [1, 2]
-    assert all(0 < b.raw_s < b.scheduler_s for b in result.bursts)
-    table = markdown([result], options)
-    assert "`werkplaats bench shape --rate 10 --duration 1 --burst 60" in table
-    assert f"| {kind} | 10 | publish → signed webhook | 10 |" in table
+    options = Options(
+        rate=10, duration=1, burst=60, databases=(kind,), postgres_url=admin, detection=detection
+    )
+    results = await run_benchmark(kafka_bootstrap, options, report=lambda _: None)
+    assert [result.detection for result in results] == list(detection)
+    table = markdown(results, options)
+    assert (
+        f"`werkplaats bench shape --rate 10 --duration 1 --burst 60 --databases {kind} --detection" in table
+    )
+    for result in results:
+        assert result.sent == 10
+        assert result.detected.count == result.webhook.count == 10
+        assert 0 < result.detected.p50_ms <= result.detected.p99_ms <= result.detected.max_ms
+        assert 0 < result.webhook.p50_ms <= result.webhook.p99_ms
+        assert result.steady_cpu_ms > 0
+        assert [b.schedulers for b in result.bursts] == [1, 2]
+        assert all(0 < b.raw_s < b.scheduler_s for b in result.bursts)
+        assert all(b.cpu_ms > 0 for b in result.bursts)
+        assert f"| {kind} | {result.detection} | 10 | publish → signed webhook | 10 |" in table
 
 
 async def test_the_cold_start_benchmark_catches_up_and_restarts_on_its_database(kafka_bootstrap: str) -> None:

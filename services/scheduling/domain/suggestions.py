@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 
 from contracts import ConflictRule, Severity
 from scheduling.domain.activities import Activity
@@ -36,12 +37,9 @@ def suggest_alternatives(
     entry = agenda.get(mover.key) if mover else None
     if mover is None or entry is None:
         return []
-    ranked = sorted(
-        (_unfavourable(agenda, mover, start), start)
-        for start in _candidates(mover, now, window)
-        if _is_free(agenda, entry.activity, mover, start, now)
-    )
-    return sorted(start for _, start in ranked[:limit])
+    ranked = sorted((_unfavourable(agenda, mover, start), start) for start in _candidates(mover, now, window))
+    free = (start for _, start in ranked if _is_free(agenda, entry.activity, mover, start, now))
+    return sorted(islice(free, limit))  # the best ``limit`` free starts: only as many checks as it takes
 
 
 def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetime]:
