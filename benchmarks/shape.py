@@ -353,9 +353,7 @@ async def measure(bootstrap: str, kind: str, options: Options, detection: str = 
         workdir = Path(name)
         async with databases(kind, workdir, options.postgres_url) as urls, AsyncExitStack() as exits:
             stack = Stack(bootstrap, run, workdir, urls, detection)
-            progress(
-                f"{kind}, {detection} detection: starting scheduling and notifications (run {run.tag}) ..."
-            )
+            progress(f"{kind}, {detection} detection: starting the services (run {run.tag}) ...")
             await stack.start(exits)
             warm = await stack.warm_up()
             progress(f"  first warning after {warm:.1f} s; steady run ...")

@@ -311,7 +311,7 @@ async def _members(bootstrap: str, group: str, wanted: int) -> bool:
 
 async def _taken_in(port: int) -> int:
     """Partner records one scheduler process took in, from its ``/metrics``."""
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
     pattern = (
         r'^werkplaats_messages_total\{[^}]*consumer="scheduling-intake"[^}]*outcome="processed"[^}]*\} (\S+)$'
