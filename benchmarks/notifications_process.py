@@ -61,19 +61,22 @@ class NotifyResult:
     sent: int
     paths: tuple[Latency, Latency]
     load: str
+    cpu_ms: float
+    """CPU time (user + system, all threads) the notifications process spent per conflict of the run."""
 
     def rows(self) -> list[str]:
         """The result as rows of the markdown table."""
         return [
             f"| {self.database} | {self.sent:,} | {p.name} | {p.received:,} | {p.p50_ms:,.0f} | "
-            f"{p.p99_ms:,.0f} | {p.max_ms:,.0f} | {self.load} |"
+            f"{p.p99_ms:,.0f} | {p.max_ms:,.0f} | {self.cpu_ms:.2f} | {self.load} |"
             for p in self.paths
         ]
 
 
 HEADER = (
-    "| database | sent | path | received | p50 ms | p99 ms | max ms | load average after |\n"
-    "|---|---:|---|---:|---:|---:|---:|---:|"
+    "| database | sent | path | received | p50 ms | p99 ms | max ms | notifications CPU ms per conflict "
+    "| load average after |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -99,6 +102,12 @@ def conflict(run: Run, name: str, index: int) -> ConflictDetected:
             "suggestions": [start + timedelta(days=2)],
         }
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` so far, all its threads (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @asynccontextmanager
@@ -204,7 +213,9 @@ async def measure(bootstrap: str, kind: str, rate: float, duration: float, postg
             await bench.start(exits)
             await bench.warm_up()
             print(f"  {round(rate * duration):,} conflicts at {rate:g}/s ...", file=sys.stderr)
+            cpu_before = cpu_seconds(bench.service.pid)
             sent = await bench.steady(rate, duration)
+            cpu = cpu_seconds(bench.service.pid) - cpu_before
             probe = run.org("probe")
             read = [bench.tail.received[n] - at for n, (at, _) in sent.items() if n in bench.tail.received]
             hooked = [
@@ -220,6 +231,7 @@ async def measure(bootstrap: str, kind: str, rate: float, duration: float, postg
                     Latency.of("publish → signed webhook (notifications)", hooked),
                 ),
                 f"{os.getloadavg()[0]:.1f}",
+                cpu * 1e3 / len(sent),
             )
 
 

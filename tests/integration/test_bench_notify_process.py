@@ -20,5 +20,6 @@ async def test_the_notify_benchmark_measures_the_broker_and_the_webhook_path(
     assert 0 < baseline.p50_ms <= baseline.p99_ms <= baseline.max_ms
     assert 0 < webhook.p50_ms <= webhook.p99_ms <= webhook.max_ms
     assert webhook.p50_ms > baseline.p50_ms  # the webhook comes after the topic, never before
+    assert result.cpu_ms > 0
     table = markdown([result], "werkplaats bench notify --rate 10 --duration 1")
     assert f"| {kind} | 10 | publish → signed webhook (notifications) | 10 |" in table
