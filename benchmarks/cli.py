@@ -188,3 +188,26 @@ def cold(
     rows = asyncio.run(each())
     typer.echo(f"Command: `werkplaats bench cold --activities {activities} --databases {databases}`\n")
     typer.echo(f"Machine: {machine()}.\n\n{COLD_HEADER}\n" + "\n".join(rows))
+
+
+@app.command()
+def notify(
+    rate: Annotated[float, typer.Option(help="Conflicts per second in the steady run.")] = 100,
+    duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 10,
+    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
+    postgres: Annotated[
+        str,
+        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
+    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """Notifications alone as a process: conflict.detected at a steady rate → signed webhook."""
+    from benchmarks.notifications_process import markdown, measure
+
+    bootstrap = ensure_broker(RuntimeSettings())
+    kinds = [kind.strip() for kind in databases.split(",")]
+
+    async def each() -> list:  # type: ignore[type-arg]
+        return [await measure(bootstrap, kind, rate, duration, postgres) for kind in kinds]
+
+    command = f"werkplaats bench notify --rate {rate:g} --duration {duration:g} --databases {databases}"
+    typer.echo(markdown(asyncio.run(each()), command))

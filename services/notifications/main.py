@@ -26,13 +26,14 @@ from notifications.channels.initiators import InitiatorAddresses
 from notifications.channels.webhook import WebhookChannel
 from notifications.service.decisions import Clock, Notifier
 from notifications.service.digests import run_digests
+from notifications.service.handoff import Handoffs
 from notifications.service.initiatives import InitiativeAlerts
 from notifications.service.reach import ReachAlerts
 from notifications.service.reconcile import record_settled, settled_since
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
-from notifications.store.secrets import webhook_secret
+from notifications.store.secrets import webhook_secret, webhook_secrets
 from notifications.subscribers import subscribe, subscribe_initiatives, subscribe_reach
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
@@ -159,6 +160,7 @@ def create_service(
         WebhookChannel(outbound, settings.dashboard_url),
         functools.partial(webhook_secret, runtime.database),
         initiators,
+        secrets_of=functools.partial(webhook_secrets, runtime.database),
     )
 
     policy = SenderPolicy(
@@ -172,8 +174,8 @@ def create_service(
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
     )
-    sender = Sender(runtime.database, channels.send, policy)
-    notifier.on_decided = sender.notify
+    sender = Sender(runtime.database, channels.send, policy, prepare=channels.prepare)
+    notifier.handoffs = Handoffs(sender)  # decided deliveries go straight to the sender, no claim
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
 
     def operations_contacts() -> list[tuple[str, str]]:

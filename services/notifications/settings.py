@@ -61,6 +61,13 @@ class NotificationsSettings(ServiceSettings):
         default=8, ge=1, description="Sends in flight to one endpoint at a time."
     )
     tick_s: float = Field(default=1.0, gt=0, description="How often follow-ups and digests are checked.")
+    fetch_min_bytes: int = Field(
+        default=1,
+        ge=1,
+        description="Bytes a fetch waits for: a conflict is answered as soon as it is on the topic, and the "
+        "quiet topics (initiatives, reach) long-poll instead of asking a hundred times a second.",
+    )
+    fetch_max_wait_ms: int = Field(default=100, ge=0, description="Longest a fetch waits for those bytes.")
     builder_contacts: dict[str, str] = Field(
         default_factory=dict,
         description="JSON object: community builder id → e-mail address, for initiative alerts "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from contracts import RecipientKind
 from notifications.channels import PermanentDeliveryError
@@ -11,6 +12,10 @@ from notifications.channels.initiators import InitiatorAddresses
 from notifications.channels.webhook import WebhookChannel
 from notifications.notification import notification_of
 from notifications.store import NotificationRow
+
+SecretsOf = Callable[[Iterable[str]], Awaitable[dict[str, str | None]]]
+PREPARED_FOR_S = 600.0
+"""A secret read for a delivery that was not sent within this long is dropped (its lease has ended)."""
 
 
 class Channels:
@@ -22,18 +27,42 @@ class Channels:
         webhook: WebhookChannel,
         secret_of: Callable[[str], Awaitable[str | None]],
         initiators: InitiatorAddresses | None = None,
+        secrets_of: SecretsOf | None = None,
     ) -> None:
         self.email = email
         self.webhook = webhook
         self.secret_of = secret_of
         """The signing secret of a recipient reference, read at send time (rows never hold it)."""
         self.initiators = initiators
+        self.secrets_of = secrets_of
+        """The secrets of many recipients at once, for a batch about to be sent."""
+        self._prepared: dict[str, tuple[str | None, float]] = {}
+
+    async def prepare(self, rows: Sequence[NotificationRow]) -> None:
+        """Read the signing secrets of a batch about to be sent in one go, instead of one read per send."""
+        refs = {row.recipient_ref for row in rows if row.channel == "webhook"}
+        if not refs or self.secrets_of is None:
+            return
+        secrets = await self.secrets_of(refs)
+        now = time.monotonic()
+        stale = [key for key, (_, at) in self._prepared.items() if now - at > PREPARED_FOR_S]
+        for key in stale:
+            del self._prepared[key]
+        for row in rows:
+            if row.channel == "webhook":
+                self._prepared[row.notification_id] = (secrets.get(row.recipient_ref), now)
+
+    async def _secret(self, row: NotificationRow) -> str | None:
+        prepared = self._prepared.pop(row.notification_id, None)
+        if prepared is not None:
+            return prepared[0]
+        return await self.secret_of(row.recipient_ref)
 
     async def send(self, row: NotificationRow) -> None:
         """Send one delivery; a DeliveryError says it did not arrive."""
         notification = notification_of(row.payload)
         if row.channel == "webhook":
-            secret = await self.secret_of(row.recipient_ref)
+            secret = await self._secret(row)
             if not secret:
                 raise PermanentDeliveryError(f"{row.recipient_ref} has no webhook any more")
             await self.webhook.send(row.notification_id, row.address, secret, notification)

@@ -21,6 +21,7 @@ from contracts import (
 from notifications import domain
 from notifications.channels.webhook import endpoint_of
 from notifications.notification import ConflictNotification, Notification
+from notifications.service.handoff import Handoffs
 from notifications.store import (
     ConflictRow,
     DigestItemRow,
@@ -54,6 +55,8 @@ class Notifier:
         self.smtp_endpoint = smtp_endpoint
         self.clock = clock
         self.on_decided: Callable[[], None] = lambda: None
+        self.handoffs: Handoffs | None = None
+        """When set, deliveries are staged leased to the sender and handed to it at commit."""
 
     async def on_conflict_event(self, unit: NotificationsUnitOfWork, envelope: Envelope[EventData]) -> None:
         """Take in one event of ``scheduling.conflicts``: feed it, update the conflict, maybe notify."""
@@ -206,26 +209,26 @@ class Notifier:
     ) -> None:
         """Stage one pending delivery (its unique key makes a second decision fail, not send twice)."""
         endpoint = endpoint_of(recipient.address) if recipient.channel == "webhook" else self.smtp_endpoint
-        unit.insert(
-            NotificationRow.__table__,
-            {
-                "notification_id": notification_id(source_key, recipient.ref, recipient.channel),
-                "source_key": source_key,
-                "conflict_id": notification.conflict_id,
-                "announced_type": notification.type,
-                "follow_up": notification.follow_up,
-                "channel": recipient.channel.value,
-                "recipient_kind": recipient.kind.value,
-                "recipient_ref": recipient.ref,
-                "address": recipient.address,
-                "endpoint": endpoint,
-                "payload": notification.document(),
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
-        )
+        values: dict[str, Any] = {
+            "notification_id": notification_id(source_key, recipient.ref, recipient.channel),
+            "source_key": source_key,
+            "conflict_id": notification.conflict_id,
+            "announced_type": notification.type,
+            "follow_up": notification.follow_up,
+            "channel": recipient.channel.value,
+            "recipient_kind": recipient.kind.value,
+            "recipient_ref": recipient.ref,
+            "address": recipient.address,
+            "endpoint": endpoint,
+            "payload": notification.document(),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        if self.handoffs is not None:
+            self.handoffs.stage(unit, values)
+        unit.insert(NotificationRow.__table__, values)
 
     def _digest_item(
         self, recipient: domain.Recipient, source_key: str, row: ConflictRow, event_type: str

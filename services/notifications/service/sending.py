@@ -1,5 +1,7 @@
 """The sender loop: claim pending deliveries under a lease, send them concurrently per endpoint, mark them.
 
+Deliveries decided in this process arrive already leased, straight from the commit that staged them
+(``take``); the claim loop picks up the rest: retries, leases that expired, other instances' leftovers.
 A claim records the attempt (attempts + 1, a lease token) and commits before anything is sent; the
 outcome is then marked only under that token. A process killed between send and mark leaves the
 lease to expire; the delivery is then sent again with the same id (webhook ``X-Werkplaats-Delivery``,
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from sqlalchemy import or_, select, tuple_, update
 
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.service import delivery_events
+from notifications.service.handoff import Lease, Staged
 from notifications.service.reconcile import close_settled
 from notifications.store import EndpointRow, NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed, endpoints_recovered
@@ -34,6 +37,7 @@ from werkplaats.unit_of_work import SqlUnitOfWork
 log = structlog.get_logger(__name__)
 
 Send = Callable[[NotificationRow], Awaitable[None]]
+Prepare = Callable[[Sequence[NotificationRow]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -61,15 +65,20 @@ class Sender:
         policy: SenderPolicy,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        prepare: Prepare | None = None,
     ) -> None:
         self.database = database
         self.send = send
+        self.prepare = prepare
+        """Called with each batch about to be sent (e.g. to read its secrets at once)."""
         self.policy = policy
         self.clock = clock
         self.wake = asyncio.Event()
         self.in_flight: Counter[str] = Counter()
         self.queued: dict[str, deque[NotificationRow]] = {}
+        self.blocked: dict[str, datetime] = {}  # endpoints this process saw fail, until when they back off
         self._unsent: list[NotificationRow] = []  # claimed, never sent: leases to give back
+        self._backlog = True  # the last claim found work, so more may wait: claim again when a queue drains
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -78,6 +87,48 @@ class Sender:
     def notify(self) -> None:
         """Look for work now (deliveries were just recorded)."""
         self.wake.set()
+
+    def lease(self) -> Lease:
+        """A lease for deliveries staged now, to be handed over with ``take`` once committed."""
+        return Lease(str(uuid.uuid4()), self.clock() + self.policy.lease)
+
+    def take(self, staged: list[Staged]) -> None:
+        """Send committed deliveries that were staged under this sender's lease, without claiming them."""
+        if not staged:
+            return
+        rows = [NotificationRow(**values) for values in staged]
+        task = asyncio.create_task(self._admit(rows), name="notifications-handoff")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _admit(self, rows: list[NotificationRow]) -> None:
+        """Queue handed-over deliveries of endpoints with room; give back those of full or failing ones."""
+        if self._stopping:
+            self._unsent.extend(rows)
+            return
+        await self._prepare(rows)
+        now = self.clock()
+        limit = self.policy.per_endpoint + self.policy.ahead
+        endpoints = set()
+        for row in rows:
+            held = self.in_flight[row.endpoint] + len(self.queued.get(row.endpoint, ()))
+            if held >= limit or self.blocked.get(row.endpoint, now) > now:
+                self._unsent.append(row)  # given back by the next claim, which takes it up in turn
+                self._backlog = True
+                self.wake.set()
+            else:
+                self.queued.setdefault(row.endpoint, deque()).append(row)
+                endpoints.add(row.endpoint)
+        for endpoint in endpoints:
+            self._dispatch(endpoint)
+
+    async def _prepare(self, rows: Sequence[NotificationRow]) -> None:
+        if self.prepare is None or not rows:
+            return
+        try:
+            await self.prepare(rows)
+        except Exception:  # each send then reads what it needs itself
+            log.warning("notification_prepare_failed", exc_info=True)
 
     async def claim(self) -> list[NotificationRow]:
         """Take due deliveries of endpoints that are neither backing off nor at their concurrency limit."""
@@ -180,6 +231,7 @@ class Sender:
             blocked_until = await endpoint_failed(
                 session, row.endpoint, now, self.policy.retry_base_s, self.policy.retry_max_s
             )
+            self.blocked[row.endpoint] = blocked_until
             waiting = self.queued.pop(row.endpoint, None)
             if waiting:  # not sent while the endpoint backs off: claimable again once it may be tried
                 await _give_back(session, list(waiting))
@@ -215,7 +267,10 @@ class Sender:
             mine = [row for row in rows if row.notification_id in held]
             if not mine:
                 return
-            await endpoints_recovered(session, {row.endpoint for row in mine})
+            recovered = {row.endpoint for row in mine}
+            await endpoints_recovered(session, recovered)
+            for endpoint in recovered:
+                self.blocked.pop(endpoint, None)
             for row in mine:
                 delivery_events.delivered(unit, row, now)
 
@@ -226,6 +281,8 @@ class Sender:
     async def _claim_and_dispatch(self) -> int:
         self.wake.clear()
         claimed = await self.claim()
+        self._backlog = bool(claimed)
+        await self._prepare(claimed)
         for row in claimed:
             self.queued.setdefault(row.endpoint, deque()).append(row)
         for endpoint in {row.endpoint for row in claimed}:
@@ -247,11 +304,13 @@ class Sender:
             row = waiting.popleft()
             if utc(row.lease_until or row.created_at) - self.clock() < margin:
                 self._unsent.append(row)  # too little of the lease left to send safely: give it back
+                self._backlog = True
             else:
                 self._start(row)
         if not waiting:
             self.queued.pop(endpoint, None)
-            self.wake.set()
+            if self._backlog:
+                self.wake.set()
 
     def _start(self, row: NotificationRow) -> None:
         self.in_flight[row.endpoint] += 1
