@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from benchmarks.scheduling.pipeline import published as as_published
+from benchmarks.scheduling.synthetic import World
 from contracts import ActivityPublished, ActivityWithdrawn, ConflictDetected, ConflictResolved
 from contracts.areas import load_areas
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, SCHEDULING_PLACEMENTS
 from scheduling.domain import Agenda, UnfavourableCalendar
+from scheduling.domain.zones import zones_of
 from scheduling.internal_events import PlacementChanged
 from scheduling.service.acknowledge import ConflictResolvedError, acknowledge
 from scheduling.service.detector import ZoneDetector
 from scheduling.service.intake import Intake
-from scheduling.service.placements import Placement, publish_placement
+from scheduling.service.placements import (
+    Placement,
+    publish_placement,
+    zones_of_payload,
+    zones_of_published,
+)
 from scheduling.store.memory import InMemorySchedulingUnitOfWork
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -235,3 +244,12 @@ async def test_a_drained_withdrawal_older_than_the_member_is_skipped_and_a_curre
     assert len(await unit.zones.members("wijk:WK051836")) == 1
     await zones.apply_placed(unit, gone.model_copy(update={"sequence": sequence + 1}), correlation_id="c")
     assert await unit.zones.members("wijk:WK051836") == []
+
+
+def test_the_zones_read_from_a_payload_are_the_zones_of_its_activity() -> None:
+    world, rng = World(4, NOW.date()), random.Random(13)
+    for index in range(300):
+        activity = world.activity(rng, f"a{index}", venue_share=0.5)
+        contract = as_published(activity)
+        assert zones_of_published(contract) == zones_of(activity)
+        assert zones_of_payload(contract.model_dump(mode="json")) == zones_of(activity)
