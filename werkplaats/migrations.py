@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from alembic.operations import Operations
 from sqlalchemy import MetaData
 
 from werkplaats.db import Base, BigId, Database
+from werkplaats.settings import ServiceSettings
 
 MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
 RUNTIME_VERSION_TABLE = "alembic_version_runtime"
@@ -33,6 +35,17 @@ async def upgrade(database: Database, script_location: str, revision: str = "hea
         await connection.run_sync(_upgrade, script_location, revision)
         if revision == "head":
             await connection.run_sync(_upgrade, runtime_migrations_location(), "head")
+
+
+@asynccontextmanager
+async def migrated(settings: ServiceSettings, service: str, script_location: str) -> AsyncIterator[Database]:
+    """The database of ``service`` brought to head, disposed of on leaving (a command's or a loader's)."""
+    database = Database(settings.database_url_of(service))
+    try:
+        await upgrade(database, script_location)
+        yield database
+    finally:
+        await database.dispose()
 
 
 def runtime_migrations_location() -> str:
