@@ -69,15 +69,15 @@ def create_runtime_tables(op: Operations) -> None:
         sa.Column("key", sa.LargeBinary, nullable=True),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("headers", sa.JSON, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("sent_at", TZ, nullable=True),
     )
     op.create_index("ix_outbox_pending", "outbox", ["sent_at", "id"])
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(100), primary_key=True),
         sa.Column("event_id", sa.String(64), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", TZ, nullable=False),
     )
     op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
 
