@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from contracts import ActivityPublished, ActivityWithdrawn, encode_event, new_event
 from contracts.topics import (
@@ -23,7 +23,7 @@ from contracts.topics import (
 )
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
-from support.testing import read_topic, wait_for, wait_until_consumed
+from support.testing import read_topic, start_groups_at_end, wait_for, wait_until_consumed
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.topics_admin import ensure_topics
 
@@ -160,26 +160,12 @@ async def skip_history(bootstrap: str, group: str, *, keep: Iterable[str] = ()) 
     earlier test's partner activities and placements before reaching its own.
     """
     kept = set(keep)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        topics = await consumer.topics()
-        await consumer._client.force_metadata_update()  # every topic's partitions, not just subscribed ones
+
+    def groups(topics: list[str]) -> dict[str, list[str]]:
         partners = [t for t in topics if re.match(PARTNER_ACTIVITIES_PATTERN, t) and t not in kept]
-        for suffix, names in (("intake", partners), ("detector", [SCHEDULING_PLACEMENTS])):
-            partitions = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
-            if not partitions:
-                continue
-            ends = await consumer.end_offsets(partitions)
-            committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{group}-{suffix}")
-            await committer.start()
-            try:
-                committer.assign(partitions)
-                await committer.commit(ends)
-            finally:
-                await committer.stop()
-    finally:
-        await consumer.stop()
+        return {f"{group}-intake": partners, f"{group}-detector": [SCHEDULING_PLACEMENTS]}
+
+    await start_groups_at_end(bootstrap, groups)
 
 
 async def settled(
