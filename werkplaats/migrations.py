@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from alembic.operations import Operations
 from sqlalchemy import MetaData
 
 from werkplaats.db import Base, BigId, Database
+from werkplaats.settings import ServiceSettings
 
 MIGRATION_LOCK_ID = 0x6D696772  # PostgreSQL advisory lock: instances starting together migrate one at a time
 RUNTIME_VERSION_TABLE = "alembic_version_runtime"
@@ -33,6 +35,17 @@ async def upgrade(database: Database, script_location: str, revision: str = "hea
         await connection.run_sync(_upgrade, script_location, revision)
         if revision == "head":
             await connection.run_sync(_upgrade, runtime_migrations_location(), "head")
+
+
+@asynccontextmanager
+async def migrated(settings: ServiceSettings, service: str, script_location: str) -> AsyncIterator[Database]:
+    """The database of ``service`` brought to head, disposed of on leaving (a command's or a loader's)."""
+    database = Database(settings.database_url_of(service))
+    try:
+        await upgrade(database, script_location)
+        yield database
+    finally:
+        await database.dispose()
 
 
 def runtime_migrations_location() -> str:
@@ -56,15 +69,15 @@ def create_runtime_tables(op: Operations) -> None:
         sa.Column("key", sa.LargeBinary, nullable=True),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("headers", sa.JSON, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("sent_at", TZ, nullable=True),
     )
     op.create_index("ix_outbox_pending", "outbox", ["sent_at", "id"])
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(100), primary_key=True),
         sa.Column("event_id", sa.String(64), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", TZ, nullable=False),
     )
     op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
 

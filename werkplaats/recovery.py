@@ -56,7 +56,7 @@ async def restore_service(
     definition: ServiceDefinition, settings: ServiceSettings, path: Path, *, bootstrap: str
 ) -> RestoreReport:
     """Restore the dump at ``path`` into the (stopped) service's database, then let it catch up safely."""
-    info = restore(settings.database_url or settings.sqlite_url(definition.name), path)
+    info = restore(settings.database_url_of(definition.name), path)
     groups, reconciled = await catch_up(definition, settings, info.replay_from, bootstrap=bootstrap)
     return RestoreReport(info, groups, reconciled)
 

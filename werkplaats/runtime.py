@@ -91,7 +91,7 @@ class ServiceRuntime:
     def __init__(self, name: str, settings: ServiceSettings, *, bootstrap_servers: str) -> None:
         self.name = name
         self.settings = settings
-        self.database = Database(settings.database_url or settings.sqlite_url(name))
+        self.database = Database(settings.database_url_of(name))
         self.broker: KafkaBroker = create_broker(
             bootstrap_servers,
             client_id=name,

@@ -104,3 +104,7 @@ class ServiceSettings(RuntimeSettings):
     def sqlite_url(self, service: str) -> str:
         """The default embedded database of ``service``."""
         return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.db'}"
+
+    def database_url_of(self, service: str) -> str:
+        """The database of ``service``: ``database_url`` when set, else its embedded default."""
+        return self.database_url or self.sqlite_url(service)

@@ -20,17 +20,13 @@ def _run(work: Callable[[SqlCentresUnitOfWork], Awaitable[Any]]) -> Any:
     async def main() -> Any:
         from centres.main import NAME, migrations_location
         from centres.settings import CentresSettings
-        from werkplaats.db import Database
-        from werkplaats.migrations import upgrade
+        from werkplaats.migrations import migrated
 
-        settings = CentresSettings()
-        database = Database(settings.database_url or settings.sqlite_url(NAME))
-        try:
-            await upgrade(database, migrations_location())
-            async with database.unit_of_work(SqlCentresUnitOfWork) as unit:
-                return await work(unit)
-        finally:
-            await database.dispose()
+        async with (
+            migrated(CentresSettings(), NAME, migrations_location()) as database,
+            database.unit_of_work(SqlCentresUnitOfWork) as unit,
+        ):
+            return await work(unit)
 
     return asyncio.run(main())
 

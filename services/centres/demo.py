@@ -20,7 +20,7 @@ from centres.settings import CentresSettings
 from centres.store import SqlCentresUnitOfWork
 from contracts.topics import partner_topics
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
+from werkplaats.migrations import migrated
 from werkplaats.topics_admin import ensure_topics
 
 STAFF = Actor("werkplaats", ActingRole.STAFF)
@@ -122,13 +122,8 @@ async def load_demo(
     today = today or datetime.now(AMSTERDAM).date()
     for organisation in {centre["organisation"] for centre in CENTRES.values()}:
         await ensure_topics(bootstrap, partner_topics(organisation), security=settings)
-    database = Database(settings.database_url or settings.sqlite_url(NAME))
-    context = context_of(settings)
-    try:
-        await upgrade(database, migrations_location())
-        return await _load(database, context, today)
-    finally:
-        await database.dispose()
+    async with migrated(settings, NAME, migrations_location()) as database:
+        return await _load(database, context_of(settings), today)
 
 
 async def _load(database: Database, context: Context, today: date) -> int:

@@ -20,16 +20,11 @@ accounts_app = typer.Typer(help="People who sign in to the dashboard.", no_args_
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     from dashboard.main import NAME, migrations_location
     from dashboard.settings import DashboardSettings
-    from werkplaats.migrations import upgrade
+    from werkplaats.migrations import migrated
 
     async def main() -> T:
-        settings = DashboardSettings()
-        database = Database(settings.database_url or settings.sqlite_url(NAME))
-        try:
-            await upgrade(database, migrations_location())
+        async with migrated(DashboardSettings(), NAME, migrations_location()) as database:
             return await work(database)
-        finally:
-            await database.dispose()
 
     return asyncio.run(main())
 

@@ -30,15 +30,11 @@ def _run(work: Callable[[Database, Context], Awaitable[T]]) -> T:
     async def main() -> T:
         from initiatives.main import NAME, make_context, migrations_location
         from initiatives.settings import InitiativesSettings
-        from werkplaats.migrations import upgrade
+        from werkplaats.migrations import migrated
 
         settings = InitiativesSettings()
-        database = Database(settings.database_url or settings.sqlite_url(NAME))
-        try:
-            await upgrade(database, migrations_location())
+        async with migrated(settings, NAME, migrations_location()) as database:
             return await work(database, make_context(settings))
-        finally:
-            await database.dispose()
 
     return asyncio.run(main())
 

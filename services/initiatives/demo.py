@@ -23,7 +23,7 @@ from initiatives.forms import (
 from initiatives.settings import InitiativesSettings
 from initiatives.store import InitiativesUnitOfWork, unit_of_work
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
+from werkplaats.migrations import migrated
 
 Step = Callable[[Context, InitiativesUnitOfWork, str], Awaitable[Any]]
 
@@ -384,10 +384,6 @@ async def publish_demo(bootstrap: str, *, today: date | None = None) -> int:
     from initiatives.main import NAME, make_context, migrations_location
 
     settings = InitiativesSettings()
-    database = Database(settings.database_url or settings.sqlite_url(NAME))
-    try:
-        await upgrade(database, migrations_location())
-        now = datetime.combine(today, time(12), tzinfo=AMSTERDAM) if today else None
+    now = datetime.combine(today, time(12), tzinfo=AMSTERDAM) if today else None
+    async with migrated(settings, NAME, migrations_location()) as database:
         return await load_demo(database, make_context(settings), now=now)
-    finally:
-        await database.dispose()

@@ -27,15 +27,10 @@ def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
         from reach.main import NAME, migrations_location
         from reach.settings import ReachSettings
-        from werkplaats.migrations import upgrade
+        from werkplaats.migrations import migrated
 
-        settings = ReachSettings()
-        database = Database(settings.database_url or settings.sqlite_url(NAME))
-        try:
-            await upgrade(database, migrations_location())
+        async with migrated(ReachSettings(), NAME, migrations_location()) as database:
             return await work(database)
-        finally:
-            await database.dispose()
 
     return asyncio.run(main())
 

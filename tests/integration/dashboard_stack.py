@@ -17,13 +17,14 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
+from playwright.async_api import Browser, Page
 
 from contracts import OrganisationRole
 from contracts.topics import SCHEDULING_AGENDA, SCHEDULING_CONFLICTS, all_service_topics
 from dashboard.main import create_app as create_dashboard
 from dashboard.settings import DashboardSettings
 from dashboard.store import AccountRow
-from dashboard_support import ACCOUNTS, TEST_SETTINGS, password_hash
+from dashboard_support import ACCOUNTS, PASSWORD, TEST_SETTINGS, password_hash
 from scheduling.main import create_app as create_scheduling
 from scheduling.settings import SchedulingSettings
 from scheduling_support import skip_history
@@ -43,6 +44,33 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).parents[1] / "vendor" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+async def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 A and AA on the page as it is now (empty: nothing)."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_AA,
+    )
+    found = []
+    for violation in result["violations"]:
+        where = ", ".join(str(node["target"][0]) for node in violation["nodes"][:3])
+        found.append(f"{violation['id']}: {violation['help']} ({where})")
+    return found
+
+
+async def signed_in_page(browser: Browser, base_url: str, username: str, language: str = "nl") -> Page:
+    """A page of a new browser context in ``language``, signed in through the form (axe may be injected)."""
+    context = await browser.new_context(base_url=base_url, bypass_csp=True)
+    await context.add_cookies([{"name": "wp_lang", "value": language, "url": base_url}])
+    page = await context.new_page()
+    await page.goto("/aanmelden")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    return page
 
 
 @asynccontextmanager

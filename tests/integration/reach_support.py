@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -30,32 +29,18 @@ from scheduling.main import create_app as create_scheduler
 from scheduling.main import create_runtime as create_scheduler_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling_support import Area, Partners, at, fresh_area, skip_history
-from support.testing import read_topic, wait_for
+from support.testing import read_topic, start_groups_at_end, wait_for
 from werkplaats.runtime import ServiceRuntime
 
 
 async def skip_reach_history(bootstrap: str, group: str) -> None:
     """Start the reach groups at the end of the agenda and of every partner's reports."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        topics = await consumer.topics()
-        await consumer._client.force_metadata_update()
+
+    def groups(topics: list[str]) -> dict[str, list[str]]:
         reports = [t for t in topics if re.match(PARTNER_REPORTS_PATTERN, t)]
-        for suffix, names in (("agenda", [SCHEDULING_AGENDA]), ("reports", reports)):
-            partitions = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
-            if not partitions:
-                continue
-            ends = await consumer.end_offsets(partitions)
-            committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{group}-{suffix}")
-            await committer.start()
-            try:
-                committer.assign(partitions)
-                await committer.commit(ends)
-            finally:
-                await committer.stop()
-    finally:
-        await consumer.stop()
+        return {f"{group}-agenda": [SCHEDULING_AGENDA], f"{group}-reports": reports}
+
+    await start_groups_at_end(bootstrap, groups)
 
 
 def report(

@@ -6,12 +6,13 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
 
 from contracts import ActivityPublished, ActivityWithdrawn, encode_event, new_event
 from contracts.topics import (
@@ -23,7 +24,9 @@ from contracts.topics import (
 )
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
-from support.testing import read_topic, wait_for, wait_until_consumed
+from support.testing import read_topic, start_groups_at_end, wait_for, wait_until_consumed
+from werkplaats.db import Database
+from werkplaats.outbox import OutboxRow
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.topics_admin import ensure_topics
 
@@ -160,26 +163,12 @@ async def skip_history(bootstrap: str, group: str, *, keep: Iterable[str] = ()) 
     earlier test's partner activities and placements before reaching its own.
     """
     kept = set(keep)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        topics = await consumer.topics()
-        await consumer._client.force_metadata_update()  # every topic's partitions, not just subscribed ones
+
+    def groups(topics: list[str]) -> dict[str, list[str]]:
         partners = [t for t in topics if re.match(PARTNER_ACTIVITIES_PATTERN, t) and t not in kept]
-        for suffix, names in (("intake", partners), ("detector", [SCHEDULING_PLACEMENTS])):
-            partitions = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
-            if not partitions:
-                continue
-            ends = await consumer.end_offsets(partitions)
-            committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{group}-{suffix}")
-            await committer.start()
-            try:
-                committer.assign(partitions)
-                await committer.commit(ends)
-            finally:
-                await committer.stop()
-    finally:
-        await consumer.stop()
+        return {f"{group}-intake": partners, f"{group}-detector": [SCHEDULING_PLACEMENTS]}
+
+    await start_groups_at_end(bootstrap, groups)
 
 
 async def settled(
@@ -191,12 +180,37 @@ async def settled(
     placement, and the outbox is empty again: no conflict event can still follow.
     """
     partner_topics_sent = [partner_activities(slug) for slug in partners.slugs.values()]
-    group = runtime.consumer_group
+
+    async def outbox_empty() -> bool:
+        return await runtime.relay.pending() == 0
+
+    await groups_settled(
+        bootstrap, runtime.consumer_group, partner_topics_sent, outbox_empty, timeout=timeout
+    )
+
+
+async def groups_settled(
+    bootstrap: str,
+    group: str,
+    partner_topics_sent: list[str],
+    outbox_empty: Callable[[], Awaitable[bool]],
+    *,
+    timeout: float,
+    interval: float = 0.05,
+) -> None:
+    """``group``'s intake took in every partner record, its detector every placement; the outbox is empty."""
     await wait_until_consumed(bootstrap, f"{group}-intake", partner_topics_sent, timeout=timeout)
-    await wait_for(lambda: _outbox_empty(runtime), timeout=timeout)
+    await wait_for(outbox_empty, timeout=timeout, interval=interval)
     await wait_until_consumed(bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS], timeout=timeout)
-    await wait_for(lambda: _outbox_empty(runtime), timeout=timeout)
+    await wait_for(outbox_empty, timeout=timeout, interval=interval)
 
 
-async def _outbox_empty(runtime: ServiceRuntime) -> bool:
-    return await runtime.relay.pending() == 0
+async def outbox_empty_in(database_url: str) -> bool:
+    """Whether the outbox of the scheduler's database has nothing left to send (another process's)."""
+    database = Database(database_url)
+    try:
+        async with database.sessions() as session:
+            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            return int(await session.scalar(query) or 0) == 0
+    finally:
+        await database.dispose()

@@ -36,7 +36,6 @@ from cluster_support import (
 )
 from contracts.topics import (
     SCHEDULING_CONFLICTS,
-    SCHEDULING_PLACEMENTS,
     TopicSpec,
     all_service_topics,
     partner_activities,
@@ -45,12 +44,11 @@ from notifications.service import subscriptions
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
 from scheduling.store.tables import ConflictRow
-from scheduling_support import quiet_evening, settled, skip_history
+from scheduling_support import groups_settled, outbox_empty_in, quiet_evening, settled, skip_history
 from support.testing import committed_offsets, wait_for, wait_until_consumed
 from test_notifications_support import SECRET, WebhookReceiver, by_conflict, free_port
 from werkplaats.db import Database
 from werkplaats.localkafka.cluster import LocalKafkaCluster
-from werkplaats.outbox import OutboxRow
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.topics_admin import ensure_topics
 
@@ -375,20 +373,9 @@ async def subscribe(database_url: str, receiver: WebhookReceiver, publisher: Pub
 
 async def settled_processes(bootstrap: str, publisher: Publisher, group: str, database_url: str) -> None:
     """Intake committed every partner record, the detector every placement, the outbox is empty."""
-    await wait_until_consumed(bootstrap, f"{group}-intake", publisher.topics(), timeout=180)
-    await wait_for(lambda: outbox_empty(database_url), timeout=60, interval=0.2)
-    await wait_until_consumed(bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS], timeout=180)
-    await wait_for(lambda: outbox_empty(database_url), timeout=60, interval=0.2)
-
-
-async def outbox_empty(database_url: str) -> bool:
-    database = Database(database_url)
-    try:
-        async with database.sessions() as session:
-            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
-            return int(await session.scalar(query) or 0) == 0
-    finally:
-        await database.dispose()
+    await groups_settled(
+        bootstrap, group, publisher.topics(), lambda: outbox_empty_in(database_url), timeout=180, interval=0.2
+    )
 
 
 async def everything_on_agenda(publisher: Publisher, database_url: str) -> None:

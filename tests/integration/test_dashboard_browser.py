@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from dashboard_stack import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_AA, Stack, running_stack
+from dashboard_stack import CHROMIUM, CHROMIUM_ARGS, Stack, axe_violations, running_stack
 from dashboard_support import PASSWORD
 from scheduling_support import at, quiet_evening
 from support.testing import wait_for
@@ -247,19 +247,6 @@ async def test_axe_finds_no_wcag_aa_violation_on_any_page(
             found["drafts-with-errors"] = await axe_violations(page)
         await context.close()
     assert found == {name: [] for name in found}, json.dumps(found, indent=1, ensure_ascii=False)
-
-
-async def axe_violations(page: Page) -> list[str]:
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_AA,
-    )
-    found = []
-    for violation in result["violations"]:
-        where = ", ".join(str(node["target"][0]) for node in violation["nodes"][:3])
-        found.append(f"{violation['id']}: {violation['help']} ({where})")
-    return found
 
 
 def _conflict_of(stack: Stack, name: str, rule: str = "neighbourhood_overlap") -> str | None:

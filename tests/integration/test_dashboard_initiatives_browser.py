@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import async_playwright
 
 from dashboard.api.rendering import AMSTERDAM
-from dashboard_stack import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_AA, served
-from dashboard_support import PASSWORD, offline_dashboard
+from dashboard_stack import CHROMIUM, CHROMIUM_ARGS, axe_violations, served, signed_in_page
+from dashboard_support import offline_dashboard
 from initiatives_support import Clock, form, running
 
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -48,30 +48,14 @@ async def test_axe_finds_no_wcag_aa_violation_on_the_initiatives_pages_in_both_l
         ):
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for language in ("nl", "en"):
-                context = await browser.new_context(base_url=dashboard_url, bypass_csp=True)
-                await context.add_cookies([{"name": "wp_lang", "value": language, "url": dashboard_url}])
-                page = await context.new_page()
-                await page.goto("/aanmelden")
-                await page.fill("#username", "beheer")
-                await page.fill("#password", PASSWORD)
-                async with page.expect_navigation():
-                    await page.click("button[type=submit]")
+                page = await signed_in_page(browser, dashboard_url, "beheer", language)
                 for name, address in pages.items():
                     await page.goto(address)
                     assert await page.get_attribute("html", "lang") == language
                     if name == "initiatives" and language == "nl":
                         await page.screenshot(path=str(SCREENSHOTS / "initiatieven.png"), full_page=True)
-                    found[f"{name}-{language}"] = await violations(page)
-                await context.close()
+                    found[f"{name}-{language}"] = await axe_violations(page)
+                await page.context.close()
             await browser.close()
     assert found == {name: [] for name in found}
     assert len(found) == 6
-
-
-async def violations(page: Page) -> list[str]:
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_AA,
-    )
-    return [f"{v['id']}: {v['help']} ({v['nodes'][0]['target'][0]})" for v in result["violations"]]

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import async_playwright
 
 from contracts import OrganisationRole
 from dashboard.store import AccountRow
-from dashboard_stack import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_AA, served
-from dashboard_support import PASSWORD, offline_dashboard, password_hash
+from dashboard_stack import CHROMIUM, CHROMIUM_ARGS, axe_violations, served, signed_in_page
+from dashboard_support import offline_dashboard, password_hash
 from reach_support import evening, report, running_stack, send_report
 from scheduling_support import activity, quiet_evening
 from support.testing import wait_for
@@ -71,11 +71,11 @@ async def test_an_organiser_files_a_due_report_sees_advice_on_a_draft_and_operat
                 session.add(_organiser(staedion))
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             found: dict[str, list[str]] = {}
-            page = await _signed_in(browser, dashboard_url, "organisator")
+            page = await signed_in_page(browser, dashboard_url, "organisator")
 
             await page.goto("/verslagen")
             assert await page.locator("#due-reports h3").all_inner_texts() == ["Bewonersavond avond"]
-            found["reports"] = await violations(page)
+            found["reports"] = await axe_violations(page)
             async with page.expect_navigation():
                 await page.click("#due-reports a.button")
             await page.fill("#attendance", "14")
@@ -90,7 +90,7 @@ async def test_an_organiser_files_a_due_report_sees_advice_on_a_draft_and_operat
             assert await page.get_attribute("#input_summary", "aria-invalid") == "true"
             assert await page.input_value("#attendance") == "14"  # nothing typed is lost
             assert await page.is_checked("#rm-flyer")
-            found["report-with-errors"] = await violations(page)
+            found["report-with-errors"] = await axe_violations(page)
 
             await page.fill("#input_summary", "Zorgen over de speeltuin en de verlichting.")
             async with page.expect_navigation():
@@ -118,14 +118,14 @@ async def test_an_organiser_files_a_due_report_sees_advice_on_a_draft_and_operat
             assert "Flyer" not in advice
             assert f"Bewonersavond eerder-2 — {staedion}" in advice
             assert "tr (2)" in advice
-            found["draft-with-advice"] = await violations(page)
+            found["draft-with-advice"] = await axe_violations(page)
             await page.context.close()
 
-            page = await _signed_in(browser, dashboard_url, "beheer")
+            page = await signed_in_page(browser, dashboard_url, "beheer")
             await page.goto("/beloften")
             rows = await page.locator("#overdue-promises tbody tr").all_inner_texts()
             assert any("Bewonersavond avond" in row and staedion in row for row in rows)
-            found["promises"] = await violations(page)
+            found["promises"] = await axe_violations(page)
             await page.goto("/verslagen")
             assert "hoort bij geen organisatie" in await page.inner_text("main")
             await browser.close()
@@ -146,18 +146,6 @@ def _organiser(organisation: str) -> AccountRow:
     )
 
 
-async def _signed_in(browser: Any, base_url: str, username: str) -> Page:
-    context = await browser.new_context(base_url=base_url, bypass_csp=True)
-    await context.add_cookies([{"name": "wp_lang", "value": "nl", "url": base_url}])
-    page = await context.new_page()
-    await page.goto("/aanmelden")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
-    return page
-
-
 async def _is(read: Any, wanted: Any) -> bool:
     return bool(await read() == wanted)
 
@@ -169,12 +157,3 @@ async def _advised(stack: Any, headers: dict[str, str], day: Any) -> bool:
         "/v1/activities/check", json=draft.model_dump(mode="json"), headers=headers
     )
     return any(item["sufficient"] for item in answer.json().get("reach_advice", []))
-
-
-async def violations(page: Page) -> list[str]:
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_AA,
-    )
-    return [f"{v['id']}: {v['help']} ({v['nodes'][0]['target'][0]})" for v in result["violations"]]

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
-from dashboard_stack import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_AA, served
+from dashboard_stack import CHROMIUM, CHROMIUM_ARGS, axe_violations, served
 from dashboard_support import offline_dashboard
 from initiatives.main import create_app as create_initiatives
 from initiatives_support import settings_for
@@ -108,18 +108,9 @@ async def test_axe_finds_no_wcag_aa_violation_on_the_residents_page(
     await context.add_cookies([{"name": "wp_lang", "value": language, "url": residents.dashboard_url}])
     page = await context.new_page()
     await page.goto("/meedoen")
-    found = {"form": await violations(page)}
+    found = {"form": await axe_violations(page)}
     async with page.expect_navigation():
         await page.click("button[type=submit]")
-    found["with-errors"] = await violations(page)
+    found["with-errors"] = await axe_violations(page)
     assert found == {"form": [], "with-errors": []}
     await context.close()
-
-
-async def violations(page: object) -> list[str]:
-    await page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
-    result = await page.evaluate(  # type: ignore[attr-defined]
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_AA,
-    )
-    return [f"{v['id']}: {v['help']} ({v['nodes'][0]['target'][0]})" for v in result["violations"]]

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import async_playwright
 
 from centres_support import Centres, running_centres
 from dashboard.api.rendering import AMSTERDAM
 from dashboard.main import create_runtime
 from dashboard.settings import DashboardSettings
-from dashboard_stack import AXE, CHROMIUM, CHROMIUM_ARGS, WCAG_AA, served
-from dashboard_support import PASSWORD, offline_dashboard, sign_in
+from dashboard_stack import CHROMIUM, CHROMIUM_ARGS, axe_violations, served, signed_in_page
+from dashboard_support import offline_dashboard, sign_in
 from support.testing import wait_for
 from test_centres_api import hours, pay, register, volunteer
 
@@ -78,10 +78,7 @@ async def _in_chromium(app: object, volunteer_id: str) -> None:
                 ("nl", "Nog over", "Vrijwilligers van dit centrum dicht bij een grens"),
                 ("en", "Amount left", "Volunteers of this centre near a cap"),
             ):
-                context = await browser.new_context(base_url=dashboard_url, bypass_csp=True)
-                await context.add_cookies([{"name": "wp_lang", "value": language, "url": dashboard_url}])
-                page = await context.new_page()
-                await _sign_in(page, "coord-moerwijk")
+                page = await signed_in_page(browser, dashboard_url, "coord-moerwijk", language)
                 await page.goto(f"/centra/{MOERWIJK}")
                 async with page.expect_navigation():
                     await page.click(f"a[href='/centra/{MOERWIJK}/vrijwilligers']")
@@ -91,24 +88,7 @@ async def _in_chromium(app: object, volunteer_id: str) -> None:
                 assert cells[-1].replace("\xa0", " ") in ("€ 30,00", "€30.00")
                 assert left in await page.locator("#near-cap thead").inner_text()
                 assert caption in await page.locator("#near-cap caption").inner_text()
-                assert await _violations(page) == []
-                await context.close()
+                assert await axe_violations(page) == []
+                await page.context.close()
         finally:
             await browser.close()
-
-
-async def _sign_in(page: Page, username: str) -> None:
-    await page.goto("/aanmelden")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
-
-
-async def _violations(page: Page) -> list[str]:
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_AA,
-    )
-    return [f"{v['id']}: {v['help']} ({v['nodes'][0]['target'][0]})" for v in result["violations"]]

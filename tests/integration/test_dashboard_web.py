@@ -354,3 +354,5 @@ async def test_charts_count_conflicts_per_week_and_evenings_per_wijk(site: Offli
     row = evenings_table[evenings_table.index(f'<th scope="row">{month}</th>') :].split("</tr>")[0]
     assert '<td class="numeric">2</td>' in row  # two evenings in Moerwijk, the morning one not counted
     assert "De initiatievendienst antwoordt niet" in page  # the other charts stay readable without it
+    assert "<title>Grafieken · Werkplaats Participatie</title>" in page
+    assert page.count('id="contact-heading"') == 1

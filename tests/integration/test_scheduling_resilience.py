@@ -16,10 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import func, select
 
 from contracts import ActivityPublished
-from contracts.topics import SCHEDULING_PLACEMENTS, partner_activities
+from contracts.topics import partner_activities
 from scheduling.domain import Activity, Agenda
 from scheduling.main import create_runtime
 from scheduling.settings import SchedulingSettings
@@ -30,12 +29,12 @@ from scheduling_support import (
     at,
     conflict_events,
     fresh_area,
+    groups_settled,
+    outbox_empty_in,
     quiet_evening,
     skip_history,
 )
-from support.testing import committed_offsets, wait_for, wait_until_consumed
-from werkplaats.db import Database
-from werkplaats.outbox import OutboxRow
+from support.testing import committed_offsets, wait_for
 
 PAIRS = 60
 
@@ -116,20 +115,9 @@ async def detected_once_each(
 async def settled(bootstrap: str, partners: Partners, group: str, database_url: str) -> None:
     """Intake committed every partner record, the detector every placement, the outbox is empty."""
     own = [partner_activities(slug) for slug in partners.slugs.values()]
-    await wait_until_consumed(bootstrap, f"{group}-intake", own, timeout=180)
-    await wait_for(lambda: _outbox_empty(database_url), timeout=60, interval=0.2)
-    await wait_until_consumed(bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS], timeout=180)
-    await wait_for(lambda: _outbox_empty(database_url), timeout=60, interval=0.2)
-
-
-async def _outbox_empty(database_url: str) -> bool:
-    database = Database(database_url)
-    try:
-        async with database.sessions() as session:
-            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
-            return int(await session.scalar(query) or 0) == 0
-    finally:
-        await database.dispose()
+    await groups_settled(
+        bootstrap, group, own, lambda: outbox_empty_in(database_url), timeout=180, interval=0.2
+    )
 
 
 async def _intake_committed(bootstrap: str, group: str, partners: Partners) -> int:

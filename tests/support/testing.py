@@ -99,6 +99,33 @@ async def end_offsets(
         await consumer.stop()
 
 
+async def start_groups_at_end(bootstrap: str, groups: Callable[[list[str]], dict[str, list[str]]]) -> None:
+    """Commit consumer groups at the end of their topics now, so they start there.
+
+    ``groups`` names, from the broker's topics, the topics of each group. The broker is shared by every
+    test of a session: a new group would otherwise replay every earlier test's events before its own.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        topics = sorted(await consumer.topics())
+        await consumer._client.force_metadata_update()  # every topic's partitions, not just subscribed ones
+        for group, names in groups(topics).items():
+            partitions = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
+            if not partitions:
+                continue
+            ends = await consumer.end_offsets(partitions)
+            committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+            await committer.start()
+            try:
+                committer.assign(partitions)
+                await committer.commit(ends)
+            finally:
+                await committer.stop()
+    finally:
+        await consumer.stop()
+
+
 async def committed_offsets(
     bootstrap: str, group: str, *, security: Security = None
 ) -> dict[TopicPartition, int]:

@@ -39,7 +39,7 @@ def dump_command(
     definition = _definition(name)
     settings = definition.settings()
     try:
-        info = dump(name, settings.database_url or settings.sqlite_url(name), file)
+        info = dump(name, settings.database_url_of(name), file)
     except BackupError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error

@@ -20,7 +20,7 @@ def _database(name: str) -> Database:
     except UnknownServiceError as error:
         raise typer.BadParameter(str(error)) from error
     settings = definition.settings()
-    return Database(settings.database_url or settings.sqlite_url(definition.name))
+    return Database(settings.database_url_of(definition.name))
 
 
 ServiceName = Annotated[str, typer.Argument(help="The service whose outbox to read, e.g. scheduling.")]

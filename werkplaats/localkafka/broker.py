@@ -38,9 +38,6 @@ STOP_TIMEOUT = 30.0
 
 log = structlog.get_logger(__name__)
 
-# Brokers started by this interpreter: kept referenced so Popen never warns about a live child.
-_launched: dict[int, subprocess.Popen[bytes]] = {}
-
 
 class BrokerError(WerkplaatsError, RuntimeError):
     """The local broker could not be started, or an external one does not answer."""
@@ -230,35 +227,26 @@ class LocalKafka:
         (self.data_dir / "log4j2.xml").write_text(render_log4j2(config.logs_dir))
         self._format(libs, config)
         command = java_command(libs, config, "kafka.Kafka", str(self.properties_file))
-        with self.log_files[1].open("ab") as out:
-            child = subprocess.Popen(  # noqa: S603 - own command line
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=self.data_dir,
-                start_new_session=True,
-            )
-        _launched[child.pid] = child
-        self.pid_file.write_text(f"{child.pid}\n")
+        pid = process.launch(command, self.log_files[1], self.data_dir)
+        self.pid_file.write_text(f"{pid}\n")
         self._write_state(
             bootstrap=config.bootstrap,
             port=config.port,
             controller_port=config.controller_port,
-            pid=child.pid,
+            pid=pid,
             sasl=config.sasl,
         )
         log.info(
             "kafka.broker.launched",
-            pid=child.pid,
+            pid=pid,
             bootstrap=config.bootstrap,
             data_dir=str(self.data_dir),
             sasl=config.sasl,
         )
         try:
-            self._wait_ready(child.pid, config.bootstrap, timeout)
+            self._wait_ready(pid, config.bootstrap, timeout)
         except BrokerError:
-            process.terminate(child.pid, timeout=10.0)
+            process.terminate(pid, timeout=10.0)
             self.pid_file.unlink(missing_ok=True)
             raise
         log.info(
@@ -339,6 +327,6 @@ class LocalKafka:
             for running in sorted(pids):
                 log.info("kafka.broker.stopping", pid=running)
                 process.terminate(running, timeout)
-                _launched.pop(running, None)
+                process.forget(running)
             self.pid_file.unlink(missing_ok=True)
             return bool(pids)

@@ -31,9 +31,6 @@ from werkplaats.localkafka.replicas import cluster_view
 
 log = structlog.get_logger(__name__)
 
-# Nodes started by this interpreter: kept referenced so Popen never warns about a live child.
-_launched: dict[int, subprocess.Popen[bytes]] = {}
-
 
 def default_cluster_dir() -> Path:
     """Return the cluster's state directory: ``cluster/`` inside the local broker's data dir."""
@@ -198,19 +195,10 @@ class LocalKafkaCluster:
 
     def _launch(self, libs: Path, node: NodeConfig) -> int:
         command = node_java_command(libs, node, "kafka.Kafka", str(self._properties(node.node_id)))
-        with (node.broker.logs_dir / "kafka.out").open("ab") as out:
-            child = subprocess.Popen(  # noqa: S603 - own command line
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=node.data_dir,
-                start_new_session=True,
-            )
-        _launched[child.pid] = child
-        self._pid_file(node.node_id).write_text(f"{child.pid}\n")
-        log.info("kafka.cluster.node.launched", node=node.node_id, pid=child.pid, bootstrap=node.bootstrap)
-        return child.pid
+        pid = process.launch(command, node.broker.logs_dir / "kafka.out", node.data_dir)
+        self._pid_file(node.node_id).write_text(f"{pid}\n")
+        log.info("kafka.cluster.node.launched", node=node.node_id, pid=pid, bootstrap=node.bootstrap)
+        return pid
 
     def _wait_joined(self, nodes: list[NodeConfig], timeout: float) -> None:
         """Wait until every node's JVM lives and the cluster's metadata lists all of them."""
@@ -265,7 +253,7 @@ class LocalKafkaCluster:
         _signal(pid, signal.SIGKILL)
         if not process.wait_gone(pid, 10.0):
             raise BrokerError(f"node {node_id} (pid {pid}) outlived SIGKILL")
-        _launched.pop(pid, None)
+        process.forget(pid)
         self._pid_file(node_id).unlink(missing_ok=True)
         log.info("kafka.cluster.node.killed", node=node_id, pid=pid)
         return pid
@@ -276,7 +264,7 @@ class LocalKafkaCluster:
         if pid is None:
             return False
         process.terminate(pid, timeout)
-        _launched.pop(pid, None)
+        process.forget(pid)
         self._pid_file(node_id).unlink(missing_ok=True)
         log.info("kafka.cluster.node.stopped", node=node_id, pid=pid)
         return True
@@ -311,7 +299,7 @@ class LocalKafkaCluster:
                     log.warning("kafka.cluster.node.kill", node=node_id, pid=pid)
                     _signal(pid, signal.SIGKILL)
                     process.wait_gone(pid, 10.0)
-                _launched.pop(pid, None)
+                process.forget(pid)
                 self._pid_file(node_id).unlink(missing_ok=True)
         return bool(running)
 

@@ -1,4 +1,4 @@
-"""Find, check and end the broker's JVM process: pid files, command lines, signals."""
+"""Start, find, check and end the broker's JVM processes: pid files, command lines, signals."""
 
 from __future__ import annotations
 
@@ -14,6 +14,29 @@ import structlog
 MAIN_CLASS = "kafka.Kafka"
 
 log = structlog.get_logger(__name__)
+
+# JVMs started by this interpreter: kept referenced so Popen never warns about a live child.
+_launched: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def launch(command: list[str], output: Path, cwd: Path) -> int:
+    """Start ``command`` in a session of its own, its output appended to ``output``; its pid."""
+    with output.open("ab") as out:
+        child = subprocess.Popen(  # noqa: S603 - own command line
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    _launched[child.pid] = child
+    return child.pid
+
+
+def forget(pid: int) -> None:
+    """Let go of a launched process that has ended."""
+    _launched.pop(pid, None)
 
 
 def _ps() -> str:

@@ -32,6 +32,17 @@ def tcp_open(bootstrap: str, timeout: float = 1.0) -> bool:
     return False
 
 
+def probe_client(bootstrap: str, wait_s: float, options: Mapping[str, Any] | None = None) -> AIOKafkaClient:
+    """A metadata client of ``bootstrap`` whose requests give up after ``wait_s`` (not yet connected)."""
+    timeout_ms = int(wait_s * 1000)
+    return AIOKafkaClient(
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=timeout_ms,
+        connections_max_idle_ms=timeout_ms + 1000,
+        **(options or {}),
+    )
+
+
 async def answers_metadata(
     bootstrap: str, wait_s: float = 5.0, options: Mapping[str, Any] | None = None
 ) -> bool:
@@ -41,13 +52,7 @@ async def answers_metadata(
     """
     if not tcp_open(bootstrap):
         return False
-    timeout_ms = int(wait_s * 1000)
-    client = AIOKafkaClient(
-        bootstrap_servers=bootstrap,
-        request_timeout_ms=timeout_ms,
-        connections_max_idle_ms=timeout_ms + 1000,
-        **(options or {}),
-    )
+    client = probe_client(bootstrap, wait_s, options)
     try:
         await asyncio.wait_for(client.bootstrap(), wait_s)
         return bool(client.cluster.brokers())

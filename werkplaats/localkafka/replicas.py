@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaClient
 
-from werkplaats.localkafka.reachability import tcp_open
+from werkplaats.localkafka.reachability import probe_client, tcp_open
 
 log = structlog.get_logger(__name__)
 
@@ -46,13 +45,7 @@ async def cluster_view(
     """The metadata of every topic as ``bootstrap`` answers it now, or ``None`` when nothing answers."""
     if not tcp_open(bootstrap):
         return None
-    timeout_ms = int(wait_s * 1000)
-    client = AIOKafkaClient(
-        bootstrap_servers=bootstrap,
-        request_timeout_ms=timeout_ms,
-        connections_max_idle_ms=timeout_ms + 1000,
-        **(options or {}),
-    )
+    client = probe_client(bootstrap, wait_s, options)
     try:
         await asyncio.wait_for(client.bootstrap(), wait_s)
         metadata = await asyncio.wait_for(client.fetch_all_metadata(), wait_s)

@@ -36,7 +36,16 @@ from reach.domain import (
 )
 from reach.service.policy import SERVICE, Clock, Policy
 from reach.service.reminders import Reminders
-from reach.store import ACTIVITIES, ADVICE, PENDING, REPORTS, STALE_ADVICE, ReachUnitOfWork, aware
+from reach.store import (
+    ACTIVITIES,
+    ADVICE,
+    PENDING,
+    REPORTS,
+    STALE_ADVICE,
+    PendingReportRow,
+    ReachUnitOfWork,
+    aware,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +60,18 @@ class Arrival:
     topic: str
     partition: int
     offset: int
+
+    @classmethod
+    def of_pending(cls, pending: PendingReportRow) -> Arrival:
+        """Where a report that waited for its activity came from."""
+        return cls(
+            pending.organisation,
+            pending.event_id,
+            pending.correlation_id,
+            pending.topic,
+            pending.partition,
+            pending.offset,
+        )
 
 
 class Reach(Reminders):
@@ -87,14 +108,7 @@ class Reach(Reminders):
                     "occurrence": pending.occurrence,
                 },
             )
-            arrival = Arrival(
-                pending.organisation,
-                pending.event_id,
-                pending.correlation_id,
-                pending.topic,
-                pending.partition,
-                pending.offset,
-            )
+            arrival = Arrival.of_pending(pending)
             self._judge(unit, activity, ActivityReported.model_validate(pending.payload), arrival)
 
     def _keep(self, unit: ReachUnitOfWork, activity: PlannedActivity, payload: dict[str, Any]) -> None:
@@ -178,14 +192,7 @@ class Reach(Reminders):
         cutoff = self.clock() - self.policy.pending_grace
         settled = 0
         for pending in waiting:
-            arrival = Arrival(
-                pending.organisation,
-                pending.event_id,
-                pending.correlation_id,
-                pending.topic,
-                pending.partition,
-                pending.offset,
-            )
+            arrival = Arrival.of_pending(pending)
             activity = await unit.activities.get(pending.organisation, pending.activity_id)
             if activity is not None:
                 self._judge(unit, activity, ActivityReported.model_validate(pending.payload), arrival)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from contracts import PromiseOverdue, ReportDue, new_event
@@ -64,23 +66,22 @@ class Reminders:
 
     async def remind(self, unit: ReachUnitOfWork) -> int:
         """Announce ``reach.report_due`` once for each occurrence whose report is due and missing."""
-        flagged = await unit.flags.of_kind("report_due")
-        announced = 0
-        for due in await self.due_reports(unit):
-            key = (due.organisation, due.activity_id, utc_key(due.occurrence_start))
-            if key not in flagged:
-                self._flag(unit, key, "report_due", due)
-                announced += 1
-        return announced
+        return await self._announce_once(unit, "report_due", await self.due_reports(unit))
 
     async def flag_overdue_promises(self, unit: ReachUnitOfWork) -> int:
         """Announce ``reach.promise_overdue`` once for each promise past its date without a follow-up."""
-        flagged = await unit.flags.of_kind("promise_overdue")
+        return await self._announce_once(unit, "promise_overdue", await self.overdue_promises(unit))
+
+    async def _announce_once(
+        self, unit: ReachUnitOfWork, kind: str, items: Sequence[ReportDue] | Sequence[PromiseOverdue]
+    ) -> int:
+        """Flag and announce each of ``items`` whose occurrence has no ``kind`` flag yet; how many."""
+        flagged = await unit.flags.of_kind(kind)
         announced = 0
-        for overdue in await self.overdue_promises(unit):
-            key = (overdue.organisation, overdue.activity_id, utc_key(overdue.occurrence_start))
+        for item in items:
+            key = (item.organisation, item.activity_id, utc_key(item.occurrence_start))
             if key not in flagged:
-                self._flag(unit, key, "promise_overdue", overdue)
+                self._flag(unit, key, kind, item)
                 announced += 1
         return announced
 

@@ -38,7 +38,7 @@ def database_url() -> str:
     from scheduling.settings import SchedulingSettings
 
     settings = SchedulingSettings()
-    return settings.database_url or settings.sqlite_url(NAME)
+    return settings.database_url_of(NAME)
 
 
 def database_description() -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
 from zoneinfo import ZoneInfo
 
 from scheduling.domain import Activity, Conflict
@@ -25,6 +26,10 @@ COVERED = (date(2025, 10, 1), date(2027, 12, 31))
 
 MemberView = tuple[str, str, datetime, datetime, str]
 """``(organisation, activity_id, occurrence start, occurrence end, kind)``, all times in UTC."""
+Span = tuple[datetime, datetime]
+"""An occurrence's ``[start, end)``."""
+Expanded = dict[tuple[str, str], tuple[Activity, list[Span]]]
+"""Each activity by its key, with its occurrences."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,6 @@ RAMADAN: dict[str, tuple[date, date]] = {
     "ramadan-2026": (date(2026, 2, 18), date(2026, 3, 19)),
     "ramadan-2027": (date(2027, 2, 8), date(2027, 3, 8)),
 }
-REMEMBRANCE = {"remembrance-2026": date(2026, 5, 4), "remembrance-2027": date(2027, 5, 4)}
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,18 @@ class EveningEntry:
     id: str
     day: date
     begins: time
+
+
+REMEMBRANCE = (
+    EveningEntry("remembrance-2026", date(2026, 5, 4), time(18)),
+    EveningEntry("remembrance-2027", date(2027, 5, 4), time(18)),
+)
+WHOLE_DAYS: dict[str, tuple[date, date]] = {
+    **{name: (day, day) for day, name in PUBLIC_HOLIDAYS.items()},
+    **SCHOOL_HOLIDAYS,
+    **FEAST_DAYS,
+}
+"""Every reason that spoils a whole local day, with its first and last day."""
 
 
 # --- Expansion --------------------------------------------------------------------------------------------
@@ -187,7 +203,7 @@ def scheduled_starts(activity: Activity) -> list[datetime]:
     return sorted(instants - cancelled)
 
 
-def occurrences(activity: Activity, now: datetime) -> list[tuple[datetime, datetime]]:
+def occurrences(activity: Activity, now: datetime) -> list[Span]:
     """The occurrences that have not ended at ``now``; a series only up to the horizon (365 days)."""
     length = _utc(activity.ends_at) - _utc(activity.starts_at)
     moved = {_utc(o.occurrence_start): (_utc(o.starts_at), _utc(o.ends_at)) for o in activity.overrides}
@@ -228,41 +244,34 @@ def wall(moment: datetime) -> datetime:
     return moment.astimezone(WALL)
 
 
-def overlap(x: tuple[datetime, datetime], y: tuple[datetime, datetime]) -> bool:
+def overlap(x: Span, y: Span) -> bool:
     """Half-open intervals that share a moment (touching is not overlapping)."""
     return x[0] < y[1] and y[0] < x[1]
 
 
-def same_evening(x: tuple[datetime, datetime], y: tuple[datetime, datetime]) -> bool:
+def same_evening(x: Span, y: Span) -> bool:
     """Both start on the same local date at or after 17:00 (the caller checks they do not overlap)."""
     lx, ly = wall(x[0]), wall(y[0])
     return lx.date() == ly.date() and lx.time() >= EVENING and ly.time() >= EVENING
 
 
-def day_bounds(day: date, begins: time = time(0)) -> tuple[datetime, datetime]:
+def day_bounds(day: date, begins: time = time(0)) -> Span:
     """``[begins, next midnight)`` of a local date, as instants."""
     return _utc(datetime.combine(day, begins, tzinfo=WALL)), _utc(
         datetime.combine(day + timedelta(days=1), time(0), tzinfo=WALL)
     )
 
 
-def reasons(span: tuple[datetime, datetime], evenings: tuple[EveningEntry, ...] = ()) -> frozenset[str]:
+def reasons(span: Span, evenings: tuple[EveningEntry, ...] = ()) -> frozenset[str]:
     """Every reason from the table that makes an occurrence unfavourable, by id."""
     first, last = wall(span[0]).date(), wall(span[1] - timedelta(microseconds=1)).date()
     if first < COVERED[0] or last > COVERED[1]:
         raise ValueError(f"the oracle's dates do not cover {first}..{last}")
     found: set[str] = set()
     for day in _days(first, last):
-        whole_day = overlap(span, day_bounds(day))
-        if day in PUBLIC_HOLIDAYS and whole_day:
-            found.add(PUBLIC_HOLIDAYS[day])
-        for name, (since, until) in (SCHOOL_HOLIDAYS | FEAST_DAYS).items():
-            if since <= day <= until and whole_day:
-                found.add(name)
-        for name, the_day in REMEMBRANCE.items():
-            if day == the_day and overlap(span, day_bounds(day, time(18))):
-                found.add(name)
-        for entry in evenings:
+        if overlap(span, day_bounds(day)):
+            found.update(name for name, (since, until) in WHOLE_DAYS.items() if since <= day <= until)
+        for entry in (*REMEMBRANCE, *evenings):
             if day == entry.day and overlap(span, day_bounds(day, entry.begins)):
                 found.add(entry.id)
     start = wall(span[0])
@@ -272,13 +281,11 @@ def reasons(span: tuple[datetime, datetime], evenings: tuple[EveningEntry, ...] 
     return frozenset(found)
 
 
-def _member(activity: Activity, span: tuple[datetime, datetime]) -> MemberView:
+def _member(activity: Activity, span: Span) -> MemberView:
     return (activity.organisation, activity.activity_id, span[0], span[1], activity.kind.value)
 
 
-def _pair(
-    rule: str, a: Activity, x: tuple[datetime, datetime], b: Activity, y: tuple[datetime, datetime]
-) -> Found:
+def _pair(rule: str, a: Activity, x: Span, b: Activity, y: Span) -> Found:
     venue = rule == "venue_double_booking"
     return Found(
         rule=rule,
@@ -293,9 +300,7 @@ def _pair(
     )
 
 
-def pair_conflicts(
-    a: Activity, xs: list[tuple[datetime, datetime]], b: Activity, ys: list[tuple[datetime, datetime]]
-) -> list[Found]:
+def pair_conflicts(a: Activity, xs: list[Span], b: Activity, ys: list[Span]) -> list[Found]:
     """The neighbourhood-overlap, same-evening and venue conflicts between two activities' occurrences."""
     found = []
     meet = participates(a) and participates(b) and bool(shared(a, b))
@@ -312,11 +317,30 @@ def pair_conflicts(
     return found
 
 
-def overloads(
-    expanded: dict[tuple[str, str], tuple[Activity, list[tuple[datetime, datetime]]]], threshold: int
+def unfavourable(
+    expanded: Expanded,
+    evenings: tuple[EveningEntry, ...],
 ) -> list[Found]:
+    """One conflict per participation occurrence that some reason of the table spoils."""
+    return [
+        Found(
+            rule="unfavourable_date",
+            members=frozenset({_member(activity, span)}),
+            neighbourhoods=activity.neighbourhoods,
+            starts_at=span[0],
+            ends_at=span[1],
+            reasons=why,
+        )
+        for activity, spans in expanded.values()
+        if participates(activity)
+        for span in spans
+        if (why := reasons(span, evenings))
+    ]
+
+
+def overloads(expanded: Expanded, threshold: int) -> list[Found]:
     """One conflict per (wijk, group, ISO week) where over ``threshold`` occurrences count for the group."""
-    weeks: dict[tuple[str, int, int], list[tuple[Activity, tuple[datetime, datetime]]]] = defaultdict(list)
+    weeks: dict[tuple[str, int, int], list[tuple[Activity, Span]]] = defaultdict(list)
     for activity, spans in expanded.values():
         if not participates(activity):
             continue
@@ -356,26 +380,10 @@ def oracle(
 ) -> list[Found]:
     """Every open conflict of ``activities`` at ``now``, the slow and obvious way, sorted for comparison."""
     expanded = {a.key: (a, occurrences(a, now)) for a in activities}
-    ordered = sorted(expanded)
     found: list[Found] = []
-    for i, key_a in enumerate(ordered):
-        for key_b in ordered[i + 1 :]:
-            found += pair_conflicts(*expanded[key_a], *expanded[key_b])
-    for activity, spans in expanded.values():
-        if participates(activity):
-            for span in spans:
-                why = reasons(span, evenings)
-                if why:
-                    found.append(
-                        Found(
-                            rule="unfavourable_date",
-                            members=frozenset({_member(activity, span)}),
-                            neighbourhoods=activity.neighbourhoods,
-                            starts_at=span[0],
-                            ends_at=span[1],
-                            reasons=why,
-                        )
-                    )
+    for key_a, key_b in combinations(sorted(expanded), 2):
+        found += pair_conflicts(*expanded[key_a], *expanded[key_b])
+    found += unfavourable(expanded, evenings)
     found += overloads(expanded, threshold)
     return sorted(found, key=repr)
 

@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from werkplaats.migrations import first_migration
+from werkplaats.migrations import TZ, first_migration
 
 revision = "0001"
 down_revision = None
@@ -46,7 +46,7 @@ def create_tables() -> None:
         sa.Column("coordinator_id", sa.String(length=60), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("prices", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("centre_id"),
     )
     op.create_table(
@@ -55,7 +55,7 @@ def create_tables() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("centre_id", sa.String(length=100), nullable=True),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("person_id"),
     )
     op.create_table(
@@ -63,7 +63,7 @@ def create_tables() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "key", name="uq_sent_once"),
     )
@@ -72,7 +72,7 @@ def create_tables() -> None:
         sa.Column("volunteer_id", sa.String(length=60), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.Column("vog_issued_on", sa.Date(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("volunteer_id"),
     )
     op.create_table(
@@ -90,7 +90,7 @@ def create_tables() -> None:
         sa.Column("exception_caps", sa.JSON(), nullable=False),
         sa.Column("sealed_justification", sa.LargeBinary(), nullable=True),
         sa.Column("declared_elsewhere", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
         sa.ForeignKeyConstraint(
             ["volunteer_id"],
             ["volunteers.volunteer_id"],
@@ -111,8 +111,8 @@ def create_tables() -> None:
         sa.Column("booked_by", sa.String(length=40), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
-        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", TZ, nullable=False),
+        sa.Column("ends_at", TZ, nullable=False),
         sa.Column("recurrence", sa.String(length=500), nullable=True),
         sa.Column("use", sa.String(length=20), nullable=False),
         sa.Column("tariff", sa.String(length=20), nullable=False),
@@ -126,8 +126,8 @@ def create_tables() -> None:
         sa.Column("activity_id", sa.String(length=100), nullable=False),
         sa.Column("problems", sa.JSON(), nullable=False),
         sa.Column("conflicts", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("updated_at", TZ, nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["centres.centre_id"],
@@ -192,7 +192,7 @@ def create_tables() -> None:
         sa.Column("deadline", sa.Date(), nullable=True),
         sa.Column("report_due", sa.Date(), nullable=True),
         sa.Column("report_submitted", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", TZ, nullable=False),
         sa.ForeignKeyConstraint(
             ["centre_id"],
             ["centres.centre_id"],
