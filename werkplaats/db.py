@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,6 +53,16 @@ async def insert_new(session: AsyncSession, table: Any, values: dict[str, Any]) 
     return bool(getattr(result, "rowcount", 0))
 
 
+def json_dumps(value: Any) -> str:
+    """JSON text of a column value; an empty object (most outbox headers) without the encoder."""
+    return "{}" if value == {} else json.dumps(value)
+
+
+def json_loads(text: str) -> Any:
+    """A column's JSON text decoded; an empty object without the decoder."""
+    return {} if text == "{}" else json.loads(text)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the runtime's own tables (outbox, inbox)."""
 
@@ -78,12 +89,24 @@ class Database:
         if self.is_sqlite:
             _prepare_sqlite(url)
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
+                url,
+                echo=echo,
+                hide_parameters=True,
+                connect_args={"timeout": 30},
+                json_serializer=json_dumps,
+                json_deserializer=json_loads,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(
-                url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_pre_ping=True
+                url,
+                echo=echo,
+                hide_parameters=True,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                json_serializer=json_dumps,
+                json_deserializer=json_loads,
             )
         # hide_parameters: logged statements and database errors never carry values (personal data)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
