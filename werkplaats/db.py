@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import BigInteger, Integer, event, text
+from sqlalchemy import BigInteger, Dialect, Integer, LargeBinary, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -18,6 +18,17 @@ from sqlalchemy.orm import DeclarativeBase
 
 # An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Blob(LargeBinary):
+    """Bytes handed to the driver as they are (sqlite3 and asyncpg take ``bytes``): no wrapper per value."""
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        """No conversion: the value is already ``bytes``."""
+        return None
+
 
 if TYPE_CHECKING:
     from werkplaats.unit_of_work import SqlUnitOfWork

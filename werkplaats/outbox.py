@@ -21,7 +21,6 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    LargeBinary,
     String,
     Table,
     Text,
@@ -36,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
-from werkplaats.db import Base, BigId, Database
+from werkplaats.db import Base, BigId, Blob, Database
 from werkplaats.errors import WerkplaatsError
 from werkplaats.retry import Backoff, repeat
 
@@ -56,8 +55,8 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(255))
-    key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    key: Mapped[bytes | None] = mapped_column(Blob, nullable=True)
+    payload: Mapped[bytes] = mapped_column(Blob)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
