@@ -41,13 +41,22 @@ Events = Sequence[Envelope[EventData]]
 
 
 @dataclass(frozen=True)
+class Measured:
+    """One path's median events per second, and CPU time per event of its own processes."""
+
+    per_s: float
+    cpu_us: float
+    """CPU microseconds per event of the path's processes (the broker's not counted)."""
+
+
+@dataclass(frozen=True)
 class PathRates:
-    """Median events per second of the Werkplaats path on one database."""
+    """The Werkplaats path on one database."""
 
     database: str
-    one_process: float
+    one_process: Measured
     """Producer and consumer in the benchmark's process (not how services run)."""
-    separate: float | None
+    separate: Measured | None
     """The consumer in a process of its own, as services run (the production shape), if measured."""
 
 
@@ -57,35 +66,38 @@ class RuntimeResult:
 
     events: int
     rounds: int
-    raw_per_s: float
+    raw: Measured
     paths: tuple[PathRates, ...]
     machine: str
     load: str = ""
 
-    def ratio(self, rate: float) -> float:
-        """``rate`` as a share of the raw loop's."""
-        return rate / self.raw_per_s
+    def ratio(self, path: Measured) -> float:
+        """``path``'s events per second as a share of the raw loop's."""
+        return path.per_s / self.raw.per_s
 
     def markdown(self) -> str:
         """The result as a table for docs/benchmarks.md."""
-        rows = [f"| raw aiokafka produce → consume loop | — | {self.raw_per_s:,.0f} | 1.00 |"]
+        raw = self.raw
+        rows = [f"| raw aiokafka produce → consume loop | — | {raw.per_s:,.0f} | 1.00 | {raw.cpu_us:.0f} |"]
         for path in self.paths:
             rows.append(
                 f"| outbox → relay → Kafka → idempotent consumer, one process | {path.database} | "
-                f"{path.one_process:,.0f} | {self.ratio(path.one_process):.2f} |"
+                f"{path.one_process.per_s:,.0f} | {self.ratio(path.one_process):.2f} | "
+                f"{path.one_process.cpu_us:.0f} |"
             )
             if path.separate is not None:
                 rows.append(
                     f"| the same, consumer in its own process (production shape) | {path.database} | "
-                    f"{path.separate:,.0f} | **{self.ratio(path.separate):.2f}** |"
+                    f"{path.separate.per_s:,.0f} | **{self.ratio(path.separate):.2f}** | "
+                    f"{path.separate.cpu_us:.0f} |"
                 )
         return "\n".join(
             [
                 f"Machine: {self.machine}. {self.events:,} events, median of {self.rounds} rounds; "
                 f"load average {self.load}.",
                 "",
-                "| path | database | events/s | ratio to the raw loop |",
-                "|---|---|---:|---:|",
+                "| path | database | events/s | ratio to the raw loop | CPU µs per event |",
+                "|---|---|---:|---:|---:|",
                 *rows,
             ]
         )
@@ -96,13 +108,36 @@ def load_average() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user and system, all threads) of this process, or of process ``pid`` (from /proc)."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Clock:
+    """Wall time and CPU time of this process (and of ``child``) from start to ``stop``."""
+
+    def __init__(self, child: int | None = None) -> None:
+        self.child = child
+        self.cpu = cpu_seconds() + (cpu_seconds(child) if child is not None else 0.0)
+        self.wall = time.perf_counter()
+
+    def stop(self, events: int) -> Measured:
+        """Events per second and CPU microseconds per event since the start."""
+        wall = time.perf_counter() - self.wall
+        cpu = cpu_seconds() + (cpu_seconds(self.child) if self.child is not None else 0.0) - self.cpu
+        return Measured(events / wall, cpu / events * 1e6)
+
+
 async def _topic(bootstrap: str, prefix: str) -> str:
     name = f"bench.{prefix}.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap, [TopicSpec(name, PARTITIONS), dead_letter_spec(name)])
     return name
 
 
-async def raw_loop(bootstrap: str, events: Events) -> float:
+async def raw_loop(bootstrap: str, events: Events) -> Measured:
     """Events per second of a plain producer and consumer moving the same events, keys and encoding."""
     topic = await _topic(bootstrap, "raw")
     consumer = AIOKafkaConsumer(
@@ -117,7 +152,7 @@ async def raw_loop(bootstrap: str, events: Events) -> float:
     try:
         while not consumer.assignment():  # joined the group, as the other paths have before timing
             await consumer.getmany(timeout_ms=100)
-        started = time.perf_counter()
+        clock = _Clock()
         sends = [
             await producer.send(topic, encode_event(event), key=probe_key(seq).encode())
             for seq, event in enumerate(events)
@@ -129,7 +164,7 @@ async def raw_loop(bootstrap: str, events: Events) -> float:
             if batches:
                 await consumer.commit()
         await asyncio.gather(*sends)
-        return len(events) / (time.perf_counter() - started)
+        return clock.stop(len(events))
     finally:
         await producer.stop()
         await consumer.stop()
@@ -137,7 +172,7 @@ async def raw_loop(bootstrap: str, events: Events) -> float:
 
 async def werkplaats_path(
     bootstrap: str, events: Events, urls: tuple[str, str], workdir: Path, *, separate: bool = False
-) -> float:
+) -> Measured:
     """Events per second from committing to a producer's outbox to effects in a consumer's database.
 
     ``urls`` are the producer's and the consumer's fresh databases. ``separate`` runs the consumer as
@@ -163,13 +198,13 @@ async def werkplaats_path(
     try:
         await stage(producer.database, topic, probe_events(1, run="warm"))
         await _until_effects(consumer, 1, process)
-        started = time.perf_counter()
+        clock = _Clock(None if process is None else process.pid)
         await stage(producer.database, topic, events)
         await _until_effects(consumer, len(events) + 1, process)
-        elapsed = time.perf_counter() - started
+        measured = clock.stop(len(events))
         if await count_effects(consumer.database) != (len(events) + 1, len(events) + 1):
             raise AssertionError("an event had more than one effect, or none")
-        return len(events) / elapsed
+        return measured
     finally:
         await producer.stop()
         if process is None:
@@ -231,9 +266,9 @@ async def run_benchmark(
     if unknown:
         raise ValueError(f"unknown databases {sorted(unknown)}; use {', '.join(DATABASES)}")
     batch = probe_events(events, run=uuid.uuid4().hex[:8])
-    raw: list[float] = []
-    ours: dict[str, list[float]] = {kind: [] for kind in databases}
-    apart: dict[str, list[float]] = {kind: [] for kind in databases}
+    raw: list[Measured] = []
+    ours: dict[str, list[Measured]] = {kind: [] for kind in databases}
+    apart: dict[str, list[Measured]] = {kind: [] for kind in databases}
     with tempfile.TemporaryDirectory(prefix="werkplaats-bench-") as workdir:
         for _ in range(rounds):
             raw.append(await raw_loop(bootstrap, batch))
@@ -246,7 +281,12 @@ async def run_benchmark(
                             await werkplaats_path(bootstrap, batch, urls, Path(workdir), separate=True)
                         )
     paths = tuple(
-        PathRates(DATABASES[kind], median(ours[kind]), median(apart[kind]) if separate else None)
+        PathRates(DATABASES[kind], medians(ours[kind]), medians(apart[kind]) if separate else None)
         for kind in databases
     )
-    return RuntimeResult(events, rounds, median(raw), paths, machine(), load_average())
+    return RuntimeResult(events, rounds, medians(raw), paths, machine(), load_average())
+
+
+def medians(rounds: Sequence[Measured]) -> Measured:
+    """The median rate and the median CPU per event of ``rounds``."""
+    return Measured(median([r.per_s for r in rounds]), median([r.cpu_us for r in rounds]))
