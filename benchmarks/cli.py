@@ -22,13 +22,24 @@ def register(werkplaats: typer.Typer) -> None:
 def runtime(
     events: Annotated[int, typer.Option(help="Events per round.")] = 20_000,
     rounds: Annotated[int, typer.Option(help="Rounds; medians are reported.")] = 3,
+    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
+    postgres: Annotated[
+        str,
+        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
+    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
 ) -> None:
     """Events per second through outbox → Kafka → idempotent consumer, against a raw aiokafka loop."""
     from benchmarks.runtime import run_benchmark
 
     bootstrap = ensure_broker(RuntimeSettings())
+    kinds = [kind.strip() for kind in databases.split(",") if kind.strip()]
     typer.echo(f"broker {bootstrap}; {rounds} rounds of {events:,} events per path ...", err=True)
-    result = asyncio.run(run_benchmark(bootstrap, events=events, rounds=rounds))
+    result = asyncio.run(
+        run_benchmark(bootstrap, events=events, rounds=rounds, databases=kinds, postgres_url=postgres)
+    )
+    typer.echo(
+        f"Command: `werkplaats bench runtime --events {events} --rounds {rounds} --databases {databases}`\n"
+    )
     typer.echo(result.markdown())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import uuid
+from collections.abc import Sequence
 from typing import ClassVar
 
 from pydantic import Field
@@ -49,13 +50,29 @@ class ProbeEffect(ProbeBase):
     seq: Mapped[int]
 
 
+def probe_events(count: int, *, run: str) -> list[Envelope[EventData]]:
+    """``count`` numbered probe events of ``run``."""
+    return [new_event(ProbeRecorded(run=run, seq=seq), source="probe") for seq in range(count)]
+
+
+def probe_key(seq: int) -> str:
+    """The key of probe event ``seq``: 64 keys, so each partition sees several in order."""
+    return str(seq % 64)
+
+
 async def stage_events(database: Database, topic: str, count: int, *, run: str, batch: int = 1000) -> None:
     """Commit ``count`` probe events to the outbox, ``batch`` per transaction."""
-    for start in range(0, count, batch):
+    await stage(database, topic, probe_events(count, run=run), batch=batch)
+
+
+async def stage(
+    database: Database, topic: str, events: Sequence[Envelope[EventData]], *, batch: int = 1000
+) -> None:
+    """Commit ``events`` to the outbox in order, ``batch`` per transaction; event n has ``probe_key(n)``."""
+    for start in range(0, len(events), batch):
         async with database.unit_of_work(SqlUnitOfWork) as unit:
-            for seq in range(start, min(start + batch, count)):
-                event = new_event(ProbeRecorded(run=run, seq=seq), source="probe")
-                unit.publish(topic, event, key=str(seq % 64))
+            for seq in range(start, min(start + batch, len(events))):
+                unit.publish(topic, events[seq], key=probe_key(seq))
 
 
 async def record_effect(unit: SqlUnitOfWork, envelope: Envelope[EventData], _: Delivery) -> None:
@@ -66,9 +83,20 @@ async def record_effect(unit: SqlUnitOfWork, envelope: Envelope[EventData], _: D
 
 
 async def effects_so_far(database: Database) -> int:
-    """How many effects were recorded (cheap enough to poll)."""
+    """How many effects were recorded."""
     async with database.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(ProbeEffect)) or 0)
+
+
+async def has_effects(database: Database, wanted: int) -> bool:
+    """Whether at least ``wanted`` effects were recorded; cheap enough to poll while they arrive.
+
+    The highest effect id is read first (an index lookup); only once it reaches ``wanted`` are the
+    effects counted, since ids can skip numbers.
+    """
+    async with database.sessions() as session:
+        highest = await session.scalar(select(func.max(ProbeEffect.id)))
+    return (highest or 0) >= wanted and await effects_so_far(database) >= wanted
 
 
 async def count_effects(database: Database) -> tuple[int, int]:

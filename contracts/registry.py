@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from contracts.activities import ActivityPublished, ActivityRejected, ActivityWithdrawn
 from contracts.agenda import AgendaActivityRemoved, AgendaActivityUpserted
@@ -75,8 +75,8 @@ def decode_event(raw: bytes | str, *, accept: frozenset[str] | None = None) -> E
     ``accept`` limits the event types allowed on the topic being read.
     """
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = from_json(raw)  # pydantic-core's parser: several times faster than json.loads
+    except ValueError as error:  # not JSON, not UTF-8, or a lone surrogate escape
         raise MalformedMessageError(f"not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise MalformedMessageError("not a JSON object")

@@ -12,6 +12,7 @@ import structlog
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from contracts import ContractError, Envelope, EventData, decode_event
 from werkplaats import inbox
@@ -158,32 +159,36 @@ class EventConsumer(Generic[U]):
     async def _apply(self, decoded: Batch) -> Batch:
         duplicates: Counter[str] = Counter()
         reused: Batch = []
+        ids = [str(envelope.event_id) for envelope, _ in decoded]
         digests = [inbox.digest_of(delivery.value) for _, delivery in decoded]
         first: dict[str, str | None] = {}
-        for (envelope, _), digest in zip(decoded, digests, strict=True):
-            first.setdefault(str(envelope.event_id), digest)
+        for event_id, digest in zip(ids, digests, strict=True):
+            first.setdefault(event_id, digest)
         async with self.database.unit_of_work(self.unit_of_work) as unit:
             claimed = await inbox.claim_events(unit.session, self.name, first)
             fresh = claimed.fresh
             batch: Batch = []
-            for (envelope, delivery), digest in zip(decoded, digests, strict=True):
-                event_id = str(envelope.event_id)
+            batch_ids: list[str] = []
+            for item, event_id, digest in zip(decoded, ids, digests, strict=True):
                 if event_id in claimed.reused or digest != first[event_id]:
-                    reused.append((envelope, delivery))
+                    reused.append(item)
                     continue
                 if event_id not in fresh:
-                    duplicates[delivery.topic] += 1
+                    duplicates[item[1].topic] += 1
                     continue
                 fresh.discard(event_id)  # the same event twice in one batch has one effect
-                batch.append((envelope, delivery))
+                batch.append(item)
+                batch_ids.append(event_id)
             if self.prepare is not None and batch:
                 await self.prepare(unit, batch)
-            for envelope, delivery in batch:
-                event_id = str(envelope.event_id)
-                with structlog.contextvars.bound_contextvars(
+            for (envelope, delivery), event_id in zip(batch, batch_ids, strict=True):
+                tokens = bind_contextvars(
                     event_id=event_id, correlation_id=envelope.correlation_id, event_type=envelope.type
-                ):
+                )
+                try:
                     await self.handler(unit, envelope, delivery)
+                finally:
+                    reset_contextvars(**tokens)
         processed = Counter(delivery.topic for _, delivery in batch)
         for topic, count in processed.items():
             self.metrics.consumed.labels(self.name, topic, "processed").inc(count)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import BigInteger, Integer, event, text
+from sqlalchemy import BigInteger, Dialect, Integer, LargeBinary, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -17,6 +18,17 @@ from sqlalchemy.orm import DeclarativeBase
 
 # An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Blob(LargeBinary):
+    """Bytes handed to the driver as they are (sqlite3 and asyncpg take ``bytes``): no wrapper per value."""
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        """No conversion: the value is already ``bytes``."""
+        return None
+
 
 if TYPE_CHECKING:
     from werkplaats.unit_of_work import SqlUnitOfWork
@@ -52,6 +64,16 @@ async def insert_new(session: AsyncSession, table: Any, values: dict[str, Any]) 
     return bool(getattr(result, "rowcount", 0))
 
 
+def json_dumps(value: Any) -> str:
+    """JSON text of a column value; an empty object (most outbox headers) without the encoder."""
+    return "{}" if value == {} else json.dumps(value)
+
+
+def json_loads(text: str) -> Any:
+    """A column's JSON text decoded; an empty object without the decoder."""
+    return {} if text == "{}" else json.loads(text)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the runtime's own tables (outbox, inbox)."""
 
@@ -78,12 +100,24 @@ class Database:
         if self.is_sqlite:
             _prepare_sqlite(url)
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
+                url,
+                echo=echo,
+                hide_parameters=True,
+                connect_args={"timeout": 30},
+                json_serializer=json_dumps,
+                json_deserializer=json_loads,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(
-                url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_pre_ping=True
+                url,
+                echo=echo,
+                hide_parameters=True,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                json_serializer=json_dumps,
+                json_deserializer=json_loads,
             )
         # hide_parameters: logged statements and database errors never carry values (personal data)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

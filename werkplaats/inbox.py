@@ -7,14 +7,17 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import DateTime, String, delete, insert, select
+from sqlalchemy import DateTime, String, Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
-from werkplaats.db import Base, Database, load_in_chunks
+from werkplaats.db import CHUNK, Base, Database, load_in_chunks
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +34,9 @@ class InboxRow(Base):
     """SHA-256 of the message: the same id with other bytes is a reuse, not a redelivery."""
 
 
+INBOX = cast(Table, InboxRow.__table__)
+
+
 @dataclass(frozen=True)
 class Claimed:
     """What a claim found: the events new to the consumer, and the ids seen before with other content."""
@@ -42,7 +48,8 @@ class Claimed:
 async def claim(session: AsyncSession, consumer: str, event_ids: Iterable[str]) -> set[str]:
     """Record ``event_ids`` as processed by ``consumer``; return those not processed before.
 
-    The primary key makes a concurrent second claim fail at commit, so an effect happens once.
+    A concurrent claim of the same id finds the first one (on PostgreSQL it waits for that transaction
+    to end), so an effect happens once.
     """
     return (await claim_events(session, consumer, dict.fromkeys(event_ids))).fresh
 
@@ -52,33 +59,49 @@ async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[st
 
     An id seen before with another digest is *reused*: a different event under an old id, not a
     redelivery. An id stored without a digest (or claimed without one) counts as a redelivery.
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` claims the new ids; only the ids it did not
+    insert (redeliveries, rare) are read back for their digests.
     """
     if not digests:
         return Claimed(set(), set())
-
-    async def processed(chunk: list[str]) -> Iterable[tuple[str, str]]:
-        found = await session.execute(
-            select(InboxRow.event_id, InboxRow.digest).where(
-                InboxRow.consumer == consumer, InboxRow.event_id.in_(chunk)
-            )
-        )
-        return ((event_id, digest or "") for event_id, digest in found)
-
-    seen = await load_in_chunks(digests, processed)
-    fresh = {event_id for event_id in digests if seen[event_id] is None}
+    now = datetime.now(UTC)
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "processed_at": now, "digest": digest}
+        for event_id, digest in digests.items()
+    ]
+    fresh: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        inserted = await session.execute(_claim_statement(session), rows[start : start + CHUNK])
+        fresh.update(inserted.scalars())
+    seen = await _stored_digests(
+        session, consumer, [event_id for event_id in digests if event_id not in fresh]
+    )
     reused = {
         event_id
         for event_id, stored in seen.items()
         if stored and digests[event_id] and stored != digests[event_id]
     }
-    now = datetime.now(UTC)
-    if fresh:
-        rows = [
-            {"consumer": consumer, "event_id": event_id, "processed_at": now, "digest": digests[event_id]}
-            for event_id in fresh
-        ]
-        await session.execute(insert(InboxRow), rows)
     return Claimed(fresh, reused)
+
+
+def _claim_statement(session: AsyncSession) -> Any:
+    """``INSERT`` into the inbox that skips ids already there and returns the ids it inserted."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id)
+
+
+async def _stored_digests(
+    session: AsyncSession, consumer: str, event_ids: list[str]
+) -> dict[str, str | None]:
+    async def stored(chunk: list[str]) -> Iterable[tuple[str, str]]:
+        found = await session.execute(
+            select(INBOX.c.event_id, INBOX.c.digest).where(
+                INBOX.c.consumer == consumer, INBOX.c.event_id.in_(chunk)
+            )
+        )
+        return ((event_id, digest or "") for event_id, digest in found)
+
+    return await load_in_chunks(event_ids, stored) if event_ids else {}
 
 
 def digest_of(message: bytes) -> str:

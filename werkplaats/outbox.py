@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from sqlalchemy import (
@@ -21,11 +21,12 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    LargeBinary,
     String,
+    Table,
     Text,
     delete,
     func,
+    or_,
     select,
     text,
     update,
@@ -34,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
-from werkplaats.db import Base, BigId, Database
+from werkplaats.db import Base, BigId, Blob, Database
 from werkplaats.errors import WerkplaatsError
 from werkplaats.retry import Backoff, repeat
 
@@ -54,8 +55,8 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(255))
-    key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    key: Mapped[bytes | None] = mapped_column(Blob, nullable=True)
+    payload: Mapped[bytes] = mapped_column(Blob)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -67,6 +68,11 @@ class OutboxRow(Base):
     """When the relay gave up on this row; it waits for operations from then on."""
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     """Why the row was last refused, or why it is parked."""
+
+
+OUTBOX = cast(Table, OutboxRow.__table__)
+RANGES_PER_UPDATE = 100
+"""Id ranges marked sent by one ``UPDATE`` (a batch of consecutive ids is one range)."""
 
 
 class RecordRefusedError(WerkplaatsError):
@@ -162,21 +168,25 @@ class OutboxRelay:
         return round_.sent + round_.parked
 
     async def _load(self, session: AsyncSession) -> list[_Row]:
+        columns = OUTBOX.c
         result = await session.execute(
             select(
-                OutboxRow.id,
-                OutboxRow.topic,
-                OutboxRow.key,
-                OutboxRow.payload,
-                OutboxRow.headers,
-                OutboxRow.attempts,
-                OutboxRow.retry_at,
+                columns.id,
+                columns.topic,
+                columns.key,
+                columns.payload,
+                columns.headers,
+                columns.attempts,
+                columns.retry_at,
             )
-            .where(*_PENDING)
-            .order_by(OutboxRow.id)
+            .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
+            .order_by(columns.id)
             .limit(self.batch_size)
         )
-        return [_Row(PendingMessage(*row[:5]), row[5], row[6]) for row in result]
+        return [
+            _Row(PendingMessage(row_id, topic, key, payload, headers), attempts, retry_at)
+            for row_id, topic, key, payload, headers, attempts, retry_at in result
+        ]
 
     async def _parked_lanes(self, session: AsyncSession) -> dict[tuple[str, bytes], int]:
         result = await session.execute(
@@ -238,7 +248,13 @@ class _Round:
 
     async def run(self, rows: list[_Row]) -> None:
         """Publish ``rows`` in order; a refused row is retried alone, so only it is held back."""
-        ready = [row for row in rows if await self._may_go(row)]
+        ready: list[_Row] = []
+        for row in rows:
+            behind = self._behind_parked(row)
+            if behind is not None:
+                await self._park(row, behind)
+            elif self._may_go(row):
+                ready.append(row)
         if not ready:
             return
         failures = dict(await self.relay.publish([row.message for row in ready]) or {})
@@ -260,11 +276,15 @@ class _Round:
             else:
                 raise refused
 
-    async def _may_go(self, row: _Row) -> bool:
+    def _behind_parked(self, row: _Row) -> str | None:
+        """Why ``row`` parks too if it comes after a parked row of its key, else None."""
         lane = row.lane
         if lane is not None and lane in self.parked_lanes and self.parked_lanes[lane] < row.message.id:
-            await self._park(row, self._behind(lane))
-            return False
+            return self._behind(lane)
+        return None
+
+    def _may_go(self, row: _Row) -> bool:
+        lane = row.lane
         if lane is not None and lane in self.blocked:
             return False
         if row.retry_at is not None and _aware(row.retry_at) > self.now:
@@ -277,13 +297,12 @@ class _Round:
         return f"waits behind parked outbox row {self.parked_lanes[lane]} of the same key"
 
     async def _mark_sent(self, rows: Sequence[_Row]) -> None:
-        if rows:
-            await self.session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_([r.message.id for r in rows]))
-                .values(sent_at=self.now)
-            )
-            self.sent += len(rows)
+        """Mark ``rows`` sent, naming them by runs of consecutive ids (one run for a whole batch)."""
+        runs = id_runs(sorted(row.message.id for row in rows))
+        for start in range(0, len(runs), RANGES_PER_UPDATE):
+            ranges = [OUTBOX.c.id.between(low, high) for low, high in runs[start : start + RANGES_PER_UPDATE]]
+            await self.session.execute(update(OUTBOX).where(or_(*ranges)).values(sent_at=self.now))
+        self.sent += len(rows)
 
     async def _refused(self, row: _Row, error: RecordRefusedError) -> None:
         attempts = row.attempts + 1
@@ -317,6 +336,21 @@ class _Round:
 
     async def _update(self, row: _Row, **values: Any) -> None:
         await self.session.execute(update(OutboxRow).where(OutboxRow.id == row.message.id).values(**values))
+
+
+def id_runs(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted, distinct ``ids`` as runs of consecutive ids, each (first, last).
+
+    Every id inside a run is one of ``ids``, so an ``UPDATE ... BETWEEN`` over the runs touches exactly
+    these rows, never one committed meanwhile with an id in a gap.
+    """
+    runs: list[tuple[int, int]] = []
+    for row_id in ids:
+        if runs and row_id == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row_id)
+        else:
+            runs.append((row_id, row_id))
+    return runs
 
 
 def _aware(moment: datetime) -> datetime:

@@ -54,7 +54,9 @@ def delivery_of(record: ConsumerRecord[Any, Any]) -> Delivery:
         offset=record.offset,
         key=record.key,
         value=record.value or b"",
-        headers={name: (value or b"").decode("utf-8", "replace") for name, value in record.headers},
+        headers={name: (value or b"").decode("utf-8", "replace") for name, value in record.headers}
+        if record.headers
+        else {},
     )
 
 
@@ -64,6 +66,8 @@ async def _raw_parser(records: tuple[ConsumerRecord[Any, Any], ...], original: A
         dataclasses.replace(
             r, headers=[(n, (v or b"").decode("utf-8", "replace").encode()) for n, v in r.headers]
         )
+        if r.headers
+        else r  # without headers there is nothing to clean: no copy
         for r in records
     )
     message = await original(clean)

@@ -24,12 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
 from contracts import Envelope, EventData, decode_event, encode_event
-from werkplaats.outbox import OutboxRow
+from werkplaats.outbox import OUTBOX
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 AfterCommit = Callable[[], None]
-OUTBOX = cast(Table, OutboxRow.__table__)
 
 
 @dataclass(frozen=True)

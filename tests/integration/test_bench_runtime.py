@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
-from benchmarks.runtime import run_benchmark
+import os
+
+import pytest
+
+from benchmarks.runtime import Measured, run_benchmark
+
+
+def measured(path: Measured | None) -> bool:
+    return path is not None and path.per_s > 0 and path.cpu_us > 0
 
 
 async def test_the_runtime_benchmark_measures_each_path_against_the_raw_loop(kafka_bootstrap: str) -> None:
     result = await run_benchmark(kafka_bootstrap, events=300, rounds=1)
-    assert result.raw_per_s > 0
-    assert result.werkplaats_per_s > 0
-    assert result.separate_per_s is not None
-    assert result.separate_per_s > 0
-    assert result.separate_ratio == result.separate_per_s / result.raw_per_s
+    assert measured(result.raw)
+    (sqlite,) = result.paths
+    assert sqlite.database == "SQLite"
+    assert measured(sqlite.one_process)
+    assert measured(sqlite.separate)
+    assert sqlite.separate is not None
     table = result.markdown()
-    assert "| **ratio, one process** |" in table
-    assert "| **ratio, consumer in its own process** |" in table
+    assert "| outbox → relay → Kafka → idempotent consumer, one process | SQLite |" in table
+    assert (
+        f"| the same, consumer in its own process (production shape) | SQLite | "
+        f"{sqlite.separate.per_s:,.0f} | **{result.ratio(sqlite.separate):.2f}** |"
+    ) in table
+
+
+async def test_the_runtime_benchmark_runs_on_postgresql_in_scratch_databases(kafka_bootstrap: str) -> None:
+    admin = os.environ.get("WERKPLAATS_TEST_POSTGRES_URL")
+    if admin is None:
+        pytest.skip("PostgreSQL tests need WERKPLAATS_TEST_POSTGRES_URL (scripts/test.sh sets it)")
+    result = await run_benchmark(
+        kafka_bootstrap, events=200, rounds=1, databases=["postgresql"], postgres_url=admin
+    )
+    (postgresql,) = result.paths
+    assert postgresql.database == "PostgreSQL"
+    assert measured(postgresql.one_process)
+    assert measured(postgresql.separate)
+    assert "| the same, consumer in its own process (production shape) | PostgreSQL |" in result.markdown()

@@ -78,6 +78,28 @@ async def test_invalid_message_is_dead_lettered_and_its_neighbours_processed(dat
     assert await count_effects(database) == (2, 2)
 
 
+async def test_bytes_that_are_not_utf8_or_hold_a_lone_surrogate_are_dead_lettered_as_malformed(
+    database: Database,
+) -> None:
+    dead = DeadLetters()
+    surrogate = event(1).replace(b'"run":"unit"', b'"run":"\\ud800"')
+    assert b"\\ud800" in surrogate
+    await consumer(database, dead).process(
+        [
+            delivery(0, event(0)),
+            delivery(1, surrogate),
+            delivery(2, b'{"type":"\xff"}'),
+            delivery(3, event(3)),
+        ]
+    )
+    assert [(offset, kind) for offset, _, kind in dead.letters] == [
+        (1, "MalformedMessageError"),
+        (2, "MalformedMessageError"),
+    ]
+    assert all(reason.startswith("not valid JSON") for _, reason, _ in dead.letters)
+    assert await count_effects(database) == (2, 2)
+
+
 async def test_permanent_refusal_is_dead_lettered_without_retries(database: Database) -> None:
     calls: list[int] = []
 

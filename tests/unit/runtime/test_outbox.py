@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from benchmarks.probe import ProbeRecorded
 from contracts import new_event
 from support.testing import wait_for
 from werkplaats import outbox_parking
 from werkplaats.db import Database
-from werkplaats.outbox import OutboxRelay, PendingMessage, RecordRefusedError
+from werkplaats.outbox import OutboxRelay, OutboxRow, PendingMessage, RecordRefusedError, id_runs
 from werkplaats.retry import Backoff
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -137,3 +139,37 @@ async def test_a_refused_row_is_retried_then_parked_while_rows_without_a_key_go_
     assert [row.attempts for row in await outbox_parking.parked(database)] == [2, 0]
     assert await relay.pending() == 0
     assert [m.payload for m in sink.published] == [b"n1", b"n2"]
+
+
+def test_ids_are_marked_in_runs_of_consecutive_ids() -> None:
+    assert id_runs([]) == []
+    assert id_runs([7]) == [(7, 7)]
+    assert id_runs([1, 2, 3, 5, 6, 9]) == [(1, 3), (5, 6), (9, 9)]
+
+
+async def test_marking_sent_spares_a_parked_row_in_the_batch_and_a_row_committed_meanwhile(
+    database: Database,
+) -> None:
+    await stage_raw(database, *((key, key.encode()) for key in "abcde"))
+    async with database.transaction() as session:
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.payload == b"c").values(parked_at=datetime.now(UTC))
+        )
+
+    class CommitsWhilePublishing(Sink):
+        async def __call__(self, batch: Sequence[PendingMessage]) -> None:
+            await super().__call__(batch)
+            if len(self.published) == len(batch):  # the first batch: another writer commits meanwhile
+                await stage_raw(database, ("f", b"f"))
+
+    sink = CommitsWhilePublishing()
+    relay = OutboxRelay(database, sink)
+    assert await relay.relay_once() == 4
+    assert [m.payload for m in sink.published] == [b"a", b"b", b"d", b"e"]
+    assert (await relay.pending(), await outbox_parking.count(database)) == (1, 1)
+    await relay.relay_once()
+    assert [m.payload for m in sink.published][4:] == [b"f"]
+    assert await outbox_parking.retry(database) == 1
+    await relay.relay_once()
+    assert [m.payload for m in sink.published][5:] == [b"c"]
+    assert await relay.pending() == 0
