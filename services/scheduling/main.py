@@ -127,6 +127,7 @@ def create_service(
     if serving:
         runtime.startup += [view.start, advice.start]
         runtime.shutdown[0:0] = [advice.stop, view.stop]
+        runtime.readiness_notes.append(view.readiness)
     return SchedulingService(runtime, view, directory, advice)
 
 
