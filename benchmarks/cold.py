@@ -17,14 +17,14 @@ import random
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
 from benchmarks.notifications import Run, start_at_end, until
@@ -35,14 +35,22 @@ from benchmarks.scheduling.pipeline import encoded
 from benchmarks.scheduling.postgres import scratch_database
 from benchmarks.scheduling.synthetic import World
 from benchmarks.shape import load_average, progress
-from contracts.topics import SCHEDULING_CONFLICTS, all_service_topics, partner_activities, partner_topics
+from contracts.topics import (
+    SCHEDULING_CONFLICTS,
+    SCHEDULING_PLACEMENTS,
+    all_service_topics,
+    partner_activities,
+    partner_topics,
+)
 from scheduling.domain import AMSTERDAM, Activity
 from scheduling.main import SERVICE
 from scheduling.settings import SchedulingSettings
 from scheduling.store import ConflictRow, ZoneMemberRow
 from werkplaats.db import Database
+from werkplaats.follower import topic_partitions
+from werkplaats.outbox import OutboxRow
 from werkplaats.recovery import dump_service, restore_service
-from werkplaats.replay import read_topic
+from werkplaats.replay import committed_offsets, read_topic
 from werkplaats.topics_admin import ensure_topics
 
 
@@ -53,8 +61,12 @@ class Phases:
     first_placed_s: float
     dump_s: float
     restore_s: float
+    restored_up_s: float
+    """From starting the process until ``/health`` answers."""
     restored_placed_s: float
+    """From ``/health`` answering until all N+M are placed."""
     restored_view_s: float
+    """From ``/health`` answering until the agenda view has read the whole agenda."""
     replay_placed_s: float
     restart_ready_s: float
     restart_placed_s: float
@@ -85,15 +97,16 @@ class FromSnapshot:
     @property
     def ratio(self) -> float:
         """How many times faster the restored instance placed everything than the replay from scratch."""
-        restored = self.phases.restore_s + self.phases.restored_placed_s
-        return self.phases.replay_placed_s / restored
+        p = self.phases
+        return p.replay_placed_s / (p.restore_s + p.restored_up_s + p.restored_placed_s)
 
     def row(self) -> str:
         """One table row."""
         p, c = self.phases, self.conflicts
         return (
             f"| {self.database} | {self.before:,} + {self.after:,} | {p.dump_s:.1f} | {p.restore_s:.1f} | "
-            f"{p.restored_placed_s:.1f} | {p.restored_view_s:.1f} | {p.replay_placed_s:.1f} | "
+            f"{p.restored_up_s:.1f} | {p.restored_placed_s:.1f} | {p.restored_view_s:.1f} | "
+            f"{p.replay_placed_s:.1f} | "
             f"**{self.ratio:.1f}** | {p.restart_ready_s:.1f} | {p.restart_placed_s:.2f} | "
             f"{c.announced:,} / {c.announced_twice} | {c.open_restored:,} = {c.open_replayed:,}: "
             f"{'yes' if c.same_open else '**no**'} | {self.load} |"
@@ -101,11 +114,11 @@ class FromSnapshot:
 
 
 HEADER = (
-    "| database | activities before + after the dump | dump s | restore s | restored: all placed after s | "
-    "restored: view loaded after s | replay from scratch: all placed after s | ratio | "
+    "| database | activities before + after the dump | dump s | restore s | restored: process up s | "
+    "then all placed s | then view loaded s | replay from scratch: all placed s | ratio | "
     "restart: ready after s | restart: next placed after s | conflicts announced / twice | "
     "open: restored = replay | load average |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 )
 
 
@@ -192,15 +205,15 @@ async def placed(database: Database, organisation: str, wanted: int) -> bool:
     return int(count or 0) >= wanted
 
 
-async def open_conflicts(url: str) -> set[str]:
-    """The ids of the open conflicts in the scheduler database at ``url``."""
+async def open_conflicts(url: str, organisation: str) -> set[str]:
+    """The ids of the open conflicts of ``organisation`` in the scheduler database at ``url``."""
     database = Database(url)
     try:
         async with database.engine.connect() as connection:
             rows = await connection.execute(
-                select(ConflictRow.conflict_id).where(ConflictRow.status == "open")
+                select(ConflictRow.conflict_id, ConflictRow.organisations).where(ConflictRow.status == "open")
             )
-            return {row[0] for row in rows}
+            return {conflict_id for conflict_id, organisations in rows if organisation in organisations}
     finally:
         await database.engine.dispose()
 
@@ -230,11 +243,46 @@ async def ready(process: ServiceProcess, timeout: float = 600) -> float:
     return time.perf_counter()
 
 
-async def outbox_empty(process: ServiceProcess) -> bool:
-    """Whether the process has published every outbox row (its ``/health`` says)."""
-    async with httpx.AsyncClient(timeout=5) as client:
-        report = (await client.get(f"http://127.0.0.1:{process.port}/health")).json()
-    return bool(report.get("outbox_pending") == 0)
+async def outbox_empty(url: str) -> bool:
+    """Whether the scheduler on ``url`` has published every outbox row."""
+    database = Database(url)
+    try:
+        async with database.engine.connect() as connection:
+            pending = await connection.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            )
+    finally:
+        await database.engine.dispose()
+    return not pending
+
+
+async def consumed(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """Whether ``group`` has committed every record now in ``topics``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [p for topic in topics for p in await topic_partitions(consumer, topic)]
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    committed = await committed_offsets(bootstrap, group)
+    return all(committed.get(partition, 0) >= end for partition, end in ends.items() if end)
+
+
+async def settled(run: ColdRun, url: str, group: str) -> None:
+    """Wait until the scheduler on ``url`` has done all it will with what was sent: nothing in flight.
+
+    Intake has committed every partner record, the outbox is empty, the detector has committed every
+    placement, and the outbox is empty again.
+    """
+    steps: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+        ("intake", lambda: consumed(run.bootstrap, f"{group}-intake", [partner_activities(run.org)])),
+        ("outbox", lambda: outbox_empty(url)),
+        ("detector", lambda: consumed(run.bootstrap, f"{group}-detector", [SCHEDULING_PLACEMENTS])),
+        ("outbox", lambda: outbox_empty(url)),
+    ]
+    for what, step in steps:
+        await until(step, 300, f"{group}: {what} settled")
 
 
 @asynccontextmanager
@@ -280,7 +328,7 @@ async def _measure(run: ColdRun, database: Callable[[str], str], before: int, af
     first = run.scheduler(database("first"), group)
     await first.start()
     first_placed = await run.wait_placed(database("first"), before, max(600.0, before / 5))
-    await until(lambda: outbox_empty(first), 120, "the first scheduler's outbox empty")
+    await settled(run, database("first"), group)
     progress("  dumped with its offsets; it stops; more activities are published ...")
     dumping = time.perf_counter()
     await dump_service(SERVICE, run.settings(database("first"), group), dump_path, bootstrap=run.bootstrap)
@@ -296,10 +344,11 @@ async def _measure(run: ColdRun, database: Callable[[str], str], before: int, af
     starting = time.perf_counter()
     restored = run.scheduler(database("restored"), group)
     await restored.start()
+    up = time.perf_counter()
     restored_placed, restored_view = await asyncio.gather(
         run.wait_placed(database("restored"), before + after, max(600.0, after / 5)), ready(restored)
     )
-    await until(lambda: outbox_empty(restored), 120, "the restored scheduler's outbox empty")
+    await settled(run, database("restored"), group)
     seen = await announced(run.bootstrap, run.org)
     progress("  restarted on its intact database ...")
     await restored.stop()
@@ -309,7 +358,7 @@ async def _measure(run: ColdRun, database: Callable[[str], str], before: int, af
     healthy = time.perf_counter()
     await run.publish(1)
     next_placed = await run.wait_placed(database("restored"), before + after + 1, 120)
-    open_restored = await open_conflicts(database("restored"))
+    open_restored = await open_conflicts(database("restored"), run.org)
     await again.stop()
     load = load_average()
     progress(f"  the same {run.sent:,} replayed from scratch on another empty database ...")
@@ -318,15 +367,16 @@ async def _measure(run: ColdRun, database: Callable[[str], str], before: int, af
     replay = run.scheduler(database("replayed"), f"{group}-replay")
     await replay.start()
     replay_placed = await run.wait_placed(database("replayed"), run.sent, max(600.0, run.sent / 5))
-    await until(lambda: outbox_empty(replay), 120, "the replay's outbox empty")
-    open_replayed = await open_conflicts(database("replayed"))
+    await settled(run, database("replayed"), f"{group}-replay")
+    open_replayed = await open_conflicts(database("replayed"), run.org)
     await replay.stop()
     phases = Phases(
         first_placed - started,
         dump_s,
         restore_s,
-        restored_placed - starting,
-        restored_view - starting,
+        up - starting,
+        restored_placed - up,
+        restored_view - up,
         replay_placed - replaying,
         healthy - restarting,
         next_placed - healthy,
