@@ -42,6 +42,7 @@ from scheduling.domain import (
     suggest_alternatives,
     zones_of,
 )
+from scheduling.domain.clock import Occurrence as Span
 from scheduling.domain.clock import to_us
 from werkplaats.follower import FollowerState, TopicFollower
 from werkplaats.kafka_security import Security
@@ -135,7 +136,8 @@ class AgendaView:
         """Hold the activity for dry runs (its conflicts are the detector's to announce, not the view's)."""
         try:
             activity = Activity.from_published(upserted.organisation, upserted.activity)
-            self.agenda.hold(activity, now)
+            known = upserted.occurrences and not activity.is_series
+            self.agenda.hold(activity, now, _ahead(upserted.occurrences, now) if known else None)
         except (ValueError, OverflowError) as error:
             log.warning(
                 "agenda_activity_skipped", activity_id=upserted.activity.activity_id, error=str(error)
@@ -213,3 +215,14 @@ class AgendaView:
             with contextlib.suppress(asyncio.CancelledError):
                 await announcing
         await self.follower.stop()
+
+
+def _ahead(occurrences: Iterable[Occurrence], now: datetime) -> tuple[Span, ...]:
+    """The published occurrences of a single activity not ended at ``now``, as the domain holds them.
+
+    A series is expanded again instead (its horizon has moved on since it was published), and so is a
+    record without occurrences.
+    """
+    not_before = to_us(now)
+    spans = (Span(to_us(o.starts_at), to_us(o.ends_at)) for o in occurrences)
+    return tuple(span for span in spans if span.end > not_before)
