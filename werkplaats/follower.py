@@ -28,6 +28,8 @@ ConsumerFactory = Callable[[], AIOKafkaConsumer]
 
 CLOSE_TIMEOUT_S = 10.0
 """Longest wait for the consumer to close when stopping (a broker gone must not hold the stop)."""
+APPLY_SLICE = 25
+"""Records applied at a time: a fetch of 4 MiB holds thousands, and applying is synchronous work."""
 RETRY_BACKOFF = Backoff(0.5, 5.0)
 """Pauses between attempts to connect and load again, in the background."""
 
@@ -171,8 +173,11 @@ class TopicFollower:
 
     async def _read(self, consumer: AIOKafkaConsumer, timeout_ms: int) -> None:
         for batch in (await consumer.getmany(timeout_ms=timeout_ms)).values():
-            self.records += len(batch)
-            self.apply(batch)
+            for start in range(0, len(batch), APPLY_SLICE):
+                part = batch[start : start + APPLY_SLICE]
+                self.records += len(part)
+                self.apply(part)
+                await asyncio.sleep(0)  # let the service's consumers, heartbeats and requests run
 
     async def stop(self) -> None:
         """Stop following, in whatever state: the consumer is closed before this returns."""

@@ -160,3 +160,38 @@ async def test_waiting_for_a_follower_never_started_is_an_error() -> None:
     follower = Made(FakeConsumer()).follower()
     with pytest.raises(RuntimeError, match="was not started"):
         await follower.wait_loaded()
+
+
+async def test_a_large_fetch_is_applied_in_slices_that_let_other_tasks_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(follower_module, "APPLY_SLICE", 2)
+    consumer = FakeConsumer(history=1)
+    batch = [type("R", (), {"offset": n, "value": b"old"})() for n in range(5)]
+
+    async def one_big_fetch(timeout_ms: int = 0) -> dict[Any, list[Any]]:
+        consumer.position_ = consumer.history
+        return {consumer.partition: batch}
+
+    consumer.getmany = one_big_fetch  # type: ignore[method-assign]
+    sizes: list[int] = []
+    ticks: list[int] = []
+
+    async def ticking() -> None:
+        while True:
+            ticks.append(len(sizes))
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(ticking())
+    follower = TopicFollower(
+        "unused:9092",
+        TOPIC,
+        lambda records: sizes.append(len(list(records))),
+        client_id="t",
+        new_consumer=lambda: consumer,
+    )
+    await follower.start()
+    ticker.cancel()
+    await stopped_within(follower)
+    assert sizes[:3] == [2, 2, 1]
+    assert {1, 2} <= set(ticks)  # the other task ran between the slices
