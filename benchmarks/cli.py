@@ -176,25 +176,37 @@ def shape(
 @app.command()
 def cold(
     activities: Annotated[
-        int, typer.Option(help="Activities published before the scheduler starts.")
+        int, typer.Option(help="Activities published before the scheduler starts (before the dump).")
     ] = 20_000,
     databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
     postgres: Annotated[
         str,
         typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
     ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    restore: Annotated[
+        bool,
+        typer.Option(help="A new instance from a dump of the first one, against a replay from scratch."),
+    ] = False,
+    later: Annotated[int, typer.Option(help="With --restore: activities published after the dump.")] = 1_000,
 ) -> None:
     """Cold start: a scheduler process with an empty database catching up; then a restart on it."""
     from benchmarks.report import machine
-    from benchmarks.shape import COLD_HEADER, cold_start
 
     bootstrap = ensure_broker(RuntimeSettings())
+    kinds = [kind.strip() for kind in databases.split(",")]
+    if restore:
+        from benchmarks.cold import from_snapshot, report
+
+        async def snapshots() -> str:
+            results = [await from_snapshot(bootstrap, kind, activities, later, postgres) for kind in kinds]
+            return report(results, activities, later, databases)
+
+        typer.echo(asyncio.run(snapshots()))
+        return
+    from benchmarks.shape import COLD_HEADER, cold_start
 
     async def each() -> list[str]:
-        return [
-            (await cold_start(bootstrap, kind.strip(), activities, postgres)).markdown()
-            for kind in databases.split(",")
-        ]
+        return [(await cold_start(bootstrap, kind, activities, postgres)).markdown() for kind in kinds]
 
     rows = asyncio.run(each())
     typer.echo(f"Command: `werkplaats bench cold --activities {activities} --databases {databases}`\n")

@@ -1,9 +1,11 @@
 """A service database copied to a file and back: ``pg_dump``/``pg_restore`` for PostgreSQL, SQLite's backup.
 
-A dump file gets a sidecar ``<file>.json`` saying when it was taken: a restore moves the service's
-consumer groups back to that moment (less a margin), so the events after it are read again; the inbox
-drops those the dump already holds, and each service's ``reconcile`` takes in the effects its own
-topics show happened meanwhile, so none happens twice.
+A dump file gets a sidecar ``<file>.json`` saying when it was taken and, when the dump was made with
+the broker at hand, the offsets the service's consumer groups had committed just before (a snapshot with
+its changelog position, as Kafka Streams keeps with a state store). A restore moves the groups back to
+those offsets (else to the moment of the dump less a margin), so the events after them are read again;
+the inbox drops those the dump already holds, and each service's ``reconcile`` takes in the effects its
+own topics show happened meanwhile, so none happens twice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +33,10 @@ class BackupError(WerkplaatsError, RuntimeError):
     """A dump or a restore failed (the tool's message is included; never a password)."""
 
 
+GroupOffsets = dict[str, dict[str, int]]
+"""Per consumer group, the committed offset of each ``<topic>:<partition>``."""
+
+
 @dataclass(frozen=True)
 class DumpInfo:
     """What the sidecar of a dump says."""
@@ -38,6 +44,8 @@ class DumpInfo:
     service: str
     taken_at: datetime
     backend: str
+    offsets: GroupOffsets = field(default_factory=dict)
+    """The groups' committed offsets read before the copy: every effect before them is in the dump."""
 
     @property
     def replay_from(self) -> datetime:
@@ -53,7 +61,10 @@ def sidecar(path: Path) -> Path:
 def read_info(path: Path) -> DumpInfo:
     """The sidecar of the dump at ``path``."""
     data = json.loads(sidecar(path).read_text(encoding="utf-8"))
-    return DumpInfo(data["service"], datetime.fromisoformat(data["taken_at"]), data["backend"])
+    offsets = {
+        group: {str(k): int(v) for k, v in found.items()} for group, found in data.get("offsets", {}).items()
+    }
+    return DumpInfo(data["service"], datetime.fromisoformat(data["taken_at"]), data["backend"], offsets)
 
 
 def postgres_tool(name: str) -> str:
@@ -96,8 +107,18 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database or "")
 
 
-def dump(service: str, database_url: str, path: Path, *, now: datetime | None = None) -> DumpInfo:
-    """Copy the database of ``service`` to ``path`` while it runs (a consistent snapshot)."""
+def dump(
+    service: str,
+    database_url: str,
+    path: Path,
+    *,
+    now: datetime | None = None,
+    offsets: GroupOffsets | None = None,
+) -> DumpInfo:
+    """Copy the database of ``service`` to ``path`` while it runs (a consistent snapshot).
+
+    ``offsets`` are its consumer groups' committed offsets, read before this is called.
+    """
     url = make_url(database_url)
     taken_at = now or datetime.now(UTC)
     if url.get_backend_name() == "sqlite":
@@ -109,8 +130,10 @@ def dump(service: str, database_url: str, path: Path, *, now: datetime | None = 
         command = [postgres_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(path)]
         _run([*command, *arguments], environment)
         backend = "postgresql"
-    info = DumpInfo(service, taken_at, backend)
-    text = json.dumps({"service": service, "taken_at": taken_at.isoformat(), "backend": backend})
+    info = DumpInfo(service, taken_at, backend, offsets or {})
+    text = json.dumps(
+        {"service": service, "taken_at": taken_at.isoformat(), "backend": backend, "offsets": info.offsets}
+    )
     sidecar(path).write_text(text + "\n", encoding="utf-8")
     return info
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from werkplaats.backup import DumpInfo, restore
+from werkplaats.backup import DumpInfo, GroupOffsets, dump, restore
 from werkplaats.errors import WerkplaatsError
 from werkplaats.follower import topic_partitions
 from werkplaats.kafka_security import client_options
-from werkplaats.replay import committed_offsets, consumer_groups, rewind_group
+from werkplaats.replay import commit_group, committed_offsets, consumer_groups, rewind_group
 from werkplaats.services import ServiceDefinition
 from werkplaats.settings import ServiceSettings
 
@@ -52,13 +52,67 @@ class RebuildReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+async def group_offsets(
+    definition: ServiceDefinition, settings: ServiceSettings, *, bootstrap: str
+) -> GroupOffsets:
+    """The offsets each consumer group of the service has committed now (pattern groups included)."""
+    runtime = definition.create_runtime(settings, bootstrap_servers=bootstrap)
+    try:
+        groups = sorted(consumer_groups(runtime))
+    finally:
+        await runtime.database.dispose()
+    found: GroupOffsets = {}
+    for group in groups:
+        committed = await committed_offsets(bootstrap, group, security=settings)
+        found[group] = {f"{p.topic}:{p.partition}": offset for p, offset in sorted(committed.items())}
+    return found
+
+
+async def dump_service(
+    definition: ServiceDefinition, settings: ServiceSettings, path: Path, *, bootstrap: str
+) -> DumpInfo:
+    """Dump the running service's database with the offsets its groups had committed just before."""
+    offsets = await group_offsets(definition, settings, bootstrap=bootstrap)
+    return await asyncio.to_thread(
+        dump, definition.name, settings.database_url_of(definition.name), path, offsets=offsets
+    )
+
+
 async def restore_service(
     definition: ServiceDefinition, settings: ServiceSettings, path: Path, *, bootstrap: str
 ) -> RestoreReport:
-    """Restore the dump at ``path`` into the (stopped) service's database, then let it catch up safely."""
-    info = restore(settings.database_url_of(definition.name), path)
-    groups, reconciled = await catch_up(definition, settings, info.replay_from, bootstrap=bootstrap)
+    """Restore the dump at ``path`` into the (stopped) service's database, then let it catch up safely.
+
+    A dump with offsets rewinds each group to exactly them; one without, to the moment of the dump less
+    the margin.
+    """
+    info = await asyncio.to_thread(restore, settings.database_url_of(definition.name), path)
+    if not info.offsets:
+        groups, reconciled = await catch_up(definition, settings, info.replay_from, bootstrap=bootstrap)
+        return RestoreReport(info, groups, reconciled)
+    groups = {}
+    for group, recorded in info.offsets.items():
+        groups[group] = len(await rewind_to(bootstrap, group, recorded, settings))
+    reconciled = 0
+    if definition.reconcile is not None:
+        reconciled = await definition.reconcile(settings, bootstrap, info.replay_from)
+    log.info("service_restored", service=definition.name, groups=groups, taken_at=info.taken_at.isoformat())
     return RestoreReport(info, groups, reconciled)
+
+
+async def rewind_to(
+    bootstrap: str, group: str, recorded: dict[str, int], settings: ServiceSettings
+) -> dict[TopicPartition, int]:
+    """Move ``group`` back to the ``recorded`` offsets; partitions it began after the dump, to their start."""
+    target = {TopicPartition(*_split(name)): offset for name, offset in recorded.items()}
+    for partition in await committed_offsets(bootstrap, group, security=settings):
+        target.setdefault(partition, 0)  # out of range is reset to the earliest offset kept
+    return await commit_group(bootstrap, group, target, security=settings)
+
+
+def _split(name: str) -> tuple[str, int]:
+    topic, _, partition = name.rpartition(":")
+    return topic, int(partition)
 
 
 async def catch_up(
@@ -75,7 +129,9 @@ async def catch_up(
     try:
         groups = {}
         for group, topics in consumer_groups(runtime).items():
-            moved = await rewind_group(bootstrap, group, topics, since=since, security=settings)
+            committed = await committed_offsets(bootstrap, group, security=settings)
+            read = sorted({*topics, *(partition.topic for partition in committed)})  # a pattern's topics too
+            moved = await rewind_group(bootstrap, group, read, since=since, security=settings)
             groups[group] = len(moved)
     finally:
         await runtime.database.dispose()

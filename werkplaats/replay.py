@@ -64,13 +64,7 @@ async def rewind_group(
 
     The group must have no members (its service stopped): a running member would commit over them.
     """
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-        client_id=f"{group}-rewind",
-        **client_options(security),
-    )
+    consumer = _group_member(bootstrap, group, security)
     await consumer.start()
     try:
         partitions = await _partitions(consumer, topics)
@@ -81,6 +75,36 @@ async def rewind_group(
         return offsets
     finally:
         await consumer.stop()
+
+
+async def commit_group(
+    bootstrap: str, group: str, offsets: dict[TopicPartition, int], *, security: Security = None
+) -> dict[TopicPartition, int]:
+    """Commit ``offsets`` for ``group`` (a topic no longer there is passed over); return what was committed.
+
+    The group must have no members (its service stopped): a running member would commit over them.
+    """
+    consumer = _group_member(bootstrap, group, security)
+    await consumer.start()
+    try:
+        existing = set(await consumer.topics())
+        kept = {partition: offset for partition, offset in offsets.items() if partition.topic in existing}
+        if kept:
+            consumer.assign(list(kept))
+            await consumer.commit(kept)
+        return kept
+    finally:
+        await consumer.stop()
+
+
+def _group_member(bootstrap: str, group: str, security: Security) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        client_id=f"{group}-rewind",
+        **client_options(security),
+    )
 
 
 async def read_topic(

@@ -125,6 +125,8 @@ class ServiceRuntime:
         self.started = False
         self._known_topics: set[str] = set()
         self.not_ready_reason: str | None = "starting"
+        self.readiness_notes: list[Callable[[], dict[str, Any]]] = []
+        """Parts of the service that say how they are in the readiness report (never its status)."""
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -344,6 +346,8 @@ class ServiceRuntime:
         }
         if not self.started:
             report["reason"] = self.not_ready_reason or "not started"
+        for note in self.readiness_notes:
+            report.update(note())
         return report
 
     async def _kafka_answers(self) -> bool:

@@ -130,8 +130,9 @@ def create_service(
     runtime.startup += [prepare, directory.start]
     runtime.shutdown += [keeper.stop, poller.stop, closer.stop, venues.stop, directory.stop]
     if serving:
-        runtime.startup += [view.start, advice.start]
+        runtime.startup += [advice.start, view.start]  # the view loads in the background from here
         runtime.shutdown[0:0] = [advice.stop, view.stop]
+        runtime.readiness_notes.append(view.readiness)
     return SchedulingService(runtime, view, directory, advice)
 
 

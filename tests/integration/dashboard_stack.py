@@ -218,6 +218,7 @@ async def running_stack(bootstrap: str, data_dir: Path) -> AsyncIterator[Stack]:
     watcher = TopicWatcher(bootstrap, SCHEDULING_CONFLICTS)
     await watcher.start()
     async with served(scheduling) as scheduling_url:
+        await scheduling.state.service.view.wait_loaded()  # the agenda is read in the background
         dashboard = create_dashboard(
             DashboardSettings(
                 database_url=f"sqlite+aiosqlite:///{data_dir / 'dashboard.db'}",

@@ -117,6 +117,8 @@ async def running_stack(
     client = httpx.AsyncClient(transport=transport, base_url="http://scheduling")
     async with Partners(kafka_bootstrap, "staedion", "haagwonen") as partners:  # topics before consumers
         await scheduler.start()
+        if serving:
+            await scheduling_app.state.service.view.wait_loaded()  # the agenda is read in the background
         await reach.runtime.start()
         try:
             yield Stack(

@@ -63,6 +63,7 @@ async def stack(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Stack]
     app = create_app(settings, bootstrap_servers=kafka_bootstrap)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")
     await app.state.runtime.start()
+    await app.state.service.view.wait_loaded()  # the agenda is read in the background
     try:
         yield Stack(app.state.runtime, client, kafka_bootstrap, partner, key, app, group)
     finally:

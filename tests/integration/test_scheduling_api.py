@@ -68,6 +68,7 @@ async def api(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Api]:
     runtime: ServiceRuntime = app.state.runtime
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")
     await runtime.start()
+    await app.state.service.view.wait_loaded()  # the agenda is read in the background
     try:
         yield Api(client, runtime, slugs, keys, fresh_area())
     finally:

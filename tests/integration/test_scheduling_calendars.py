@@ -138,6 +138,7 @@ async def system(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Syste
     )  # the test's feed server is on loopback, which only an explicit allowance reaches
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://scheduling")
     await runtime.start()
+    await app.state.service.view.wait_loaded()  # the agenda is read in the background
     try:
         yield System(client, runtime, poller, kafka_bootstrap, slugs, keys, fresh_area())
     finally:

@@ -11,7 +11,13 @@ import typer
 
 from werkplaats.backup import BackupError, dump
 from werkplaats.kafka_address import resolve_bootstrap
-from werkplaats.recovery import RebuildTimeoutError, catch_up, rebuild_service, restore_service
+from werkplaats.recovery import (
+    RebuildTimeoutError,
+    catch_up,
+    dump_service,
+    rebuild_service,
+    restore_service,
+)
 from werkplaats.services import ServiceDefinition, UnknownServiceError, service
 
 app = typer.Typer(
@@ -34,16 +40,30 @@ def _definition(name: str) -> ServiceDefinition:
 def dump_command(
     name: Service,
     file: Annotated[Path, typer.Argument(help="Where the dump goes (a .json sidecar is written beside it).")],
+    offsets: Annotated[
+        bool, typer.Option(help="Record the consumer groups' committed offsets (needs the broker).")
+    ] = True,
 ) -> None:
-    """Copy the service's database to FILE while the service runs (pg_dump, or SQLite's backup)."""
+    """Copy the service's database to FILE while the service runs, with its consumer groups' offsets.
+
+    The offsets (read first) let a restore replay exactly what came after the dump; without the broker
+    use ``--no-offsets`` (a restore then replays from the moment of the dump less a margin).
+    """
     definition = _definition(name)
     settings = definition.settings()
     try:
-        info = dump(name, settings.database_url_of(name), file)
+        if offsets:
+            info = asyncio.run(
+                dump_service(definition, settings, file, bootstrap=resolve_bootstrap(settings))
+            )
+        else:
+            info = dump(name, settings.database_url_of(name), file)
     except BackupError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"dumped {name} to {file} at {info.taken_at.isoformat()}")
+    for group, recorded in info.offsets.items():
+        typer.echo(f"  {group}: offsets of {len(recorded)} partitions")
 
 
 @app.command("restore")
@@ -66,8 +86,9 @@ def restore_command(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"restored {name} from the dump of {report.dump.taken_at.isoformat()}")
+    to = "the offsets of the dump" if report.dump.offsets else report.dump.replay_from.isoformat()
     for group, partitions in report.groups.items():
-        typer.echo(f"  {group}: {partitions} partitions rewound to {report.dump.replay_from.isoformat()}")
+        typer.echo(f"  {group}: {partitions} partitions rewound to {to}")
     typer.echo(f"  {report.reconciled} effects since then taken in (not repeated)")
 
 

@@ -36,14 +36,14 @@ def activities_router(context: ApiContext) -> APIRouter:
         "it, with explanation and, for high severity, suggestions; beside them the reach advice for the "
         "draft's wijken, target groups and kind. Nothing is published.",
         response_model=CheckResult,
-        responses=responses(400, 413),
+        responses=responses(400, 413, 503),
     )
     async def check(body: CheckBody, caller: Caller) -> CheckResult:
         reject_unsafe_text(body.model_dump(), ("body",))
         published = contract_of(body.model_dump())
         await context.schedulable(caller.slug, published)
         try:
-            conflicts = context.view.check(caller.slug, published, datetime.now(UTC))
+            conflicts = context.need_view().check(caller.slug, published, datetime.now(UTC))
         except (ValueError, OverflowError) as error:
             raise invalid(("body", "recurrence"), f"cannot be scheduled: {error}") from None
         advice = context.advice.for_draft(published) if context.advice is not None else []

@@ -91,7 +91,7 @@ def select(context: ApiContext, query: AgendaQuery) -> tuple[list[AgendaEntry], 
 
 
 def _matches(context: ApiContext, query: AgendaQuery) -> Iterator[tuple[SortKey, AgendaEntry]]:
-    for (organisation, activity_id), entry in list(context.view.entries.items()):
+    for (organisation, activity_id), entry in list(context.need_view().entries.items()):
         first = query.first_match(entry)
         if first is None:
             continue
@@ -119,7 +119,7 @@ def agenda_router(context: ApiContext) -> APIRouter:
         description="Every organisation's activities, filtered by period, neighbourhood, organisation and "
         "kind, in pages of `limit` in order of first matching occurrence; follow `next_cursor`.",
         response_model=AgendaPage,
-        responses=responses(),
+        responses=responses(503),
     )
     async def agenda(query: Selection, caller: Caller) -> AgendaPage:
         entries, next_cursor = select(context, query)
@@ -139,7 +139,7 @@ def agenda_router(context: ApiContext) -> APIRouter:
         summary="The shared agenda as an iCalendar feed",
         description="The same selection as `/v1/agenda` (one page of `limit`) as RFC 5545.",
         response_class=Response,
-        responses=responses(501) | {200: {"content": {"text/calendar": {}}, "description": "RFC 5545."}},
+        responses=responses(501, 503) | {200: {"content": {"text/calendar": {}}, "description": "RFC 5545."}},
     )
     async def agenda_ics(query: Selection, caller: Caller) -> Response:
         try:

@@ -19,6 +19,9 @@ from scheduling.service.reach_advice import ReachAdviceBook
 from werkplaats.auth import Authenticator
 from werkplaats.runtime import ServiceRuntime
 
+VIEW_RETRY_AFTER_S = 5
+"""Seconds a client is asked to wait while the agenda view loads."""
+
 ActivityId = Annotated[
     str,
     Path(
@@ -39,6 +42,17 @@ class ApiContext:
     horizon: timedelta
     advice: ReachAdviceBook | None = None
     """Reach advice for dry runs, when the scheduler follows it."""
+
+    def need_view(self) -> AgendaView:
+        """The agenda view, or a 503 with ``Retry-After`` while it is still reading the shared agenda."""
+        if self.view.loading:
+            raise HTTPException(
+                503,
+                f"the shared agenda is still loading ({len(self.view.entries):,} activities read so far); "
+                f"retry in {VIEW_RETRY_AFTER_S} s",
+                headers={"Retry-After": str(VIEW_RETRY_AFTER_S)},
+            )
+        return self.view
 
     async def ensure_partner_topics(self, organisation: str) -> None:
         """Make sure the organisation's topics exist (operations organisations get them on first use)."""

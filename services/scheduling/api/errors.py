@@ -7,6 +7,7 @@ Every client mistake gets a 4xx; nothing a client sends may reach a 500::
     404  not there (or another organisation's)    409  no longer possible (a resolved conflict)
     413  body too large            422  a field is wrong: ``detail[].loc`` names it
     429  too many requests with this key (``Retry-After``)
+    503  a dependency does not answer, or the agenda is still loading (``Retry-After``)
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ _DESCRIPTIONS = {
     422: "A field is wrong; `detail[].loc` names it and `msg` says what is wrong.",
     429: "Too many requests with this key; retry after `Retry-After` seconds.",
     501: "Not available in this build.",
-    503: "A dependency (the broker) does not answer; retry later.",
+    503: "A dependency (the broker) does not answer, or the shared agenda is still loading (then with "
+    "`Retry-After`); retry later.",
 }
 
 
@@ -44,7 +46,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
             "description": _DESCRIPTIONS[code],
             "model": ValidationProblem if code == 422 else Problem,
         }
-        if code == 429:
+        if code in (429, 503):
             entry["headers"] = {
                 "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
             }

@@ -130,6 +130,28 @@ class Agenda:
         self._recount(buckets, affecting(_group_sets(old)))
         return diff(before, self._touching(key, buckets))
 
+    def hold(
+        self, activity: Activity, now: datetime, occurrences: tuple[Occurrence, ...] | None = None
+    ) -> None:
+        """Create or replace an activity without detecting conflicts, for an agenda that only ``check``s.
+
+        ``occurrences`` are the activity's as expanded at ``now`` when already known. Never mixed with
+        ``upsert`` and ``withdraw`` on one agenda (they keep the open conflicts it skips).
+        """
+        old = self._held.get(activity.key)
+        if old is not None:
+            self._unplace(old)
+        if self.holds(activity):
+            self._sequence += 1
+            expanded = self.occurrences_of(activity, now) if occurrences is None else occurrences
+            self._place(HeldActivity(activity, expanded, self._sequence))
+
+    def release(self, key: ActivityKey) -> None:
+        """Remove an activity held by ``hold``."""
+        old = self._held.get(key)
+        if old is not None:
+            self._unplace(old)
+
     def check(
         self, draft: Activity, now: datetime, rules: Collection[ConflictRule] = ALL_RULES
     ) -> list[Conflict]:

@@ -2,14 +2,19 @@
 
 It answers the HTTP API's questions without a database: what is on the agenda, and which conflicts a
 draft would take part in. Every instance reads all partitions of the compacted topic from the beginning
-(no consumer group), then follows it.
+(no consumer group), then follows it. The reading happens in the background: the service consumes at
+once, and only what needs the view waits until ``loading`` is over.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from aiokafka import ConsumerRecord
@@ -37,8 +42,9 @@ from scheduling.domain import (
     suggest_alternatives,
     zones_of,
 )
+from scheduling.domain.clock import Occurrence as Span
 from scheduling.domain.clock import to_us
-from werkplaats.follower import TopicFollower
+from werkplaats.follower import FollowerState, TopicFollower
 from werkplaats.kafka_security import Security
 
 log = structlog.get_logger(__name__)
@@ -91,7 +97,8 @@ class AgendaView:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.agenda = new_agenda(None)
         self.entries: dict[ActivityKey, AgendaEntry] = {}
-        self._follower = TopicFollower(
+        self._announcing: asyncio.Task[None] | None = None
+        self.follower = TopicFollower(
             bootstrap_servers,
             SCHEDULING_AGENDA,
             self.apply,
@@ -122,13 +129,15 @@ class AgendaView:
                 self._upsert(event.data, now)
             elif isinstance(event.data, AgendaActivityRemoved):
                 key = (event.data.organisation, event.data.activity_id)
-                self.agenda.withdraw(key)
+                self.agenda.release(key)
                 self.entries.pop(key, None)
 
     def _upsert(self, upserted: AgendaActivityUpserted, now: datetime) -> None:
+        """Hold the activity for dry runs (its conflicts are the detector's to announce, not the view's)."""
         try:
             activity = Activity.from_published(upserted.organisation, upserted.activity)
-            self.agenda.upsert(activity, now)
+            known = upserted.occurrences and not activity.is_series
+            self.agenda.hold(activity, now, _ahead(upserted.occurrences, now) if known else None)
         except (ValueError, OverflowError) as error:
             log.warning(
                 "agenda_activity_skipped", activity_id=upserted.activity.activity_id, error=str(error)
@@ -169,11 +178,51 @@ class AgendaView:
         scratch.upsert(draft, now)
         return suggest_alternatives(scratch, conflict, now)
 
+    @property
+    def loading(self) -> bool:
+        """Whether the view has started and not yet read the topic to its end (not to be asked then)."""
+        return self.follower.state in (FollowerState.CONNECTING, FollowerState.LOADING)
+
+    @property
+    def state(self) -> FollowerState:
+        """Where the view's reading of the topic is."""
+        return self.follower.state
+
+    def readiness(self) -> dict[str, Any]:
+        """How the view is, for the readiness report: events are processed whatever it says."""
+        return {"agenda_view": {"state": str(self.state), "activities": len(self.entries)}}
+
     async def start(self) -> None:
-        """Read the topic to its end, then follow it in the background."""
-        await self._follower.start()
-        log.info("agenda_view_loaded", activities=len(self.entries))
+        """Start reading the topic in the background and return at once; ``loading`` until it is read."""
+        self.follower.begin()
+        self._announcing = asyncio.create_task(self._announce_loaded(), name="agenda-view-loaded")
+
+    async def wait_loaded(self) -> None:
+        """Wait until the topic has been read to its end."""
+        await self.follower.wait_loaded()
+
+    async def _announce_loaded(self) -> None:
+        started = time.perf_counter()
+        await self.follower.wait_loaded()
+        seconds = time.perf_counter() - started
+        log.info("agenda_view_loaded", activities=len(self.entries), seconds=round(seconds, 2))
 
     async def stop(self) -> None:
-        """Stop following."""
-        await self._follower.stop()
+        """Stop reading, whether loading or following."""
+        announcing, self._announcing = self._announcing, None
+        if announcing is not None:
+            announcing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await announcing
+        await self.follower.stop()
+
+
+def _ahead(occurrences: Iterable[Occurrence], now: datetime) -> tuple[Span, ...]:
+    """The published occurrences of a single activity not ended at ``now``, as the domain holds them.
+
+    A series is expanded again instead (its horizon has moved on since it was published), and so is a
+    record without occurrences.
+    """
+    not_before = to_us(now)
+    spans = (Span(to_us(o.starts_at), to_us(o.ends_at)) for o in occurrences)
+    return tuple(span for span in spans if span.end > not_before)
