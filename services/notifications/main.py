@@ -176,6 +176,7 @@ def create_service(
     )
     sender = Sender(runtime.database, channels.send, policy, prepare=channels.prepare)
     notifier.handoffs = Handoffs(sender)  # decided deliveries go straight to the sender, no claim
+    notifier.on_decided = sender.notify  # digests, initiative and reach alerts: claimed at once
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
 
     def operations_contacts() -> list[tuple[str, str]]:

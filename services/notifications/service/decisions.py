@@ -75,7 +75,7 @@ class Notifier:
             await self._resolved(unit, envelope, data)
         elif isinstance(data, ConflictAcknowledged):
             await self._acknowledged(unit, envelope, data)
-        unit.after_commit(self.on_decided)
+        self._decided(unit)
 
     async def prefetch(self, unit: NotificationsUnitOfWork, envelopes: Iterable[Envelope[EventData]]) -> None:
         """Load what a batch of conflict events needs in two queries instead of several per event.
@@ -289,8 +289,13 @@ class Notifier:
             if announcement is not None:
                 await self.announce(unit, row, announcement, correlation_id=None)
         if rows:
-            unit.after_commit(self.on_decided)
+            self._decided(unit)
         return len(rows)
+
+    def _decided(self, unit: NotificationsUnitOfWork) -> None:
+        """Wake the sender after the commit, unless what was staged is handed to it anyway."""
+        if self.handoffs is None:
+            unit.after_commit(self.on_decided)
 
 
 CONFLICT_DATA = (ConflictDetected, ConflictResolved, ConflictAcknowledged)
