@@ -70,6 +70,18 @@ async def record_settled(database: Database, outcomes: dict[str, tuple[str, date
     return new
 
 
+async def settled_among(database: Database, notification_ids: list[str]) -> set[str]:
+    """Which of ``notification_ids`` a restore recorded as settled: they must not be sent again."""
+    found: set[str] = set()
+    async with database.sessions() as session:
+        for chunk in _chunks(notification_ids, BATCH):
+            query = select(SettledDeliveryRow.notification_id).where(
+                SettledDeliveryRow.notification_id.in_(chunk)
+            )
+            found.update(await session.scalars(query))
+    return found
+
+
 async def close_settled(session: AsyncSession, now: datetime) -> None:
     """Mark pending deliveries that are already settled as finished, with their recorded outcome."""
     for outcome in ("delivered", "failed"):

@@ -26,7 +26,7 @@ from sqlalchemy import or_, select, tuple_, update
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.service import delivery_events
 from notifications.service.handoff import Lease, Staged
-from notifications.service.reconcile import close_settled
+from notifications.service.reconcile import close_settled, settled_among
 from notifications.store import EndpointRow, NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed, endpoints_recovered
 from werkplaats.db import Database
@@ -106,6 +106,12 @@ class Sender:
         if self._stopping:
             self._unsent.extend(rows)
             return
+        settled = await settled_among(self.database, [row.notification_id for row in rows])
+        if settled:  # made before a restore: the next claim closes them with their outcome
+            self._unsent.extend(row for row in rows if row.notification_id in settled)
+            rows = [row for row in rows if row.notification_id not in settled]
+            self._backlog = True
+            self.wake.set()
         await self._prepare(rows)
         now = self.clock()
         limit = self.policy.per_endpoint + self.policy.ahead
