@@ -13,6 +13,18 @@ from werkplaats.settings import RuntimeSettings
 app = typer.Typer(help="Run a benchmark against a baseline measured in the same run.", no_args_is_help=True)
 
 
+Databases = Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")]
+ScratchPostgres = Annotated[
+    str, typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in.")
+]
+SCRATCH_POSTGRES = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+
+
+def listed(value: str) -> list[str]:
+    """The items of a comma-separated option."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def register(werkplaats: typer.Typer) -> None:
     """Add ``werkplaats bench`` (entry point ``werkplaats.commands``)."""
     werkplaats.add_typer(app, name="bench")
@@ -22,17 +34,14 @@ def register(werkplaats: typer.Typer) -> None:
 def runtime(
     events: Annotated[int, typer.Option(help="Events per round.")] = 20_000,
     rounds: Annotated[int, typer.Option(help="Rounds; medians are reported.")] = 3,
-    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
-    postgres: Annotated[
-        str,
-        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
-    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    databases: Databases = "sqlite",
+    postgres: ScratchPostgres = SCRATCH_POSTGRES,
 ) -> None:
     """Events per second through outbox → Kafka → idempotent consumer, against a raw aiokafka loop."""
     from benchmarks.runtime import run_benchmark
 
     bootstrap = ensure_broker(RuntimeSettings())
-    kinds = [kind.strip() for kind in databases.split(",") if kind.strip()]
+    kinds = listed(databases)
     typer.echo(f"broker {bootstrap}; {rounds} rounds of {events:,} events per path ...", err=True)
     result = asyncio.run(
         run_benchmark(bootstrap, events=events, rounds=rounds, databases=kinds, postgres_url=postgres)
@@ -144,13 +153,8 @@ def shape(
     rate: Annotated[float, typer.Option(help="Conflicting activities per second in the steady run.")] = 100,
     duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 10,
     burst: Annotated[int, typer.Option(help="Activities in each throughput burst (0: none).")] = 10_000,
-    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = (
-        "sqlite,postgresql"
-    ),
-    postgres: Annotated[
-        str,
-        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
-    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    databases: Databases = ("sqlite,postgresql"),
+    postgres: ScratchPostgres = SCRATCH_POSTGRES,
     scale_out: Annotated[bool, typer.Option(help="Also burst through two scheduler processes.")] = True,
     detection: Annotated[
         str, typer.Option(help="The scheduler's detection modes, each measured: inline, partitioned or both.")
@@ -164,10 +168,10 @@ def shape(
         rate,
         duration,
         burst,
-        tuple(d.strip() for d in databases.split(",")),
+        tuple(listed(databases)),
         postgres,
         scale_out,
-        detection=tuple(mode.strip() for mode in detection.split(",")),
+        detection=tuple(listed(detection)),
     )
     typer.echo(f"broker {bootstrap}; {rate:g} activities/s for {duration:g} s ...", err=True)
     typer.echo(markdown(asyncio.run(run_benchmark(bootstrap, options)), options))
@@ -178,11 +182,8 @@ def cold(
     activities: Annotated[
         int, typer.Option(help="Activities published before the scheduler starts (before the dump).")
     ] = 20_000,
-    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
-    postgres: Annotated[
-        str,
-        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
-    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    databases: Databases = "sqlite",
+    postgres: ScratchPostgres = SCRATCH_POSTGRES,
     restore: Annotated[
         bool,
         typer.Option(help="A new instance from a dump of the first one, against a replay from scratch."),
@@ -193,7 +194,7 @@ def cold(
     from benchmarks.report import machine
 
     bootstrap = ensure_broker(RuntimeSettings())
-    kinds = [kind.strip() for kind in databases.split(",")]
+    kinds = listed(databases)
     if restore:
         from benchmarks.cold import from_snapshot, report
 
@@ -217,17 +218,14 @@ def cold(
 def notify(
     rate: Annotated[float, typer.Option(help="Conflicts per second in the steady run.")] = 100,
     duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 10,
-    databases: Annotated[str, typer.Option(help="sqlite, postgresql or both, comma-separated.")] = "sqlite",
-    postgres: Annotated[
-        str,
-        typer.Option(envvar="WERKPLAATS_BENCH_POSTGRES_URL", help="PostgreSQL to create scratch DBs in."),
-    ] = "postgresql://postgres:postgres@127.0.0.1:5432/postgres",
+    databases: Databases = "sqlite",
+    postgres: ScratchPostgres = SCRATCH_POSTGRES,
 ) -> None:
     """Notifications alone as a process: conflict.detected at a steady rate → signed webhook."""
     from benchmarks.notifications_process import markdown, measure
 
     bootstrap = ensure_broker(RuntimeSettings())
-    kinds = [kind.strip() for kind in databases.split(",")]
+    kinds = listed(databases)
 
     async def each() -> list:  # type: ignore[type-arg]
         return [await measure(bootstrap, kind, rate, duration, postgres) for kind in kinds]
