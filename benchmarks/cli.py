@@ -153,7 +153,7 @@ def shape(
     rate: Annotated[float, typer.Option(help="Conflicting activities per second in the steady run.")] = 100,
     duration: Annotated[float, typer.Option(help="Seconds of the steady run.")] = 10,
     burst: Annotated[int, typer.Option(help="Activities in each throughput burst (0: none).")] = 10_000,
-    databases: Databases = ("sqlite,postgresql"),
+    databases: Databases = "sqlite,postgresql",
     postgres: ScratchPostgres = SCRATCH_POSTGRES,
     scale_out: Annotated[bool, typer.Option(help="Also burst through two scheduler processes.")] = True,
     detection: Annotated[
