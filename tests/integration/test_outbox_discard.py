@@ -1,4 +1,4 @@
-"""Operations discard parked outbox rows for good: with a reason, kept and logged, never a row still sendable."""
+"""Operations discard parked outbox rows for good: with a reason, kept and logged, never a sendable row."""
 
 from __future__ import annotations
 
