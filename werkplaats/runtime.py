@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.topics import TopicSpec, dead_letter_spec
-from werkplaats import outbox_parking
+from werkplaats import collector, outbox_parking
 from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import (
     EventConsumer,
@@ -252,6 +252,7 @@ class ServiceRuntime:
         self.not_ready_reason = None
         self.relay.start()
         self.janitor.start()
+        collector.settle_after_start_up()
         self.started = True
         log.info("service_started", service=self.name)
 
