@@ -147,6 +147,7 @@ class AgendaView:
             if record.value is None:
                 continue
             if key is None:
+                self._apply_kept(len(kept))  # what came before it first, as read
                 self._apply_one(record, self.clock())
                 continue
             kept.pop(key, None)

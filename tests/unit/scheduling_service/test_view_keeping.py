@@ -138,3 +138,8 @@ async def test_catching_up_applies_every_kept_record_in_slices(view: AgendaView)
     await view.catch_up()
     assert view.size == count
     assert len(view.entries) == count
+
+
+def test_a_record_without_a_key_comes_after_the_kept_records_read_before_it(view: AgendaView) -> None:
+    view.apply([record(upserted(evening("a"))), record(removed("a"), keyed=False)])
+    assert view.entries == {}
