@@ -28,8 +28,9 @@ ConsumerFactory = Callable[[], AIOKafkaConsumer]
 
 CLOSE_TIMEOUT_S = 10.0
 """Longest wait for the consumer to close when stopping (a broker gone must not hold the stop)."""
-APPLY_SLICE = 25
-"""Records applied at a time: a fetch of 4 MiB holds thousands, and applying is synchronous work."""
+APPLY_SLICE = 4
+"""Records applied at a time: a fetch of 4 MiB holds thousands, and applying is synchronous work; a
+slice is what the service's consumers wait for at each of their awaits while a view loads."""
 RETRY_BACKOFF = Backoff(0.5, 5.0)
 """Pauses between attempts to connect and load again, in the background."""
 

@@ -43,7 +43,7 @@ def activities_router(context: ApiContext) -> APIRouter:
         published = contract_of(body.model_dump())
         await context.schedulable(caller.slug, published)
         try:
-            conflicts = context.need_view().check(caller.slug, published, datetime.now(UTC))
+            conflicts = (await context.need_view()).check(caller.slug, published, datetime.now(UTC))
         except (ValueError, OverflowError) as error:
             raise invalid(("body", "recurrence"), f"cannot be scheduled: {error}") from None
         advice = context.advice.for_draft(published) if context.advice is not None else []

@@ -1,6 +1,6 @@
 """``/v1/agenda`` and ``/v1/agenda.ics``: the shared agenda from the agenda view, filtered and paged."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -21,7 +21,7 @@ from scheduling.api.paging import (
     instant,
 )
 from scheduling.api.schemas import AgendaItem, AgendaPage
-from scheduling.domain import meets
+from scheduling.domain import ActivityKey, meets
 from scheduling.service.agenda_view import AgendaEntry
 
 ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -82,16 +82,19 @@ def agenda_query(
     )
 
 
-def select(context: ApiContext, query: AgendaQuery) -> tuple[list[AgendaEntry], str | None]:
+async def select(context: ApiContext, query: AgendaQuery) -> tuple[list[AgendaEntry], str | None]:
     """One page of matching entries and the cursor of the next page."""
-    matches = sorted(_matches(context, query))
+    view = await context.need_view()
+    matches = sorted(_matches(view.entries, query))
     page = matches[: query.limit]
     more = len(matches) > query.limit
     return [entry for _, entry in page], encode_cursor(page[-1][0]) if more and page else None
 
 
-def _matches(context: ApiContext, query: AgendaQuery) -> Iterator[tuple[SortKey, AgendaEntry]]:
-    for (organisation, activity_id), entry in list(context.need_view().entries.items()):
+def _matches(
+    entries: Mapping[ActivityKey, AgendaEntry], query: AgendaQuery
+) -> Iterator[tuple[SortKey, AgendaEntry]]:
+    for (organisation, activity_id), entry in list(entries.items()):
         first = query.first_match(entry)
         if first is None:
             continue
@@ -122,7 +125,7 @@ def agenda_router(context: ApiContext) -> APIRouter:
         responses=responses(503),
     )
     async def agenda(query: Selection, caller: Caller) -> AgendaPage:
-        entries, next_cursor = select(context, query)
+        entries, next_cursor = await select(context, query)
         items = [
             AgendaItem(
                 organisation=entry.organisation,
@@ -146,7 +149,7 @@ def agenda_router(context: ApiContext) -> APIRouter:
             from scheduling.ical.export import calendar_of
         except ImportError:
             raise HTTPException(501, "the iCalendar export is not part of this build") from None
-        entries, _ = select(context, query)
+        entries, _ = await select(context, query)
         feed = calendar_of(
             ((entry.organisation, shown_to(caller, entry)) for entry in entries), name="Werkplaats agenda"
         )

@@ -43,15 +43,16 @@ class ApiContext:
     advice: ReachAdviceBook | None = None
     """Reach advice for dry runs, when the scheduler follows it."""
 
-    def need_view(self) -> AgendaView:
-        """The agenda view, or a 503 with ``Retry-After`` while it is still reading the shared agenda."""
+    async def need_view(self) -> AgendaView:
+        """The agenda view brought up to date, or a 503 with ``Retry-After`` while it is still loading."""
         if self.view.loading:
             raise HTTPException(
                 503,
-                f"the shared agenda is still loading ({len(self.view.entries):,} activities read so far); "
+                f"the shared agenda is still loading ({self.view.size:,} activities read so far); "
                 f"retry in {VIEW_RETRY_AFTER_S} s",
                 headers={"Retry-After": str(VIEW_RETRY_AFTER_S)},
             )
+        await self.view.catch_up()
         return self.view
 
     async def ensure_partner_topics(self, organisation: str) -> None:

@@ -3,7 +3,9 @@
 It answers the HTTP API's questions without a database: what is on the agenda, and which conflicts a
 draft would take part in. Every instance reads all partitions of the compacted topic from the beginning
 (no consumer group), then follows it. The reading happens in the background: the service consumes at
-once, and only what needs the view waits until ``loading`` is over.
+once, and only what needs the view waits until ``loading`` is over. While following, a record is only
+kept (by its key, the latest one wins); it is decoded and held when the API next asks, so a burst of
+events costs the view next to nothing unless someone reads the agenda.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import structlog
 from aiokafka import ConsumerRecord
@@ -49,9 +51,14 @@ from werkplaats.kafka_security import Security
 
 log = structlog.get_logger(__name__)
 
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
 AGENDA_EVENTS = frozenset({AgendaActivityUpserted.event_type, AgendaActivityRemoved.event_type})
 AgendaFactory = Callable[[str | None], Agenda]
 """A new agenda: unscoped for ``None``, else scoped to a zone (configured like the detector's)."""
+
+CATCH_UP_SLICE = 200
+"""Kept records decoded at a time when the API asks (the event loop runs between slices)."""
 
 # Conflicts of a moved single occurrence lie within its ISO week or its evening: this reaches them all.
 _BEFORE, _AFTER = timedelta(days=8), timedelta(days=22)
@@ -96,7 +103,10 @@ class AgendaView:
         self.areas = areas
         self.clock = clock or (lambda: datetime.now(UTC))
         self.agenda = new_agenda(None)
-        self.entries: dict[ActivityKey, AgendaEntry] = {}
+        self._entries: dict[ActivityKey, AgendaEntry] = {}
+        self._kept: dict[bytes, Record] = {}
+        """Records read while following and not applied yet, by record key, in the order last written."""
+        self._catching_up = asyncio.Lock()
         self._announcing: asyncio.Task[None] | None = None
         self.follower = TopicFollower(
             bootstrap_servers,
@@ -110,27 +120,71 @@ class AgendaView:
         """Judge dates by ``calendar`` from now on."""
         self.agenda.calendar = calendar
 
+    @property
+    def entries(self) -> dict[ActivityKey, AgendaEntry]:
+        """Every activity on the agenda by ``(organisation, activity_id)``, kept records applied first."""
+        self._apply_kept(len(self._kept))
+        return self._entries
+
+    @property
+    def size(self) -> int:
+        """Activities read so far without applying kept records (those count once each, removals too)."""
+        return len(self._entries) + len(self._kept)
+
     def get(self, key: ActivityKey) -> AgendaEntry | None:
         """The entry of ``(organisation, activity_id)``, if on the agenda."""
         return self.entries.get(key)
 
-    def apply(self, records: Iterable[ConsumerRecord[bytes, bytes]]) -> None:
-        """Take in records of ``scheduling.agenda``; unreadable ones are logged and skipped."""
-        now = self.clock()
+    def apply(self, records: Iterable[Record]) -> None:
+        """Take in records of ``scheduling.agenda``: applied at once while loading, else kept until asked.
+
+        A record without a key is applied at once (the latest record of a key is all the view needs); one
+        without a value is skipped.
+        """
+        kept = self._kept
         for record in records:
+            key = getattr(record, "key", None)
             if record.value is None:
                 continue
-            try:
-                event = decode_event(record.value, accept=AGENDA_EVENTS)
-            except ContractError as error:
-                log.warning("agenda_record_skipped", offset=record.offset, reason=error.reason)
+            if key is None:
+                self._apply_kept(len(kept))  # what came before it first, as read
+                self._apply_one(record, self.clock())
                 continue
-            if isinstance(event.data, AgendaActivityUpserted):
-                self._upsert(event.data, now)
-            elif isinstance(event.data, AgendaActivityRemoved):
-                key = (event.data.organisation, event.data.activity_id)
-                self.agenda.release(key)
-                self.entries.pop(key, None)
+            kept.pop(key, None)
+            kept[key] = record
+        if self.loading:
+            self._apply_kept(len(kept))
+
+    async def catch_up(self) -> None:
+        """Apply the kept records in slices, letting the event loop run between them."""
+        async with self._catching_up:
+            while self._kept:
+                self._apply_kept(CATCH_UP_SLICE)
+                await asyncio.sleep(0)
+
+    def _apply_kept(self, most: int) -> None:
+        """Apply up to ``most`` kept records, oldest first."""
+        if not self._kept:
+            return
+        now = self.clock()
+        kept = self._kept
+        for _ in range(min(most, len(kept))):
+            self._apply_one(kept.pop(next(iter(kept))), now)
+
+    def _apply_one(self, record: Record, now: datetime) -> None:
+        """Decode one record and apply it; an unreadable one is logged and skipped."""
+        assert record.value is not None
+        try:
+            event = decode_event(record.value, accept=AGENDA_EVENTS)
+        except ContractError as error:
+            log.warning("agenda_record_skipped", offset=record.offset, reason=error.reason)
+            return
+        if isinstance(event.data, AgendaActivityUpserted):
+            self._upsert(event.data, now)
+        elif isinstance(event.data, AgendaActivityRemoved):
+            key = (event.data.organisation, event.data.activity_id)
+            self.agenda.release(key)
+            self._entries.pop(key, None)
 
     def _upsert(self, upserted: AgendaActivityUpserted, now: datetime) -> None:
         """Hold the activity for dry runs (its conflicts are the detector's to announce, not the view's)."""
@@ -143,7 +197,7 @@ class AgendaView:
                 "agenda_activity_skipped", activity_id=upserted.activity.activity_id, error=str(error)
             )
             return
-        self.entries[activity.key] = AgendaEntry(
+        self._entries[activity.key] = AgendaEntry(
             upserted.organisation, upserted.activity, tuple(upserted.occurrences), upserted.venue_known
         )
 
@@ -153,6 +207,7 @@ class AgendaView:
         Raises ValueError (or OverflowError) when the draft cannot be scheduled as given.
         """
         activity = Activity.from_published(organisation, draft)
+        self._apply_kept(len(self._kept))
         return [self._describe(activity, conflict, now) for conflict in self.agenda.check(activity, now)]
 
     def _describe(self, draft: Activity, conflict: Conflict, now: datetime) -> ConflictDetected:
@@ -167,7 +222,7 @@ class AgendaView:
         window = (to_us(min(starts) - _BEFORE), to_us(max(starts) + _AFTER))
         scratch = self.new_agenda(zone)
         nearby = []
-        for key in self.entries:
+        for key in self._entries:
             held = self.agenda.get(key)
             if held is None or key == draft.key or zone not in zones_of(held.activity):
                 continue
@@ -190,7 +245,7 @@ class AgendaView:
 
     def readiness(self) -> dict[str, Any]:
         """How the view is, for the readiness report: events are processed whatever it says."""
-        return {"agenda_view": {"state": str(self.state), "activities": len(self.entries)}}
+        return {"agenda_view": {"state": str(self.state), "activities": self.size}}
 
     async def start(self) -> None:
         """Start reading the topic in the background and return at once; ``loading`` until it is read."""
@@ -205,7 +260,7 @@ class AgendaView:
         started = time.perf_counter()
         await self.follower.wait_loaded()
         seconds = time.perf_counter() - started
-        log.info("agenda_view_loaded", activities=len(self.entries), seconds=round(seconds, 2))
+        log.info("agenda_view_loaded", activities=self.size, seconds=round(seconds, 2))
 
     async def stop(self) -> None:
         """Stop reading, whether loading or following."""
