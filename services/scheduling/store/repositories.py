@@ -105,8 +105,8 @@ class Conflicts(Protocol):
     def add(self, row: ConflictRow) -> None:
         """Keep a newly detected conflict."""
 
-    async def acknowledged_in(self, zone: str) -> Sequence[ConflictRow]:
-        """The open, acknowledged conflicts the zone owns."""
+    async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
+        """The open, acknowledged conflicts that ``zones`` own."""
 
     async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
         """The conflict ``conflict_id``, locked until the transaction ends."""
@@ -228,14 +228,17 @@ class SqlConflicts:
 
     async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
         """The rows of ``conflict_ids`` (None: never detected), read once per transaction (no flush)."""
-        missing = sorted(set(conflict_ids) - self._known.keys())
+        missing = set(conflict_ids) - self._known.keys()
         if missing:
-            with self.session.no_autoflush:
+
+            async def rows(chunk: list[str]) -> Iterable[tuple[str, ConflictRow]]:
                 found = await self.session.scalars(
-                    select(ConflictRow).where(ConflictRow.conflict_id.in_(missing))
+                    select(ConflictRow).where(ConflictRow.conflict_id.in_(chunk))
                 )
-                self._known.update(dict.fromkeys(missing))
-                self._known.update({row.conflict_id: row for row in found})
+                return ((row.conflict_id, row) for row in found)
+
+            with self.session.no_autoflush:
+                self._known.update(await load_in_chunks(missing, rows))
         return self._known
 
     def add(self, row: ConflictRow) -> None:
@@ -243,11 +246,11 @@ class SqlConflicts:
         self.session.add(row)
         self._known[row.conflict_id] = row
 
-    async def acknowledged_in(self, zone: str) -> Sequence[ConflictRow]:
-        """The open, acknowledged conflicts the zone owns."""
+    async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
+        """The open, acknowledged conflicts that ``zones`` own, in one query."""
         rows = await self.session.scalars(
             select(ConflictRow).where(
-                ConflictRow.owner_zone == zone,
+                ConflictRow.owner_zone.in_(sorted(set(zones))),
                 ConflictRow.status == "open",
                 ConflictRow.acknowledged.is_(True),
             )
