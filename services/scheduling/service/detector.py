@@ -181,9 +181,9 @@ class ZoneDetector:
             for change in changes
             for conflict in (*change.changes.detected, *change.changes.resolved, *change.changes.changed)
         ]
-        rows = await unit.conflicts.load(conflict_ids)
         replaced = {change.zone for change in changes if change.replaced}
         acknowledged = await unit.conflicts.acknowledged_in(replaced) if replaced else []
+        rows = await unit.conflicts.load(conflict_ids)
         for change in changes:
             if change.replaced:
                 _clear_acknowledgements(acknowledged, change.zone, change.key)

@@ -12,6 +12,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from scheduling.domain import ActivityKey
 from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow
@@ -100,7 +101,7 @@ class Conflicts(Protocol):
     """Every conflict ever detected, open or resolved, with its acknowledgement."""
 
     async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected), read once per transaction."""
+        """The rows of ``conflict_ids`` (None: never detected), read once per transaction; status only."""
 
     def add(self, row: ConflictRow) -> None:
         """Keep a newly detected conflict."""
@@ -227,13 +228,19 @@ class SqlConflicts:
         self._known: dict[str, ConflictRow | None] = {}
 
     async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected), read once per transaction (no flush)."""
+        """The rows of ``conflict_ids`` (None: never detected), read once per transaction (no flush).
+
+        Only their status is read: the detector replaces what it changes, so their descriptions (large
+        JSON documents) are never decoded.
+        """
         missing = set(conflict_ids) - self._known.keys()
         if missing:
 
             async def rows(chunk: list[str]) -> Iterable[tuple[str, ConflictRow]]:
                 found = await self.session.scalars(
-                    select(ConflictRow).where(ConflictRow.conflict_id.in_(chunk))
+                    select(ConflictRow)
+                    .options(load_only(ConflictRow.conflict_id, ConflictRow.status))
+                    .where(ConflictRow.conflict_id.in_(chunk))
                 )
                 return ((row.conflict_id, row) for row in found)
 
