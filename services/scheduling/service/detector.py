@@ -56,7 +56,8 @@ class ZoneDetector:
     partitioned detection, from ``scheduling.placements``.
 
     A transaction's changes are recorded together just before it writes: its conflict rows read in one
-    query, acknowledgements its replaced activities cancel in another.
+    query, acknowledgements its replaced activities cancel in another. Their log lines name the
+    correlation id of the change that caused them (no event is being handled by then).
 
     A zone's agenda stays in memory once this process has used it. Every committed change writes a
     fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
@@ -237,7 +238,11 @@ class ZoneDetector:
         event = new_event(detected, source=NAME, correlation_id=change.correlation_id)
         unit.publish(SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
         log.info(
-            "conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=change.zone
+            "conflict_detected",
+            conflict_id=conflict.conflict_id,
+            rule=conflict.rule.value,
+            zone=change.zone,
+            correlation_id=change.correlation_id,
         )
 
     def _resolved(
@@ -259,7 +264,12 @@ class ZoneDetector:
             new_event(resolved, source=NAME, correlation_id=change.correlation_id),
             key=conflict.conflict_id,
         )
-        log.info("conflict_resolved", conflict_id=conflict.conflict_id, rule=conflict.rule.value)
+        log.info(
+            "conflict_resolved",
+            conflict_id=conflict.conflict_id,
+            rule=conflict.rule.value,
+            correlation_id=change.correlation_id,
+        )
 
 
 def _clear_acknowledgements(acknowledged: Sequence[ConflictRow], zone: str, key: ActivityKey) -> None:
