@@ -7,7 +7,14 @@ Errors::
 """
 
 from contracts.areas import Areas, load_areas, meets, shared_codes, shared_wijken, wijk_of
-from scheduling.domain.activities import Activity, ActivityKey, InvalidActivityError, Override, content_hash
+from scheduling.domain.activities import (
+    Activity,
+    ActivityKey,
+    InvalidActivityError,
+    Override,
+    content_hash,
+    payload_hash,
+)
 from scheduling.domain.agenda import Agenda, HeldActivity
 from scheduling.domain.calendar import CalendarEntry, Reason, UnfavourableCalendar, load_calendar
 from scheduling.domain.clock import AMSTERDAM, Occurrence
@@ -49,6 +56,7 @@ __all__ = [
     "meets",
     "most_recent_member",
     "owner_zone",
+    "payload_hash",
     "rules_of_zone",
     "shared_codes",
     "shared_wijken",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from contracts import ActivityKind, ActivityPublished, CentreVenue, TargetGroup
 from scheduling.domain.errors import SchedulingError
@@ -33,7 +34,12 @@ class Override(NamedTuple):
 
 def content_hash(published: ActivityPublished) -> str:
     """A fingerprint of everything an organiser said about an activity, independent of field order."""
-    canonical = json.dumps(published.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return payload_hash(published.model_dump(mode="json"))
+
+
+def payload_hash(payload: Mapping[str, Any]) -> str:
+    """``content_hash`` of an activity already dumped to its JSON payload (no second dump)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

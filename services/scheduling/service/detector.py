@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
 import structlog
 
@@ -13,6 +15,7 @@ from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling import NAME
 from scheduling.domain import (
     Activity,
+    ActivityKey,
     Agenda,
     Areas,
     Conflict,
@@ -31,11 +34,30 @@ log = structlog.get_logger(__name__)
 AgendaFactory = Callable[[str], Agenda]
 
 
+@dataclass(frozen=True, slots=True)
+class ZoneChange:
+    """What one placement did to its zone's conflicts, described as the zone stood right after it."""
+
+    zone: str
+    key: ActivityKey
+    replaced: bool
+    """An activity already in the zone changed: its acknowledged conflicts speak again."""
+    changes: ConflictChanges
+    described: dict[str, ConflictDetected]
+    """Each detected or changed conflict as announced (suggestions from the zone at that moment)."""
+    now: datetime
+    correlation_id: str
+
+
 class ZoneDetector:
     """Applies placements to the agenda of their zone and records what that does to its conflicts.
 
     Placements come inline from the intake (the default: same transaction, no second decode) or, for
     partitioned detection, from ``scheduling.placements``.
+
+    A transaction's changes are recorded together just before it writes: its conflict rows read in one
+    query, acknowledgements its replaced activities cancel in another. Their log lines name the
+    correlation id of the change that caused them (no event is being handled by then).
 
     A zone's agenda stays in memory once this process has used it. Every committed change writes a
     fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
@@ -57,6 +79,7 @@ class ZoneDetector:
         self.venue_names = venue_names
         self.clock = clock or (lambda: datetime.now(UTC))
         self._cache: dict[str, tuple[str, Agenda]] = {}
+        self._pending: WeakKeyDictionary[SchedulingUnitOfWork, list[ZoneChange]] = WeakKeyDictionary()
 
     def use_calendar(self, calendar: UnfavourableCalendar) -> None:
         """Judge dates by ``calendar`` from now on."""
@@ -102,7 +125,7 @@ class ZoneDetector:
         return member is not None and member > placement.sequence
 
     async def apply(self, unit: SchedulingUnitOfWork, placement: Placement, *, correlation_id: str) -> None:
-        """Apply one placement to its zone; the zone's rows are written when the transaction commits."""
+        """Apply one placement to its zone; its conflicts are recorded with the batch's, before it commits."""
         zone, now = placement.zone, self.clock()
         agenda = await self._agenda(unit, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
@@ -115,12 +138,29 @@ class ZoneDetector:
             activity = placement.placed.activity
             changes = agenda.upsert(activity, now)
             unit.zones.place(zone, *key, placement.placed.payload, placement.sequence)
-            if previous is not None and previous.activity != activity:
-                await self._clear_acknowledgements(unit, zone, key)
-        await self._record(unit, zone, agenda, changes, now, correlation_id)
+        replaced = (
+            placement.placed is not None
+            and previous is not None
+            and previous.activity != placement.placed.activity
+        )
+        if changes or replaced:
+            described = {
+                c.conflict_id: self._describe(agenda, c, now) for c in (*changes.detected, *changes.changed)
+            }
+            self._changes_of(unit).append(
+                ZoneChange(zone, key, replaced, changes, described, now, correlation_id)
+            )
         token = uuid.uuid4().hex
         unit.zones.set_token(zone, token)
         self._cache[zone] = (token, agenda)
+
+    def _changes_of(self, unit: SchedulingUnitOfWork) -> list[ZoneChange]:
+        """The zone changes of ``unit`` still to record; the first registers their recording."""
+        changes = self._pending.get(unit)
+        if changes is None:
+            changes = self._pending[unit] = []
+            unit.before_flush(lambda: self._record_batch(unit))
+        return changes
 
     async def _agenda(self, unit: SchedulingUnitOfWork, zone: str, now: datetime) -> Agenda:
         token = await unit.zones.token(zone)
@@ -134,43 +174,33 @@ class ZoneDetector:
         log.info("zone_loaded", zone=zone, activities=len(agenda))
         return agenda
 
-    async def _clear_acknowledgements(
-        self, unit: SchedulingUnitOfWork, zone: str, key: tuple[str, str]
-    ) -> None:
-        """An acknowledged conflict speaks again once one of its activities changes."""
-        rows = await unit.conflicts.acknowledged_in(zone)
-        for row in rows:
-            if any((a["organisation"], a["activity_id"]) == key for a in row.detected["activities"]):
-                row.acknowledged = False
+    async def _record_batch(self, unit: SchedulingUnitOfWork) -> None:
+        """Record the batch's zone changes in order, with its conflict rows read in one query."""
+        changes = self._pending.pop(unit, [])
+        conflict_ids = [
+            conflict.conflict_id
+            for change in changes
+            for conflict in (*change.changes.detected, *change.changes.resolved, *change.changes.changed)
+        ]
+        replaced = {change.zone for change in changes if change.replaced}
+        acknowledged = await unit.conflicts.acknowledged_in(replaced) if replaced else []
+        rows = await unit.conflicts.load(conflict_ids)
+        for change in changes:
+            if change.replaced:
+                _clear_acknowledgements(acknowledged, change.zone, change.key)
+            self._record(unit, change, rows)
 
-    async def _record(
-        self,
-        unit: SchedulingUnitOfWork,
-        zone: str,
-        agenda: Agenda,
-        changes: ConflictChanges,
-        now: datetime,
-        correlation_id: str,
+    def _record(
+        self, unit: SchedulingUnitOfWork, change: ZoneChange, rows: dict[str, ConflictRow | None]
     ) -> None:
-        if not changes:
-            return
-        rows = await self._conflict_rows(
-            unit, [c.conflict_id for c in (*changes.detected, *changes.resolved, *changes.changed)]
-        )
-        for conflict in changes.detected:
-            await self._detected(unit, zone, agenda, conflict, now, correlation_id, rows)
-        for conflict in changes.resolved:
-            await self._resolved(conflict, now, correlation_id, rows, unit)
-        for conflict in changes.changed:
+        for conflict in change.changes.detected:
+            self._detected(unit, change, conflict, rows)
+        for conflict in change.changes.resolved:
+            self._resolved(unit, change, conflict, rows)
+        for conflict in change.changes.changed:
             row = rows.get(conflict.conflict_id)
             if row is not None and row.status == "open":
-                row.detected = self._describe(agenda, conflict, now).model_dump(mode="json")
-
-    async def _conflict_rows(
-        self, unit: SchedulingUnitOfWork, conflict_ids: list[str]
-    ) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids``, loaded once per transaction in one query (no flush needed)."""
-        return await unit.conflicts.load(conflict_ids)
+                row.detected = change.described[conflict.conflict_id].model_dump(mode="json")
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
         explanation = explain(conflict, self.areas, self.organisation_names(), self.venue_names())
@@ -179,22 +209,19 @@ class ZoneDetector:
         )
         return conflict.to_contract(explanation, suggestions)
 
-    async def _detected(
+    def _detected(
         self,
         unit: SchedulingUnitOfWork,
-        zone: str,
-        agenda: Agenda,
+        change: ZoneChange,
         conflict: Conflict,
-        now: datetime,
-        correlation_id: str,
         rows: dict[str, ConflictRow | None],
     ) -> None:
         row = rows.get(conflict.conflict_id)
         if row is not None and row.status == "open":
             return  # announced before (a redelivery, or a zone rebuilt after a restart)
-        detected = self._describe(agenda, conflict, now)
+        detected, now = change.described[conflict.conflict_id], change.now
         if row is None:
-            row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=zone, detected_at=now)
+            row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=change.zone, detected_at=now)
             unit.conflicts.add(row)
             rows[conflict.conflict_id] = row
         row.rule, row.severity, row.status = conflict.rule.value, conflict.severity.value, "open"
@@ -208,17 +235,22 @@ class ZoneDetector:
             None,
             None,
         )
-        event = new_event(detected, source=NAME, correlation_id=correlation_id)
+        event = new_event(detected, source=NAME, correlation_id=change.correlation_id)
         unit.publish(SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
-        log.info("conflict_detected", conflict_id=conflict.conflict_id, rule=conflict.rule.value, zone=zone)
+        log.info(
+            "conflict_detected",
+            conflict_id=conflict.conflict_id,
+            rule=conflict.rule.value,
+            zone=change.zone,
+            correlation_id=change.correlation_id,
+        )
 
-    async def _resolved(
+    def _resolved(
         self,
-        conflict: Conflict,
-        now: datetime,
-        correlation_id: str,
-        rows: dict[str, ConflictRow | None],
         unit: SchedulingUnitOfWork,
+        change: ZoneChange,
+        conflict: Conflict,
+        rows: dict[str, ConflictRow | None],
     ) -> None:
         row = rows.get(conflict.conflict_id)
         if row is None or row.status != "open":
@@ -226,10 +258,24 @@ class ZoneDetector:
         resolved = conflict.to_resolved_contract(
             explain_resolved(conflict, self.areas, self.organisation_names(), self.venue_names())
         )
-        row.status, row.resolved_at, row.resolution = "resolved", now, resolved.model_dump(mode="json")
+        row.status, row.resolved_at, row.resolution = "resolved", change.now, resolved.model_dump(mode="json")
         unit.publish(
             SCHEDULING_CONFLICTS,
-            new_event(resolved, source=NAME, correlation_id=correlation_id),
+            new_event(resolved, source=NAME, correlation_id=change.correlation_id),
             key=conflict.conflict_id,
         )
-        log.info("conflict_resolved", conflict_id=conflict.conflict_id, rule=conflict.rule.value)
+        log.info(
+            "conflict_resolved",
+            conflict_id=conflict.conflict_id,
+            rule=conflict.rule.value,
+            correlation_id=change.correlation_id,
+        )
+
+
+def _clear_acknowledgements(acknowledged: Sequence[ConflictRow], zone: str, key: ActivityKey) -> None:
+    """An acknowledged conflict speaks again once one of its activities changes."""
+    for row in acknowledged:
+        if row.owner_zone != zone or row.status != "open" or not row.acknowledged:
+            continue
+        if any((a["organisation"], a["activity_id"]) == key for a in row.detected["activities"]):
+            row.acknowledged = False

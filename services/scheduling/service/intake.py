@@ -24,8 +24,8 @@ from scheduling.domain import (
     Activity,
     InvalidActivityError,
     check_series,
-    content_hash,
     expand,
+    payload_hash,
     zones_of,
 )
 from scheduling.domain.errors import SchedulingError
@@ -119,7 +119,8 @@ class Intake:
         """Create or fully replace an activity; False when it is unchanged (nothing happens then)."""
         key = (organisation, published.activity_id)
         activity = checked(organisation, published)
-        fingerprint = content_hash(published)
+        payload = published.model_dump(mode="json")
+        fingerprint = payload_hash(payload)
         stored = await unit.activities.get(key)
         if stored is not None and stored[1] == fingerprint:
             log.info("activity_unchanged", organisation=organisation, activity_id=published.activity_id)
@@ -127,7 +128,6 @@ class Intake:
         left = zones_of_payload(stored[0]) if stored is not None else set()
         sequence = time.time_ns() // 1000
         now = datetime.now(UTC)
-        payload = published.model_dump(mode="json")
         unit.activities.put(_row(organisation, published, payload, fingerprint, sequence, now))
         occurrences = [
             Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)

@@ -121,12 +121,13 @@ class InMemoryConflicts:
         """Keep a newly detected conflict."""
         self.rows[row.conflict_id] = row
 
-    async def acknowledged_in(self, zone: str) -> Sequence[ConflictRow]:
-        """The open, acknowledged conflicts the zone owns."""
+    async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
+        """The open, acknowledged conflicts that ``zones`` own."""
+        owners = set(zones)
         return [
             row
             for row in self.rows.values()
-            if row.owner_zone == zone and row.status == "open" and row.acknowledged
+            if row.owner_zone in owners and row.status == "open" and row.acknowledged
         ]
 
     async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
@@ -151,3 +152,8 @@ class InMemorySchedulingUnitOfWork(InMemoryUnitOfWork, SchedulingUnitOfWork):
         self.staged: InMemoryStagedActivities = InMemoryStagedActivities()
         self.zones: InMemoryZones = InMemoryZones()
         self.conflicts: InMemoryConflicts = InMemoryConflicts()
+
+    async def commit(self) -> None:
+        """Finish the batch-level work, then keep what was staged."""
+        await self.run_before_flush()
+        await super().commit()

@@ -12,6 +12,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from scheduling.domain import ActivityKey
 from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow
@@ -100,13 +101,13 @@ class Conflicts(Protocol):
     """Every conflict ever detected, open or resolved, with its acknowledgement."""
 
     async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected), read once per transaction."""
+        """The rows of ``conflict_ids`` (None: never detected), read once per transaction; status only."""
 
     def add(self, row: ConflictRow) -> None:
         """Keep a newly detected conflict."""
 
-    async def acknowledged_in(self, zone: str) -> Sequence[ConflictRow]:
-        """The open, acknowledged conflicts the zone owns."""
+    async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
+        """The open, acknowledged conflicts that ``zones`` own."""
 
     async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
         """The conflict ``conflict_id``, locked until the transaction ends."""
@@ -227,15 +228,24 @@ class SqlConflicts:
         self._known: dict[str, ConflictRow | None] = {}
 
     async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected), read once per transaction (no flush)."""
-        missing = sorted(set(conflict_ids) - self._known.keys())
+        """The rows of ``conflict_ids`` (None: never detected), read once per transaction (no flush).
+
+        Only their status is read: the detector replaces what it changes, so their descriptions (large
+        JSON documents) are never decoded.
+        """
+        missing = set(conflict_ids) - self._known.keys()
         if missing:
-            with self.session.no_autoflush:
+
+            async def rows(chunk: list[str]) -> Iterable[tuple[str, ConflictRow]]:
                 found = await self.session.scalars(
-                    select(ConflictRow).where(ConflictRow.conflict_id.in_(missing))
+                    select(ConflictRow)
+                    .options(load_only(ConflictRow.conflict_id, ConflictRow.status))
+                    .where(ConflictRow.conflict_id.in_(chunk))
                 )
-                self._known.update(dict.fromkeys(missing))
-                self._known.update({row.conflict_id: row for row in found})
+                return ((row.conflict_id, row) for row in found)
+
+            with self.session.no_autoflush:
+                self._known.update(await load_in_chunks(missing, rows))
         return self._known
 
     def add(self, row: ConflictRow) -> None:
@@ -243,11 +253,11 @@ class SqlConflicts:
         self.session.add(row)
         self._known[row.conflict_id] = row
 
-    async def acknowledged_in(self, zone: str) -> Sequence[ConflictRow]:
-        """The open, acknowledged conflicts the zone owns."""
+    async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
+        """The open, acknowledged conflicts that ``zones`` own, in one query."""
         rows = await self.session.scalars(
             select(ConflictRow).where(
-                ConflictRow.owner_zone == zone,
+                ConflictRow.owner_zone.in_(sorted(set(zones))),
                 ConflictRow.status == "open",
                 ConflictRow.acknowledged.is_(True),
             )

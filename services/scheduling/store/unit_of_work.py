@@ -1,6 +1,8 @@
-"""The scheduling unit of work: its repositories, on SQL."""
+"""The scheduling unit of work: its repositories, on SQL, and the batch-level work done before it writes."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,14 +18,34 @@ from scheduling.store.repositories import (
 from scheduling.store.zones import SqlZones
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
 
+BeforeFlush = Callable[[], Awaitable[None]]
+
 
 class SchedulingUnitOfWork(UnitOfWork):
-    """One scheduling transaction: the repositories the use cases read and change."""
+    """One scheduling transaction: the repositories the use cases read and change.
+
+    Work registered with ``before_flush`` runs once, after the transaction's last event and before its
+    staged rows are written, so what a whole batch of events needs is read and written at once.
+    """
 
     activities: Activities
     staged: StagedActivities
     zones: Zones
     conflicts: Conflicts
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._before_flush: list[BeforeFlush] = []
+
+    def before_flush(self, work: BeforeFlush) -> None:
+        """Run ``work`` once the transaction's events are handled, just before its rows are written."""
+        self._before_flush.append(work)
+
+    async def run_before_flush(self) -> None:
+        """Run the registered work in order (work it registers meanwhile included), each once."""
+        while self._before_flush:
+            work = self._before_flush.pop(0)
+            await work()
 
 
 class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
@@ -35,3 +57,8 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
         self.staged = SqlStagedActivities(session, self)
         self.zones = SqlZones(session, self)
         self.conflicts = SqlConflicts(session)
+
+    async def flush_staged(self) -> None:
+        """Finish the batch-level work, then write the staged rows and outbox events."""
+        await self.run_before_flush()
+        await super().flush_staged()
