@@ -41,7 +41,7 @@ from werkplaats.db import Database
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
-from werkplaats.outbound import OutboundClient, outbound_client
+from werkplaats.outbound import GuardedClient, pooled_outbound_client
 from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceAccess, ServiceDefinition
@@ -67,7 +67,7 @@ class NotificationsService:
     sender: Sender
     directory: OrganisationDirectory
     authenticator: Authenticator
-    outbound: OutboundClient
+    outbound: GuardedClient
 
 
 class Ticker:
@@ -146,7 +146,7 @@ def create_service(
         clock=clock or (lambda: datetime.now(UTC)),
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
-    outbound = outbound_client(
+    outbound = pooled_outbound_client(
         settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
     )
     initiatives_client = httpx.AsyncClient(timeout=settings.webhook_timeout_s)

@@ -37,12 +37,16 @@ from werkplaats.outbound.guard import (
 )
 from werkplaats.outbound.pooled import PooledOutboundClient
 
+GuardedClient = OutboundClient | PooledOutboundClient
+"""Either guarded client: the same ``request``, ``check`` and ``aclose``."""
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TOTAL_S",
     "MAX_REDIRECTS",
     "Address",
     "Guard",
+    "GuardedClient",
     "Network",
     "OutboundClient",
     "OutboundError",
