@@ -232,15 +232,17 @@ def _utc_moment(day: date, at: time) -> datetime:
 
 @dataclass(frozen=True)
 class DigestItem:
-    """One announcement collected for a digest."""
+    """One announcement collected for a digest: of a conflict, or a reach alert about an activity."""
 
-    conflict_id: str
+    conflict_id: str | None
     event_type: str
     severity: Severity
     neighbourhoods: tuple[str, ...]
     explanation_nl: str
     explanation_en: str
     starts_at: datetime
+    activity: str | None = None
+    """``organisation/activity_id`` of a reach alert."""
 
 
 @dataclass(frozen=True)

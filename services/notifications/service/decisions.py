@@ -238,6 +238,7 @@ class Notifier:
             "subscription_id": recipient.digest_subscription,
             "source_key": source_key,
             "conflict_id": row.conflict_id,
+            "activity": None,
             "item": {
                 "conflict_id": row.conflict_id,
                 "event_type": event_type,
