@@ -174,7 +174,9 @@ def create_service(
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
     )
-    sender = Sender(runtime.database, channels.send, policy, prepare=channels.prepare)
+    sender = Sender(
+        runtime.database, channels.send, policy, prepare=channels.prepare, remember=channels.remember
+    )
     notifier.handoffs = Handoffs(sender)  # decided deliveries go straight to the sender, no claim
     notifier.on_decided = sender.notify  # digests, initiative and reach alerts: claimed at once
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")

@@ -227,7 +227,7 @@ class Notifier:
             "created_at": now,
         }
         if self.handoffs is not None:
-            self.handoffs.stage(unit, values)
+            self.handoffs.stage(unit, values, secret=recipient.secret)
         unit.insert(NotificationRow.__table__, values)
 
     def _digest_item(

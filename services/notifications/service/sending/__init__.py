@@ -9,7 +9,7 @@ e-mail Message-ID) so the receiver can drop the repeat. Instances never send a d
 candidates are locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and taken by a conditional update.
 """
 
-from notifications.service.sending.policy import Prepare, Send, SenderPolicy
+from notifications.service.sending.policy import Prepare, Remember, Send, SenderPolicy
 from notifications.service.sending.sender import Sender
 
-__all__ = ["Prepare", "Send", "Sender", "SenderPolicy"]
+__all__ = ["Prepare", "Remember", "Send", "Sender", "SenderPolicy"]

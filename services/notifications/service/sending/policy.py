@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,6 +10,8 @@ from notifications.store import NotificationRow
 
 Send = Callable[[NotificationRow], Awaitable[None]]
 Prepare = Callable[[Sequence[NotificationRow]], Awaitable[None]]
+Remember = Callable[[Mapping[str, str]], None]
+"""Keeps webhook secrets already known, by delivery id, for their sends."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -16,7 +16,7 @@ from notifications.service.handoff import Lease, Staged
 from notifications.service.reconcile import close_settled, settled_among
 from notifications.service.sending.claims import claim_due, give_back
 from notifications.service.sending.outcomes import mark_delivered, mark_failed, mark_retry
-from notifications.service.sending.policy import Prepare, Send, SenderPolicy
+from notifications.service.sending.policy import Prepare, Remember, Send, SenderPolicy
 from notifications.store import NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed
 from werkplaats.db import Database
@@ -38,11 +38,14 @@ class Sender:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         prepare: Prepare | None = None,
+        remember: Remember | None = None,
     ) -> None:
         self.database = database
         self.send = send
         self.prepare = prepare
         """Called with each batch about to be sent (e.g. to read its secrets at once)."""
+        self.remember = remember
+        """Given the webhook secrets handed over with decided deliveries, so they are not read again."""
         self.policy = policy
         self.clock = clock
         self.wake = asyncio.Event()
@@ -64,16 +67,19 @@ class Sender:
         """A lease for deliveries staged now, to be handed over with ``take`` once committed."""
         return Lease(str(uuid.uuid4()), self.clock() + self.policy.lease)
 
-    def take(self, staged: list[Staged]) -> None:
-        """Send committed deliveries that were staged under this sender's lease, without claiming them."""
+    def take(self, staged: list[Staged], secrets: Mapping[str, str | None] | None = None) -> None:
+        """Send committed deliveries that were staged under this sender's lease, without claiming them.
+
+        ``secrets`` are the webhook secrets read with the decision, by delivery id; the others are read.
+        """
         if not staged:
             return
         rows = [NotificationRow(**values) for values in staged]
-        task = asyncio.create_task(self._admit(rows), name="notifications-handoff")
+        task = asyncio.create_task(self._admit(rows, secrets or {}), name="notifications-handoff")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _admit(self, rows: list[NotificationRow]) -> None:
+    async def _admit(self, rows: list[NotificationRow], secrets: Mapping[str, str | None]) -> None:
         """Queue handed-over deliveries of endpoints with room; give back those of full or failing ones."""
         if self._stopping:
             self._unsent.extend(rows)
@@ -84,7 +90,13 @@ class Sender:
             rows = [row for row in rows if row.notification_id not in settled]
             self._backlog = True
             self.wake.set()
-        await self._prepare(rows)
+        known = {row.notification_id: secrets.get(row.notification_id) or "" for row in rows}
+        known = {notification_id: secret for notification_id, secret in known.items() if secret}
+        if known and self.remember is not None:
+            self.remember(known)
+            await self._prepare([row for row in rows if row.notification_id not in known])
+        else:
+            await self._prepare(rows)
         now = self.clock()
         limit = self.policy.held_limit
         endpoints = set()
