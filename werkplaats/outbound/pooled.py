@@ -1,7 +1,8 @@
 """The lean guarded client (aiohttp): kept-alive connections per endpoint, little CPU per request.
 
-The guard is the connector's resolver, so the addresses it allows are the only ones connected to
-(address literals, which aiohttp never resolves, are checked before the request). Redirects are
+The guard is the connector's resolver, so the addresses it allows are the only ones connected to; it
+judges every new connection (no DNS cache), and address literals, which aiohttp never resolves, are
+checked before each request. Redirects are
 followed here, hop by hop, only when asked for; the time budget covers the whole exchange, the size
 budget the decoded answer. TLS certificates are verified against the host name; no proxy from the
 environment, no cookies kept.
@@ -134,8 +135,8 @@ class PooledOutboundClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.max_connections, resolver=_GuardResolver(self.guard), ssl=True
+            connector = aiohttp.TCPConnector(  # no DNS cache: each new connection is checked afresh
+                limit=self.max_connections, resolver=_GuardResolver(self.guard), use_dns_cache=False, ssl=True
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
