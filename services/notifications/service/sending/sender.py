@@ -90,8 +90,7 @@ class Sender:
             rows = [row for row in rows if row.notification_id not in settled]
             self._backlog = True
             self.wake.set()
-        known = {row.notification_id: secrets.get(row.notification_id) or "" for row in rows}
-        known = {notification_id: secret for notification_id, secret in known.items() if secret}
+        known = {row.notification_id: secret for row in rows if (secret := secrets.get(row.notification_id))}
         if known and self.remember is not None:
             self.remember(known)
             await self._prepare([row for row in rows if row.notification_id not in known])
