@@ -85,6 +85,8 @@ class Recipient:
     address: str
     digest_subscription: str | None = None
     """Set when the recipient collects this in a digest instead of hearing at once."""
+    secret: str | None = field(default=None, repr=False, compare=False)
+    """The webhook's signing secret as read with the decision (never stored with a delivery)."""
 
 
 def covers(subscribed: Iterable[str], concerned: Iterable[str]) -> bool:
@@ -115,6 +117,7 @@ def subscriber_recipient(subscription: Subscription) -> Recipient:
             Channel.WEBHOOK,
             subscription.webhook_url,
             digest,
+            secret=subscription.webhook_secret,
         )
     return Recipient(RecipientKind.SUBSCRIPTION, ref, Channel.EMAIL, subscription.email or "", digest)
 
@@ -123,7 +126,13 @@ def organisation_recipient(contact: OrganisationContact) -> Recipient | None:
     """How an involved organisation is told, or None when it has no address."""
     ref = f"organisation:{contact.slug}"
     if contact.webhook_url:
-        return Recipient(RecipientKind.ORGANISATION, ref, Channel.WEBHOOK, contact.webhook_url)
+        return Recipient(
+            RecipientKind.ORGANISATION,
+            ref,
+            Channel.WEBHOOK,
+            contact.webhook_url,
+            secret=contact.webhook_secret,
+        )
     if contact.email:
         return Recipient(RecipientKind.ORGANISATION, ref, Channel.EMAIL, contact.email)
     return None
@@ -232,15 +241,17 @@ def _utc_moment(day: date, at: time) -> datetime:
 
 @dataclass(frozen=True)
 class DigestItem:
-    """One announcement collected for a digest."""
+    """One announcement collected for a digest: of a conflict, or a reach alert about an activity."""
 
-    conflict_id: str
+    conflict_id: str | None
     event_type: str
     severity: Severity
     neighbourhoods: tuple[str, ...]
     explanation_nl: str
     explanation_en: str
     starts_at: datetime
+    activity: str | None = None
+    """``organisation/activity_id`` of a reach alert."""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from werkplaats.db import Database
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
-from werkplaats.outbound import OutboundClient, outbound_client
+from werkplaats.outbound import GuardedClient, pooled_outbound_client
 from werkplaats.retry import Backoff, repeat
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceAccess, ServiceDefinition
@@ -67,7 +67,7 @@ class NotificationsService:
     sender: Sender
     directory: OrganisationDirectory
     authenticator: Authenticator
-    outbound: OutboundClient
+    outbound: GuardedClient
 
 
 class Ticker:
@@ -146,7 +146,7 @@ def create_service(
         clock=clock or (lambda: datetime.now(UTC)),
     )
     email = EmailChannel(smtp_config(settings), settings.dashboard_url)
-    outbound = outbound_client(
+    outbound = pooled_outbound_client(
         settings.outbound_allow, total_s=settings.webhook_timeout_s, max_connections=200
     )
     initiatives_client = httpx.AsyncClient(timeout=settings.webhook_timeout_s)
@@ -174,7 +174,9 @@ def create_service(
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
     )
-    sender = Sender(runtime.database, channels.send, policy, prepare=channels.prepare)
+    sender = Sender(
+        runtime.database, channels.send, policy, prepare=channels.prepare, remember=channels.remember
+    )
     notifier.handoffs = Handoffs(sender)  # decided deliveries go straight to the sender, no claim
     notifier.on_decided = sender.notify  # digests, initiative and reach alerts: claimed at once
     subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")

@@ -32,11 +32,14 @@ class ConflictNotification(BaseModel):
 
 
 class DigestEntry(BaseModel):
-    """One conflict in a digest."""
+    """One entry in a digest: a conflict, or a reach alert about one activity."""
 
     model_config = ConfigDict(frozen=True)
 
-    conflict_id: str
+    conflict_id: str | None = None
+    """The conflict announced; empty for a reach alert."""
+    activity: str | None = None
+    """``organisation/activity_id`` a reach alert is about; empty for a conflict."""
     event_type: str
     explanation_nl: str
     explanation_en: str

@@ -27,7 +27,7 @@ from support.testing import wait_for
 from test_notifications_support import SECRET, WebhookReceiver, detected, fresh_wijk
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
-from werkplaats.outbound import OutboundClient, OutboundPolicy
+from werkplaats.outbound import OutboundClient, OutboundPolicy, PooledOutboundClient
 
 NOW = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -82,8 +82,12 @@ class DeadProcess:
     def lease(self) -> Lease:
         return Lease("dead-process", self.clock() + self.lease_for)
 
-    def take(self, staged: list[Staged]) -> None:
+    def take(self, staged: list[Staged], secrets: dict[str, str | None] | None = None) -> None:
         pass
+
+
+async def _all_delivered(database: Database, count: int) -> bool:
+    return [row.status for row in await rows(database)] == ["delivered"] * count
 
 
 async def test_a_decided_delivery_is_sent_from_the_commit_without_a_claim(database: Database) -> None:
@@ -192,6 +196,48 @@ async def test_a_batch_is_signed_with_the_secrets_read_for_it_at_once(database: 
         assert [len(refs) for refs in reads] == [3]
 
 
+async def test_a_handed_over_batch_is_signed_with_the_secrets_read_with_its_decision(
+    database: Database,
+) -> None:
+    _, buurten = fresh_wijk()
+    async with WebhookReceiver() as receiver:
+        for _ in range(3):
+            await subscribe(database, receiver.url)
+        clock = Clock(datetime.now(UTC))
+
+        async def read_again(refs: Any) -> dict[str, str | None]:
+            raise AssertionError(f"{set(refs)}: read again although handed over with the decision")
+
+        async def one_by_one(ref: str) -> str | None:
+            raise AssertionError(f"{ref}: read alone although handed over with the decision")
+
+        outbound = PooledOutboundClient(OutboundPolicy.parse("127.0.0.1/32"))
+        channels = Channels(
+            EmailChannel(
+                SmtpConfig(host="127.0.0.1", port=9, sender="Werkplaats <noreply@werkplaats.local>"),
+                "http://127.0.0.1:8000",
+            ),
+            WebhookChannel(outbound, "http://127.0.0.1:8000"),
+            one_by_one,
+            secrets_of=read_again,
+        )
+        sender = Sender(
+            database,
+            channels.send,
+            SenderPolicy(),
+            clock=clock,
+            prepare=channels.prepare,
+            remember=channels.remember,
+        )
+        try:
+            await decide(database, deciding(clock, sender), detected("c-known", ["org-a"], buurten[0]))
+            await wait_for(lambda: len(receiver.unique()) == 3, timeout=20)
+            await wait_for(lambda: _all_delivered(database, 3), timeout=20)
+        finally:
+            await outbound.aclose()
+        assert receiver.bad_signatures == 0
+
+
 async def test_a_webhook_removed_before_the_batch_was_read_fails_for_good(database: Database) -> None:
     _, buurten = fresh_wijk()
     subscription_id = await subscribe(database, "http://127.0.0.1:9/hook")
@@ -212,7 +258,7 @@ async def test_a_webhook_removed_before_the_batch_was_read_fails_for_good(databa
         def lease(self) -> Lease:
             return holder.lease()
 
-        def take(self, rows: list[Staged]) -> None:
+        def take(self, rows: list[Staged], secrets: dict[str, str | None] | None = None) -> None:
             staged.append(rows)
 
     await decide(database, deciding(clock, Holding()), detected("c-gone", ["org-a"], buurten[0]))

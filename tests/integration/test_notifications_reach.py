@@ -354,6 +354,8 @@ async def test_subscribers_choose_reach_events_at_once_or_in_their_digest_and_a_
                 [section] = digest["groups"]
                 lines = sorted(item["event_type"] for item in section["items"])
                 assert lines == ["reach.promise_overdue", "reach.report_due"]
+                named = sorted((item["activity"], item["conflict_id"]) for item in section["items"])
+                assert named == [(f"{organisation}/avond-1", None), (f"{organisation}/avond-2", None)]
                 assert any("Buurtavond" in item["explanation_nl"] for item in section["items"])
                 await wait_for(lambda: _all_sent(service))
                 assert not [m for m in smtp.messages if str(m["To"]) == filtered]

@@ -122,8 +122,9 @@ async def test_two_processes_one_killed_mid_stream_deliver_each_conflict_exactly
             conflicts = [unique("c") for _ in range(2 * PART)]
             events = [detected(c, [unique("org")], buurten[n % 3]) for n, c in enumerate(conflicts)]
             sent = await publisher.send_many(events[:PART])
-            await wait_for(lambda: _grew(victim, before), timeout=60, interval=0.02)
-            worked = await victim.consumed() - before
+            counts: list[int] = []  # what the victim reported (a busy /metrics may answer nothing: 0)
+            await wait_for(lambda: _grew(victim, before, counts), timeout=60, interval=0.02)
+            worked = counts[-1] - before
             victim.popen.send_signal(signal.SIGKILL)
             victim.popen.wait(timeout=10)
             committed_at_kill = await committed_offsets(kafka_bootstrap, f"{group}-conflicts")
@@ -157,5 +158,6 @@ async def _all_delivered(database: Database, wanted: int) -> bool:
     return counts.get("delivered", 0) >= wanted and set(counts) == {"delivered"}
 
 
-async def _grew(process: Process, before: int) -> bool:
-    return await process.consumed() > before
+async def _grew(process: Process, before: int, counts: list[int]) -> bool:
+    counts.append(await process.consumed())
+    return counts[-1] > before

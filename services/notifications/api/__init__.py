@@ -14,7 +14,7 @@ from notifications.api.feed import feed_router
 from notifications.api.subscriptions import subscriptions_router
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
-from werkplaats.outbound import OutboundClient
+from werkplaats.outbound import GuardedClient
 
 __all__ = ["ApiContext", "install", "routers"]
 
@@ -25,7 +25,7 @@ class ApiContext:
 
     database: Database
     auth: Authenticator
-    outbound: OutboundClient
+    outbound: GuardedClient
 
 
 def routers(context: ApiContext) -> list[APIRouter]:

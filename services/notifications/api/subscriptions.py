@@ -10,10 +10,10 @@ from contracts.envelope import SLUG_PATTERN
 from notifications.service import subscriptions
 from werkplaats.auth import Authenticator
 from werkplaats.db import Database
-from werkplaats.outbound import OutboundClient, OutboundError
+from werkplaats.outbound import GuardedClient, OutboundError
 
 
-def subscriptions_router(database: Database, auth: Authenticator, outbound: OutboundClient) -> APIRouter:
+def subscriptions_router(database: Database, auth: Authenticator, outbound: GuardedClient) -> APIRouter:
     """Routes that manage who hears about conflicts."""
     router = APIRouter(prefix="/v1", tags=["subscriptions"])
     Operations = Annotated[OrganisationUpdated, Depends(auth.caller(OrganisationRole.OPERATIONS))]  # noqa: N806
@@ -60,7 +60,7 @@ def subscriptions_router(database: Database, auth: Authenticator, outbound: Outb
     return router
 
 
-async def _reachable(outbound: OutboundClient, url: str, loc: tuple[str, ...]) -> None:
+async def _reachable(outbound: GuardedClient, url: str, loc: tuple[str, ...]) -> None:
     """A 422 naming the field unless the guarded client may send to ``url``."""
     try:
         await outbound.check(url, resolve=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from contracts import RecipientKind
 from notifications.channels import PermanentDeliveryError
@@ -45,12 +45,22 @@ class Channels:
             return
         secrets = await self.secrets_of(refs)
         now = time.monotonic()
-        stale = [key for key, (_, at) in self._prepared.items() if now - at > PREPARED_FOR_S]
-        for key in stale:
-            del self._prepared[key]
+        self._drop_stale(now)
         for row in rows:
             if row.channel == "webhook":
                 self._prepared[row.notification_id] = (secrets.get(row.recipient_ref), now)
+
+    def remember(self, secrets: Mapping[str, str]) -> None:
+        """Keep the secrets of deliveries about to be sent, by delivery id, as read with their decision."""
+        now = time.monotonic()
+        self._drop_stale(now)
+        for notification_id, secret in secrets.items():
+            self._prepared[notification_id] = (secret, now)
+
+    def _drop_stale(self, now: float) -> None:
+        stale = [key for key, (_, at) in self._prepared.items() if now - at > PREPARED_FOR_S]
+        for key in stale:
+            del self._prepared[key]
 
     async def _secret(self, row: NotificationRow) -> str | None:
         prepared = self._prepared.pop(row.notification_id, None)

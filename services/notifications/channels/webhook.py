@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from notifications.channels import DeliveryError, PermanentDeliveryError, rendering
 from notifications.notification import Notification
-from werkplaats.outbound import OutboundClient, OutboundError, OutboundRefusedError
+from werkplaats.outbound import GuardedClient, OutboundError, OutboundRefusedError
 
 TIMESTAMP = "X-Werkplaats-Timestamp"
 SIGNATURE = "X-Werkplaats-Signature"
@@ -60,7 +60,7 @@ def endpoint_of(url: str) -> str:
 class WebhookChannel:
     """POSTs signed notifications through the guarded client; not 2xx, too slow or too long is a failure."""
 
-    def __init__(self, client: OutboundClient, dashboard_url: str) -> None:
+    def __init__(self, client: GuardedClient, dashboard_url: str) -> None:
         self.client = client
         self.dashboard_url = dashboard_url
 

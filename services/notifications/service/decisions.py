@@ -227,7 +227,7 @@ class Notifier:
             "created_at": now,
         }
         if self.handoffs is not None:
-            self.handoffs.stage(unit, values)
+            self.handoffs.stage(unit, values, secret=recipient.secret)
         unit.insert(NotificationRow.__table__, values)
 
     def _digest_item(
@@ -238,6 +238,7 @@ class Notifier:
             "subscription_id": recipient.digest_subscription,
             "source_key": source_key,
             "conflict_id": row.conflict_id,
+            "activity": None,
             "item": {
                 "conflict_id": row.conflict_id,
                 "event_type": event_type,

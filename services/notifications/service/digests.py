@@ -13,9 +13,14 @@ from notifications.store import NotificationsUnitOfWork, utc_or_none
 from notifications.store.mapping import notification_id, subscription_of
 
 
-def _item(document: dict[str, Any]) -> domain.DigestItem:
+def digest_item(document: dict[str, Any]) -> domain.DigestItem:
+    """A collected item from its stored document; reach items from before 0004 get their activity."""
+    conflict_id, activity = document.get("conflict_id"), document.get("activity")
+    if activity is None and str(document["event_type"]).startswith("reach."):
+        conflict_id, activity = None, conflict_id  # collected before reach items named their activity
     return domain.DigestItem(
-        conflict_id=document["conflict_id"],
+        conflict_id=conflict_id,
+        activity=activity,
         event_type=document["event_type"],
         severity=Severity(document["severity"]),
         neighbourhoods=tuple(document["neighbourhoods"]),
@@ -37,6 +42,7 @@ def digest_notification(moment: datetime, items: list[domain.DigestItem]) -> Dig
                 items=[
                     DigestEntry(
                         conflict_id=item.conflict_id,
+                        activity=item.activity,
                         event_type=item.event_type,
                         explanation_nl=item.explanation_nl,
                         explanation_en=item.explanation_en,
@@ -67,7 +73,7 @@ async def run_digests(unit: NotificationsUnitOfWork, notifier: Notifier) -> int:
             continue
         source_key = f"digest:{row.subscription_id}:{moment.isoformat()}"
         recipient = domain.subscriber_recipient(subscription)
-        notification = digest_notification(moment, [_item(item.item) for item in pending])
+        notification = digest_notification(moment, [digest_item(item.item) for item in pending])
         notifier.record(unit, source_key, recipient, notification, now=now)
         digest_id = notification_id(source_key, recipient.ref, recipient.channel)
         await unit.digest_items.assign(pending, digest_id)

@@ -33,14 +33,15 @@ class Handoff(Protocol):
     def lease(self) -> Lease:
         """A new lease for deliveries staged now."""
 
-    def take(self, staged: list[Staged]) -> None:
-        """Send ``staged`` (committed, leased with one of this side's leases)."""
+    def take(self, staged: list[Staged], secrets: dict[str, str | None]) -> None:
+        """Send ``staged`` (committed, leased with one of this side's leases), with their webhook secrets."""
 
 
 @dataclass
 class _Transaction:
     lease: Lease
     rows: list[Staged] = field(default_factory=list)
+    secrets: dict[str, str | None] = field(default_factory=dict)
 
 
 class Handoffs:
@@ -50,12 +51,14 @@ class Handoffs:
         self.handoff = handoff
         self._open: weakref.WeakKeyDictionary[UnitOfWork, _Transaction] = weakref.WeakKeyDictionary()
 
-    def stage(self, unit: UnitOfWork, values: Staged) -> None:
-        """Lease ``values`` to the sender, to be handed over when ``unit`` commits."""
+    def stage(self, unit: UnitOfWork, values: Staged, *, secret: str | None = None) -> None:
+        """Lease ``values`` to the sender, handed over with its webhook ``secret`` when ``unit`` commits."""
         transaction = self._open.get(unit)
         if transaction is None:
             transaction = self._open[unit] = _Transaction(self.handoff.lease())
-            rows = transaction.rows
-            unit.after_commit(lambda: self.handoff.take(rows))
+            rows, secrets = transaction.rows, transaction.secrets
+            unit.after_commit(lambda: self.handoff.take(rows, secrets))
         values.update(lease_token=transaction.lease.token, lease_until=transaction.lease.until, attempts=1)
         transaction.rows.append(values)
+        if values["channel"] == "webhook":
+            transaction.secrets[values["notification_id"]] = secret

@@ -94,13 +94,14 @@ def _digest_item(
     facts: dict[str, object],
     now: datetime,
 ) -> dict[str, object]:
-    reference = f"{data.organisation}/{data.activity_id}"[:80]
+    reference = f"{data.organisation}/{data.activity_id}"
     return {
         "subscription_id": recipient.digest_subscription,
         "source_key": key,
-        "conflict_id": reference,
+        "conflict_id": None,
+        "activity": reference,
         "item": {
-            "conflict_id": reference,
+            "activity": reference,
             "event_type": data.event_type,
             "severity": SEVERITY[data.event_type].value,
             "neighbourhoods": [],

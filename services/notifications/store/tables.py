@@ -129,7 +129,10 @@ class DigestItemRow(NotificationsBase):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subscription_id: Mapped[str] = mapped_column(String(36))
     source_key: Mapped[str] = mapped_column(String(200))
-    conflict_id: Mapped[str] = mapped_column(String(80))
+    conflict_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    """The conflict announced; empty for a reach alert, which is about an activity."""
+    activity: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    """``organisation/activity_id`` of a reach alert; empty for a conflict."""
     item: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     digest_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

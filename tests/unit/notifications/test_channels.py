@@ -108,6 +108,7 @@ DIGEST: dict[str, Any] = {
             "items": [
                 {
                     "conflict_id": "c-1",
+                    "activity": None,
                     "event_type": "conflict.detected",
                     "explanation_nl": "Twee avonden overlappen.",
                     "explanation_en": "Two evenings overlap.",

@@ -1,13 +1,4 @@
-"""The sender loop: claim pending deliveries under a lease, send them concurrently per endpoint, mark them.
-
-Deliveries decided in this process arrive already leased, straight from the commit that staged them
-(``take``); the claim loop picks up the rest: retries, leases that expired, other instances' leftovers.
-A claim records the attempt (attempts + 1, a lease token) and commits before anything is sent; the
-outcome is then marked only under that token. A process killed between send and mark leaves the
-lease to expire; the delivery is then sent again with the same id (webhook ``X-Werkplaats-Delivery``,
-e-mail Message-ID) so the receiver can drop the repeat. Instances never send a delivery together:
-candidates are locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and taken by a conditional update.
-"""
+"""The sender: hand-over and claim loop, per-endpoint dispatch and concurrency, stopping cleanly."""
 
 from __future__ import annotations
 
@@ -15,44 +6,25 @@ import asyncio
 import contextlib
 import uuid
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import or_, select, tuple_, update
 
 from notifications.channels import DeliveryError, PermanentDeliveryError
-from notifications.service import delivery_events
 from notifications.service.handoff import Lease, Staged
 from notifications.service.reconcile import close_settled, settled_among
-from notifications.store import EndpointRow, NotificationRow, utc
-from notifications.store.endpoints import endpoint_failed, endpoints_recovered
+from notifications.service.sending.claims import claim_due, give_back
+from notifications.service.sending.outcomes import mark_delivered, mark_failed, mark_retry
+from notifications.service.sending.policy import Prepare, Remember, Send, SenderPolicy
+from notifications.store import NotificationRow, utc
+from notifications.store.endpoints import endpoint_failed
 from werkplaats.db import Database
 from werkplaats.group_commit import GroupCommit
 from werkplaats.retry import repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
-
-Send = Callable[[NotificationRow], Awaitable[None]]
-Prepare = Callable[[Sequence[NotificationRow]], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class SenderPolicy:
-    """Batch, lease, concurrency and retry limits of the sender."""
-
-    batch: int = 200
-    lease: timedelta = timedelta(seconds=60)
-    per_endpoint: int = 8
-    ahead: int = 8
-    """Deliveries of an endpoint claimed beyond its sends in flight, started as sends end (no claim each)."""
-    poll_s: float = 0.5
-    retry_base_s: float = 1.0
-    retry_max_s: float = 300.0
-    budget: timedelta = timedelta(hours=2)
 
 
 class Sender:
@@ -66,11 +38,14 @@ class Sender:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         prepare: Prepare | None = None,
+        remember: Remember | None = None,
     ) -> None:
         self.database = database
         self.send = send
         self.prepare = prepare
         """Called with each batch about to be sent (e.g. to read its secrets at once)."""
+        self.remember = remember
+        """Given the webhook secrets handed over with decided deliveries, so they are not read again."""
         self.policy = policy
         self.clock = clock
         self.wake = asyncio.Event()
@@ -92,16 +67,19 @@ class Sender:
         """A lease for deliveries staged now, to be handed over with ``take`` once committed."""
         return Lease(str(uuid.uuid4()), self.clock() + self.policy.lease)
 
-    def take(self, staged: list[Staged]) -> None:
-        """Send committed deliveries that were staged under this sender's lease, without claiming them."""
+    def take(self, staged: list[Staged], secrets: Mapping[str, str | None] | None = None) -> None:
+        """Send committed deliveries that were staged under this sender's lease, without claiming them.
+
+        ``secrets`` are the webhook secrets read with the decision, by delivery id; the others are read.
+        """
         if not staged:
             return
         rows = [NotificationRow(**values) for values in staged]
-        task = asyncio.create_task(self._admit(rows), name="notifications-handoff")
+        task = asyncio.create_task(self._admit(rows, secrets or {}), name="notifications-handoff")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _admit(self, rows: list[NotificationRow]) -> None:
+    async def _admit(self, rows: list[NotificationRow], secrets: Mapping[str, str | None]) -> None:
         """Queue handed-over deliveries of endpoints with room; give back those of full or failing ones."""
         if self._stopping:
             self._unsent.extend(rows)
@@ -112,9 +90,14 @@ class Sender:
             rows = [row for row in rows if row.notification_id not in settled]
             self._backlog = True
             self.wake.set()
-        await self._prepare(rows)
+        known = {row.notification_id: secret for row in rows if (secret := secrets.get(row.notification_id))}
+        if known and self.remember is not None:
+            self.remember(known)
+            await self._prepare([row for row in rows if row.notification_id not in known])
+        else:
+            await self._prepare(rows)
         now = self.clock()
-        limit = self.policy.per_endpoint + self.policy.ahead
+        limit = self.policy.held_limit
         endpoints = set()
         for row in rows:
             held = self.in_flight[row.endpoint] + len(self.queued.get(row.endpoint, ()))
@@ -139,56 +122,13 @@ class Sender:
     async def claim(self) -> list[NotificationRow]:
         """Take due deliveries of endpoints that are neither backing off nor at their concurrency limit."""
         now = self.clock()
-        limit = self.policy.per_endpoint + self.policy.ahead
         held = Counter(self.in_flight) + Counter({e: len(rows) for e, rows in self.queued.items()})
-        full = [endpoint for endpoint, count in held.items() if count >= limit]
-        blocked = select(EndpointRow.endpoint).where(EndpointRow.blocked_until > now)
-        query = (
-            select(NotificationRow.notification_id, NotificationRow.endpoint)
-            .where(
-                NotificationRow.status == "pending",
-                NotificationRow.next_attempt_at <= now,
-                or_(NotificationRow.lease_until.is_(None), NotificationRow.lease_until < now),
-                NotificationRow.endpoint.not_in(blocked),
-            )
-            .order_by(NotificationRow.created_at)
-            .limit(self.policy.batch * 4)
-        )
-        if full:
-            query = query.where(NotificationRow.endpoint.not_in(full))
-        if not self.database.is_sqlite:
-            query = query.with_for_update(skip_locked=True, of=NotificationRow)
         async with self.database.transaction() as session:
             await close_settled(session, now)
             if self._unsent:
                 unsent, self._unsent = self._unsent, []
-                await _give_back(session, unsent)
-            room = {endpoint: limit - count for endpoint, count in held.items()}
-            chosen: list[str] = []
-            for notification_id, endpoint in (await session.execute(query)).all():
-                if room.setdefault(endpoint, limit) > 0 and len(chosen) < self.policy.batch:
-                    room[endpoint] -= 1
-                    chosen.append(notification_id)
-            if not chosen:
-                return []
-            token = str(uuid.uuid4())
-            await session.execute(
-                update(NotificationRow)
-                .where(
-                    NotificationRow.notification_id.in_(chosen),
-                    NotificationRow.status == "pending",
-                    or_(NotificationRow.lease_until.is_(None), NotificationRow.lease_until < now),
-                )
-                .values(
-                    lease_token=token,
-                    lease_until=now + self.policy.lease,
-                    attempts=NotificationRow.attempts + 1,
-                )
-            )
-            rows = (
-                await session.scalars(select(NotificationRow).where(NotificationRow.lease_token == token))
-            ).all()
-        return list(rows)
+                await give_back(session, unsent)
+            return await claim_due(session, self.policy, now, held, skip_locked=not self.database.is_sqlite)
 
     async def deliver(self, row: NotificationRow, *, sent: Callable[[], None] | None = None) -> None:
         """Send one claimed delivery and mark its outcome.
@@ -218,67 +158,30 @@ class Sender:
             await self._delivered.add(row)
             return
         now = self.clock()
+        reason = failed or error or ""
+        deadline = utc(row.created_at) + self.policy.budget
         async with self.database.unit_of_work(SqlUnitOfWork) as unit:
-            session = unit.session
-            mine = (NotificationRow.notification_id == row.notification_id) & (
-                NotificationRow.lease_token == row.lease_token
-            )
-            reason = failed or error or ""
-            deadline = utc(row.created_at) + self.policy.budget
-            give_up = failed is not None or now >= deadline
-            if give_up:
-                await session.execute(
-                    update(NotificationRow)
-                    .where(mine)
-                    .values(status="failed", finished_at=now, lease_until=None, last_error=reason)
-                )
-                delivery_events.failed(unit, row, now, reason)
+            if failed is not None or now >= deadline:
+                await mark_failed(unit, row, now, reason)
                 return
             blocked_until = await endpoint_failed(
-                session, row.endpoint, now, self.policy.retry_base_s, self.policy.retry_max_s
+                unit.session, row.endpoint, now, self.policy.retry_base_s, self.policy.retry_max_s
             )
             self.blocked[row.endpoint] = blocked_until
             waiting = self.queued.pop(row.endpoint, None)
             if waiting:  # not sent while the endpoint backs off: claimable again once it may be tried
-                await _give_back(session, list(waiting))
-            retry_at = min(blocked_until, deadline)
-            await session.execute(
-                update(NotificationRow)
-                .where(mine)
-                .values(next_attempt_at=retry_at, lease_until=None, last_error=reason)
-            )
+                await give_back(unit.session, list(waiting))
+            await mark_retry(unit.session, row, min(blocked_until, deadline), reason)
         log.info(
             "notification_retry", notification_id=row.notification_id, attempts=row.attempts, reason=reason
         )
 
     async def _mark_delivered(self, rows: list[NotificationRow]) -> None:
         """Mark deliveries that ended together in one transaction, those whose lease still holds."""
-        now = self.clock()
         async with self.database.unit_of_work(SqlUnitOfWork) as unit:
-            session = unit.session
-            leases = {(row.notification_id, row.lease_token) for row in rows}
-            held = set(
-                (
-                    await session.scalars(
-                        update(NotificationRow)
-                        .where(
-                            tuple_(NotificationRow.notification_id, NotificationRow.lease_token).in_(leases)
-                        )
-                        .values(status="delivered", finished_at=now, lease_until=None)
-                        .returning(NotificationRow.notification_id)
-                        .execution_options(synchronize_session=False)
-                    )
-                ).all()
-            )
-            mine = [row for row in rows if row.notification_id in held]
-            if not mine:
-                return
-            recovered = {row.endpoint for row in mine}
-            await endpoints_recovered(session, recovered)
-            for endpoint in recovered:
-                self.blocked.pop(endpoint, None)
-            for row in mine:
-                delivery_events.delivered(unit, row, now)
+            recovered = await mark_delivered(unit, rows, self.clock())
+        for endpoint in recovered:
+            self.blocked.pop(endpoint, None)
 
     async def run(self) -> None:
         """Claim and send until cancelled."""
@@ -362,18 +265,4 @@ class Sender:
         if unsent:
             with contextlib.suppress(Exception):  # else their leases simply expire
                 async with self.database.transaction() as session:
-                    await _give_back(session, unsent)
-
-
-async def _give_back(session: Any, rows: list[NotificationRow]) -> None:
-    """End the leases of claimed deliveries that were never sent, undoing their claims' attempts."""
-    await session.execute(
-        update(NotificationRow)
-        .where(
-            tuple_(NotificationRow.notification_id, NotificationRow.lease_token).in_(
-                {(row.notification_id, row.lease_token) for row in rows}
-            )
-        )
-        .values(lease_until=None, attempts=NotificationRow.attempts - 1)
-        .execution_options(synchronize_session=False)
-    )
+                    await give_back(session, unsent)
