@@ -127,8 +127,6 @@ class ServiceRuntime:
         self.not_ready_reason: str | None = "starting"
         self.readiness_notes: list[Callable[[], dict[str, Any]]] = []
         """Parts of the service that say how they are in the readiness report (never its status)."""
-        self.fetch_waits: dict[str, int] = {}
-        """Fetch waits by consumer name, for consumers another module registers (see ``consume``)."""
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -187,15 +185,14 @@ class ServiceRuntime:
         """Subscribe ``handler`` to ``topics`` (or a ``pattern``) with at-least-once delivery.
 
         Each batch is one unit of work made by ``unit_of_work`` (the service's ``SqlUnitOfWork``).
-        ``fetch_wait_ms`` (else ``fetch_waits[name]``) is for a consumer that is mostly idle: its fetches
+        ``fetch_wait_ms`` is for a consumer that is mostly idle: its fetches
         return at the first byte but otherwise wait that long at the broker, and so does each poll;
         unset, fetches batch as the settings say.
         """
-        wait_ms = fetch_wait_ms if fetch_wait_ms is not None else self.fetch_waits.get(name)
         poll_ms, min_bytes, max_wait_ms = (
             (self.settings.poll_timeout_ms, self.settings.fetch_min_bytes, self.settings.fetch_max_wait_ms)
-            if wait_ms is None
-            else (wait_ms, 1, wait_ms)
+            if fetch_wait_ms is None
+            else (fetch_wait_ms, 1, fetch_wait_ms)
         )
 
         async def dead_letter(delivery: Delivery, reason: str, error_type: str) -> None:

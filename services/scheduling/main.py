@@ -32,10 +32,6 @@ from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceAccess, ServiceDefinition
 
 NAME = "scheduling"
-PLACEMENTS_CONSUMER = "scheduling-detector"
-"""The consumer of ``scheduling.placements``; with inline detection it drains what partitioned runs left."""
-IDLE_FETCH_WAIT_MS = 1000
-"""Its fetch wait with inline detection: a fetch a second while the topic is quiet, not a hundred."""
 TITLE = "Werkplaats scheduling"
 DESCRIPTION = (
     "The shared participation agenda of Den Haag Zuidwest and its conflict warnings. Partners publish "
@@ -110,8 +106,6 @@ def create_service(
     )
     advice = ReachAdviceBook(bootstrap, security=settings)
     inline = settings.detection is DetectionMode.INLINE
-    if inline:
-        runtime.fetch_waits[PLACEMENTS_CONSUMER] = IDLE_FETCH_WAIT_MS
     subscribe(
         runtime,
         Intake(

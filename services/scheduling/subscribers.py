@@ -17,6 +17,10 @@ from werkplaats.errors import PermanentError
 from werkplaats.runtime import ServiceRuntime
 
 PARTNER_EVENTS = frozenset({ActivityPublished.event_type, ActivityWithdrawn.event_type})
+PLACEMENTS_CONSUMER = "scheduling-detector"
+"""The consumer of ``scheduling.placements``; with inline detection it drains what partitioned runs left."""
+IDLE_FETCH_WAIT_MS = 1000
+"""Its fetch wait with inline detection: a fetch a second while the topic is quiet, not a hundred."""
 
 
 def subscribe(
@@ -98,11 +102,12 @@ def subscribe(
     )
     runtime.consume(
         SCHEDULING_PLACEMENTS,
-        name="scheduling-detector",
+        name=PLACEMENTS_CONSUMER,
         unit_of_work=SqlSchedulingUnitOfWork,
         group_id=f"{runtime.consumer_group}-detector",
         handler=on_placement,
         prepare=load_zones,
         accept=frozenset({PlacementChanged.event_type}),
+        fetch_wait_ms=IDLE_FETCH_WAIT_MS if inline else None,
         description="Agenda changes by zone: each zone's conflicts detected and resolved in one place.",
     )

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from contracts.topics import partner_activities
-from scheduling.main import IDLE_FETCH_WAIT_MS, PLACEMENTS_CONSUMER, create_runtime
+from contracts.topics import SCHEDULING_PLACEMENTS, partner_activities
+from scheduling.main import create_runtime
 from scheduling.settings import DetectionMode, SchedulingSettings
+from scheduling.subscribers import IDLE_FETCH_WAIT_MS, PLACEMENTS_CONSUMER
 from scheduling_support import (
     Partners,
     activity,
@@ -46,6 +47,12 @@ def without_placements_consumer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ServiceRuntime, "consume", only_others)
 
 
+def placements_fetch_wait(runtime: ServiceRuntime) -> int:
+    """How long the placements consumer's fetches wait at the broker for a first byte."""
+    (subscriber,) = [s for s in runtime.broker.subscribers if SCHEDULING_PLACEMENTS in str(s.topics)]
+    return int(subscriber._connection_args["fetch_max_wait_ms"])  # type: ignore[attr-defined]
+
+
 async def test_placements_left_by_a_partitioned_run_are_detected_by_the_inline_run_after_it(
     kafka_bootstrap: str, unique: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,7 +80,7 @@ async def test_placements_left_by_a_partitioned_run_are_detected_by_the_inline_r
         assert await conflict_events(kafka_bootstrap, slugs) == []
 
         inline = scheduler(database_url, kafka_bootstrap, group, partners, DetectionMode.INLINE)
-        assert inline.fetch_waits == {PLACEMENTS_CONSUMER: IDLE_FETCH_WAIT_MS}
+        assert placements_fetch_wait(inline) == IDLE_FETCH_WAIT_MS
         await inline.start()
         try:
             await settled(inline, kafka_bootstrap, partners)

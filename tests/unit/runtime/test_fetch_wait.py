@@ -36,10 +36,3 @@ def test_a_consumer_fetches_in_batches_as_the_settings_say_by_default() -> None:
 
 def test_a_fetch_wait_returns_at_the_first_byte_and_otherwise_waits_that_long() -> None:
     assert fetching(runtime(), "idle", fetch_wait_ms=2000) == (2000, 1, 2000)
-
-
-def test_a_fetch_wait_can_be_set_by_name_before_the_consumer_is_registered() -> None:
-    service = runtime()
-    service.fetch_waits["idle"] = 1500
-    assert fetching(service, "idle") == (1500, 1, 1500)
-    assert fetching(service, "busy")[1] == service.settings.fetch_min_bytes
