@@ -2,10 +2,9 @@
 
 The guard is the connector's resolver, so the addresses it allows are the only ones connected to; it
 judges every new connection (no DNS cache), and address literals, which aiohttp never resolves, are
-checked before each request. Redirects are
-followed here, hop by hop, only when asked for; the time budget covers the whole exchange, the size
-budget the decoded answer. TLS certificates are verified against the host name; no proxy from the
-environment, no cookies kept.
+checked before each request. Redirects are followed here, hop by hop, only when asked for; the time
+budget covers the whole exchange, the size budget the decoded answer. TLS certificates are verified
+against the host name; no proxy from the environment, no cookies kept.
 """
 
 from __future__ import annotations
