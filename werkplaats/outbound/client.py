@@ -10,7 +10,7 @@ body included, has a total time budget and a size budget.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +118,7 @@ class OutboundClient:
         request = client.build_request(method, url, headers=headers, content=content)
         response = await client.send(request, stream=True, follow_redirects=follow_redirects)
         try:
-            body = await _read_limited(response, limit)
+            body = await read_limited(response.aiter_bytes(), response.headers.get("Content-Length"), limit)
         finally:
             await response.aclose()
         return OutboundResponse(response.status_code, response.headers, body, str(response.url))
@@ -153,14 +153,14 @@ class OutboundClient:
         await self.aclose()
 
 
-async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    declared = response.headers.get("Content-Length")
+async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
+    """An answer's decoded ``chunks``, refused once they (or its ``Content-Length``) pass ``limit`` bytes."""
     if declared and declared.isdigit() and int(declared) > limit:
         raise OutboundError(f"the answer is {declared} bytes; at most {limit} are read")
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():  # decoded: the budget holds for what is unpacked too
+    parts, size = [], 0
+    async for chunk in chunks:  # decoded: the budget holds for what is unpacked too
         size += len(chunk)
         if size > limit:
             raise OutboundError(f"the answer is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        parts.append(chunk)
+    return b"".join(parts)

@@ -20,7 +20,13 @@ import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from werkplaats.outbound.client import DEFAULT_MAX_BYTES, DEFAULT_TOTAL_S, MAX_REDIRECTS, OutboundResponse
+from werkplaats.outbound.client import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TOTAL_S,
+    MAX_REDIRECTS,
+    OutboundResponse,
+    read_limited,
+)
 from werkplaats.outbound.guard import (
     Guard,
     OutboundError,
@@ -115,7 +121,9 @@ class PooledOutboundClient:
                     if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                         method, content = "GET", None
                     continue
-                body = await _read_limited(response, limit)
+                body = await read_limited(
+                    response.content.iter_any(), response.headers.get("Content-Length"), limit
+                )
                 return OutboundResponse(
                     response.status, httpx.Headers(list(response.raw_headers)), body, str(response.url)
                 )
@@ -156,19 +164,6 @@ class PooledOutboundClient:
 
     async def __aexit__(self, *_: Any) -> None:
         await self.aclose()
-
-
-async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise OutboundError(f"the answer is {declared} bytes; at most {limit} are read")
-    chunks, size = [], 0
-    async for chunk in response.content.iter_any():  # decoded: the budget holds for what is unpacked too
-        size += len(chunk)
-        if size > limit:
-            raise OutboundError(f"the answer is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _without_url(error: Exception) -> str:
