@@ -161,6 +161,19 @@ async def test_deliveries_handed_over_while_their_endpoint_backs_off_wait_for_it
     assert {row.conflict_id for row in await sender.claim()} == {"c-first", "c-second"}
 
 
+def webhook_channels(outbound: Any, one_by_one: Any, secrets_of: Any) -> Channels:
+    """Channels sending webhooks through ``outbound``; e-mail to a closed local port (never used)."""
+    return Channels(
+        EmailChannel(
+            SmtpConfig(host="127.0.0.1", port=9, sender="Werkplaats <noreply@werkplaats.local>"),
+            "http://127.0.0.1:8000",
+        ),
+        WebhookChannel(outbound, "http://127.0.0.1:8000"),
+        one_by_one,
+        secrets_of=secrets_of,
+    )
+
+
 async def test_a_batch_is_signed_with_the_secrets_read_for_it_at_once(database: Database) -> None:
     _, buurten = fresh_wijk()
     async with WebhookReceiver() as receiver:
@@ -177,15 +190,7 @@ async def test_a_batch_is_signed_with_the_secrets_read_for_it_at_once(database: 
             raise AssertionError(f"{ref}: read alone although its batch was prepared")
 
         outbound = OutboundClient(OutboundPolicy.parse("127.0.0.1/32"))
-        channels = Channels(
-            EmailChannel(
-                SmtpConfig(host="127.0.0.1", port=9, sender="Werkplaats <noreply@werkplaats.local>"),
-                "http://127.0.0.1:8000",
-            ),
-            WebhookChannel(outbound, "http://127.0.0.1:8000"),
-            one_by_one,
-            secrets_of=secrets_of,
-        )
+        channels = webhook_channels(outbound, one_by_one, secrets_of)
         sender = Sender(database, channels.send, SenderPolicy(), clock=clock, prepare=channels.prepare)
         try:
             await decide(database, deciding(clock, sender), detected("c-signed", ["org-a"], buurten[0]))
@@ -212,15 +217,7 @@ async def test_a_handed_over_batch_is_signed_with_the_secrets_read_with_its_deci
             raise AssertionError(f"{ref}: read alone although handed over with the decision")
 
         outbound = PooledOutboundClient(OutboundPolicy.parse("127.0.0.1/32"))
-        channels = Channels(
-            EmailChannel(
-                SmtpConfig(host="127.0.0.1", port=9, sender="Werkplaats <noreply@werkplaats.local>"),
-                "http://127.0.0.1:8000",
-            ),
-            WebhookChannel(outbound, "http://127.0.0.1:8000"),
-            one_by_one,
-            secrets_of=read_again,
-        )
+        channels = webhook_channels(outbound, one_by_one, read_again)
         sender = Sender(
             database,
             channels.send,
@@ -242,14 +239,10 @@ async def test_a_webhook_removed_before_the_batch_was_read_fails_for_good(databa
     _, buurten = fresh_wijk()
     subscription_id = await subscribe(database, "http://127.0.0.1:9/hook")
     clock = Clock()
-    channels = Channels(
-        EmailChannel(
-            SmtpConfig(host="127.0.0.1", port=9, sender="Werkplaats <noreply@werkplaats.local>"),
-            "http://127.0.0.1:8000",
-        ),
-        WebhookChannel(OutboundClient(OutboundPolicy.parse("127.0.0.1/32")), "http://127.0.0.1:8000"),
+    channels = webhook_channels(
+        OutboundClient(OutboundPolicy.parse("127.0.0.1/32")),
         functools.partial(webhook_secrets_one, database),
-        secrets_of=functools.partial(webhook_secrets, database),
+        functools.partial(webhook_secrets, database),
     )
     staged: list[list[Staged]] = []
     holder = Sender(database, channels.send, SenderPolicy(), clock=clock, prepare=channels.prepare)
