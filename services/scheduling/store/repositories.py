@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from scheduling.domain import ActivityKey
+from scheduling.store.reads import Stored, stored_and_staged
 from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow
-from werkplaats.db import load_in_chunks
+from werkplaats.db import CHUNK, load_in_chunks
 from werkplaats.unit_of_work import UnitOfWork
 
 StoredActivity = tuple[dict[str, Any], str]
@@ -159,6 +160,12 @@ class SqlActivities:
         known = self._known[key]
         return None if known is None else known[1]
 
+    def found(self, keys: Iterable[ActivityKey], stored: dict[ActivityKey, Stored]) -> None:
+        """Keep what one read found of ``keys`` (``stored``; the others are not on the agenda), if new."""
+        for key in keys:
+            found = stored.get(key)
+            self._known.setdefault(key, None if found is None else ((found[0], found[1]), found[2]))
+
     def put(self, row: dict[str, Any]) -> None:
         """Store an activity (an ``activities`` row) when the transaction commits."""
         self.unit.upsert(ACTIVITIES, row)
@@ -191,6 +198,11 @@ class SqlStagedActivities:
 
         self._event_ids.update(await load_in_chunks(set(keys) - self._event_ids.keys(), staged))
 
+    def found(self, keys: Iterable[ActivityKey], event_ids: dict[ActivityKey, str]) -> None:
+        """Keep what one read found of ``keys`` (``event_ids``; the others have none staged), if new."""
+        for key in keys:
+            self._event_ids.setdefault(key, event_ids.get(key))
+
     async def latest(self, key: ActivityKey) -> StagedVersion | None:
         """The staged version of ``key``, locked until the transaction ends (on PostgreSQL)."""
         row = await self.session.get(StagedActivityRow, key, with_for_update=True)
@@ -218,6 +230,18 @@ class SqlStagedActivities:
             )
         )
         self._event_ids[key] = None
+
+
+async def load_activities(
+    session: AsyncSession, activities: SqlActivities, staged: SqlStagedActivities, keys: Iterable[ActivityKey]
+) -> None:
+    """Read the stored and the staged versions of ``keys`` together, 500 per statement."""
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        stored, event_ids = await stored_and_staged(session, chunk)
+        activities.found(chunk, stored)
+        staged.found(chunk, event_ids)
 
 
 class SqlConflicts:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduling.domain import ActivityKey
 from scheduling.store.repositories import (
     Activities,
     Conflicts,
@@ -14,6 +15,7 @@ from scheduling.store.repositories import (
     SqlStagedActivities,
     StagedActivities,
     Zones,
+    load_activities,
 )
 from scheduling.store.zones import SqlZones
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
@@ -41,6 +43,12 @@ class SchedulingUnitOfWork(UnitOfWork):
         """Run ``work`` once the transaction's events are handled, just before its rows are written."""
         self._before_flush.append(work)
 
+    async def load_activities(self, keys: Iterable[ActivityKey]) -> None:
+        """Read the stored and the staged versions of ``keys`` for this transaction."""
+        keys = list(keys)
+        await self.activities.load(keys)
+        await self.staged.load(keys)
+
     async def run_before_flush(self) -> None:
         """Run the registered work in order (work it registers meanwhile included), each once."""
         while self._before_flush:
@@ -53,10 +61,14 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        self.activities = SqlActivities(session, self)
-        self.staged = SqlStagedActivities(session, self)
+        self.activities: SqlActivities = SqlActivities(session, self)
+        self.staged: SqlStagedActivities = SqlStagedActivities(session, self)
         self.zones = SqlZones(session, self)
         self.conflicts = SqlConflicts(session)
+
+    async def load_activities(self, keys: Iterable[ActivityKey]) -> None:
+        """Read the stored and the staged versions of ``keys`` for this transaction, in one statement."""
+        await load_activities(self.session, self.activities, self.staged, keys)
 
     async def flush_staged(self) -> None:
         """Finish the batch-level work, then write the staged rows and outbox events."""
