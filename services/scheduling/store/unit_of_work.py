@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import ActivityKey
+from scheduling.store.conflicts import SqlConflicts
 from scheduling.store.repositories import (
     Activities,
     Conflicts,
     SqlActivities,
-    SqlConflicts,
     SqlStagedActivities,
     StagedActivities,
     Zones,
@@ -64,7 +64,7 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
         self.activities: SqlActivities = SqlActivities(session, self)
         self.staged: SqlStagedActivities = SqlStagedActivities(session, self)
         self.zones = SqlZones(session, self)
-        self.conflicts = SqlConflicts(session)
+        self.conflicts = SqlConflicts(session, self)
 
     async def load_activities(self, keys: Iterable[ActivityKey]) -> None:
         """Read the stored and the staged versions of ``keys`` for this transaction, in one statement."""
