@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from typing import cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.domain import ActivityKey
@@ -17,6 +19,7 @@ from scheduling.store.repositories import (
     Zones,
     load_activities,
 )
+from scheduling.store.writes import write
 from scheduling.store.zones import SqlZones
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
 
@@ -71,6 +74,9 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
         await load_activities(self.session, self.activities, self.staged, keys)
 
     async def flush_staged(self) -> None:
-        """Finish the batch-level work, then write the staged rows and outbox events."""
+        """Finish the batch-level work, write the staged rows (statements built once), then the outbox."""
         await self.run_before_flush()
+        writes, self.writes = self.writes, {}
+        for table, rows in writes.items():
+            await write(self.session, cast(Table, table), rows)
         await super().flush_staged()
