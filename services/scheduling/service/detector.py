@@ -180,6 +180,9 @@ class ZoneDetector:
     async def _record_batch(self, unit: SchedulingUnitOfWork) -> None:
         """Record the batch's zone changes in order, with its conflict rows read in one query."""
         changes = self._pending.pop(unit, [])
+        if _only_detections(changes):
+            await self._record_detections(unit, changes)
+            return
         conflict_ids = [
             conflict.conflict_id
             for change in changes
@@ -193,6 +196,18 @@ class ZoneDetector:
                 _clear_acknowledgements(acknowledged, change.zone, change.key)
             self._record(unit, change, statuses)
         await unit.conflicts.write_changes()
+
+    async def _record_detections(self, unit: SchedulingUnitOfWork, changes: list[ZoneChange]) -> None:
+        """Write a batch's detections at once, each unless open already; announce the ones written."""
+        detected = [
+            (change, conflict, _open_row(change, conflict, change.described[conflict.conflict_id]))
+            for change in changes
+            for conflict in change.changes.detected
+        ]
+        written = await unit.conflicts.detect_unless_open([row for _, _, row in detected])
+        for change, conflict, _ in detected:
+            if conflict.conflict_id in written:
+                self._announce(unit, change, conflict)
 
     def _record(self, unit: SchedulingUnitOfWork, change: ZoneChange, statuses: Statuses) -> None:
         for conflict in change.changes.detected:
@@ -218,6 +233,10 @@ class ZoneDetector:
             return  # announced before (a redelivery, or a zone rebuilt after a restart)
         detected = change.described[conflict.conflict_id]
         unit.conflicts.record_detected(_open_row(change, conflict, detected))
+        self._announce(unit, change, conflict)
+
+    def _announce(self, unit: SchedulingUnitOfWork, change: ZoneChange, conflict: Conflict) -> None:
+        detected = change.described[conflict.conflict_id]
         event = new_event(detected, source=NAME, correlation_id=change.correlation_id)
         unit.publish(SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
         log.info(
@@ -248,6 +267,15 @@ class ZoneDetector:
             rule=conflict.rule.value,
             correlation_id=change.correlation_id,
         )
+
+
+def _only_detections(changes: Sequence[ZoneChange]) -> bool:
+    """Whether a batch only detects conflicts, each once, and replaces no activity a zone held."""
+    detected = [c.conflict_id for change in changes for c in change.changes.detected]
+    return all(
+        not change.replaced and not change.changes.resolved and not change.changes.changed
+        for change in changes
+    ) and len(detected) == len(set(detected))
 
 
 def _open_row(change: ZoneChange, conflict: Conflict, detected: ConflictDetected) -> dict[str, Any]:

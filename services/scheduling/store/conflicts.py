@@ -1,6 +1,8 @@
 """Conflicts on SQL: statuses read and rows written with Core statements, batch by batch.
 
-A batch reads the status of its conflicts in one statement. A conflict detected (again) is staged as
+A batch that only detects conflicts, each once (a single record's batch, mostly), writes them with
+one statement that skips the open ones and says which it wrote. Any other batch reads the status of
+its conflicts in one statement. A conflict detected (again) is staged as
 a whole row on the unit of work (one upsert per batch for all of them); a later resolution or new
 description of it in the same batch changes that staged row. Resolutions and descriptions of rows
 detected in earlier batches are written together by ``write_changes``, before the staged rows, so a
@@ -14,6 +16,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.store.reads import conflict_statuses
@@ -25,6 +29,19 @@ from werkplaats.unit_of_work import UnitOfWork
 CONFLICTS = cast(Table, ConflictRow.__table__)
 
 _updates: dict[frozenset[str], Any] = {}
+_detections: dict[str, Any] = {}
+
+
+def _detection(dialect: str) -> Any:
+    """An upsert of whole rows that leaves open ones alone and returns the ids it wrote, built once."""
+    statement = _detections.get(dialect)
+    if statement is None:
+        insert = postgresql_insert(CONFLICTS) if dialect == "postgresql" else sqlite_insert(CONFLICTS)
+        replaced = {c.name: insert.excluded[c.name] for c in CONFLICTS.columns if c.name != "conflict_id"}
+        statement = _detections[dialect] = insert.on_conflict_do_update(
+            index_elements=["conflict_id"], set_=replaced, where=CONFLICTS.c.status != "open"
+        ).returning(CONFLICTS.c.conflict_id)
+    return statement
 
 
 def _update_of(columns: frozenset[str]) -> Any:
@@ -59,6 +76,18 @@ class SqlConflicts:
             found = await conflict_statuses(self.session, chunk)
             self._statuses.update({conflict_id: found.get(conflict_id) for conflict_id in chunk})
         return self._statuses
+
+    async def detect_unless_open(self, rows: Sequence[ConflictRecord]) -> set[str]:
+        """Write conflicts detected (again) as these whole rows, each unless it is open; the ids written.
+
+        One statement reads and writes: for a batch that only detects conflicts, each once.
+        """
+        if not rows:
+            return set()
+        dialect = self.session.get_bind().dialect.name
+        written = {conflict_id for (conflict_id,) in await self.session.execute(_detection(dialect), rows)}
+        self._statuses.update((row["conflict_id"], "open") for row in rows)  # written, or open before
+        return written
 
     def record_detected(self, row: ConflictRecord) -> None:
         """Keep a conflict detected (again) as this whole row, written with the batch's other rows."""

@@ -123,6 +123,16 @@ class InMemoryConflicts:
         """The status of ``conflict_ids`` (None: never detected), current as rows are recorded."""
         return _Statuses(self.rows)
 
+    async def detect_unless_open(self, rows: Sequence[ConflictRecord]) -> set[str]:
+        """Keep conflicts detected (again) as these whole rows, each unless it is open; the ids kept."""
+        written = set()
+        for row in rows:
+            kept = self.rows.get(row["conflict_id"])
+            if kept is None or kept.status != "open":
+                self.record_detected(row)
+                written.add(row["conflict_id"])
+        return written
+
     def record_detected(self, row: ConflictRecord) -> None:
         """Keep a conflict detected (again) as this whole row."""
         self.rows[row["conflict_id"]] = ConflictRow(**row)

@@ -108,6 +108,9 @@ class Conflicts(Protocol):
         The mapping stays current: it shows what ``record_*`` staged since.
         """
 
+    async def detect_unless_open(self, rows: Sequence[ConflictRecord]) -> set[str]:
+        """Write conflicts detected (again) as these whole rows, each unless it is open; the ids written."""
+
     def record_detected(self, row: ConflictRecord) -> None:
         """Keep a conflict detected (again) as this whole row: open, not acknowledged."""
 
