@@ -1,12 +1,14 @@
-"""The intake consumer's cost per single-record batch, against its cost per activity in a batch of many.
+"""The intake consumer's cost per single-record batch, against a batch of many and the runtime's floor.
 
 ``python -m benchmarks.scheduling.single_record --database sqlite|postgresql`` drives the scheduler's own
 intake consumer (``EventConsumer.process`` with the handler and prepare step ``subscribe`` registers,
 inline detection, the inbox claim and the commit; no Kafka, no outbox relay) over the steady run's
 agenda of ``werkplaats bench shape``: anchors, then probes that each overlap one anchor (a
 high-severity conflict with suggestions). Each probe is a batch of its own, as at 100 activities/s;
-the baseline is the same number of probes in batches of ``--batch``. Reported: process CPU per
-activity (the database driver's thread included) and SQL statements per batch.
+the baselines are the same number of probes in batches of ``--batch``, and the runtime's minimal
+consumer (``benchmarks.probe``: the inbox claim, one row, the commit) one record per batch on the same
+database. Reported: process CPU per record (the database driver's thread included) and SQL statements
+per batch.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import event
 
 from benchmarks.notifications import Run, pair
+from benchmarks.probe import ProbeBase, ProbeRecorded, probe_events, record_effect
 from benchmarks.processes import sqlalchemy_url
 from benchmarks.report import machine
 from benchmarks.scheduling.postgres import scratch_database
@@ -43,6 +46,7 @@ from werkplaats.deadletter import Delivery
 from werkplaats.logging import configure_logging
 from werkplaats.metrics import Metrics
 from werkplaats.migrations import upgrade
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 HORIZON = timedelta(days=365)
 
@@ -106,6 +110,27 @@ def intake_consumer(database: Database) -> EventConsumer[SqlSchedulingUnitOfWork
     )
 
 
+def probe_consumer(database: Database) -> EventConsumer[SqlUnitOfWork]:
+    """The runtime's minimal consumer: the inbox claim, one row per event, the commit."""
+    return EventConsumer(
+        name="probe",
+        database=database,
+        unit_of_work=SqlUnitOfWork,
+        handler=record_effect,
+        accept=frozenset({ProbeRecorded.event_type}),
+        dead_letter=_no_dead_letters,
+        metrics=Metrics("probe"),
+    )
+
+
+def probe_records(count: int) -> list[Delivery]:
+    """``count`` probe events of the runtime's minimal service, as records of one partition."""
+    return [
+        Delivery("bench.probe", 0, offset, None, encode_event(event), {})
+        for offset, event in enumerate(probe_events(count, run="single-record"))
+    ]
+
+
 class Deliveries:
     """Partner records of one run, numbered as a partition would number them."""
 
@@ -141,9 +166,7 @@ def counting(database: Database) -> Any:
         event.remove(database.engine.sync_engine, "before_cursor_execute", seen)
 
 
-async def take_in(
-    consumer: EventConsumer[SqlSchedulingUnitOfWork], records: Sequence[Delivery], batch: int
-) -> Cost:
+async def take_in(consumer: EventConsumer[Any], records: Sequence[Delivery], batch: int) -> Cost:
     """Process ``records`` in batches of ``batch``; their CPU time and statements."""
     with counting(consumer.database) as sent:
         cpu = time.process_time()
@@ -165,27 +188,32 @@ async def database_of(kind: str, postgres_url: str) -> AsyncIterator[Database]:
         database = Database(url)
         stack.push_async_callback(database.dispose)
         await upgrade(database, migrations_location())
+        await database.create_all(ProbeBase.metadata)
         yield database
 
 
 async def measure(kind: str, *, anchors: int, probes: int, batch: int, postgres_url: str) -> list[Cost]:
-    """Anchors, then ``probes`` one per batch and as many in batches of ``batch``, alternating halves.
+    """The runtime's floor, then the scheduler: ``probes`` one per batch and as many in batches of ``batch``.
 
-    ``anchors`` must be at least ``2 * probes + 20``: each probe overlaps the anchor of its number.
+    Anchors come first; the halves of each alternate. ``anchors`` must be at least ``2 * probes + 20``:
+    each probe overlaps the anchor of its number.
     """
     run = Run.new()
     records = Deliveries(run)
     async with database_of(kind, postgres_url) as database:
+        floor = probe_records(probes + 20)
+        runtime = probe_consumer(database)
+        await take_in(runtime, floor[:20], 1)  # warm up
+        floor_cost = await take_in(runtime, floor[20:], 1)
         consumer = intake_consumer(database)
         await take_in(consumer, records.of("anchor", range(anchors)), 500)
         await take_in(consumer, records.of("probe", range(2 * probes, 2 * probes + 20)), 1)  # warm up
-        half = probes // 2
-        costs = []
+        half, costs = probes // 2, []
         for first in (0, half):
             single = records.of("probe", range(first, first + half))
             batched = records.of("probe", range(probes + first, probes + first + half))
             costs += [await take_in(consumer, single, 1), await take_in(consumer, batched, batch)]
-    return [_total([c for c in costs if c.batch == size]) for size in (1, batch)]
+    return [floor_cost] + [_total([c for c in costs if c.batch == size]) for size in (1, batch)]
 
 
 def _total(costs: list[Cost]) -> Cost:
@@ -198,19 +226,23 @@ def _total(costs: list[Cost]) -> Cost:
 
 
 def markdown(kind: str, costs: list[Cost]) -> str:
-    """One database's rows: per activity and per batch, and the single record's ratio to the batch."""
-    single, batched = costs
-    ratio = single.cpu_ms_per_activity / batched.cpu_ms_per_activity
+    """One database's rows: the runtime's floor, a single record, and a record in a batch of many."""
+    floor, single, batched = costs
+    rows = [
+        ("runtime's minimal consumer", floor),
+        ("scheduler", single),
+        ("scheduler", batched),
+    ]
     return "\n".join(
-        f"| {kind} | {c.batch} | {c.activities:,} | {c.cpu_ms_per_activity:.2f} | "
-        f"{c.statements_per_batch:.1f} | {ratio if c is single else 1.0:.1f} |"
-        for c in costs
+        f"| {kind} | {who} | {c.batch} | {c.activities:,} | {c.cpu_ms_per_activity:.2f} | "
+        f"{c.statements_per_batch:.1f} | {c.cpu_ms_per_activity / batched.cpu_ms_per_activity:.1f} |"
+        for who, c in rows
     )
 
 
 HEADER = (
-    "| database | records per batch | activities | CPU ms per activity | statements per batch "
-    "| CPU ratio to the batch |\n|---|---:|---:|---:|---:|---:|"
+    "| database | consumer | records per batch | records | CPU ms per record | statements per batch "
+    "| CPU ratio to a record in a batch |\n|---|---|---:|---:|---:|---:|---:|"
 )
 
 
