@@ -62,21 +62,23 @@ class SqlZones:
         self._locked = False
 
     async def load(self, zones: Iterable[str]) -> None:
-        """Lock ``zones`` for this transaction (sorted, on PostgreSQL), then read their tokens."""
+        """Lock ``zones`` for this transaction (all at once, sorted, on PostgreSQL), then read their tokens.
+
+        On SQLite the first read is an ``UPDATE`` that changes nothing and takes the write lock.
+        """
         wanted = sorted(set(zones) - self._tokens.keys())
+        if not wanted:
+            return
+        if self._dialect == "postgresql":
+            await self.session.execute(LOCK_ZONES, {"keys": sorted({zone_lock_key(zone) for zone in wanted})})
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            found = dict(await self._lock_and_read(chunk) if start == 0 else await self._read(chunk))
+            if self._dialect == "postgresql" or self._locked:
+                found = dict(await self._read(chunk))
+            else:
+                self._locked = True
+                found = dict(await self._read(chunk, TOKENS_LOCKED_OF_ONE, TOKENS_LOCKED_OF_MANY))
             self._tokens.update({zone: found.get(zone) for zone in chunk})
-
-    async def _lock_and_read(self, zones: list[str]) -> Iterable[tuple[str, str]]:
-        """Lock ``zones`` and read their tokens; on SQLite in one statement that takes the write lock."""
-        if self._dialect == "postgresql":
-            await self.session.execute(LOCK_ZONES, {"keys": sorted({zone_lock_key(zone) for zone in zones})})
-        elif not self._locked:
-            self._locked = True
-            return await self._read(zones, TOKENS_LOCKED_OF_ONE, TOKENS_LOCKED_OF_MANY)
-        return await self._read(zones)
 
     async def _read(
         self, zones: list[str], one: Any = TOKENS_OF_ONE, many: Any = TOKENS_OF_MANY
