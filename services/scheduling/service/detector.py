@@ -58,9 +58,10 @@ class ZoneDetector:
     Placements come inline from the intake (the default: same transaction, no second decode) or, for
     partitioned detection, from ``scheduling.placements``.
 
-    A transaction's changes are recorded together just before it writes: its conflict rows read in one
-    query, acknowledgements its replaced activities cancel in another. Their log lines name the
-    correlation id of the change that caused them (no event is being handled by then).
+    A transaction's changes are recorded together just before it writes: when it only detects conflicts,
+    each once, one statement writes those that are not open and says which; otherwise its conflict
+    statuses are read in one query, acknowledgements its replaced activities cancel in another. Their
+    log lines name the correlation id of the change that caused them (no event is being handled by then).
 
     A zone's agenda stays in memory once this process has used it. Every committed change writes a
     fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
@@ -178,7 +179,7 @@ class ZoneDetector:
         return agenda
 
     async def _record_batch(self, unit: SchedulingUnitOfWork) -> None:
-        """Record the batch's zone changes in order, with its conflict rows read in one query."""
+        """Record the batch's zone changes in order: only detections in one write, others after one read."""
         changes = self._pending.pop(unit, [])
         if _only_detections(changes):
             await self._record_detections(unit, changes)
