@@ -31,6 +31,7 @@ async def test_the_shape_benchmark_measures_both_paths_and_bursts_through_proces
         assert 0 < result.detected.p50_ms <= result.detected.p99_ms <= result.detected.max_ms
         assert 0 < result.webhook.p50_ms <= result.webhook.p99_ms
         assert result.steady_cpu_ms > 0
+        assert 0 < result.steady_batches <= result.sent  # the intake's batches, each with a probe or more
         assert [b.schedulers for b in result.bursts] == [1, 2]
         assert all(0 < b.raw_s < b.scheduler_s for b in result.bursts)
         assert all(b.cpu_ms > 0 for b in result.bursts)

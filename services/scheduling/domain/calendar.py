@@ -15,6 +15,9 @@ import holidays
 
 from scheduling.domain.clock import Occurrence, local, local_us, midnight_after
 
+REMEMBERED_SPANS = 65_536
+"""How many occurrences' reasons a calendar remembers (the same evenings are asked about again and again)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -99,9 +102,19 @@ class UnfavourableCalendar:
             for offset in range((entry.last - entry.first).days + 1):
                 self._by_day[entry.first + timedelta(days=offset)].append(entry)
         self._public_holidays = public_holidays
+        self._reasons: dict[tuple[int, int], tuple[Reason, ...]] = {}
 
     def reasons(self, occurrence: Occurrence) -> tuple[Reason, ...]:
-        """Every reason the occurrence is unfavourable, in a stable order, without repeats."""
+        """Every reason the occurrence is unfavourable, in a stable order, without repeats (remembered)."""
+        span = (occurrence.start, occurrence.end)
+        known = self._reasons.get(span)
+        if known is None:
+            if len(self._reasons) >= REMEMBERED_SPANS:
+                self._reasons.clear()
+            known = self._reasons[span] = self._find_reasons(occurrence)
+        return known
+
+    def _find_reasons(self, occurrence: Occurrence) -> tuple[Reason, ...]:
         found: dict[str, Reason] = {}
         for day in _local_days(occurrence):
             for reason in self._public_holiday(day):

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import structlog
@@ -32,6 +33,8 @@ from scheduling.store import ConflictRow, SchedulingUnitOfWork
 log = structlog.get_logger(__name__)
 
 AgendaFactory = Callable[[str], Agenda]
+Statuses = Mapping[str, str | None]
+"""The status of each conflict a batch touches (None: never detected), kept current as it records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,10 @@ class ZoneDetector:
     Placements come inline from the intake (the default: same transaction, no second decode) or, for
     partitioned detection, from ``scheduling.placements``.
 
-    A transaction's changes are recorded together just before it writes: its conflict rows read in one
-    query, acknowledgements its replaced activities cancel in another. Their log lines name the
-    correlation id of the change that caused them (no event is being handled by then).
+    A transaction's changes are recorded together just before it writes: when it only detects conflicts,
+    each once, one statement writes those that are not open and says which; otherwise its conflict
+    statuses are read in one query, acknowledgements its replaced activities cancel in another. Their
+    log lines name the correlation id of the change that caused them (no event is being handled by then).
 
     A zone's agenda stays in memory once this process has used it. Every committed change writes a
     fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
@@ -175,8 +179,11 @@ class ZoneDetector:
         return agenda
 
     async def _record_batch(self, unit: SchedulingUnitOfWork) -> None:
-        """Record the batch's zone changes in order, with its conflict rows read in one query."""
+        """Record the batch's zone changes in order: only detections in one write, others after one read."""
         changes = self._pending.pop(unit, [])
+        if _only_detections(changes):
+            await self._record_detections(unit, changes)
+            return
         conflict_ids = [
             conflict.conflict_id
             for change in changes
@@ -184,23 +191,34 @@ class ZoneDetector:
         ]
         replaced = {change.zone for change in changes if change.replaced}
         acknowledged = await unit.conflicts.acknowledged_in(replaced) if replaced else []
-        rows = await unit.conflicts.load(conflict_ids)
+        statuses = await unit.conflicts.statuses(conflict_ids)
         for change in changes:
             if change.replaced:
                 _clear_acknowledgements(acknowledged, change.zone, change.key)
-            self._record(unit, change, rows)
+            self._record(unit, change, statuses)
+        await unit.conflicts.write_changes()
 
-    def _record(
-        self, unit: SchedulingUnitOfWork, change: ZoneChange, rows: dict[str, ConflictRow | None]
-    ) -> None:
+    async def _record_detections(self, unit: SchedulingUnitOfWork, changes: list[ZoneChange]) -> None:
+        """Write a batch's detections at once, each unless open already; announce the ones written."""
+        detected = [
+            (change, conflict, _open_row(change, conflict, change.described[conflict.conflict_id]))
+            for change in changes
+            for conflict in change.changes.detected
+        ]
+        written = await unit.conflicts.detect_unless_open([row for _, _, row in detected])
+        for change, conflict, _ in detected:
+            if conflict.conflict_id in written:
+                self._announce(unit, change, conflict)
+
+    def _record(self, unit: SchedulingUnitOfWork, change: ZoneChange, statuses: Statuses) -> None:
         for conflict in change.changes.detected:
-            self._detected(unit, change, conflict, rows)
+            self._detected(unit, change, conflict, statuses)
         for conflict in change.changes.resolved:
-            self._resolved(unit, change, conflict, rows)
+            self._resolved(unit, change, conflict, statuses)
         for conflict in change.changes.changed:
-            row = rows.get(conflict.conflict_id)
-            if row is not None and row.status == "open":
-                row.detected = change.described[conflict.conflict_id].model_dump(mode="json")
+            if statuses.get(conflict.conflict_id) == "open":
+                described = change.described[conflict.conflict_id].model_dump(mode="json")
+                unit.conflicts.record_changed(conflict.conflict_id, described)
 
     def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
         explanation = explain(conflict, self.areas, self.organisation_names(), self.venue_names())
@@ -210,31 +228,16 @@ class ZoneDetector:
         return conflict.to_contract(explanation, suggestions)
 
     def _detected(
-        self,
-        unit: SchedulingUnitOfWork,
-        change: ZoneChange,
-        conflict: Conflict,
-        rows: dict[str, ConflictRow | None],
+        self, unit: SchedulingUnitOfWork, change: ZoneChange, conflict: Conflict, statuses: Statuses
     ) -> None:
-        row = rows.get(conflict.conflict_id)
-        if row is not None and row.status == "open":
+        if statuses.get(conflict.conflict_id) == "open":
             return  # announced before (a redelivery, or a zone rebuilt after a restart)
-        detected, now = change.described[conflict.conflict_id], change.now
-        if row is None:
-            row = ConflictRow(conflict_id=conflict.conflict_id, owner_zone=change.zone, detected_at=now)
-            unit.conflicts.add(row)
-            rows[conflict.conflict_id] = row
-        row.rule, row.severity, row.status = conflict.rule.value, conflict.severity.value, "open"
-        row.starts_at, row.neighbourhoods = conflict.starts_at, list(conflict.neighbourhoods)
-        row.organisations = sorted({member.organisation for member in conflict.members})
-        row.detected, row.resolution, row.resolved_at = detected.model_dump(mode="json"), None, None
-        row.detected_at = now
-        row.acknowledged, row.acknowledged_by, row.acknowledged_reason, row.acknowledged_at = (
-            False,
-            None,
-            None,
-            None,
-        )
+        detected = change.described[conflict.conflict_id]
+        unit.conflicts.record_detected(_open_row(change, conflict, detected))
+        self._announce(unit, change, conflict)
+
+    def _announce(self, unit: SchedulingUnitOfWork, change: ZoneChange, conflict: Conflict) -> None:
+        detected = change.described[conflict.conflict_id]
         event = new_event(detected, source=NAME, correlation_id=change.correlation_id)
         unit.publish(SCHEDULING_CONFLICTS, event, key=conflict.conflict_id)
         log.info(
@@ -246,19 +249,14 @@ class ZoneDetector:
         )
 
     def _resolved(
-        self,
-        unit: SchedulingUnitOfWork,
-        change: ZoneChange,
-        conflict: Conflict,
-        rows: dict[str, ConflictRow | None],
+        self, unit: SchedulingUnitOfWork, change: ZoneChange, conflict: Conflict, statuses: Statuses
     ) -> None:
-        row = rows.get(conflict.conflict_id)
-        if row is None or row.status != "open":
+        if statuses.get(conflict.conflict_id) != "open":
             return
         resolved = conflict.to_resolved_contract(
             explain_resolved(conflict, self.areas, self.organisation_names(), self.venue_names())
         )
-        row.status, row.resolved_at, row.resolution = "resolved", change.now, resolved.model_dump(mode="json")
+        unit.conflicts.record_resolved(conflict.conflict_id, change.now, resolved.model_dump(mode="json"))
         unit.publish(
             SCHEDULING_CONFLICTS,
             new_event(resolved, source=NAME, correlation_id=change.correlation_id),
@@ -270,6 +268,37 @@ class ZoneDetector:
             rule=conflict.rule.value,
             correlation_id=change.correlation_id,
         )
+
+
+def _only_detections(changes: Sequence[ZoneChange]) -> bool:
+    """Whether a batch only detects conflicts, each once, and replaces no activity a zone held."""
+    detected = [c.conflict_id for change in changes for c in change.changes.detected]
+    return all(
+        not change.replaced and not change.changes.resolved and not change.changes.changed
+        for change in changes
+    ) and len(detected) == len(set(detected))
+
+
+def _open_row(change: ZoneChange, conflict: Conflict, detected: ConflictDetected) -> dict[str, Any]:
+    """The whole ``conflicts`` row of a conflict detected (again) by ``change``: open, not acknowledged."""
+    return {
+        "conflict_id": conflict.conflict_id,
+        "owner_zone": change.zone,
+        "rule": conflict.rule.value,
+        "severity": conflict.severity.value,
+        "status": "open",
+        "starts_at": conflict.starts_at,
+        "neighbourhoods": list(conflict.neighbourhoods),
+        "organisations": sorted({member.organisation for member in conflict.members}),
+        "detected": detected.model_dump(mode="json"),
+        "resolution": None,
+        "detected_at": change.now,
+        "resolved_at": None,
+        "acknowledged": False,
+        "acknowledged_by": None,
+        "acknowledged_reason": None,
+        "acknowledged_at": None,
+    }
 
 
 def _clear_acknowledgements(acknowledged: Sequence[ConflictRow], zone: str, key: ActivityKey) -> None:

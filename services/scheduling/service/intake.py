@@ -89,9 +89,7 @@ class Intake:
 
     async def prefetch(self, unit: SchedulingUnitOfWork, keys: Iterable[ActivityKey]) -> None:
         """Load the stored state of ``keys`` at once, for the events of one transaction."""
-        keys = list(keys)
-        await unit.activities.load(keys)
-        await unit.staged.load(keys)
+        await unit.load_activities(keys)
 
     async def zones_touched(self, unit: SchedulingUnitOfWork, changes: Iterable[PartnerChange]) -> set[str]:
         """The zones ``changes`` place or leave: of each stored version and of each new one (prefetched)."""

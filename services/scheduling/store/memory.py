@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from scheduling.domain import ActivityKey
-from scheduling.store.repositories import StagedVersion, StoredActivity, ZoneMember, ZoneMemberKey
+from scheduling.store.repositories import (
+    ConflictRecord,
+    StagedVersion,
+    StoredActivity,
+    ZoneMember,
+    ZoneMemberKey,
+)
 from scheduling.store.tables import ConflictRow
 from scheduling.store.unit_of_work import SchedulingUnitOfWork
 from werkplaats.unit_of_work import InMemoryUnitOfWork
@@ -113,9 +119,35 @@ class InMemoryConflicts:
     def __init__(self) -> None:
         self.rows: dict[str, ConflictRow] = {}
 
-    async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected)."""
-        return {conflict_id: self.rows.get(conflict_id) for conflict_id in conflict_ids}
+    async def statuses(self, conflict_ids: Iterable[str]) -> Mapping[str, str | None]:
+        """The status of ``conflict_ids`` (None: never detected), current as rows are recorded."""
+        return _Statuses(self.rows)
+
+    async def detect_unless_open(self, rows: Sequence[ConflictRecord]) -> set[str]:
+        """Keep conflicts detected (again) as these whole rows, each unless it is open; the ids kept."""
+        written = set()
+        for row in rows:
+            kept = self.rows.get(row["conflict_id"])
+            if kept is None or kept.status != "open":
+                self.record_detected(row)
+                written.add(row["conflict_id"])
+        return written
+
+    def record_detected(self, row: ConflictRecord) -> None:
+        """Keep a conflict detected (again) as this whole row."""
+        self.rows[row["conflict_id"]] = ConflictRow(**row)
+
+    def record_resolved(self, conflict_id: str, resolved_at: datetime, resolution: dict[str, Any]) -> None:
+        """Mark an open conflict resolved."""
+        row = self.rows[conflict_id]
+        row.status, row.resolved_at, row.resolution = "resolved", resolved_at, resolution
+
+    def record_changed(self, conflict_id: str, detected: dict[str, Any]) -> None:
+        """Replace an open conflict's description."""
+        self.rows[conflict_id].detected = detected
+
+    async def write_changes(self) -> None:
+        """Nothing to write: changes apply at once."""
 
     def add(self, row: ConflictRow) -> None:
         """Keep a newly detected conflict."""
@@ -138,6 +170,23 @@ class InMemoryConflicts:
         """Open conflicts that started before ``moment``, oldest first."""
         started = [row for row in self.rows.values() if row.status == "open" and row.starts_at < moment]
         return sorted(started, key=lambda row: row.starts_at)[:limit]
+
+
+class _Statuses(Mapping[str, "str | None"]):
+    """The status of every conflict row, read through."""
+
+    def __init__(self, rows: dict[str, ConflictRow]) -> None:
+        self.rows = rows
+
+    def __getitem__(self, conflict_id: str) -> str | None:
+        row = self.rows.get(conflict_id)
+        return None if row is None else row.status
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 class InMemorySchedulingUnitOfWork(InMemoryUnitOfWork, SchedulingUnitOfWork):

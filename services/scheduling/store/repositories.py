@@ -6,17 +6,17 @@ each activity, zone token and conflict once; writes are staged on the unit of wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
 
 from scheduling.domain import ActivityKey
+from scheduling.store.reads import Stored, stored_and_staged
 from scheduling.store.tables import ActivityRow, ConflictRow, StagedActivityRow
-from werkplaats.db import load_in_chunks
+from werkplaats.db import CHUNK, load_in_chunks
 from werkplaats.unit_of_work import UnitOfWork
 
 StoredActivity = tuple[dict[str, Any], str]
@@ -25,6 +25,8 @@ StagedVersion = tuple[dict[str, Any] | None, str]
 """An activity as the API published it: its payload (None: withdrawn) and the event's id."""
 ZoneMember = tuple[str, dict[str, Any]]
 """An activity placed in a zone: its organisation and its published payload."""
+ConflictRecord = dict[str, Any]
+"""A whole ``conflicts`` row, by column name."""
 ZoneMemberKey = tuple[str, str, str]
 """``(zone, organisation, activity_id)``: an activity's place in one zone."""
 
@@ -100,11 +102,29 @@ class Zones(Protocol):
 class Conflicts(Protocol):
     """Every conflict ever detected, open or resolved, with its acknowledgement."""
 
-    async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected), read once per transaction; status only."""
+    async def statuses(self, conflict_ids: Iterable[str]) -> Mapping[str, str | None]:
+        """The status of ``conflict_ids`` (None: never detected), read once per transaction.
+
+        The mapping stays current: it shows what ``record_*`` staged since.
+        """
+
+    async def detect_unless_open(self, rows: Sequence[ConflictRecord]) -> set[str]:
+        """Write conflicts detected (again) as these whole rows, each unless it is open; the ids written."""
+
+    def record_detected(self, row: ConflictRecord) -> None:
+        """Keep a conflict detected (again) as this whole row: open, not acknowledged."""
+
+    def record_resolved(self, conflict_id: str, resolved_at: datetime, resolution: dict[str, Any]) -> None:
+        """Mark an open conflict resolved."""
+
+    def record_changed(self, conflict_id: str, detected: dict[str, Any]) -> None:
+        """Replace an open conflict's description."""
+
+    async def write_changes(self) -> None:
+        """Write what ``record_resolved`` and ``record_changed`` staged for rows detected earlier."""
 
     def add(self, row: ConflictRow) -> None:
-        """Keep a newly detected conflict."""
+        """Keep a conflict row as it is."""
 
     async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
         """The open, acknowledged conflicts that ``zones`` own."""
@@ -159,6 +179,12 @@ class SqlActivities:
         known = self._known[key]
         return None if known is None else known[1]
 
+    def found(self, keys: Iterable[ActivityKey], stored: dict[ActivityKey, Stored]) -> None:
+        """Keep what one read found of ``keys`` (``stored``; the others are not on the agenda), if new."""
+        for key in keys:
+            found = stored.get(key)
+            self._known.setdefault(key, None if found is None else ((found[0], found[1]), found[2]))
+
     def put(self, row: dict[str, Any]) -> None:
         """Store an activity (an ``activities`` row) when the transaction commits."""
         self.unit.upsert(ACTIVITIES, row)
@@ -191,6 +217,11 @@ class SqlStagedActivities:
 
         self._event_ids.update(await load_in_chunks(set(keys) - self._event_ids.keys(), staged))
 
+    def found(self, keys: Iterable[ActivityKey], event_ids: dict[ActivityKey, str]) -> None:
+        """Keep what one read found of ``keys`` (``event_ids``; the others have none staged), if new."""
+        for key in keys:
+            self._event_ids.setdefault(key, event_ids.get(key))
+
     async def latest(self, key: ActivityKey) -> StagedVersion | None:
         """The staged version of ``key``, locked until the transaction ends (on PostgreSQL)."""
         row = await self.session.get(StagedActivityRow, key, with_for_update=True)
@@ -220,64 +251,13 @@ class SqlStagedActivities:
         self._event_ids[key] = None
 
 
-class SqlConflicts:
-    """Conflicts in the database (ORM rows: changes are flushed at commit)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self._known: dict[str, ConflictRow | None] = {}
-
-    async def load(self, conflict_ids: Iterable[str]) -> dict[str, ConflictRow | None]:
-        """The rows of ``conflict_ids`` (None: never detected), read once per transaction (no flush).
-
-        Only their status is read: the detector replaces what it changes, so their descriptions (large
-        JSON documents) are never decoded.
-        """
-        missing = set(conflict_ids) - self._known.keys()
-        if missing:
-
-            async def rows(chunk: list[str]) -> Iterable[tuple[str, ConflictRow]]:
-                found = await self.session.scalars(
-                    select(ConflictRow)
-                    .options(load_only(ConflictRow.conflict_id, ConflictRow.status))
-                    .where(ConflictRow.conflict_id.in_(chunk))
-                )
-                return ((row.conflict_id, row) for row in found)
-
-            with self.session.no_autoflush:
-                self._known.update(await load_in_chunks(missing, rows))
-        return self._known
-
-    def add(self, row: ConflictRow) -> None:
-        """Keep a newly detected conflict."""
-        self.session.add(row)
-        self._known[row.conflict_id] = row
-
-    async def acknowledged_in(self, zones: Iterable[str]) -> Sequence[ConflictRow]:
-        """The open, acknowledged conflicts that ``zones`` own, in one query."""
-        rows = await self.session.scalars(
-            select(ConflictRow).where(
-                ConflictRow.owner_zone.in_(sorted(set(zones))),
-                ConflictRow.status == "open",
-                ConflictRow.acknowledged.is_(True),
-            )
-        )
-        return rows.all()
-
-    async def get_for_update(self, conflict_id: str) -> ConflictRow | None:
-        """The conflict ``conflict_id``, locked until the transaction ends."""
-        return await self.session.scalar(
-            select(ConflictRow).where(ConflictRow.conflict_id == conflict_id).with_for_update()
-        )
-
-    async def open_started_before(self, moment: datetime, limit: int) -> Sequence[ConflictRow]:
-        """Open conflicts that started before ``moment``, oldest first; locked, others' locks skipped."""
-        query = (
-            select(ConflictRow)
-            .where(ConflictRow.status == "open", ConflictRow.starts_at < moment)
-            .order_by(ConflictRow.starts_at)
-            .limit(limit)
-        )
-        if self.session.get_bind().dialect.name != "sqlite":
-            query = query.with_for_update(skip_locked=True)
-        return (await self.session.scalars(query)).all()
+async def load_activities(
+    session: AsyncSession, activities: SqlActivities, staged: SqlStagedActivities, keys: Iterable[ActivityKey]
+) -> None:
+    """Read the stored and the staged versions of ``keys`` together, 500 per statement."""
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        stored, event_ids = await stored_and_staged(session, chunk)
+        activities.found(chunk, stored)
+        staged.found(chunk, event_ids)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduling.domain import ActivityKey
+from scheduling.store.conflicts import SqlConflicts
 from scheduling.store.repositories import (
     Activities,
     Conflicts,
     SqlActivities,
-    SqlConflicts,
     SqlStagedActivities,
     StagedActivities,
     Zones,
+    load_activities,
 )
+from scheduling.store.writes import write
 from scheduling.store.zones import SqlZones
 from werkplaats.unit_of_work import SqlUnitOfWork, UnitOfWork
 
@@ -41,6 +46,12 @@ class SchedulingUnitOfWork(UnitOfWork):
         """Run ``work`` once the transaction's events are handled, just before its rows are written."""
         self._before_flush.append(work)
 
+    async def load_activities(self, keys: Iterable[ActivityKey]) -> None:
+        """Read the stored and the staged versions of ``keys`` for this transaction."""
+        keys = list(keys)
+        await self.activities.load(keys)
+        await self.staged.load(keys)
+
     async def run_before_flush(self) -> None:
         """Run the registered work in order (work it registers meanwhile included), each once."""
         while self._before_flush:
@@ -53,12 +64,19 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        self.activities = SqlActivities(session, self)
-        self.staged = SqlStagedActivities(session, self)
+        self.activities: SqlActivities = SqlActivities(session, self)
+        self.staged: SqlStagedActivities = SqlStagedActivities(session, self)
         self.zones = SqlZones(session, self)
-        self.conflicts = SqlConflicts(session)
+        self.conflicts = SqlConflicts(session, self)
+
+    async def load_activities(self, keys: Iterable[ActivityKey]) -> None:
+        """Read the stored and the staged versions of ``keys`` for this transaction, in one statement."""
+        await load_activities(self.session, self.activities, self.staged, keys)
 
     async def flush_staged(self) -> None:
-        """Finish the batch-level work, then write the staged rows and outbox events."""
+        """Finish the batch-level work, write the staged rows (statements built once), then the outbox."""
         await self.run_before_flush()
+        writes, self.writes = self.writes, {}
+        for table, rows in writes.items():
+            await write(self.session, cast(Table, table), rows)
         await super().flush_staged()

@@ -2,9 +2,10 @@
 
 On PostgreSQL a transaction takes an advisory transaction lock on each zone before it reads the zone's
 token, all of a batch's zones at once in one sorted order (so two instances cannot deadlock). SQLite
-has one writer: a transaction takes the write lock before it reads any zone (a consumer's holds it
-from its inbox claim on already), so another instance's change is either committed before the read or
-waits for the commit; a read can never be stale when its transaction writes.
+has one writer: a transaction takes the write lock with its first read of zone tokens (an ``UPDATE``
+that changes nothing and returns them; a consumer's holds it from its inbox claim on already), so
+another instance's change is either committed before the read or waits for the commit; a read can
+never be stale when its transaction writes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, text, tuple_
+from sqlalchemy import Table, bindparam, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.store.repositories import ZoneMember, ZoneMemberKey
 from scheduling.store.tables import ZoneMemberRow, ZoneRow
-from werkplaats.db import load_in_chunks
+from werkplaats.db import CHUNK, load_in_chunks
 from werkplaats.unit_of_work import UnitOfWork
 
 ZONES = cast(Table, ZoneRow.__table__)
@@ -29,8 +30,19 @@ LOCK_ZONES = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bin
     bindparam("keys", type_=ARRAY(BIGINT))
 )
 """Lock the zones' keys one after another, in the order given (an array is read in order)."""
-TAKE_WRITE_LOCK = text("UPDATE zones SET token = token WHERE 0")
-"""On SQLite: begin writing (the database's one write lock) without changing a row."""
+TOKENS_OF_ONE = select(ZONES.c.zone, ZONES.c.token).where(ZONES.c.zone == bindparam("zone_of"))
+TOKENS_OF_MANY = select(ZONES.c.zone, ZONES.c.token).where(
+    ZONES.c.zone.in_(bindparam("zones_of", expanding=True))
+)
+
+
+def _tokens_locked(where: Any) -> Any:
+    """On SQLite: read tokens in a statement that begins writing (the database's one write lock)."""
+    return update(ZONES).where(where).values(token=ZONES.c.token).returning(ZONES.c.zone, ZONES.c.token)
+
+
+TOKENS_LOCKED_OF_ONE = _tokens_locked(ZONES.c.zone == bindparam("zone_of"))
+TOKENS_LOCKED_OF_MANY = _tokens_locked(ZONES.c.zone.in_(bindparam("zones_of", expanding=True)))
 
 
 def zone_lock_key(zone: str) -> int:
@@ -50,26 +62,32 @@ class SqlZones:
         self._locked = False
 
     async def load(self, zones: Iterable[str]) -> None:
-        """Lock ``zones`` for this transaction (sorted, on PostgreSQL), then read their tokens."""
-        wanted = set(zones) - self._tokens.keys()
+        """Lock ``zones`` for this transaction (all at once, sorted, on PostgreSQL), then read their tokens.
+
+        On SQLite the first read is an ``UPDATE`` that changes nothing and takes the write lock.
+        """
+        wanted = sorted(set(zones) - self._tokens.keys())
         if not wanted:
             return
-        await self._lock(wanted)
-
-        async def tokens(chunk: list[str]) -> Iterable[tuple[str, str]]:
-            rows = await self.session.execute(
-                select(ZoneRow.zone, ZoneRow.token).where(ZoneRow.zone.in_(chunk))
-            )
-            return ((zone, token) for zone, token in rows)
-
-        self._tokens.update(await load_in_chunks(wanted, tokens))
-
-    async def _lock(self, zones: set[str]) -> None:
         if self._dialect == "postgresql":
-            await self.session.execute(LOCK_ZONES, {"keys": sorted({zone_lock_key(zone) for zone in zones})})
-        elif not self._locked:
-            await self.session.execute(TAKE_WRITE_LOCK)
-            self._locked = True
+            await self.session.execute(LOCK_ZONES, {"keys": sorted({zone_lock_key(zone) for zone in wanted})})
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            if self._dialect == "postgresql" or self._locked:
+                found = dict(await self._read(chunk))
+            else:
+                self._locked = True
+                found = dict(await self._read(chunk, TOKENS_LOCKED_OF_ONE, TOKENS_LOCKED_OF_MANY))
+            self._tokens.update({zone: found.get(zone) for zone in chunk})
+
+    async def _read(
+        self, zones: list[str], one: Any = TOKENS_OF_ONE, many: Any = TOKENS_OF_MANY
+    ) -> Iterable[tuple[str, str]]:
+        if len(zones) == 1:
+            rows = await self.session.execute(one, {"zone_of": zones[0]})
+        else:
+            rows = await self.session.execute(many, {"zones_of": zones})
+        return [(zone, token) for zone, token in rows]
 
     async def token(self, zone: str) -> str | None:
         """The token of the zone's last committed change (None: never written); locks it first."""

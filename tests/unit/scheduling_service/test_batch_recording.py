@@ -195,3 +195,43 @@ async def test_an_acknowledged_conflict_speaks_again_when_its_activity_changes_i
     assert len(reads) == 2  # the batch's conflict rows, and the acknowledged ones of its zones
     assert (await scheduler.conflict(first)).acknowledged is False
     assert (await scheduler.conflict(second)).acknowledged is True
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """Every statement sent while the block runs, its first words."""
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(" ".join(statement.split()[:3]))
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", seen)
+
+
+async def test_a_single_activity_is_read_once_per_kind_and_written_once_per_table(
+    scheduler: Scheduler,
+) -> None:
+    evening = START + timedelta(hours=19)
+    await scheduler.take_in([("staedion", published("a-1", evening, MOERWIJK))])
+    with statements(scheduler.database) as sent:
+        await scheduler.take_in([("haag-wonen", published("b-1", evening + timedelta(minutes=30), MOERWIJK))])
+
+    zone = (  # locked, and its token read: on SQLite one statement that takes the write lock
+        ["UPDATE zones SET"]
+        if scheduler.database.is_sqlite
+        else ["SELECT pg_advisory_xact_lock(k) FROM", "SELECT zones.zone, zones.token"]
+    )
+    assert sent == [
+        "SELECT 1 AS",  # the stored and the staged version, in one statement
+        *zone,
+        "INSERT INTO conflicts",  # the detected conflict, written unless it is open already
+        "INSERT INTO activities",
+        "INSERT INTO zone_members",
+        "INSERT INTO zones",
+        "INSERT INTO outbox",
+    ]
+    assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"]
