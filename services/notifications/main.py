@@ -80,10 +80,9 @@ class Ticker:
         self._background = BackgroundTask(self.run, "notifications-ticker")
 
     async def tick(self) -> None:
-        """Record the follow-ups and digests due now."""
+        """Record the follow-ups and digests due now, in one transaction."""
         async with self.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
             await self.notifier.run_follow_ups(unit)
-        async with self.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
             if await run_digests(unit, self.notifier):
                 unit.after_commit(self.notifier.on_decided)
 
@@ -173,6 +172,7 @@ def create_service(
         retry_base_s=settings.retry_base_s,
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
+        mark_linger_s=settings.mark_linger_s,
     )
     sender = Sender(
         runtime.database, channels.send, policy, prepare=channels.prepare, remember=channels.remember

@@ -57,6 +57,11 @@ class NotificationsSettings(ServiceSettings):
     )
     sender_batch: int = Field(default=200, ge=1, description="Deliveries claimed at a time.")
     sender_poll_s: float = Field(default=0.5, gt=0, description="Check for deliveries of other instances.")
+    mark_linger_s: float = Field(
+        default=0.05,
+        ge=0,
+        description="A delivered send waits this long for others, so they are marked in one transaction.",
+    )
     per_endpoint_concurrency: int = Field(
         default=8, ge=1, description="Sends in flight to one endpoint at a time."
     )

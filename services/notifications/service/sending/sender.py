@@ -13,14 +13,14 @@ import structlog
 
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.service.handoff import Lease, Staged
-from notifications.service.reconcile import close_settled, settled_among
+from notifications.service.reconcile import close_settled, open_settled
 from notifications.service.sending.claims import claim_due, give_back
+from notifications.service.sending.lingering import LingeringCommit
 from notifications.service.sending.outcomes import mark_delivered, mark_failed, mark_retry
 from notifications.service.sending.policy import Prepare, Remember, Send, SenderPolicy
 from notifications.store import NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed
 from werkplaats.db import Database
-from werkplaats.group_commit import GroupCommit
 from werkplaats.retry import repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -57,7 +57,8 @@ class Sender:
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
-        self._delivered = GroupCommit(self._mark_delivered)
+        self._delivered = LingeringCommit(self._mark_delivered, policy.mark_linger_s)
+        self._settled: set[str] | None = None  # settled by a restore, not finished here: read once
 
     def notify(self) -> None:
         """Look for work now (deliveries were just recorded)."""
@@ -84,7 +85,8 @@ class Sender:
         if self._stopping:
             self._unsent.extend(rows)
             return
-        settled = await settled_among(self.database, [row.notification_id for row in rows])
+        open_settled = await self._open_settled()
+        settled = {row.notification_id for row in rows if row.notification_id in open_settled}
         if settled:  # made before a restore: the next claim closes them with their outcome
             self._unsent.extend(row for row in rows if row.notification_id in settled)
             rows = [row for row in rows if row.notification_id not in settled]
@@ -119,12 +121,22 @@ class Sender:
         except Exception:  # each send then reads what it needs itself
             log.warning("notification_prepare_failed", exc_info=True)
 
+    async def _open_settled(self) -> set[str]:
+        """The deliveries a restore settled that are still open here (read from the database once)."""
+        if self._settled is None:
+            async with self.database.sessions() as session:
+                self._settled = await open_settled(session)
+        return self._settled
+
     async def claim(self) -> list[NotificationRow]:
         """Take due deliveries of endpoints that are neither backing off nor at their concurrency limit."""
         now = self.clock()
         held = Counter(self.in_flight) + Counter({e: len(rows) for e, rows in self.queued.items()})
+        settled = await self._open_settled()
         async with self.database.transaction() as session:
-            await close_settled(session, now)
+            if settled:
+                await close_settled(session, now)
+                self._settled = await open_settled(session)
             if self._unsent:
                 unsent, self._unsent = self._unsent, []
                 await give_back(session, unsent)
@@ -201,7 +213,13 @@ class Sender:
     async def _wait_for_work(self, claimed: int) -> None:
         if claimed < self.policy.batch:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=self.policy.poll_s)
+                await asyncio.wait_for(self.wake.wait(), timeout=self._next_look_s())
+
+    def _next_look_s(self) -> float:
+        """Seconds until the claim loop looks again unwoken: a poll, or sooner when a backoff ends here."""
+        now = self.clock()
+        ending = [(until - now).total_seconds() for until in self.blocked.values() if until > now]
+        return min([self.policy.poll_s, *ending])
 
     def _dispatch(self, endpoint: str) -> None:
         """Start the endpoint's claimed deliveries while it has room; wake the claim loop when none wait."""
