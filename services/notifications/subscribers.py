@@ -17,7 +17,7 @@ from notifications.service.decisions import Notifier
 from notifications.service.initiatives import InitiativeAlerts
 from notifications.service.reach import ReachAlerts
 from notifications.store import NotificationsUnitOfWork, SqlNotificationsUnitOfWork
-from werkplaats.consumer import Batch
+from werkplaats.consumer import Batch, UnitOfWorkFactory
 from werkplaats.deadletter import Delivery
 from werkplaats.runtime import ServiceRuntime
 
@@ -27,8 +27,14 @@ CONFLICT_EVENTS = frozenset(
 )
 
 
-def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bool) -> None:
-    """Register the notifications consumer on ``runtime``."""
+def subscribe(
+    runtime: ServiceRuntime,
+    notifier: Notifier,
+    *,
+    from_beginning: bool,
+    unit_of_work: UnitOfWorkFactory[SqlNotificationsUnitOfWork] = SqlNotificationsUnitOfWork,
+) -> None:
+    """Register the notifications consumer on ``runtime``; each batch is one ``unit_of_work``."""
 
     async def on_conflict_event(
         unit: NotificationsUnitOfWork, event: Envelope[EventData], _: Delivery
@@ -41,7 +47,7 @@ def subscribe(runtime: ServiceRuntime, notifier: Notifier, *, from_beginning: bo
     runtime.consume(
         SCHEDULING_CONFLICTS,
         name=CONSUMER,
-        unit_of_work=SqlNotificationsUnitOfWork,
+        unit_of_work=unit_of_work,
         group_id=f"{runtime.consumer_group}-conflicts",
         handler=on_conflict_event,
         prepare=load,
