@@ -184,6 +184,7 @@ class Sender:
             if waiting:  # not sent while the endpoint backs off: claimable again once it may be tried
                 await give_back(unit.session, list(waiting))
             await mark_retry(unit.session, row, min(blocked_until, deadline), reason)
+        self.wake.set()  # the claim loop looks again when this backoff ends, not a poll later
         log.info(
             "notification_retry", notification_id=row.notification_id, attempts=row.attempts, reason=reason
         )
