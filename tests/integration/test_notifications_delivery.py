@@ -134,7 +134,7 @@ async def test_a_retry_is_sent_when_its_endpoints_backoff_ends_not_a_poll_later(
             await publisher.send(detected(unique("c"), [unique("org")], buurten[1]))
         await wait_for(lambda: flaky.tries, timeout=60)
         failed_at = time.monotonic()
-        await wait_for(lambda: flaky.unique(), timeout=60)
+        await wait_for(flaky.unique, timeout=60)
         assert time.monotonic() - failed_at < 10, "the retry waited for the poll"
         assert set(flaky.tries.values()) == {2}
 
