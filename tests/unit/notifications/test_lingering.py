@@ -77,3 +77,16 @@ async def test_a_lone_item_is_flushed_after_at_most_its_linger(linger_s: float) 
     commit = LingeringCommit(flush, linger_s=linger_s)
     await asyncio.wait_for(commit.add(7), timeout=5)
     assert flushed == [[7]]
+
+
+async def test_an_urgent_item_ends_the_linger_for_those_waiting_with_it() -> None:
+    flushed: list[list[str]] = []
+
+    async def flush(items: list[str]) -> None:
+        flushed.append(items)
+
+    commit = LingeringCommit(flush, linger_s=30)
+    waiting = asyncio.create_task(commit.add("lingering"))
+    await asyncio.wait_for(commit.add("urgent", urgent=True), timeout=5)
+    await waiting
+    assert flushed == [["lingering", "urgent"]]

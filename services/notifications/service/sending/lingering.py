@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -23,19 +24,27 @@ class LingeringCommit(Generic[T]):
         self._waiting: list[tuple[T, asyncio.Future[None]]] = []
         self._lock = asyncio.Lock()
         self._flushers: set[asyncio.Task[None]] = set()
+        self._hurry = asyncio.Event()  # set by an urgent item: the waiting flush goes at once
 
-    async def add(self, item: T) -> None:
-        """Flush ``item`` together with whatever else is added before its turn comes."""
+    async def add(self, item: T, *, urgent: bool = False) -> None:
+        """Flush ``item`` together with whatever else is added before its turn comes.
+
+        An ``urgent`` item ends the linger of the flush it joins: it and those waiting go at once.
+        """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if not self._waiting:
-            flusher = asyncio.create_task(self._flush_after_linger(), name="lingering-commit")
+            self._hurry = asyncio.Event()
+            flusher = asyncio.create_task(self._flush_after_linger(self._hurry), name="lingering-commit")
             self._flushers.add(flusher)
             flusher.add_done_callback(self._flushers.discard)
         self._waiting.append((item, done))
+        if urgent:
+            self._hurry.set()
         await done
 
-    async def _flush_after_linger(self) -> None:
-        await asyncio.sleep(self.linger_s)
+    async def _flush_after_linger(self, hurry: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hurry.wait(), timeout=self.linger_s)
         batch, self._waiting = self._waiting, []
         async with self._lock:
             try:

@@ -14,7 +14,7 @@ import structlog
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.service.handoff import Lease, Staged
 from notifications.service.reconcile import close_settled, open_settled
-from notifications.service.sending.claims import claim_due, give_back
+from notifications.service.sending.claims import claim_due, give_back, renew
 from notifications.service.sending.lingering import LingeringCommit
 from notifications.service.sending.outcomes import mark_delivered, mark_failed, mark_retry
 from notifications.service.sending.policy import Prepare, Remember, Send, SenderPolicy
@@ -133,6 +133,7 @@ class Sender:
         now = self.clock()
         held = Counter(self.in_flight) + Counter({e: len(rows) for e, rows in self.queued.items()})
         settled = await self._open_settled()
+        stale = [row for rows in self.queued.values() for row in rows if self._short_of_lease(row, now)]
         async with self.database.transaction() as session:
             if settled:
                 await close_settled(session, now)
@@ -140,7 +141,30 @@ class Sender:
             if self._unsent:
                 unsent, self._unsent = self._unsent, []
                 await give_back(session, unsent)
-            return await claim_due(session, self.policy, now, held, skip_locked=not self.database.is_sqlite)
+            renewed = await renew(session, stale, now + self.policy.lease) if stale else set()
+            claimed = await claim_due(
+                session, self.policy, now, held, skip_locked=not self.database.is_sqlite
+            )
+        self._renewed(stale, renewed, now + self.policy.lease)
+        return claimed
+
+    def _short_of_lease(self, row: NotificationRow, now: datetime) -> bool:
+        """Whether less than half of ``row``'s lease is left: too little to start sending it."""
+        return utc(row.lease_until or row.created_at) - now < self.policy.lease / 2
+
+    def _renewed(self, stale: list[NotificationRow], renewed: set[str], until: datetime) -> None:
+        """Waiting deliveries keep their place with a renewed lease; those no longer ours leave the queue.
+
+        Without this a delivery waiting behind slow sends outlives its lease, is claimed again (by this
+        process too, which then queues it twice) and waits again: under load, for minutes.
+        """
+        for row in stale:
+            if row.notification_id in renewed:
+                row.lease_until = until
+                continue
+            waiting = self.queued.get(row.endpoint)
+            if waiting is not None and row in waiting:
+                waiting.remove(row)
 
     async def deliver(self, row: NotificationRow, *, sent: Callable[[], None] | None = None) -> None:
         """Send one claimed delivery and mark its outcome.
@@ -167,7 +191,7 @@ class Sender:
         self, row: NotificationRow, *, error: str | None = None, failed: str | None = None
     ) -> None:
         if error is None and failed is None:
-            await self._delivered.add(row)
+            await self._delivered.add(row, urgent=self._mark_at_once(row))
             return
         now = self.clock()
         reason = failed or error or ""
@@ -188,6 +212,13 @@ class Sender:
         log.info(
             "notification_retry", notification_id=row.notification_id, attempts=row.attempts, reason=reason
         )
+
+    def _mark_at_once(self, row: NotificationRow) -> bool:
+        """Whether a success skips the linger: it ends its endpoint's backoff, or its lease is half gone.
+
+        A mark after the lease ended would let a claim send the delivery again.
+        """
+        return row.endpoint in self.blocked or self._short_of_lease(row, self.clock())
 
     async def _mark_delivered(self, rows: list[NotificationRow]) -> None:
         """Mark deliveries that ended together in one transaction, those whose lease still holds."""
@@ -227,10 +258,9 @@ class Sender:
         if self._stopping:
             return
         waiting = self.queued.get(endpoint)
-        margin = self.policy.lease / 2
         while waiting and self.in_flight[endpoint] < self.policy.per_endpoint:
             row = waiting.popleft()
-            if utc(row.lease_until or row.created_at) - self.clock() < margin:
+            if self._short_of_lease(row, self.clock()):
                 self._unsent.append(row)  # too little of the lease left to send safely: give it back
                 self._backlog = True
             else:
