@@ -50,6 +50,7 @@ class Sender:
         self.clock = clock
         self.wake = asyncio.Event()
         self.in_flight: Counter[str] = Counter()
+        self.sending: dict[str, NotificationRow] = {}  # deliveries being sent, by id (their leases renewed)
         self.queued: dict[str, deque[NotificationRow]] = {}
         self.blocked: dict[str, datetime] = {}  # endpoints this process saw fail, until when they back off
         self._unsent: list[NotificationRow] = []  # claimed, never sent: leases to give back
@@ -133,7 +134,8 @@ class Sender:
         now = self.clock()
         held = Counter(self.in_flight) + Counter({e: len(rows) for e, rows in self.queued.items()})
         settled = await self._open_settled()
-        stale = [row for rows in self.queued.values() for row in rows if self._short_of_lease(row, now)]
+        held_rows = [*self.sending.values(), *(row for rows in self.queued.values() for row in rows)]
+        stale = [row for row in held_rows if self._short_of_lease(row, now)]
         async with self.database.transaction() as session:
             if settled:
                 await close_settled(session, now)
@@ -153,10 +155,11 @@ class Sender:
         return utc(row.lease_until or row.created_at) - now < self.policy.lease / 2
 
     def _renewed(self, stale: list[NotificationRow], renewed: set[str], until: datetime) -> None:
-        """Waiting deliveries keep their place with a renewed lease; those no longer ours leave the queue.
+        """Held deliveries keep their place with a renewed lease; those no longer ours leave the queue.
 
         Without this a delivery waiting behind slow sends outlives its lease, is claimed again (by this
-        process too, which then queues it twice) and waits again: under load, for minutes.
+        process too, which then queues it twice) and waits again: under load, for minutes. A send that
+        outlasts half its lease keeps it too, so no other claim sends it meanwhile.
         """
         for row in stale:
             if row.notification_id in renewed:
@@ -272,6 +275,7 @@ class Sender:
 
     def _start(self, row: NotificationRow) -> None:
         self.in_flight[row.endpoint] += 1
+        self.sending[row.notification_id] = row
         released = False
 
         def release() -> None:  # the endpoint's slot, once: after a success is sent, or when marked
@@ -289,6 +293,7 @@ class Sender:
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
+            self.sending.pop(row.notification_id, None)
             release()
 
         task.add_done_callback(done)
