@@ -33,10 +33,12 @@ from notifications.service.reconcile import record_settled, settled_since
 from notifications.service.sending import Sender, SenderPolicy
 from notifications.settings import NotificationsSettings
 from notifications.store import SqlNotificationsUnitOfWork
+from notifications.store.recipients import RecipientsCache
 from notifications.store.secrets import webhook_secret, webhook_secrets
 from notifications.subscribers import subscribe, subscribe_initiatives, subscribe_reach
 from werkplaats.auth import Authenticator
 from werkplaats.background import BackgroundTask
+from werkplaats.consumer import UnitOfWorkFactory
 from werkplaats.db import Database
 from werkplaats.kafka_address import resolve_bootstrap
 from werkplaats.migrations import upgrade
@@ -73,17 +75,23 @@ class NotificationsService:
 class Ticker:
     """Checks now and then for follow-ups whose quiet period ended and for digests that are due."""
 
-    def __init__(self, runtime: ServiceRuntime, notifier: Notifier, interval_s: float) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        notifier: Notifier,
+        interval_s: float,
+        units: UnitOfWorkFactory[SqlNotificationsUnitOfWork] = SqlNotificationsUnitOfWork,
+    ) -> None:
         self.runtime = runtime
         self.notifier = notifier
         self.interval_s = interval_s
+        self.units = units
         self._background = BackgroundTask(self.run, "notifications-ticker")
 
     async def tick(self) -> None:
-        """Record the follow-ups and digests due now."""
-        async with self.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
+        """Record the follow-ups and digests due now, in one transaction."""
+        async with self.runtime.database.unit_of_work(self.units) as unit:
             await self.notifier.run_follow_ups(unit)
-        async with self.runtime.database.unit_of_work(SqlNotificationsUnitOfWork) as unit:
             if await run_digests(unit, self.notifier):
                 unit.after_commit(self.notifier.on_decided)
 
@@ -173,13 +181,15 @@ def create_service(
         retry_base_s=settings.retry_base_s,
         retry_max_s=settings.retry_max_s,
         budget=timedelta(seconds=settings.retry_budget_s),
+        mark_linger_s=settings.mark_linger_s,
     )
     sender = Sender(
         runtime.database, channels.send, policy, prepare=channels.prepare, remember=channels.remember
     )
     notifier.handoffs = Handoffs(sender)  # decided deliveries go straight to the sender, no claim
     notifier.on_decided = sender.notify  # digests, initiative and reach alerts: claimed at once
-    subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest")
+    units = functools.partial(SqlNotificationsUnitOfWork, recipients=RecipientsCache())
+    subscribe(runtime, notifier, from_beginning=settings.start_from == "earliest", unit_of_work=units)
 
     def operations_contacts() -> list[tuple[str, str]]:
         return [
@@ -200,7 +210,7 @@ def create_service(
 
     reach = ReachAlerts(notifier, operations_slugs)
     subscribe_reach(runtime, reach, from_beginning=settings.start_from == "earliest")
-    ticker = Ticker(runtime, notifier, settings.tick_s)
+    ticker = Ticker(runtime, notifier, settings.tick_s, units)
 
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())

@@ -57,17 +57,24 @@ class NotificationsSettings(ServiceSettings):
     )
     sender_batch: int = Field(default=200, ge=1, description="Deliveries claimed at a time.")
     sender_poll_s: float = Field(default=0.5, gt=0, description="Check for deliveries of other instances.")
+    mark_linger_s: float = Field(
+        default=0.1,
+        ge=0,
+        description="A delivered send waits this long for others, so they are marked in one transaction.",
+    )
     per_endpoint_concurrency: int = Field(
         default=8, ge=1, description="Sends in flight to one endpoint at a time."
     )
     tick_s: float = Field(default=1.0, gt=0, description="How often follow-ups and digests are checked.")
     fetch_min_bytes: int = Field(
-        default=1,
-        ge=1,
-        description="Bytes a fetch waits for: a conflict is answered as soon as it is on the topic, and the "
-        "quiet topics (initiatives, reach) long-poll instead of asking a hundred times a second.",
+        default=64 * 1024, ge=1, description="Bytes a fetch of scheduling.conflicts waits for, to batch."
     )
-    fetch_max_wait_ms: int = Field(default=100, ge=0, description="Longest a fetch waits for those bytes.")
+    fetch_max_wait_ms: int = Field(
+        default=40,
+        ge=0,
+        description="Longest that fetch waits: at a steady rate the conflicts of this many milliseconds are "
+        "decided in one transaction instead of one or two each (the quiet topics long-poll for a second).",
+    )
     builder_contacts: dict[str, str] = Field(
         default_factory=dict,
         description="JSON object: community builder id → e-mail address, for initiative alerts "

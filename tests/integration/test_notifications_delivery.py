@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,15 @@ async def start_service(
     started: list[NotificationsService] = []
 
     async def start(**overrides: Any) -> NotificationsService:
-        settings = NotificationsSettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / unique('n')}.db",
-            consumer_group=unique("notif"),
-            retry_base_s=0.2,
-            retry_max_s=1.0,
-            sender_poll_s=0.1,
-            tick_s=0.2,
-            **overrides,
-        )
+        defaults: dict[str, Any] = {
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / unique('n')}.db",
+            "consumer_group": unique("notif"),
+            "retry_base_s": 0.2,
+            "retry_max_s": 1.0,
+            "sender_poll_s": 0.1,
+            "tick_s": 0.2,
+        }
+        settings = NotificationsSettings(**(defaults | overrides))
         service = create_service(settings, bootstrap_servers=kafka_bootstrap)
         await service.runtime.start()
         started.append(service)
@@ -119,6 +120,23 @@ async def test_an_email_reaches_the_smtp_server_multipart_in_dutch_and_english(
         assert message["From"]
         assert message["Date"]
         assert message["Message-ID"].endswith("@werkplaats.local>")
+
+
+async def test_a_retry_is_sent_when_its_endpoints_backoff_ends_not_a_poll_later(
+    kafka_bootstrap: str, unique: Callable[[str], str], start_service: Start
+) -> None:
+    wijk, buurten = fresh_wijk()
+    async with WebhookReceiver(fail_first=1) as flaky:
+        # the claim loop would look for the retry only every 30 s; the backoff ends after 0.2 s
+        service = await start_service(sender_poll_s=30)
+        await subscribe(service, webhook={"url": flaky.url, "secret": SECRET}, neighbourhoods=[wijk])
+        async with ConflictPublisher(kafka_bootstrap) as publisher:
+            await publisher.send(detected(unique("c"), [unique("org")], buurten[1]))
+        await wait_for(lambda: flaky.tries, timeout=60)
+        failed_at = time.monotonic()
+        await wait_for(flaky.unique, timeout=60)
+        assert time.monotonic() - failed_at < 10, "the retry waited for the poll"
+        assert set(flaky.tries.values()) == {2}
 
 
 async def test_a_receiver_failing_its_first_tries_gets_each_event_once_signed(

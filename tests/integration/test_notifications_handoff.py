@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import functools
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -266,3 +268,47 @@ async def test_a_webhook_removed_before_the_batch_was_read_fails_for_good(databa
 
 async def webhook_secrets_one(database: Database, ref: str) -> str | None:
     return (await webhook_secrets(database, [ref]))[ref]
+
+
+async def test_a_delivery_waiting_behind_a_slow_send_keeps_its_lease_and_its_place(
+    database: Database,
+) -> None:
+    _, buurten = fresh_wijk()
+    await subscribe(database, "http://127.0.0.1:9/hook")
+    clock = Clock()
+    dead = DeadProcess(clock, timedelta(seconds=1))
+    for n in range(4):
+        await decide(database, deciding(clock, dead), detected(f"c-slow-{n}", ["org-a"], buurten[0]))
+        clock.now += timedelta(milliseconds=1)
+    clock.now += timedelta(seconds=2)  # the dead process's leases are over: all four are due
+    lease = timedelta(seconds=10)
+    sending = asyncio.Event()
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    async def slow(row: NotificationRow) -> None:
+        sending.set()
+        await release.wait()
+        sent.append(row.notification_id)
+
+    policy = SenderPolicy(lease=lease, per_endpoint=1, ahead=2, mark_linger_s=0)
+    holder = Sender(database, slow, policy, clock=clock)
+    (first, *waiting) = await holder.claim()
+    assert len(waiting) == 2  # one in flight, two waiting behind it
+    holder.queued[first.endpoint] = collections.deque([first, *waiting])
+    holder._dispatch(first.endpoint)
+    await sending.wait()
+    clock.now += timedelta(seconds=6)  # less than half of their leases left while they wait
+    assert await holder.claim() == []  # the endpoint is full here; its waiting deliveries renewed
+    clock.now += timedelta(seconds=4.5)  # past the leases they were claimed with
+    other = Sender(database, slow, policy, clock=clock)
+    (taken,) = await other.claim()  # another instance takes only the one the holder never claimed
+    assert taken.notification_id not in {first.notification_id, *(row.notification_id for row in waiting)}
+    release.set()
+
+    async def holder_sent_its_three() -> bool:
+        return len(sent) == 3
+
+    await wait_for(holder_sent_its_three, timeout=20)
+    assert sent == [first.notification_id, *(row.notification_id for row in waiting)]
+    await holder.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ContractError, NotificationDelivered, NotificationFailed, decode_event
@@ -70,16 +70,17 @@ async def record_settled(database: Database, outcomes: dict[str, tuple[str, date
     return new
 
 
-async def settled_among(database: Database, notification_ids: list[str]) -> set[str]:
-    """Which of ``notification_ids`` a restore recorded as settled: they must not be sent again."""
-    found: set[str] = set()
-    async with database.sessions() as session:
-        for chunk in _chunks(notification_ids, BATCH):
-            query = select(SettledDeliveryRow.notification_id).where(
-                SettledDeliveryRow.notification_id.in_(chunk)
-            )
-            found.update(await session.scalars(query))
-    return found
+async def open_settled(session: AsyncSession) -> set[str]:
+    """Deliveries a restore recorded as settled that are not finished here yet: never to be sent again.
+
+    A restore runs while the service is stopped, so what this returns when the sender starts only
+    shrinks while it runs: as the replay decides those deliveries again and the claim closes them.
+    """
+    finished = exists().where(
+        NotificationRow.notification_id == SettledDeliveryRow.notification_id,
+        NotificationRow.status != "pending",
+    )
+    return set(await session.scalars(select(SettledDeliveryRow.notification_id).where(~finished)))
 
 
 async def close_settled(session: AsyncSession, now: datetime) -> None:

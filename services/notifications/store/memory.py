@@ -8,7 +8,7 @@ from typing import Any
 
 from notifications import domain
 from notifications.store.mapping import subscription_of
-from notifications.store.repositories import Webhook
+from notifications.store.recipients import Webhook
 from notifications.store.tables import ConflictRow, DigestItemRow, SubscriptionRow, utc
 from notifications.store.unit_of_work import NotificationsUnitOfWork
 from werkplaats.unit_of_work import InMemoryUnitOfWork

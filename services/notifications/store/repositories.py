@@ -15,15 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications import domain
 from notifications.store.mapping import subscription_of
+from notifications.store.recipients import KnownRecipients, RecipientsCache, Webhook
 from notifications.store.tables import (
     ConflictRow,
     DigestItemRow,
     OrganisationWebhookRow,
     SubscriptionRow,
 )
-
-Webhook = tuple[str, str]
-"""An organisation's webhook: its URL and its signing secret."""
 
 
 class ConflictStates(Protocol):
@@ -120,18 +118,42 @@ class SqlConflictStates:
         return (await self.session.scalars(query)).all()
 
 
-class SqlSubscriptions:
-    """Subscriptions in the database, read once per transaction."""
+class SqlRecipients:
+    """The process's kept subscriptions and webhooks, checked against the version once per transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: RecipientsCache | None) -> None:
         self.session = session
+        self.cache = cache
+        self._known: KnownRecipients | None = None
+
+    async def known(self) -> KnownRecipients | None:
+        """What the process keeps for the version this transaction sees; None when nothing is kept."""
+        if self.cache is None:
+            return None
+        if self._known is None:
+            self._known = await self.cache.read(self.session)
+        return self._known
+
+
+class SqlSubscriptions:
+    """Subscriptions in the database, read once per transaction (or kept while the version holds)."""
+
+    def __init__(self, session: AsyncSession, recipients: SqlRecipients | None = None) -> None:
+        self.session = session
+        self.recipients = recipients or SqlRecipients(session, None)
         self._all: list[domain.Subscription] | None = None
 
     async def all(self) -> list[domain.Subscription]:
         """Every subscription."""
         if self._all is None:
-            rows = (await self.session.scalars(select(SubscriptionRow))).all()
-            self._all = [subscription_of(row) for row in rows]
+            known = await self.recipients.known()
+            if known is not None and known.subscriptions is not None:
+                self._all = known.subscriptions
+            else:
+                rows = (await self.session.scalars(select(SubscriptionRow))).all()
+                self._all = [subscription_of(row) for row in rows]
+                if known is not None:
+                    known.subscriptions = self._all
         return self._all
 
     async def digests(self) -> Sequence[SubscriptionRow]:
@@ -143,16 +165,21 @@ class SqlSubscriptions:
 
 
 class SqlWebhooks:
-    """Organisations' webhooks in the database, each read once per transaction."""
+    """Organisations' webhooks, each read once per transaction (or kept while the version holds)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, recipients: SqlRecipients | None = None) -> None:
         self.session = session
+        self.recipients = recipients or SqlRecipients(session, None)
         self._known: dict[str, Webhook | None] = {}
 
     async def of(self, organisations: Iterable[str]) -> dict[str, Webhook | None]:
         """The webhook of each of ``organisations`` (None: it has none)."""
         wanted = set(organisations)
         missing = sorted(wanted - self._known.keys())
+        kept = await self.recipients.known() if missing else None
+        if kept is not None:
+            self._known.update({slug: kept.webhooks[slug] for slug in missing if slug in kept.webhooks})
+            missing = [slug for slug in missing if slug not in kept.webhooks]
         if missing:
             rows = await self.session.execute(
                 select(
@@ -162,7 +189,10 @@ class SqlWebhooks:
                 ).where(OrganisationWebhookRow.organisation.in_(missing))
             )
             found = {organisation: (url, secret) for organisation, url, secret in rows}
-            self._known.update({organisation: found.get(organisation) for organisation in missing})
+            read = {organisation: found.get(organisation) for organisation in missing}
+            self._known.update(read)
+            if kept is not None:
+                kept.webhooks.update(read)
         return {organisation: self._known[organisation] for organisation in wanted}
 
 

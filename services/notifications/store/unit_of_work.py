@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications.store.recipients import RecipientsCache
 from notifications.store.repositories import (
     ConflictStates,
     DigestItems,
     SqlConflictStates,
     SqlDigestItems,
+    SqlRecipients,
     SqlSubscriptions,
     SqlWebhooks,
     Subscriptions,
@@ -27,11 +29,16 @@ class NotificationsUnitOfWork(UnitOfWork):
 
 
 class SqlNotificationsUnitOfWork(SqlUnitOfWork, NotificationsUnitOfWork):
-    """The notifications unit of work on the service's database."""
+    """The notifications unit of work on the service's database.
 
-    def __init__(self, session: AsyncSession) -> None:
+    With ``recipients``, subscriptions and webhooks are kept between transactions while the database's
+    version of them holds (one statement per transaction instead of two and the decoding).
+    """
+
+    def __init__(self, session: AsyncSession, recipients: RecipientsCache | None = None) -> None:
         super().__init__(session)
+        kept = SqlRecipients(session, recipients)
         self.conflicts = SqlConflictStates(session)
-        self.subscriptions = SqlSubscriptions(session)
-        self.webhooks = SqlWebhooks(session)
+        self.subscriptions = SqlSubscriptions(session, kept)
+        self.webhooks = SqlWebhooks(session, kept)
         self.digest_items = SqlDigestItems(session)

@@ -75,3 +75,20 @@ async def give_back(session: Any, rows: list[NotificationRow]) -> None:
         .values(lease_until=None, attempts=NotificationRow.attempts - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+async def renew(session: AsyncSession, rows: list[NotificationRow], until: datetime) -> set[str]:
+    """Extend to ``until`` the leases of waiting deliveries still held under their tokens; the ids renewed."""
+    renewed = await session.scalars(
+        update(NotificationRow)
+        .where(
+            tuple_(NotificationRow.notification_id, NotificationRow.lease_token).in_(
+                {(row.notification_id, row.lease_token) for row in rows}
+            ),
+            NotificationRow.status == "pending",
+        )
+        .values(lease_until=until)
+        .returning(NotificationRow.notification_id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(renewed.all())

@@ -27,6 +27,8 @@ class SenderPolicy:
     retry_base_s: float = 1.0
     retry_max_s: float = 300.0
     budget: timedelta = timedelta(hours=2)
+    mark_linger_s: float = 0.1
+    """How long a delivered send waits for others to be marked with it, in one transaction."""
 
     @property
     def held_limit(self) -> int:

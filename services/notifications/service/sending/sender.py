@@ -13,14 +13,14 @@ import structlog
 
 from notifications.channels import DeliveryError, PermanentDeliveryError
 from notifications.service.handoff import Lease, Staged
-from notifications.service.reconcile import close_settled, settled_among
-from notifications.service.sending.claims import claim_due, give_back
+from notifications.service.reconcile import close_settled, open_settled
+from notifications.service.sending.claims import claim_due, give_back, renew
+from notifications.service.sending.lingering import LingeringCommit
 from notifications.service.sending.outcomes import mark_delivered, mark_failed, mark_retry
 from notifications.service.sending.policy import Prepare, Remember, Send, SenderPolicy
 from notifications.store import NotificationRow, utc
 from notifications.store.endpoints import endpoint_failed
 from werkplaats.db import Database
-from werkplaats.group_commit import GroupCommit
 from werkplaats.retry import repeat
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -50,6 +50,7 @@ class Sender:
         self.clock = clock
         self.wake = asyncio.Event()
         self.in_flight: Counter[str] = Counter()
+        self.sending: dict[str, NotificationRow] = {}  # deliveries being sent, by id (their leases renewed)
         self.queued: dict[str, deque[NotificationRow]] = {}
         self.blocked: dict[str, datetime] = {}  # endpoints this process saw fail, until when they back off
         self._unsent: list[NotificationRow] = []  # claimed, never sent: leases to give back
@@ -57,7 +58,8 @@ class Sender:
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
-        self._delivered = GroupCommit(self._mark_delivered)
+        self._delivered = LingeringCommit(self._mark_delivered, policy.mark_linger_s)
+        self._settled: set[str] | None = None  # settled by a restore, not finished here: read once
 
     def notify(self) -> None:
         """Look for work now (deliveries were just recorded)."""
@@ -84,7 +86,8 @@ class Sender:
         if self._stopping:
             self._unsent.extend(rows)
             return
-        settled = await settled_among(self.database, [row.notification_id for row in rows])
+        open_settled = await self._open_settled()
+        settled = {row.notification_id for row in rows if row.notification_id in open_settled}
         if settled:  # made before a restore: the next claim closes them with their outcome
             self._unsent.extend(row for row in rows if row.notification_id in settled)
             rows = [row for row in rows if row.notification_id not in settled]
@@ -119,16 +122,52 @@ class Sender:
         except Exception:  # each send then reads what it needs itself
             log.warning("notification_prepare_failed", exc_info=True)
 
+    async def _open_settled(self) -> set[str]:
+        """The deliveries a restore settled that are still open here (read from the database once)."""
+        if self._settled is None:
+            async with self.database.sessions() as session:
+                self._settled = await open_settled(session)
+        return self._settled
+
     async def claim(self) -> list[NotificationRow]:
         """Take due deliveries of endpoints that are neither backing off nor at their concurrency limit."""
         now = self.clock()
         held = Counter(self.in_flight) + Counter({e: len(rows) for e, rows in self.queued.items()})
+        settled = await self._open_settled()
+        held_rows = [*self.sending.values(), *(row for rows in self.queued.values() for row in rows)]
+        stale = [row for row in held_rows if self._short_of_lease(row, now)]
         async with self.database.transaction() as session:
-            await close_settled(session, now)
+            if settled:
+                await close_settled(session, now)
+                self._settled = await open_settled(session)
             if self._unsent:
                 unsent, self._unsent = self._unsent, []
                 await give_back(session, unsent)
-            return await claim_due(session, self.policy, now, held, skip_locked=not self.database.is_sqlite)
+            renewed = await renew(session, stale, now + self.policy.lease) if stale else set()
+            claimed = await claim_due(
+                session, self.policy, now, held, skip_locked=not self.database.is_sqlite
+            )
+        self._renewed(stale, renewed, now + self.policy.lease)
+        return claimed
+
+    def _short_of_lease(self, row: NotificationRow, now: datetime) -> bool:
+        """Whether less than half of ``row``'s lease is left: too little to start sending it."""
+        return utc(row.lease_until or row.created_at) - now < self.policy.lease / 2
+
+    def _renewed(self, stale: list[NotificationRow], renewed: set[str], until: datetime) -> None:
+        """Held deliveries keep their place with a renewed lease; those no longer ours leave the queue.
+
+        Without this a delivery waiting behind slow sends outlives its lease, is claimed again (by this
+        process too, which then queues it twice) and waits again: under load, for minutes. A send that
+        outlasts half its lease keeps it too, so no other claim sends it meanwhile.
+        """
+        for row in stale:
+            if row.notification_id in renewed:
+                row.lease_until = until
+                continue
+            waiting = self.queued.get(row.endpoint)
+            if waiting is not None and row in waiting:
+                waiting.remove(row)
 
     async def deliver(self, row: NotificationRow, *, sent: Callable[[], None] | None = None) -> None:
         """Send one claimed delivery and mark its outcome.
@@ -155,7 +194,7 @@ class Sender:
         self, row: NotificationRow, *, error: str | None = None, failed: str | None = None
     ) -> None:
         if error is None and failed is None:
-            await self._delivered.add(row)
+            await self._delivered.add(row, urgent=self._mark_at_once(row))
             return
         now = self.clock()
         reason = failed or error or ""
@@ -172,9 +211,17 @@ class Sender:
             if waiting:  # not sent while the endpoint backs off: claimable again once it may be tried
                 await give_back(unit.session, list(waiting))
             await mark_retry(unit.session, row, min(blocked_until, deadline), reason)
+        self.wake.set()  # the claim loop looks again when this backoff ends, not a poll later
         log.info(
             "notification_retry", notification_id=row.notification_id, attempts=row.attempts, reason=reason
         )
+
+    def _mark_at_once(self, row: NotificationRow) -> bool:
+        """Whether a success skips the linger: it ends its endpoint's backoff, or its lease is half gone.
+
+        A mark after the lease ended would let a claim send the delivery again.
+        """
+        return row.endpoint in self.blocked or self._short_of_lease(row, self.clock())
 
     async def _mark_delivered(self, rows: list[NotificationRow]) -> None:
         """Mark deliveries that ended together in one transaction, those whose lease still holds."""
@@ -201,17 +248,22 @@ class Sender:
     async def _wait_for_work(self, claimed: int) -> None:
         if claimed < self.policy.batch:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=self.policy.poll_s)
+                await asyncio.wait_for(self.wake.wait(), timeout=self._next_look_s())
+
+    def _next_look_s(self) -> float:
+        """Seconds until the claim loop looks again unwoken: a poll, or sooner when a backoff ends here."""
+        now = self.clock()
+        ending = [(until - now).total_seconds() for until in self.blocked.values() if until > now]
+        return min([self.policy.poll_s, *ending])
 
     def _dispatch(self, endpoint: str) -> None:
         """Start the endpoint's claimed deliveries while it has room; wake the claim loop when none wait."""
         if self._stopping:
             return
         waiting = self.queued.get(endpoint)
-        margin = self.policy.lease / 2
         while waiting and self.in_flight[endpoint] < self.policy.per_endpoint:
             row = waiting.popleft()
-            if utc(row.lease_until or row.created_at) - self.clock() < margin:
+            if self._short_of_lease(row, self.clock()):
                 self._unsent.append(row)  # too little of the lease left to send safely: give it back
                 self._backlog = True
             else:
@@ -223,6 +275,7 @@ class Sender:
 
     def _start(self, row: NotificationRow) -> None:
         self.in_flight[row.endpoint] += 1
+        self.sending[row.notification_id] = row
         released = False
 
         def release() -> None:  # the endpoint's slot, once: after a success is sent, or when marked
@@ -240,6 +293,7 @@ class Sender:
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
+            self.sending.pop(row.notification_id, None)
             release()
 
         task.add_done_callback(done)
