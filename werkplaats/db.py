@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from werkplaats.sqlite_driver import one_trip_dbapi
+
 # An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -99,9 +101,11 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             _prepare_sqlite(url)
+            driver = {"module": one_trip_dbapi()} if make_url(url).get_driver_name() == "aiosqlite" else {}
             self.engine: AsyncEngine = create_async_engine(
                 url,
                 echo=echo,
+                **driver,
                 hide_parameters=True,
                 connect_args={"timeout": 30},
                 json_serializer=json_dumps,

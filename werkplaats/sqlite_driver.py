@@ -1,0 +1,133 @@
+"""SQLAlchemy's aiosqlite driver with one trip to the connection's thread per statement.
+
+aiosqlite runs each sqlite3 call in the connection's own thread: SQLAlchemy's adapter makes a trip
+there to open a cursor, one to execute, one to fetch the rows and one to close the cursor, and each
+trip costs a queue hand-off, a thread switch and a wake-up of the event loop. Here a statement is one
+trip: the cursor is opened, executed, read and closed in the connection's thread, and its description,
+rows, row count and last row id come back together. Everything else (transactions, streaming cursors,
+errors) stays SQLAlchemy's and aiosqlite's own.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+Outcome = tuple[Any, list[Any], int, int | None]
+"""A statement's description, rows, row count and last row id."""
+
+
+def _run(connection: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> Outcome:
+    """Execute one statement on ``connection`` (in its thread) and read everything it returned."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor whose statement is one trip to the connection's thread."""
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+    _awaitable_cursor_close = False
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        """The columns of the last statement's rows (None: it returned none)."""
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the last statement changed (-1: not known)."""
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        """The row id of the last inserted row."""
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        """Rows ``fetchmany`` returns when not told."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the statement's cursor was closed in the connection's thread."""
+
+    def close(self) -> None:
+        """Drop the rows not read."""
+        self._rows.clear()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._trip(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._trip(operation, seq_of_parameters, many=True)
+
+    async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._adapt_connection._execute_mutex:
+            execute = connection._execute
+            outcome: Outcome = await execute(_run, connection._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
+        self._description, rows, self._rowcount, self._lastrowid = outcome
+        self._rows = collections.deque(rows)
+
+    def nextset(self) -> None:
+        """SQLite has one result set per statement."""
+        return None
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection adapter, with one-trip cursors."""
+
+    __slots__ = ()
+    _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+
+class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The aiosqlite DB-API adapter whose connections make one trip per statement."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        """A new connection (its aiosqlite thread a daemon, as SQLAlchemy's own)."""
+        connection = self.aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True
+        return OneTripConnection(self, await_(connection))
+
+
+def one_trip_dbapi() -> OneTripDbapi:
+    """The DB-API module to give ``create_async_engine(..., module=...)`` for ``sqlite+aiosqlite`` URLs."""
+    return OneTripDbapi(aiosqlite, sqlite3)
