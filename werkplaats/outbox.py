@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -98,6 +99,12 @@ A message behind one that failed, with the same topic and key, must not be publi
 """
 
 _PENDING = (OutboxRow.sent_at.is_(None), OutboxRow.parked_at.is_(None))
+_PARKED_ROWS = OUTBOX.alias("parked_rows")  # an alias: never correlated with the rows being loaded
+_ANY_PARKED = (
+    exists()
+    .where(_PARKED_ROWS.c.parked_at.is_not(None), _PARKED_ROWS.c.sent_at.is_(None))
+    .label("any_parked")
+)
 
 
 @dataclass(frozen=True)
@@ -154,10 +161,10 @@ class OutboxRelay:
                 )
                 if not locked:
                     return 0
-            rows = await self._load(session)
+            rows, any_parked = await self._load(session)
             if not rows:
                 return 0
-            round_ = _Round(self, session, await self._parked_lanes(session))
+            round_ = _Round(self, session, await self._parked_lanes(session) if any_parked else {})
             try:
                 await round_.run(rows)
             except Exception as error:  # noqa: BLE001 - keep what was published; raise after commit
@@ -167,7 +174,8 @@ class OutboxRelay:
             raise failure
         return round_.sent + round_.parked
 
-    async def _load(self, session: AsyncSession) -> list[_Row]:
+    async def _load(self, session: AsyncSession) -> tuple[list[_Row], bool]:
+        """The next batch of pending rows, and whether any row is parked (one statement for both)."""
         columns = OUTBOX.c
         result = await session.execute(
             select(
@@ -178,15 +186,18 @@ class OutboxRelay:
                 columns.headers,
                 columns.attempts,
                 columns.retry_at,
+                _ANY_PARKED,
             )
             .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
             .order_by(columns.id)
             .limit(self.batch_size)
         )
-        return [
-            _Row(PendingMessage(row_id, topic, key, payload, headers), attempts, retry_at)
-            for row_id, topic, key, payload, headers, attempts, retry_at in result
-        ]
+        rows: list[_Row] = []
+        any_parked = False
+        for row_id, topic, key, payload, headers, attempts, retry_at, parked in result:
+            rows.append(_Row(PendingMessage(row_id, topic, key, payload, headers), attempts, retry_at))
+            any_parked = bool(parked)
+        return rows, any_parked
 
     async def _parked_lanes(self, session: AsyncSession) -> dict[tuple[str, bytes], int]:
         result = await session.execute(

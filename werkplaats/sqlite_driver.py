@@ -4,8 +4,8 @@ aiosqlite runs each sqlite3 call in the connection's own thread: SQLAlchemy's ad
 there to open a cursor, one to execute, one to fetch the rows and one to close the cursor, and each
 trip costs a queue hand-off, a thread switch and a wake-up of the event loop. Here a statement is one
 trip: the cursor is opened, executed, read and closed in the connection's thread, and its description,
-rows, row count and last row id come back together. Everything else (transactions, streaming cursors,
-errors) stays SQLAlchemy's and aiosqlite's own.
+rows, row count and last row id come back together; a commit or rollback with no transaction open makes
+no trip. Everything else (streaming cursors, errors) stays SQLAlchemy's and aiosqlite's own.
 """
 
 from __future__ import annotations
@@ -112,10 +112,28 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection adapter, with one-trip cursors."""
+    """SQLAlchemy's aiosqlite connection adapter, with one-trip cursors and no trip to end no transaction.
+
+    A commit or rollback with no transaction open (after reads only, or the pool's reset after a
+    commit) does nothing in sqlite3, so it is not sent to the connection's thread at all.
+    """
 
     __slots__ = ()
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def _in_transaction(self) -> bool:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return connection._connection is None or connection._connection.in_transaction
+
+    def commit(self) -> None:
+        """Commit the open transaction, if there is one."""
+        if self._in_transaction():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if there is one."""
+        if self._in_transaction():
+            super().rollback()
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
