@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     exists,
     func,
@@ -99,6 +100,12 @@ A message behind one that failed, with the same topic and key, must not be publi
 """
 
 _PENDING = (OutboxRow.sent_at.is_(None), OutboxRow.parked_at.is_(None))
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:id)")
+_MARK_RUN_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.between(bindparam("low"), bindparam("high")))
+    .values(sent_at=bindparam("now"))
+)
 _PARKED_ROWS = OUTBOX.alias("parked_rows")  # an alias: never correlated with the rows being loaded
 _ANY_PARKED = (
     exists()
@@ -149,6 +156,22 @@ class OutboxRelay:
         self.on_parked = on_parked
         self.published = 0
         self._background = BackgroundTask(self.run, "outbox-relay")
+        columns = OUTBOX.c
+        self._pending_rows = (  # built once: reused, it is not rebuilt nor given a new cache key per pass
+            select(
+                columns.id,
+                columns.topic,
+                columns.key,
+                columns.payload,
+                columns.headers,
+                columns.attempts,
+                columns.retry_at,
+                _ANY_PARKED,
+            )
+            .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
+            .order_by(columns.id)
+            .limit(batch_size)
+        )
         self._last_purge = datetime.now(UTC)
 
     async def relay_once(self) -> int:
@@ -156,9 +179,7 @@ class OutboxRelay:
         failure: BaseException | None = None
         async with self.database.sessions() as session, session.begin():
             if not self.database.is_sqlite:
-                locked = await session.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
-                )
+                locked = await session.scalar(_TRY_LOCK, {"id": RELAY_LOCK_ID})
                 if not locked:
                     return 0
             rows, any_parked = await self._load(session)
@@ -176,22 +197,7 @@ class OutboxRelay:
 
     async def _load(self, session: AsyncSession) -> tuple[list[_Row], bool]:
         """The next batch of pending rows, and whether any row is parked (one statement for both)."""
-        columns = OUTBOX.c
-        result = await session.execute(
-            select(
-                columns.id,
-                columns.topic,
-                columns.key,
-                columns.payload,
-                columns.headers,
-                columns.attempts,
-                columns.retry_at,
-                _ANY_PARKED,
-            )
-            .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
-            .order_by(columns.id)
-            .limit(self.batch_size)
-        )
+        result = await session.execute(self._pending_rows)
         rows: list[_Row] = []
         any_parked = False
         for row_id, topic, key, payload, headers, attempts, retry_at, parked in result:
@@ -310,6 +316,10 @@ class _Round:
     async def _mark_sent(self, rows: Sequence[_Row]) -> None:
         """Mark ``rows`` sent, naming them by runs of consecutive ids (one run for a whole batch)."""
         runs = id_runs(sorted(row.message.id for row in rows))
+        if len(runs) == 1:  # an ordinary batch: one statement built once
+            (low, high), self.sent = runs[0], self.sent + len(rows)
+            await self.session.execute(_MARK_RUN_SENT, {"low": low, "high": high, "now": self.now})
+            return
         for start in range(0, len(runs), RANGES_PER_UPDATE):
             ranges = [OUTBOX.c.id.between(low, high) for low, high in runs[start : start + RANGES_PER_UPDATE]]
             await self.session.execute(update(OUTBOX).where(or_(*ranges)).values(sent_at=self.now))

@@ -12,6 +12,7 @@ fast unit tests of use cases. A service subclasses both with its repositories (s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,7 +121,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Write the staged rows and outbox events in the open transaction (just before the commit)."""
         inserts, self.inserts = self.inserts, {}
         for table, rows in inserts.items():
-            await self.session.execute(insert(cast(Table, table)), rows)
+            await self.session.execute(_insert_statement(cast(Table, table)), rows)
         writes, self.writes = self.writes, {}
         for table, by_key in writes.items():
             await self._write(cast(Table, table), by_key)
@@ -136,7 +137,7 @@ class SqlUnitOfWork(UnitOfWork):
                 }
                 for e in self.events
             ]
-            await self.session.execute(insert(OUTBOX), rows)
+            await self.session.execute(_insert_statement(OUTBOX), rows)
 
     async def _write(self, table: Table, writes: dict[Key, Row | None]) -> None:
         keys = [column.name for column in table.primary_key.columns]
@@ -151,12 +152,23 @@ class SqlUnitOfWork(UnitOfWork):
             await self.session.execute(_upsert_statement(table, keys, dialect), upserts)
 
 
+@functools.cache
+def _insert_statement(table: Table) -> Any:
+    """``INSERT`` into ``table``, built once per table (so its cache key is computed once)."""
+    return insert(table)
+
+
 def _upsert_statement(table: Table, keys: list[str], dialect: str) -> Any:
+    return _cached_upsert(table, tuple(keys), dialect)
+
+
+@functools.cache
+def _cached_upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Any:
     statement = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
     updates = {
         column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys
     }
-    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
 
 
 class InMemoryUnitOfWork(UnitOfWork):
