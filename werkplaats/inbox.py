@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
 from werkplaats.db import CHUNK, Base, Database, load_in_chunks
+from werkplaats.sqlite_driver import INLINE
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +87,10 @@ async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[st
 
 _CLAIMS = {
     "postgresql": postgresql_insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id),
-    "sqlite": sqlite_insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id),
+    "sqlite": sqlite_insert(INBOX)
+    .on_conflict_do_nothing()
+    .returning(INBOX.c.event_id)
+    .execution_options(**{INLINE: True}),
 }
 """Built once: a statement reused is neither rebuilt nor given a new cache key per batch."""
 

@@ -40,6 +40,7 @@ from werkplaats.background import BackgroundTask
 from werkplaats.db import Base, BigId, Blob, Database
 from werkplaats.errors import WerkplaatsError
 from werkplaats.retry import Backoff, repeat
+from werkplaats.sqlite_driver import INLINE
 
 log = structlog.get_logger(__name__)
 
@@ -105,6 +106,7 @@ _MARK_RUN_SENT = (
     update(OUTBOX)
     .where(OUTBOX.c.id.between(bindparam("low"), bindparam("high")))
     .values(sent_at=bindparam("now"))
+    .execution_options(**{INLINE: True})
 )
 _PARKED_ROWS = OUTBOX.alias("parked_rows")  # an alias: never correlated with the rows being loaded
 _ANY_PARKED = (
@@ -171,6 +173,7 @@ class OutboxRelay:
             .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
             .order_by(columns.id)
             .limit(batch_size)
+            .execution_options(**{INLINE: True})
         )
         self._last_purge = datetime.now(UTC)
 
@@ -322,7 +325,8 @@ class _Round:
             return
         for start in range(0, len(runs), RANGES_PER_UPDATE):
             ranges = [OUTBOX.c.id.between(low, high) for low, high in runs[start : start + RANGES_PER_UPDATE]]
-            await self.session.execute(update(OUTBOX).where(or_(*ranges)).values(sent_at=self.now))
+            marked = update(OUTBOX).where(or_(*ranges)).values(sent_at=self.now)
+            await self.session.execute(marked.execution_options(**{INLINE: True}))
         self.sent += len(rows)
 
     async def _refused(self, row: _Row, error: RecordRefusedError) -> None:

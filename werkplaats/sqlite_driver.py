@@ -1,11 +1,17 @@
-"""SQLAlchemy's aiosqlite driver with one trip to the connection's thread per statement.
+"""SQLAlchemy's aiosqlite driver with one trip to the connection's thread per statement, or none.
 
 aiosqlite runs each sqlite3 call in the connection's own thread: SQLAlchemy's adapter makes a trip
 there to open a cursor, one to execute, one to fetch the rows and one to close the cursor, and each
 trip costs a queue hand-off, a thread switch and a wake-up of the event loop. Here a statement is one
 trip: the cursor is opened, executed, read and closed in the connection's thread, and its description,
 rows, row count and last row id come back together; a commit or rollback with no transaction open makes
-no trip. Everything else (streaming cursors, errors) stays SQLAlchemy's and aiosqlite's own.
+no trip.
+
+The runtime's own short statements (marked with the ``INLINE`` execution option: the inbox claim, the
+staged writes, the relay's load and mark) and commits make no trip at all on a database in WAL mode:
+they run in the event loop's thread without waiting for a lock. Should one have to wait (another
+connection holds the write lock), it goes to the connection's thread instead and waits there, as every
+other statement does, so the event loop never blocks on a lock.
 """
 
 from __future__ import annotations
@@ -25,6 +31,13 @@ from sqlalchemy.util.concurrency import await_
 
 Outcome = tuple[Any, list[Any], int, int | None]
 """A statement's description, rows, row count and last row id."""
+
+INLINE = "werkplaats_inline"
+"""Execution option: run this short statement in the event loop's thread when it need not wait."""
+BUSY_TIMEOUT_MS = 30_000
+"""How long a statement in the connection's thread waits for a lock."""
+_WOULD_WAIT = object()
+_LOCK_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _run(connection: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> Outcome:
@@ -47,7 +60,7 @@ def _run(connection: sqlite3.Connection, operation: Any, parameters: Any, many: 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement is one trip to the connection's thread."""
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount", "inline")
     _awaitable_cursor_close = False
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
@@ -60,6 +73,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rowcount = -1
         self._lastrowid: int | None = None
         self._arraysize = 1
+        self.inline = False
+        """Set per statement from its ``INLINE`` execution option."""
 
     @property
     def description(self) -> Any:
@@ -100,9 +115,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            execute = connection._execute
-            outcome: Outcome = await execute(_run, connection._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            outcome: Any = _WOULD_WAIT
+            if self.inline and adapted.wal:
+                outcome = adapted.without_waiting(_run, operation, parameters, many)
+            if outcome is _WOULD_WAIT:
+                execute = connection._execute
+                outcome = await execute(_run, connection._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -118,22 +138,69 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     commit) does nothing in sqlite3, so it is not sent to the connection's thread at all.
     """
 
-    __slots__ = ()
+    __slots__ = ("wal",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.wal = False
+        """Whether the database is in WAL mode (set at connect): only then do statements run inline."""
 
     def _in_transaction(self) -> bool:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         return connection._connection is None or connection._connection.in_transaction
 
+    def without_waiting(self, work: Any, *args: Any) -> Any:
+        """``work(sqlite3 connection, *args)`` in this thread, or ``_WOULD_WAIT`` if it must wait for a lock.
+
+        A statement refused for a lock changed nothing; when it was the first of its transaction, the
+        transaction it opened is rolled back, so the retry in the connection's thread starts afresh.
+        """
+        connection: sqlite3.Connection = self._connection._conn
+        began = connection.in_transaction
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return work(connection, *args)
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF not in (
+                sqlite3.SQLITE_BUSY,
+                sqlite3.SQLITE_LOCKED,
+            ):
+                raise
+            if not began and connection.in_transaction:
+                connection.rollback()
+            return _WOULD_WAIT
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
     def commit(self) -> None:
-        """Commit the open transaction, if there is one."""
-        if self._in_transaction():
-            super().commit()
+        """Commit the open transaction, if there is one (in this thread in WAL mode, unless it must wait)."""
+        if not self._in_transaction():
+            return
+        if self.wal and self.without_waiting(_commit) is not _WOULD_WAIT:
+            return
+        super().commit()
 
     def rollback(self) -> None:
         """Roll back the open transaction, if there is one."""
         if self._in_transaction():
             super().rollback()
+
+
+def _commit(connection: sqlite3.Connection) -> None:
+    connection.commit()
+
+
+def mark_inline(_: Any, cursor: Any, __: str, ___: Any, context: Any, ____: bool) -> None:
+    """``before_cursor_execute`` listener: tell a one-trip cursor whether its statement may run inline."""
+    if isinstance(cursor, OneTripCursor):
+        cursor.inline = context is not None and bool(context.execution_options.get(INLINE))
+
+
+def note_journal_mode(connection: Any, mode: str) -> None:
+    """Record at connect whether ``connection``'s database is in WAL mode (inline statements need it)."""
+    if isinstance(connection, OneTripConnection):
+        connection.wal = mode.lower() == "wal"
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

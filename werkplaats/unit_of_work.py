@@ -26,7 +26,10 @@ from sqlalchemy.sql import FromClause
 
 from contracts import Envelope, EventData, decode_event, encode_event
 from werkplaats.outbox import OUTBOX
+from werkplaats.sqlite_driver import INLINE
 
+_INLINE = {INLINE: True}
+"""Staged writes are short: on SQLite they run in the event loop's thread unless they must wait."""
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 AfterCommit = Callable[[], None]
@@ -145,7 +148,7 @@ class SqlUnitOfWork(UnitOfWork):
         if deleted:
             condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
             rows = [{f"key_{name}": value for name, value in key.items()} for key in deleted]
-            await self.session.execute(delete(table).where(condition), rows)
+            await self.session.execute(delete(table).where(condition).execution_options(**_INLINE), rows)
         upserts = [row for row in writes.values() if row is not None]
         if upserts:
             dialect = self.session.get_bind().dialect.name
@@ -155,7 +158,7 @@ class SqlUnitOfWork(UnitOfWork):
 @functools.cache
 def _insert_statement(table: Table) -> Any:
     """``INSERT`` into ``table``, built once per table (so its cache key is computed once)."""
-    return insert(table)
+    return insert(table).execution_options(**_INLINE)
 
 
 def _upsert_statement(table: Table, keys: list[str], dialect: str) -> Any:
@@ -168,7 +171,9 @@ def _cached_upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Any:
     updates = {
         column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys
     }
-    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates).execution_options(
+        **_INLINE
+    )
 
 
 class InMemoryUnitOfWork(UnitOfWork):

@@ -1,7 +1,8 @@
-"""The one-trip SQLite driver answers as sqlite3 does: rows, counts, ids, errors and transactions."""
+"""The one-trip SQLite driver answers as sqlite3 does: rows, counts, ids, errors, transactions and locks."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from werkplaats.db import Database
 from werkplaats.sqlite_driver import OneTripConnection
+from werkplaats.unit_of_work import SqlUnitOfWork
 
 metadata = MetaData()
 things = Table(
@@ -85,3 +87,24 @@ async def test_many_rows_come_back_in_pieces_when_asked(database: Database) -> N
         await session.execute(insert(things), [{"name": f"m{i}"} for i in range(7)])
         result = await session.execute(text("SELECT name FROM things ORDER BY id"))
         assert [len(result.fetchmany(3)), len(result.fetchmany(3)), len(result.fetchmany(3))] == [3, 3, 1]
+
+
+async def test_a_write_that_must_wait_for_a_lock_waits_in_the_connection_s_thread(database: Database) -> None:
+    holder = await database.engine.connect()
+    await holder.begin()
+    await holder.execute(insert(things).values(name="holder"))  # holds the write lock
+    waiting = asyncio.create_task(staged_insert(database, "waiter"))
+    for _ in range(50):  # the event loop keeps running while the staged insert waits
+        await asyncio.sleep(0.01)
+    assert not waiting.done()
+    await holder.commit()
+    await holder.close()
+    await asyncio.wait_for(waiting, timeout=10)
+    async with database.sessions() as session:
+        names = sorted(await session.scalars(select(things.c.name)))
+    assert names == ["holder", "waiter"]
+
+
+async def staged_insert(database: Database, name: str) -> None:
+    async with database.unit_of_work(SqlUnitOfWork) as unit:
+        unit.insert(things, {"name": name})
