@@ -87,15 +87,8 @@ class ServiceSettings(RuntimeSettings):
         default=200, ge=0, description="Offsets are committed at most this often (effects are idempotent)."
     )
     poll_timeout_ms: int = Field(default=25, ge=1, description="How long an idle consumer waits per poll.")
-    fetch_min_bytes: int = Field(
-        default=1,
-        ge=1,
-        description="Bytes a fetch waits for: 1 answers as soon as a record is there; a backlog still "
-        "comes in large batches.",
-    )
-    fetch_max_wait_ms: int = Field(
-        default=500, ge=0, description="Longest a fetch waits for those bytes (an idle consumer long-polls)."
-    )
+    fetch_min_bytes: int = Field(default=64 * 1024, ge=1, description="Bytes a fetch waits for, to batch.")
+    fetch_max_wait_ms: int = Field(default=10, ge=0, description="Longest a fetch waits for those bytes.")
     outbox_batch_size: int = Field(default=1000, ge=1)
     outbox_idle_poll_s: float = Field(
         default=0.5, gt=0, description="Relay check for rows from other processes."
