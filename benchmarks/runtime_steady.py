@@ -26,6 +26,7 @@ from benchmarks.runtime import (
     POSTGRES_URL,
     Clock,
     Events,
+    cpu_seconds,
     fresh_databases,
     fresh_topic,
     load_average,
@@ -47,10 +48,13 @@ class SteadyMeasured:
     p99_ms: float
     cpu_us: float
     """CPU microseconds per event of the path's processes (the broker's not counted)."""
+    consumer_cpu_us: float | None = None
+    """Of which the consumer's own process (the production shape only)."""
 
     def cells(self) -> str:
         """Latency and CPU as table cells."""
-        return f"{self.p50_ms:.1f} | {self.p99_ms:.1f} | {self.cpu_us:,.0f}"
+        consumer = "—" if self.consumer_cpu_us is None else f"{self.consumer_cpu_us:,.0f}"
+        return f"{self.p50_ms:.1f} | {self.p99_ms:.1f} | {self.cpu_us:,.0f} | {consumer}"
 
 
 def latencies(sent: dict[str, float], handled: dict[str, float]) -> SteadyMeasured:
@@ -131,6 +135,7 @@ async def werkplaats_steady(
         await stage(producer.database, topic, probe_events(1, run="warm"))
         await until_effects(consumer, 1, process)
         clock, start = Clock(process.pid), time.perf_counter()
+        consumer_cpu = cpu_seconds(process.pid)
         for seq, event in enumerate(events):
             await until_tick(start, seq, rate)
             sent[str(event.event_id)] = time.time()
@@ -138,6 +143,7 @@ async def werkplaats_steady(
                 unit.publish(topic, event, key=probe_key(seq))
         await until_effects(consumer, len(events) + 1, process)
         cpu = clock.stop(len(events)).cpu_us
+        consumer_cpu = (cpu_seconds(process.pid) - consumer_cpu) / len(events) * 1e6
         if await count_effects(consumer.database) != (len(events) + 1, len(events) + 1):
             raise AssertionError("an event had more than one effect, or none")
         measured = latencies(sent, await handled_times(consumer.database))
@@ -146,7 +152,7 @@ async def werkplaats_steady(
         process.terminate()
         await asyncio.to_thread(process.wait, 20)
         await consumer.database.dispose()
-    return _with_cpu(measured, cpu)
+    return _with_cpu(measured, cpu, consumer_cpu)
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ class SteadyResult:
 
     def markdown(self) -> str:
         """The result as a table for docs/benchmarks.md."""
-        rows = [f"| raw aiokafka produce → consume loop | — | {self.raw.cells()} | 1.0 |"]
+        rows = [f"| raw aiokafka produce → consume loop, one process | — | {self.raw.cells()} | 1.0 |"]
         rows += [
             f"| outbox → relay → Kafka → idempotent consumer in its own process | {database} | "
             f"{path.cells()} | {path.cpu_us / self.raw.cpu_us:.1f} |"
@@ -175,8 +181,8 @@ class SteadyResult:
                 f"batch), median of {self.rounds} rounds; load average {self.load}.",
                 "",
                 "| path | database | publish → handled p50 ms | p99 ms | CPU µs per event "
-                "| CPU to the raw loop's |",
-                "|---|---|---:|---:|---:|---:|",
+                "| of which the consumer process | CPU to the raw loop's |",
+                "|---|---|---:|---:|---:|---:|---:|",
                 *rows,
             ]
         )
@@ -216,11 +222,14 @@ def steady_medians(rounds: Sequence[SteadyMeasured]) -> SteadyMeasured:
         median([r.p50_ms for r in rounds]),
         median([r.p99_ms for r in rounds]),
         median([r.cpu_us for r in rounds]),
+        None if rounds[0].consumer_cpu_us is None else median([r.consumer_cpu_us or 0.0 for r in rounds]),
     )
 
 
-def _with_cpu(measured: SteadyMeasured, cpu_us: float) -> SteadyMeasured:
-    return SteadyMeasured(measured.events, measured.p50_ms, measured.p99_ms, cpu_us)
+def _with_cpu(
+    measured: SteadyMeasured, cpu_us: float, consumer_cpu_us: float | None = None
+) -> SteadyMeasured:
+    return SteadyMeasured(measured.events, measured.p50_ms, measured.p99_ms, cpu_us, consumer_cpu_us)
 
 
 async def steady_command(

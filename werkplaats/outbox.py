@@ -319,14 +319,15 @@ class _Round:
     async def _mark_sent(self, rows: Sequence[_Row]) -> None:
         """Mark ``rows`` sent, naming them by runs of consecutive ids (one run for a whole batch)."""
         runs = id_runs(sorted(row.message.id for row in rows))
-        if len(runs) == 1:  # an ordinary batch: one statement built once
-            (low, high), self.sent = runs[0], self.sent + len(rows)
+        if len(runs) == 1:  # an ordinary batch: one statement, built once
+            low, high = runs[0]
             await self.session.execute(_MARK_RUN_SENT, {"low": low, "high": high, "now": self.now})
-            return
-        for start in range(0, len(runs), RANGES_PER_UPDATE):
-            ranges = [OUTBOX.c.id.between(low, high) for low, high in runs[start : start + RANGES_PER_UPDATE]]
-            marked = update(OUTBOX).where(or_(*ranges)).values(sent_at=self.now)
-            await self.session.execute(marked.execution_options(**{INLINE: True}))
+        else:
+            for start in range(0, len(runs), RANGES_PER_UPDATE):
+                chunk = runs[start : start + RANGES_PER_UPDATE]
+                marked = update(OUTBOX).where(or_(*(OUTBOX.c.id.between(low, high) for low, high in chunk)))
+                marked = marked.values(sent_at=self.now).execution_options(**{INLINE: True})
+                await self.session.execute(marked)
         self.sent += len(rows)
 
     async def _refused(self, row: _Row, error: RecordRefusedError) -> None:
