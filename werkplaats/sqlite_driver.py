@@ -36,6 +36,10 @@ INLINE = "werkplaats_inline"
 """Execution option: run this short statement in the event loop's thread when it need not wait."""
 BUSY_TIMEOUT_MS = 30_000
 """How long a statement in the connection's thread waits for a lock."""
+SMALL = 64
+"""Most parameters (or rows of ``executemany``) of a statement run inline: a larger one runs in the
+connection's thread, where SQLite's work overlaps the event loop's (a burst's batches), and so does the
+commit of its transaction."""
 _WOULD_WAIT = object()
 _LOCK_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
@@ -118,11 +122,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
         async with adapted._execute_mutex:
             outcome: Any = _WOULD_WAIT
-            if self.inline and adapted.wal:
+            if self.inline and adapted.wal and len(parameters or ()) <= SMALL:
                 outcome = adapted.without_waiting(_run, operation, parameters, many)
             if outcome is _WOULD_WAIT:
                 execute = connection._execute
                 outcome = await execute(_run, connection._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
+                adapted.threaded = adapted.threaded or connection._conn.in_transaction  # it wrote
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -138,13 +143,15 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     commit) does nothing in sqlite3, so it is not sent to the connection's thread at all.
     """
 
-    __slots__ = ("wal",)
+    __slots__ = ("threaded", "wal")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.wal = False
         """Whether the database is in WAL mode (set at connect): only then do statements run inline."""
+        self.threaded = False
+        """Whether a write of the open transaction ran in the connection's thread (a large one)."""
 
     def _in_transaction(self) -> bool:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
@@ -174,15 +181,17 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def commit(self) -> None:
-        """Commit the open transaction, if there is one (in this thread in WAL mode, unless it must wait)."""
+        """Commit the open transaction, if there is one: inline when all its statements ran inline."""
+        threaded, self.threaded = self.threaded, False
         if not self._in_transaction():
             return
-        if self.wal and self.without_waiting(_commit) is not _WOULD_WAIT:
+        if self.wal and not threaded and self.without_waiting(_commit) is not _WOULD_WAIT:
             return
         super().commit()
 
     def rollback(self) -> None:
         """Roll back the open transaction, if there is one."""
+        self.threaded = False
         if self._in_transaction():
             super().rollback()
 
