@@ -36,7 +36,7 @@ INLINE = "werkplaats_inline"
 """Execution option: run this short statement in the event loop's thread when it need not wait."""
 BUSY_TIMEOUT_MS = 30_000
 """How long a statement in the connection's thread waits for a lock."""
-SMALL = 64
+INLINE_MAX_PARAMETERS = 64
 """Most parameters (or rows of ``executemany``) of a statement run inline: a larger one runs in the
 connection's thread, where SQLite's work overlaps the event loop's (a burst's batches), and so does the
 commit of its transaction."""
@@ -122,7 +122,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
         async with adapted._execute_mutex:
             outcome: Any = _WOULD_WAIT
-            if self.inline and adapted.wal and len(parameters or ()) <= SMALL:
+            if self.inline and adapted.wal and len(parameters or ()) <= INLINE_MAX_PARAMETERS:
                 outcome = adapted.without_waiting(_run, operation, parameters, many)
             if outcome is _WOULD_WAIT:
                 execute = connection._execute
@@ -140,7 +140,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection adapter, with one-trip cursors and no trip to end no transaction.
 
     A commit or rollback with no transaction open (after reads only, or the pool's reset after a
-    commit) does nothing in sqlite3, so it is not sent to the connection's thread at all.
+    commit) does nothing in sqlite3, so it is not sent to the connection's thread at all; in WAL mode
+    the commit of a transaction whose writes all ran inline runs inline too, unless it must wait.
     """
 
     __slots__ = ("threaded", "wal")
@@ -169,10 +170,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         try:
             return work(connection, *args)
         except sqlite3.OperationalError as error:
-            if getattr(error, "sqlite_errorcode", 0) & 0xFF not in (
-                sqlite3.SQLITE_BUSY,
-                sqlite3.SQLITE_LOCKED,
-            ):
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF not in _LOCK_CODES:
                 raise
             if not began and connection.in_transaction:
                 connection.rollback()
