@@ -36,12 +36,21 @@ def runtime(
     rounds: Annotated[int, typer.Option(help="Rounds; medians are reported.")] = 3,
     databases: Databases = "sqlite",
     postgres: ScratchPostgres = SCRATCH_POSTGRES,
+    rate: Annotated[
+        float, typer.Option(help="Steady mode: events per second, one per batch (0: a burst per round).")
+    ] = 0,
+    duration: Annotated[float, typer.Option(help="Steady mode: seconds per round.")] = 10,
 ) -> None:
     """Events per second through outbox → Kafka → idempotent consumer, against a raw aiokafka loop."""
     from benchmarks.runtime import run_benchmark
 
     bootstrap = ensure_broker(RuntimeSettings())
     kinds = listed(databases)
+    if rate > 0:
+        from benchmarks.runtime_steady import steady_command
+
+        typer.echo(asyncio.run(steady_command(bootstrap, rate, duration, rounds, databases, postgres)))
+        return
     typer.echo(f"broker {bootstrap}; {rounds} rounds of {events:,} events per path ...", err=True)
     result = asyncio.run(
         run_benchmark(bootstrap, events=events, rounds=rounds, databases=kinds, postgres_url=postgres)

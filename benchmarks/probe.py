@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 from typing import ClassVar
 
 from pydantic import Field
-from sqlalchemy import String, func, select
+from sqlalchemy import Float, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contracts import Envelope, EventData, new_event, register
@@ -48,6 +49,8 @@ class ProbeEffect(ProbeBase):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(64), index=True)
     seq: Mapped[int]
+    handled_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Wall-clock seconds when the handler ran (for publish → handled latency)."""
 
 
 def probe_events(count: int, *, run: str) -> list[Envelope[EventData]]:
@@ -79,7 +82,10 @@ async def record_effect(unit: SqlUnitOfWork, envelope: Envelope[EventData], _: D
     """The probe's effect: one row per event processed."""
     data = envelope.data
     assert isinstance(data, ProbeRecorded)
-    unit.insert(ProbeEffect.__table__, {"event_id": str(envelope.event_id), "seq": data.seq})
+    unit.insert(
+        ProbeEffect.__table__,
+        {"event_id": str(envelope.event_id), "seq": data.seq, "handled_at": time.time()},
+    )
 
 
 async def effects_so_far(database: Database) -> int:
@@ -97,6 +103,13 @@ async def has_effects(database: Database, wanted: int) -> bool:
     async with database.sessions() as session:
         highest = await session.scalar(select(func.max(ProbeEffect.id)))
     return (highest or 0) >= wanted and await effects_so_far(database) >= wanted
+
+
+async def handled_times(database: Database) -> dict[str, float]:
+    """When each probe event (by event id) was handled."""
+    async with database.sessions() as session:
+        rows = await session.execute(select(ProbeEffect.event_id, ProbeEffect.handled_at))
+    return {event_id: handled for event_id, handled in rows if handled is not None}
 
 
 async def count_effects(database: Database) -> tuple[int, int]:

@@ -116,7 +116,7 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class _Clock:
+class Clock:
     """Wall time and CPU time of this process (and of ``child``) from start to ``stop``."""
 
     def __init__(self, child: int | None = None) -> None:
@@ -131,7 +131,8 @@ class _Clock:
         return Measured(events / wall, cpu / events * 1e6)
 
 
-async def _topic(bootstrap: str, prefix: str) -> str:
+async def fresh_topic(bootstrap: str, prefix: str) -> str:
+    """A new topic (and its dead-letter topic) named after ``prefix``."""
     name = f"bench.{prefix}.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap, [TopicSpec(name, PARTITIONS), dead_letter_spec(name)])
     return name
@@ -139,7 +140,7 @@ async def _topic(bootstrap: str, prefix: str) -> str:
 
 async def raw_loop(bootstrap: str, events: Events) -> Measured:
     """Events per second of a plain producer and consumer moving the same events, keys and encoding."""
-    topic = await _topic(bootstrap, "raw")
+    topic = await fresh_topic(bootstrap, "raw")
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -152,7 +153,7 @@ async def raw_loop(bootstrap: str, events: Events) -> Measured:
     try:
         while not consumer.assignment():  # joined the group, as the other paths have before timing
             await consumer.getmany(timeout_ms=100)
-        clock = _Clock()
+        clock = Clock()
         sends = [
             await producer.send(topic, encode_event(event), key=probe_key(seq).encode())
             for seq, event in enumerate(events)
@@ -179,7 +180,7 @@ async def werkplaats_path(
     ``python -m benchmarks.probe``, in a process of its own. One event goes through first, so the
     consumer has joined its group before the clock starts.
     """
-    topic = await _topic(bootstrap, "runtime")
+    topic = await fresh_topic(bootstrap, "runtime")
     group = f"c-{uuid.uuid4().hex[:8]}"
     producer_url, consumer_url = urls
     producer = ServiceRuntime(
@@ -190,17 +191,17 @@ async def werkplaats_path(
     )
     await producer.database.create_all()
     await consumer.database.create_all(ProbeBase.metadata)
-    process = _probe_process(topic, consumer_url, bootstrap, group, workdir) if separate else None
+    process = probe_process(topic, consumer_url, bootstrap, group, workdir) if separate else None
     if process is None:
         attach(consumer, topic)
         await consumer.start()
     await producer.start()
     try:
         await stage(producer.database, topic, probe_events(1, run="warm"))
-        await _until_effects(consumer, 1, process)
-        clock = _Clock(None if process is None else process.pid)
+        await until_effects(consumer, 1, process)
+        clock = Clock(None if process is None else process.pid)
         await stage(producer.database, topic, events)
-        await _until_effects(consumer, len(events) + 1, process)
+        await until_effects(consumer, len(events) + 1, process)
         measured = clock.stop(len(events))
         if await count_effects(consumer.database) != (len(events) + 1, len(events) + 1):
             raise AssertionError("an event had more than one effect, or none")
@@ -215,18 +216,20 @@ async def werkplaats_path(
             await consumer.database.dispose()
 
 
-def _probe_process(
+def probe_process(
     topic: str, database_url: str, bootstrap: str, group: str, workdir: Path
 ) -> subprocess.Popen[bytes]:
+    """The probe consumer started in a process of its own, logging to ``workdir``."""
     command = [sys.executable, "-m", "benchmarks.probe", "--topic", topic, "--database-url", database_url]
     command += ["--bootstrap", bootstrap, "--group", group]
     with (workdir / "probe.log").open("ab") as log:
         return subprocess.Popen(command, stdout=log, stderr=log)  # noqa: S603 - our own module, no shell
 
 
-async def _until_effects(
+async def until_effects(
     consumer: ServiceRuntime, wanted: int, process: subprocess.Popen[bytes] | None, timeout: float = 600
 ) -> None:
+    """Wait until the consumer's database has ``wanted`` effects; fail if its process exits or time's up."""
     deadline = time.perf_counter() + timeout
     while not await has_effects(consumer.database, wanted):
         if process is not None and process.poll() is not None:

@@ -38,9 +38,12 @@ def create_broker(
     """A FastStream broker; its producer, if used, waits for every in-sync replica and is idempotent.
 
     ``security`` (settings or credentials) says how to authenticate; ``None`` reads the environment.
+    Its subscribers get what their decoder returns, without dependency injection (which would solve
+    the message's context in a worker thread for every batch).
     """
     return KafkaBroker(
         bootstrap_list(bootstrap_servers),
+        apply_types=False,
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

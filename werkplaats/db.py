@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from werkplaats.sqlite_driver import BUSY_TIMEOUT_MS, mark_inline, note_journal_mode, one_trip_dbapi
+
 # An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -86,9 +88,12 @@ def _prepare_sqlite(url: str) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+    cursor.execute("PRAGMA journal_mode=WAL")
+    (mode,) = cursor.fetchone()
+    for pragma in ("synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+    note_journal_mode(dbapi_connection, str(mode))
 
 
 class Database:
@@ -99,15 +104,20 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             _prepare_sqlite(url)
+            one_trip = make_url(url).get_driver_name() == "aiosqlite"
+            driver = {"module": one_trip_dbapi()} if one_trip else {}
             self.engine: AsyncEngine = create_async_engine(
                 url,
                 echo=echo,
+                **driver,
                 hide_parameters=True,
-                connect_args={"timeout": 30},
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": not one_trip},
                 json_serializer=json_dumps,
                 json_deserializer=json_loads,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            if one_trip:  # the runtime's short statements run in the event loop's thread
+                event.listen(self.engine.sync_engine, "before_cursor_execute", mark_inline)
         else:
             self.engine = create_async_engine(
                 url,

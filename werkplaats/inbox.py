@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkplaats.background import BackgroundTask
 from werkplaats.db import CHUNK, Base, Database, load_in_chunks
+from werkplaats.sqlite_driver import INLINE
 
 log = structlog.get_logger(__name__)
 
@@ -84,10 +85,19 @@ async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[st
     return Claimed(fresh, reused)
 
 
+_CLAIMS = {
+    "postgresql": postgresql_insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id),
+    "sqlite": sqlite_insert(INBOX)
+    .on_conflict_do_nothing()
+    .returning(INBOX.c.event_id)
+    .execution_options(**{INLINE: True}),
+}
+"""Built once: a statement reused is neither rebuilt nor given a new cache key per batch."""
+
+
 def _claim_statement(session: AsyncSession) -> Any:
     """``INSERT`` into the inbox that skips ids already there and returns the ids it inserted."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id)
+    return _CLAIMS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
 
 
 async def _stored_digests(

@@ -24,7 +24,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -38,6 +40,7 @@ from werkplaats.background import BackgroundTask
 from werkplaats.db import Base, BigId, Blob, Database
 from werkplaats.errors import WerkplaatsError
 from werkplaats.retry import Backoff, repeat
+from werkplaats.sqlite_driver import INLINE
 
 log = structlog.get_logger(__name__)
 
@@ -98,6 +101,19 @@ A message behind one that failed, with the same topic and key, must not be publi
 """
 
 _PENDING = (OutboxRow.sent_at.is_(None), OutboxRow.parked_at.is_(None))
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:id)")
+_MARK_RUN_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.between(bindparam("low"), bindparam("high")))
+    .values(sent_at=bindparam("now"))
+    .execution_options(**{INLINE: True})
+)
+_PARKED_ROWS = OUTBOX.alias("parked_rows")  # an alias: never correlated with the rows being loaded
+_ANY_PARKED = (
+    exists()
+    .where(_PARKED_ROWS.c.parked_at.is_not(None), _PARKED_ROWS.c.sent_at.is_(None))
+    .label("any_parked")
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,22 @@ class OutboxRelay:
         self.on_parked = on_parked
         self.published = 0
         self._background = BackgroundTask(self.run, "outbox-relay")
+        columns = OUTBOX.c
+        self._pending_rows = (  # built once: reused, it is not rebuilt nor given a new cache key per pass
+            select(
+                columns.id,
+                columns.topic,
+                columns.key,
+                columns.payload,
+                columns.headers,
+                columns.attempts,
+                columns.retry_at,
+                _ANY_PARKED,
+            )
+            .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
+            .order_by(columns.id)
+            .limit(batch_size)
+        )  # not inline: a burst loads a thousand rows, better read in the connection's thread
         self._last_purge = datetime.now(UTC)
 
     async def relay_once(self) -> int:
@@ -149,15 +181,13 @@ class OutboxRelay:
         failure: BaseException | None = None
         async with self.database.sessions() as session, session.begin():
             if not self.database.is_sqlite:
-                locked = await session.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
-                )
+                locked = await session.scalar(_TRY_LOCK, {"id": RELAY_LOCK_ID})
                 if not locked:
                     return 0
-            rows = await self._load(session)
+            rows, any_parked = await self._load(session)
             if not rows:
                 return 0
-            round_ = _Round(self, session, await self._parked_lanes(session))
+            round_ = _Round(self, session, await self._parked_lanes(session) if any_parked else {})
             try:
                 await round_.run(rows)
             except Exception as error:  # noqa: BLE001 - keep what was published; raise after commit
@@ -167,26 +197,15 @@ class OutboxRelay:
             raise failure
         return round_.sent + round_.parked
 
-    async def _load(self, session: AsyncSession) -> list[_Row]:
-        columns = OUTBOX.c
-        result = await session.execute(
-            select(
-                columns.id,
-                columns.topic,
-                columns.key,
-                columns.payload,
-                columns.headers,
-                columns.attempts,
-                columns.retry_at,
-            )
-            .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
-            .order_by(columns.id)
-            .limit(self.batch_size)
-        )
-        return [
-            _Row(PendingMessage(row_id, topic, key, payload, headers), attempts, retry_at)
-            for row_id, topic, key, payload, headers, attempts, retry_at in result
-        ]
+    async def _load(self, session: AsyncSession) -> tuple[list[_Row], bool]:
+        """The next batch of pending rows, and whether any row is parked (one statement for both)."""
+        result = await session.execute(self._pending_rows)
+        rows: list[_Row] = []
+        any_parked = False
+        for row_id, topic, key, payload, headers, attempts, retry_at, parked in result:
+            rows.append(_Row(PendingMessage(row_id, topic, key, payload, headers), attempts, retry_at))
+            any_parked = bool(parked)
+        return rows, any_parked
 
     async def _parked_lanes(self, session: AsyncSession) -> dict[tuple[str, bytes], int]:
         result = await session.execute(
@@ -299,9 +318,15 @@ class _Round:
     async def _mark_sent(self, rows: Sequence[_Row]) -> None:
         """Mark ``rows`` sent, naming them by runs of consecutive ids (one run for a whole batch)."""
         runs = id_runs(sorted(row.message.id for row in rows))
-        for start in range(0, len(runs), RANGES_PER_UPDATE):
-            ranges = [OUTBOX.c.id.between(low, high) for low, high in runs[start : start + RANGES_PER_UPDATE]]
-            await self.session.execute(update(OUTBOX).where(or_(*ranges)).values(sent_at=self.now))
+        if len(runs) == 1:  # an ordinary batch: one statement, built once
+            low, high = runs[0]
+            await self.session.execute(_MARK_RUN_SENT, {"low": low, "high": high, "now": self.now})
+        else:
+            for start in range(0, len(runs), RANGES_PER_UPDATE):
+                chunk = runs[start : start + RANGES_PER_UPDATE]
+                marked = update(OUTBOX).where(or_(*(OUTBOX.c.id.between(low, high) for low, high in chunk)))
+                marked = marked.values(sent_at=self.now).execution_options(**{INLINE: True})
+                await self.session.execute(marked)
         self.sent += len(rows)
 
     async def _refused(self, row: _Row, error: RecordRefusedError) -> None:

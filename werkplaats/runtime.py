@@ -15,7 +15,7 @@ import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from fastapi import APIRouter, FastAPI, Response
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -75,9 +75,9 @@ async def _raw_parser(records: tuple[ConsumerRecord[Any, Any], ...], original: A
     return message
 
 
-async def _no_decode(_: Any, __: Any) -> None:
-    """Leave bodies undecoded; the runtime validates them against the contracts itself."""
-    return None
+async def _message_itself(message: Any, _: Any) -> Any:
+    """Hand the handler the batch's message undecoded; the runtime validates the bodies itself."""
+    return message
 
 
 READINESS_CACHE_S = 2.0
@@ -223,7 +223,7 @@ class ServiceRuntime:
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest" if from_beginning else "latest",
             parser=_raw_parser,
-            decoder=_no_decode,
+            decoder=_message_itself,
             title=name,
             description=description,
         )

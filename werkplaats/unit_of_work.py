@@ -12,6 +12,7 @@ fast unit tests of use cases. A service subclasses both with its repositories (s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,10 @@ from sqlalchemy.sql import FromClause
 
 from contracts import Envelope, EventData, decode_event, encode_event
 from werkplaats.outbox import OUTBOX
+from werkplaats.sqlite_driver import INLINE
 
+_INLINE = {INLINE: True}
+"""Staged writes are short: on SQLite they run in the event loop's thread unless they must wait."""
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 AfterCommit = Callable[[], None]
@@ -120,7 +124,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Write the staged rows and outbox events in the open transaction (just before the commit)."""
         inserts, self.inserts = self.inserts, {}
         for table, rows in inserts.items():
-            await self.session.execute(insert(cast(Table, table)), rows)
+            await self.session.execute(_insert_statement(cast(Table, table)), rows)
         writes, self.writes = self.writes, {}
         for table, by_key in writes.items():
             await self._write(cast(Table, table), by_key)
@@ -136,7 +140,7 @@ class SqlUnitOfWork(UnitOfWork):
                 }
                 for e in self.events
             ]
-            await self.session.execute(insert(OUTBOX), rows)
+            await self.session.execute(_insert_statement(OUTBOX), rows)
 
     async def _write(self, table: Table, writes: dict[Key, Row | None]) -> None:
         keys = [column.name for column in table.primary_key.columns]
@@ -144,19 +148,32 @@ class SqlUnitOfWork(UnitOfWork):
         if deleted:
             condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
             rows = [{f"key_{name}": value for name, value in key.items()} for key in deleted]
-            await self.session.execute(delete(table).where(condition), rows)
+            await self.session.execute(delete(table).where(condition).execution_options(**_INLINE), rows)
         upserts = [row for row in writes.values() if row is not None]
         if upserts:
             dialect = self.session.get_bind().dialect.name
             await self.session.execute(_upsert_statement(table, keys, dialect), upserts)
 
 
+@functools.cache
+def _insert_statement(table: Table) -> Any:
+    """``INSERT`` into ``table``, built once per table (so its cache key is computed once)."""
+    return insert(table).execution_options(**_INLINE)
+
+
 def _upsert_statement(table: Table, keys: list[str], dialect: str) -> Any:
+    return _cached_upsert(table, tuple(keys), dialect)
+
+
+@functools.cache
+def _cached_upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Any:
     statement = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
     updates = {
         column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys
     }
-    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates).execution_options(
+        **_INLINE
+    )
 
 
 class InMemoryUnitOfWork(UnitOfWork):
