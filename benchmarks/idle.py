@@ -31,15 +31,22 @@ async def idle_cpu_ms_per_s(bootstrap: str, settle_s: float, window_s: float) ->
             "SCHEDULING_CONSUMER_GROUP": f"bench-idle-{tag}",
             "SCHEDULING_PARTNER_TOPIC_PATTERN": rf"^partner\.bench-idle-{tag}\.activities$",
         }
-        process = ServiceProcess("scheduling", environment, Path(work) / "scheduling.log")
-        await process.start()
-        try:
-            await asyncio.sleep(settle_s)
-            used, started = cpu_seconds([process.pid]), time.perf_counter()
-            await asyncio.sleep(window_s)
-            return (cpu_seconds([process.pid]) - used) * 1e3 / (time.perf_counter() - started)
-        finally:
-            await process.stop()
+        return await service_idle_cpu_ms_per_s("scheduling", environment, Path(work), settle_s, window_s)
+
+
+async def service_idle_cpu_ms_per_s(
+    service: str, environment: dict[str, str], work: Path, settle_s: float, window_s: float
+) -> float:
+    """Milliseconds of CPU a ``werkplaats run SERVICE`` process uses per second of ``window_s``, idle."""
+    process = ServiceProcess(service, environment, work / f"{service}.log")
+    await process.start()
+    try:
+        await asyncio.sleep(settle_s)
+        used, started = cpu_seconds([process.pid]), time.perf_counter()
+        await asyncio.sleep(window_s)
+        return (cpu_seconds([process.pid]) - used) * 1e3 / (time.perf_counter() - started)
+    finally:
+        await process.stop()
 
 
 def main() -> None:

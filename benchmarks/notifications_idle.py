@@ -12,13 +12,12 @@ import argparse
 import asyncio
 import os
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-from benchmarks.processes import ServiceProcess
+from benchmarks.idle import service_idle_cpu_ms_per_s
 from benchmarks.report import machine
-from benchmarks.shape import cpu_seconds, load_average
+from benchmarks.shape import load_average
 
 
 async def idle_cpu_ms_per_s(bootstrap: str, settle_s: float, window_s: float) -> float:
@@ -31,15 +30,7 @@ async def idle_cpu_ms_per_s(bootstrap: str, settle_s: float, window_s: float) ->
             "NOTIFICATIONS_CONSUMER_GROUP": f"bench-idle-{uuid.uuid4().hex[:8]}",
             "NOTIFICATIONS_START_FROM": "latest",
         }
-        process = ServiceProcess("notifications", environment, Path(work) / "notifications.log")
-        await process.start()
-        try:
-            await asyncio.sleep(settle_s)
-            used, started = cpu_seconds([process.pid]), time.perf_counter()
-            await asyncio.sleep(window_s)
-            return (cpu_seconds([process.pid]) - used) * 1e3 / (time.perf_counter() - started)
-        finally:
-            await process.stop()
+        return await service_idle_cpu_ms_per_s("notifications", environment, Path(work), settle_s, window_s)
 
 
 def main() -> None:
