@@ -171,6 +171,22 @@ async def raw_loop(bootstrap: str, events: Events) -> Measured:
         await consumer.stop()
 
 
+async def producer_and_consumer(
+    bootstrap: str, urls: tuple[str, str], group: str
+) -> tuple[ServiceRuntime, ServiceRuntime]:
+    """A producer's runtime and the probe consumer's (in ``group``), on fresh databases with their tables."""
+    producer_url, consumer_url = urls
+    producer = ServiceRuntime(
+        "producer", ServiceSettings(database_url=producer_url), bootstrap_servers=bootstrap
+    )
+    consumer = ServiceRuntime(
+        "probe", ServiceSettings(database_url=consumer_url, consumer_group=group), bootstrap_servers=bootstrap
+    )
+    await producer.database.create_all()
+    await consumer.database.create_all(ProbeBase.metadata)
+    return producer, consumer
+
+
 async def werkplaats_path(
     bootstrap: str, events: Events, urls: tuple[str, str], workdir: Path, *, separate: bool = False
 ) -> Measured:
@@ -182,15 +198,8 @@ async def werkplaats_path(
     """
     topic = await fresh_topic(bootstrap, "runtime")
     group = f"c-{uuid.uuid4().hex[:8]}"
-    producer_url, consumer_url = urls
-    producer = ServiceRuntime(
-        "producer", ServiceSettings(database_url=producer_url), bootstrap_servers=bootstrap
-    )
-    consumer = ServiceRuntime(
-        "probe", ServiceSettings(database_url=consumer_url, consumer_group=group), bootstrap_servers=bootstrap
-    )
-    await producer.database.create_all()
-    await consumer.database.create_all(ProbeBase.metadata)
+    _, consumer_url = urls
+    producer, consumer = await producer_and_consumer(bootstrap, urls, group)
     process = probe_process(topic, consumer_url, bootstrap, group, workdir) if separate else None
     if process is None:
         attach(consumer, topic)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from benchmarks.probe import ProbeBase, count_effects, handled_times, probe_events, probe_key, stage
+from benchmarks.probe import count_effects, handled_times, probe_events, probe_key, stage
 from benchmarks.report import machine, median, percentile
 from benchmarks.runtime import (
     DATABASES,
@@ -31,11 +31,10 @@ from benchmarks.runtime import (
     fresh_topic,
     load_average,
     probe_process,
+    producer_and_consumer,
     until_effects,
 )
 from contracts import encode_event
-from werkplaats.runtime import ServiceRuntime
-from werkplaats.settings import ServiceSettings
 from werkplaats.unit_of_work import SqlUnitOfWork
 
 
@@ -119,15 +118,8 @@ async def werkplaats_steady(
     """One outbox transaction per event every ``1 / rate`` seconds; the probe consumer in its own process."""
     topic = await fresh_topic(bootstrap, "runtime-steady")
     group = f"c-{uuid.uuid4().hex[:8]}"
-    producer_url, consumer_url = urls
-    producer = ServiceRuntime(
-        "producer", ServiceSettings(database_url=producer_url), bootstrap_servers=bootstrap
-    )
-    consumer = ServiceRuntime(
-        "probe", ServiceSettings(database_url=consumer_url, consumer_group=group), bootstrap_servers=bootstrap
-    )
-    await producer.database.create_all()
-    await consumer.database.create_all(ProbeBase.metadata)
+    _, consumer_url = urls
+    producer, consumer = await producer_and_consumer(bootstrap, urls, group)
     process = probe_process(topic, consumer_url, bootstrap, group, workdir)
     await producer.start()
     sent: dict[str, float] = {}
