@@ -18,7 +18,6 @@ from notifications.channels import DeliveryError
 from notifications.channels.dispatch import Channels
 from notifications.channels.email import EmailChannel, SmtpConfig
 from notifications.channels.webhook import WebhookChannel
-from notifications.main import migrations_location
 from notifications.service import subscriptions
 from notifications.service.decisions import Notifier
 from notifications.service.handoff import Handoffs, Lease, Staged
@@ -26,30 +25,22 @@ from notifications.service.sending import Sender, SenderPolicy
 from notifications.store import NotificationRow, SqlNotificationsUnitOfWork
 from notifications.store.secrets import webhook_secrets
 from support.testing import wait_for
-from test_notifications_support import SECRET, WebhookReceiver, detected, fresh_wijk
+from test_notifications_support import (
+    SECRET,
+    Clock,
+    WebhookReceiver,
+    detected,
+    fresh_wijk,
+    notifications_database,
+)
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
 from werkplaats.outbound import OutboundClient, OutboundPolicy, PooledOutboundClient
-
-NOW = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database, migrations_location())
-    yield database
-    await database.dispose()
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+    async with notifications_database(database_url) as database:
+        yield database
 
 
 def deciding(clock: Clock, handoff: Any) -> Notifier:

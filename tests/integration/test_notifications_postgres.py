@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from contracts import ConflictDetected, ConflictResolved, Envelope, EventData, encode_event, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
-from notifications.main import create_service, migrations_location
+from notifications.main import create_service
 from notifications.service import subscriptions
 from notifications.service.decisions import Notifier
 from notifications.service.digests import run_digests
@@ -30,36 +30,25 @@ from notifications.store import (
 )
 from support.testing import next_offsets, wait_for, wait_until_committed
 from test_notifications_support import (
+    NOW,
     SECRET,
+    Clock,
     ConflictPublisher,
     WebhookReceiver,
     detected,
     fresh_wijk,
+    notifications_database,
     resolved,
 )
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
 
-NOW = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
 HOOK = "http://127.0.0.1:9/hook"
 
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database, migrations_location())
-    yield database
-    await database.dispose()
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+    async with notifications_database(database_url) as database:
+        yield database
 
 
 def notifier(database: Database, clock: Clock, quiet_s: float = 60) -> Notifier:

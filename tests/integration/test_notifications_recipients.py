@@ -14,22 +14,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from notifications.main import migrations_location
 from notifications.service import subscriptions
 from notifications.store import SqlNotificationsUnitOfWork
 from notifications.store.recipients import RecipientsCache
+from test_notifications_support import notifications_database
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
 
 Statements = list[str]
 
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database, migrations_location())
-    yield database
-    await database.dispose()
+    async with notifications_database(database_url) as database:
+        yield database
 
 
 def record_statements(database: Database) -> Statements:
