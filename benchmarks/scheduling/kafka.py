@@ -64,12 +64,13 @@ class ConflictTail(TopicTail):
         self.received: dict[str, float] = {}
         self.stamps: dict[str, Stamps] = {}
         """Per probe, the moments its first conflict passed on the way (the hops of the path)."""
+        self._epoch_offset = time.time() - time.perf_counter()
         self.expected = 0
         self.all_received = asyncio.Event()
 
     def note(self, record: ConsumerRecord[Any, Any], now: float) -> None:
         """Note the first detection of each probe's overlap."""
-        self._note(json.loads(record.value), now, record.timestamp / 1e3, time.time())
+        self._note(json.loads(record.value), now, record.timestamp / 1e3, now + self._epoch_offset)
 
     def _note(self, document: dict[str, object], now: float, relayed: float, read: float) -> None:
         data = document.get("data")
