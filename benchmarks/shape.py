@@ -29,6 +29,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
+from benchmarks import hops
 from benchmarks.notifications import (
     MARKER_WIJK,
     SECRET,
@@ -117,6 +118,12 @@ class ShapeResult:
     """Scheduler CPU time per probe during the steady run (ms)."""
     steady_batches: float = float("nan")
     """Batches the scheduler's intake consumer processed during the steady run."""
+    path_hops: list[hops.Hop] = field(default_factory=list)
+    """publish → conflict.detected split at the conflict's ``occurred_at`` and its record's timestamp."""
+    hop_durations: list[tuple[float, float, float]] = field(default_factory=list)
+    """Each probe's three hops, in seconds (they add up to its publish → read latency)."""
+    published: dict[str, float] = field(default_factory=dict)
+    """When each probe was published (epoch seconds)."""
     bursts: list[Burst] = field(default_factory=list)
     load: str = ""
 
@@ -337,6 +344,9 @@ async def steady(stack: Stack, result: ShapeResult) -> None:
     result.detected = Spread.of(
         [stack.tail.received[key] - moment for key, (moment, _) in sent.items() if key in stack.tail.received]
     )
+    result.published = {key: epoch for key, (_, epoch) in sent.items()}
+    result.path_hops = hops.split(result.published, stack.tail.stamps)
+    result.hop_durations = hops.durations(result.published, stack.tail.stamps)
     result.webhook = Spread.of(
         [
             stack.receiver.warned[(probe, key)][1] - moment
@@ -471,6 +481,8 @@ def markdown(results: list[ShapeResult], options: Options) -> str:
             f"Machine: {machine()}; load average after the steady run: {loads}.",
             "",
             *rows,
+            "",
+            *hops.markdown([(r.database, r.detection, r.path_hops) for r in results]),
             "",
             *(bursts if any(r.bursts for r in results) else []),
         ]

@@ -234,6 +234,7 @@ class ServiceRuntime:
         @subscriber
         async def on_batch(message: KafkaMessage) -> None:
             started = time.perf_counter()
+            message.clear_cache()  # it holds the message itself (the decoder's value): a cycle per batch
             records = message.raw_message
             dead_lettered = await consumer.process([delivery_of(record) for record in records])
             # A dead letter has no inbox record to stop a second one: commit its offset at once.

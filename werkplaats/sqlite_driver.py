@@ -12,12 +12,21 @@ staged writes, the relay's load and mark) and commits make no trip at all on a d
 they run in the event loop's thread without waiting for a lock. Should one have to wait (another
 connection holds the write lock), it goes to the connection's thread instead and waits there, as every
 other statement does, so the event loop never blocks on a lock.
+
+Write transactions of one process on one database file take turns in a FIFO queue (an asyncio lock
+taken before the statement that opens the transaction, released at its commit or rollback), so they
+never meet at SQLite's write lock: there a waiter sleeps in SQLite's busy handler (1, 2, 5, ... up to
+100 ms at a time) and may sleep on after the lock was freed. Writers of other processes still wait
+there, up to the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import os
 import sqlite3
+import weakref
 from typing import Any
 
 import aiosqlite
@@ -36,12 +45,38 @@ INLINE = "werkplaats_inline"
 """Execution option: run this short statement in the event loop's thread when it need not wait."""
 BUSY_TIMEOUT_MS = 30_000
 """How long a statement in the connection's thread waits for a lock."""
+TURN_TIMEOUT_S = BUSY_TIMEOUT_MS / 1000
+"""How long a write transaction waits for its turn in its process's queue before it goes ahead anyway."""
 INLINE_MAX_PARAMETERS = 64
 """Most parameters (or rows of ``executemany``) of a statement run inline: a larger one runs in the
 connection's thread, where SQLite's work overlaps the event loop's (a burst's batches), and so does the
 commit of its transaction."""
 _WOULD_WAIT = object()
 _LOCK_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+"""Statements before which sqlite3 opens a transaction (Python 3.11: by the first keyword)."""
+_WRITE_QUEUES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def write_queue(database: str) -> asyncio.Lock:
+    """The queue in which this process's write transactions on the file ``database`` take turns."""
+    queues = _WRITE_QUEUES.setdefault(asyncio.get_running_loop(), {})
+    return queues.setdefault(database, asyncio.Lock())
+
+
+def opens_write(operation: str) -> bool:
+    """Whether sqlite3 opens a write transaction before ``operation`` (when none is open)."""
+    return operation.lstrip()[:7].upper().startswith(_WRITES)
+
+
+def _queued_file(arg: tuple[Any, ...], kw: dict[str, Any]) -> str | None:
+    """The database file of a connection's arguments, or None (in memory, or a URI) for no queue."""
+    database = str(arg[0] if arg else kw.get("database", ""))
+    if kw.get("uri") or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return os.path.realpath(database)
 
 
 def _run(connection: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> Outcome:
@@ -120,6 +155,18 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        queued = adapted.file is not None and adapted.turn is None and opens_write(operation)
+        if queued and not connection._conn.in_transaction:
+            await adapted.take_turn()
+        try:
+            await self._run_once(operation, parameters, many=many)
+        finally:
+            if adapted.turn is not None and not connection._conn.in_transaction:  # it opened none
+                adapted.end_turn()
+
+    async def _run_once(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
         async with adapted._execute_mutex:
             outcome: Any = _WOULD_WAIT
             if self.inline and adapted.wal and len(parameters or ()) <= INLINE_MAX_PARAMETERS:
@@ -144,15 +191,38 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     the commit of a transaction whose writes all ran inline runs inline too, unless it must wait.
     """
 
-    __slots__ = ("threaded", "wal")
+    __slots__ = ("file", "threaded", "turn", "wal")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
 
-    def __init__(self, dbapi: Any, connection: Any) -> None:
+    def __init__(self, dbapi: Any, connection: Any, file: str | None = None) -> None:
         super().__init__(dbapi, connection)
         self.wal = False
         """Whether the database is in WAL mode (set at connect): only then do statements run inline."""
         self.threaded = False
         """Whether a write of the open transaction ran in the connection's thread (a large one)."""
+        self.file = file
+        """The database file whose write queue this connection's write transactions join (None: none)."""
+        self.turn: asyncio.Lock | None = None
+        """The write queue while this connection's write transaction holds its turn."""
+
+    async def take_turn(self) -> None:
+        """Wait for this process's earlier write transactions on the file to end (at most the busy timeout).
+
+        Should the wait last that long (a transaction left open), the write goes ahead without its turn
+        and SQLite's busy timeout decides, as for a writer of another process.
+        """
+        queue = write_queue(self.file or "")
+        try:
+            await asyncio.wait_for(queue.acquire(), TURN_TIMEOUT_S)
+        except TimeoutError:
+            return
+        self.turn = queue
+
+    def end_turn(self) -> None:
+        """Let the next write transaction of this process go (when this one held its turn)."""
+        turn, self.turn = self.turn, None
+        if turn is not None:
+            turn.release()
 
     def _in_transaction(self) -> bool:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
@@ -181,17 +251,34 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         """Commit the open transaction, if there is one: inline when all its statements ran inline."""
         threaded, self.threaded = self.threaded, False
-        if not self._in_transaction():
-            return
-        if self.wal and not threaded and self.without_waiting(_commit) is not _WOULD_WAIT:
-            return
-        super().commit()
+        try:
+            if not self._in_transaction():
+                return
+            if self.wal and not threaded and self.without_waiting(_commit) is not _WOULD_WAIT:
+                return
+            super().commit()
+        finally:
+            self._end_turn_unless_open()
 
     def rollback(self) -> None:
         """Roll back the open transaction, if there is one."""
         self.threaded = False
-        if self._in_transaction():
-            super().rollback()
+        try:
+            if self._in_transaction():
+                super().rollback()
+        finally:
+            self._end_turn_unless_open()
+
+    def close(self) -> None:
+        """Close the connection, ending its turn in the write queue."""
+        try:
+            super().close()
+        finally:
+            self.end_turn()
+
+    def _end_turn_unless_open(self) -> None:
+        if self.turn is not None and not self._in_transaction():
+            self.end_turn()
 
 
 def _commit(connection: sqlite3.Connection) -> None:
@@ -217,7 +304,7 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
         """A new connection (its aiosqlite thread a daemon, as SQLAlchemy's own)."""
         connection = self.aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True
-        return OneTripConnection(self, await_(connection))
+        return OneTripConnection(self, await_(connection), _queued_file(arg, kw))
 
 
 def one_trip_dbapi() -> OneTripDbapi:

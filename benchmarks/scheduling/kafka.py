@@ -7,7 +7,8 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
@@ -41,6 +42,17 @@ async def committed_lag(bootstrap: str, group: str, pattern: str) -> int:
     return sum(max(0, ends[tp] - done.get(tp, starts[tp])) for tp in partitions)
 
 
+class Stamps(NamedTuple):
+    """Wall-clock moments (epoch seconds) of one conflict on its way to the tail."""
+
+    occurred: float
+    """The conflict event's ``occurred_at``: set by the detector, inside the intake's transaction."""
+    relayed: float
+    """The Kafka record's timestamp: set when the outbox relay hands the record to its producer."""
+    read: float
+    """When the tail read the record."""
+
+
 class ConflictTail(TopicTail):
     """Tails ``scheduling.conflicts`` from its end, noting when each probe's overlap was first detected."""
 
@@ -50,21 +62,26 @@ class ConflictTail(TopicTail):
         super().__init__(bootstrap)
         self.organisation = organisation
         self.received: dict[str, float] = {}
+        self.stamps: dict[str, Stamps] = {}
+        """Per probe, the moments its first conflict passed on the way (the hops of the path)."""
+        self._epoch_offset = time.time() - time.perf_counter()
         self.expected = 0
         self.all_received = asyncio.Event()
 
     def note(self, record: ConsumerRecord[Any, Any], now: float) -> None:
         """Note the first detection of each probe's overlap."""
-        self._note(json.loads(record.value), now)
+        self._note(json.loads(record.value), now, record.timestamp / 1e3, now + self._epoch_offset)
 
-    def _note(self, document: dict[str, object], now: float) -> None:
+    def _note(self, document: dict[str, object], now: float, relayed: float, read: float) -> None:
         data = document.get("data")
         if document.get("type") != "conflict.detected" or not isinstance(data, dict):
             return
         if data.get("rule") == "neighbourhood_overlap":
+            occurred = datetime.fromisoformat(str(document.get("occurred_at"))).timestamp()
             for member in data.get("activities", []):
-                if member["organisation"] == self.organisation:
-                    self.received.setdefault(member["activity_id"], now)
+                if member["organisation"] == self.organisation and member["activity_id"] not in self.received:
+                    self.received[member["activity_id"]] = now
+                    self.stamps[member["activity_id"]] = Stamps(occurred, relayed, read)
         if self.expected and len(self.received) >= self.expected:
             self.all_received.set()
 

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from benchmarks.shape import Options, cold_start, markdown, run_benchmark
+from benchmarks.hops import HOPS
+from benchmarks.shape import Options, Spread, cold_start, markdown, run_benchmark
 
 
 @pytest.mark.parametrize(
@@ -45,3 +46,22 @@ async def test_the_cold_start_benchmark_catches_up_and_restarts_on_its_database(
     assert result.restart_ready_s > 0
     assert 0 < result.restart_first_placed_s < 120
     assert result.markdown().startswith("| sqlite | 40 |")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_the_shape_benchmark_splits_the_path_to_conflict_detected_into_hops_that_add_up(
+    kafka_bootstrap: str, kind: str
+) -> None:
+    admin = os.environ.get("WERKPLAATS_TEST_POSTGRES_URL", "")
+    options = Options(rate=20, duration=1, burst=0, databases=(kind,), postgres_url=admin, scale_out=False)
+    [result] = await run_benchmark(kafka_bootstrap, options, report=lambda _: None)
+    assert [hop.name for hop in result.path_hops] == list(HOPS)
+    assert all(hop.count == result.detected.count == 20 for hop in result.path_hops)
+    assert all(0 <= hop.p50_ms <= hop.p90_ms <= hop.p99_ms for hop in result.path_hops)
+    assert all(min(hops) > -0.002 for hops in result.hop_durations)  # one clock; record stamps in ms
+    totals = Spread.of([sum(hops) for hops in result.hop_durations])
+    assert abs(totals.p50_ms - result.detected.p50_ms) < 5
+    assert abs(totals.max_ms - result.detected.max_ms) < 5
+    table = markdown([result], options)
+    for hop in result.path_hops:
+        assert f"| {kind} | inline | {hop.name} | 20 | {hop.p50_ms:,.1f} | {hop.p90_ms:,.1f} |" in table
