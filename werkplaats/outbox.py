@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -196,6 +197,8 @@ class OutboxRelay:
             round_ = _Round(self, session, await self._parked_lanes(session) if any_parked else {})
             try:
                 await round_.run(rows)
+            except SQLAlchemyError:
+                raise  # the transaction is lost (a dead connection): nothing to keep
             except Exception as error:  # noqa: BLE001 - keep what was published; raise after commit
                 failure = error
         self.published += round_.sent
