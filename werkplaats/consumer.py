@@ -140,10 +140,11 @@ class EventConsumer(Generic[U]):
             except PermanentError:
                 raise
             except INFRASTRUCTURE_ERRORS as error:
-                self.metrics.retries.labels(self.name, "infrastructure").inc()
-                log.warning("infrastructure_unavailable", error=str(error), attempt=attempt)
-                await asyncio.sleep(self.retry.delay(min(attempt, 10)))
+                await self._wait_for_infrastructure(error, attempt)
             except (IntegrityError, DBAPIError) as error:
+                if error.connection_invalidated:  # the connection died: a fresh one is taken next time
+                    await self._wait_for_infrastructure(error, attempt)
+                    continue
                 # A concurrent claim of the same events (a rebalance); the retry sees them as processed.
                 self.metrics.retries.labels(self.name, "conflict").inc()
                 if attempt >= self.retry.attempts * 2:
@@ -155,6 +156,11 @@ class EventConsumer(Generic[U]):
                 if attempt >= self.retry.attempts:
                     raise _RetriesExhaustedError(error, attempt) from error
                 await asyncio.sleep(self.retry.delay(attempt))
+
+    async def _wait_for_infrastructure(self, error: BaseException, attempt: int) -> None:
+        self.metrics.retries.labels(self.name, "infrastructure").inc()
+        log.warning("infrastructure_unavailable", error=str(error), attempt=attempt)
+        await asyncio.sleep(self.retry.delay(min(attempt, 10)))
 
     async def _apply(self, decoded: Batch) -> Batch:
         duplicates: Counter[str] = Counter()

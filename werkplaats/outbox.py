@@ -30,9 +30,9 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,7 +101,8 @@ A message behind one that failed, with the same topic and key, must not be publi
 """
 
 _PENDING = (OutboxRow.sent_at.is_(None), OutboxRow.parked_at.is_(None))
-_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:id)")
+_LOCKED = select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)).scalar_subquery()
+"""True once this transaction holds the relay's lock: evaluated once, before the load reads a row."""
 _MARK_RUN_SENT = (
     update(OUTBOX)
     .where(OUTBOX.c.id.between(bindparam("low"), bindparam("high")))
@@ -158,8 +159,18 @@ class OutboxRelay:
         self.on_parked = on_parked
         self.published = 0
         self._background = BackgroundTask(self.run, "outbox-relay")
+        self._pending_rows = self._load_statement(database.is_sqlite)
+        self._last_purge = datetime.now(UTC)
+
+    def _load_statement(self, is_sqlite: bool) -> Any:
+        """The next ``batch_size`` pending rows, and whether any row is parked; built once.
+
+        On PostgreSQL the statement takes the relay's advisory lock first and loads nothing without it
+        (one round trip for both). A relay whose load began just before another relay committed its pass
+        may publish that pass's rows again: a repeat, in order, that consumers drop by event id.
+        """
         columns = OUTBOX.c
-        self._pending_rows = (  # built once: reused, it is not rebuilt nor given a new cache key per pass
+        load = (  # built once: reused, it is not rebuilt nor given a new cache key per pass
             select(
                 columns.id,
                 columns.topic,
@@ -172,24 +183,22 @@ class OutboxRelay:
             )
             .where(columns.sent_at.is_(None), columns.parked_at.is_(None))
             .order_by(columns.id)
-            .limit(batch_size)
+            .limit(self.batch_size)
         )  # not inline: a burst loads a thousand rows, better read in the connection's thread
-        self._last_purge = datetime.now(UTC)
+        return load if is_sqlite else load.where(_LOCKED)
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; the number of rows it dealt with (published or parked)."""
         failure: BaseException | None = None
         async with self.database.sessions() as session, session.begin():
-            if not self.database.is_sqlite:
-                locked = await session.scalar(_TRY_LOCK, {"id": RELAY_LOCK_ID})
-                if not locked:
-                    return 0
-            rows, any_parked = await self._load(session)
+            rows, any_parked = await self._load(session)  # none on PostgreSQL unless the lock was free
             if not rows:
                 return 0
             round_ = _Round(self, session, await self._parked_lanes(session) if any_parked else {})
             try:
                 await round_.run(rows)
+            except SQLAlchemyError:
+                raise  # the transaction is lost (a dead connection): nothing to keep
             except Exception as error:  # noqa: BLE001 - keep what was published; raise after commit
                 failure = error
         self.published += round_.sent
