@@ -52,18 +52,23 @@ def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetim
 
 
 def _draft(activity: Activity, mover: Member, start: datetime) -> Activity:
-    moved = activity.moved_to(start)
-    moved = replace(moved, ends_at=start + (mover.occurrence_end - mover.occurrence_start))
-    if not activity.is_series:
-        return moved
-    return replace(moved, activity_id=f"{activity.activity_id}:alternative")
+    """The moved occurrence as a single activity of its own (one copy: each runs the checks of a new one)."""
+    return replace(
+        activity,
+        activity_id=f"{activity.activity_id}:alternative" if activity.is_series else activity.activity_id,
+        starts_at=start,
+        ends_at=start + (mover.occurrence_end - mover.occurrence_start),
+        recurrence=None,
+        exdates=(),
+        rdates=(),
+        overrides=(),
+    )
 
 
 def _is_free(agenda: Agenda, activity: Activity, mover: Member, start: datetime, now: datetime) -> bool:
     draft = _draft(activity, mover, start)
-    return not any(
-        _blocks(agenda, conflict, mover) for conflict in agenda.check(draft, now, rules=HIGH_AND_MEDIUM)
-    )
+    found = agenda.draft_conflicts(draft, now, rules=HIGH_AND_MEDIUM)
+    return not any(_blocks(agenda, conflict, mover) for conflict in found)  # the first that blocks ends it
 
 
 def _blocks(agenda: Agenda, conflict: Conflict, mover: Member) -> bool:
