@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -33,6 +33,8 @@ from scheduling.store import ConflictRow, SchedulingUnitOfWork
 log = structlog.get_logger(__name__)
 
 AgendaFactory = Callable[[str], Agenda]
+Names = tuple[Mapping[str, str], Mapping[str, str]]
+"""Display names of organisations and of venues."""
 Statuses = Mapping[str, str | None]
 """The status of each conflict a batch touches (None: never detected), kept current as it records."""
 
@@ -52,6 +54,17 @@ class ZoneChange:
     correlation_id: str
 
 
+@dataclass
+class _Batch:
+    """What the detector keeps of one transaction until it records it: zone changes, tokens and names."""
+
+    changes: list[ZoneChange] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+    """The token each zone changed in this transaction gets (one per zone, however many changes)."""
+    names: Names | None = None
+    """Organisation and venue display names, taken once for the transaction's descriptions."""
+
+
 class ZoneDetector:
     """Applies placements to the agenda of their zone and records what that does to its conflicts.
 
@@ -63,8 +76,9 @@ class ZoneDetector:
     statuses are read in one query, acknowledgements its replaced activities cancel in another. Their
     log lines name the correlation id of the change that caused them (no event is being handled by then).
 
-    A zone's agenda stays in memory once this process has used it. Every committed change writes a
-    fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
+    A zone's agenda stays in memory once this process has used it. Every committed transaction that
+    changes a zone writes a fresh token to its row (one, however many of its changes touch the zone); a
+    cached agenda whose token no longer matches (a rolled-back batch,
     or another instance that changed the zone meanwhile) is rebuilt from the zone's members.
     """
 
@@ -83,7 +97,7 @@ class ZoneDetector:
         self.venue_names = venue_names
         self.clock = clock or (lambda: datetime.now(UTC))
         self._cache: dict[str, tuple[str, Agenda]] = {}
-        self._pending: WeakKeyDictionary[SchedulingUnitOfWork, list[ZoneChange]] = WeakKeyDictionary()
+        self._pending: WeakKeyDictionary[SchedulingUnitOfWork, _Batch] = WeakKeyDictionary()
 
     def use_calendar(self, calendar: UnfavourableCalendar) -> None:
         """Judge dates by ``calendar`` from now on."""
@@ -147,24 +161,32 @@ class ZoneDetector:
             and previous is not None
             and previous.activity != placement.placed.activity
         )
+        batch = self._batch_of(unit)
         if changes or replaced:
             described = {
-                c.conflict_id: self._describe(agenda, c, now) for c in (*changes.detected, *changes.changed)
+                c.conflict_id: self._describe(agenda, c, now, self._names(batch))
+                for c in (*changes.detected, *changes.changed)
             }
-            self._changes_of(unit).append(
-                ZoneChange(zone, key, replaced, changes, described, now, correlation_id)
-            )
-        token = uuid.uuid4().hex
-        unit.zones.set_token(zone, token)
+            batch.changes.append(ZoneChange(zone, key, replaced, changes, described, now, correlation_id))
+        token = batch.tokens.get(zone)
+        if token is None:
+            token = batch.tokens[zone] = uuid.uuid4().hex
+            unit.zones.set_token(zone, token)
         self._cache[zone] = (token, agenda)
 
-    def _changes_of(self, unit: SchedulingUnitOfWork) -> list[ZoneChange]:
-        """The zone changes of ``unit`` still to record; the first registers their recording."""
-        changes = self._pending.get(unit)
-        if changes is None:
-            changes = self._pending[unit] = []
+    def _batch_of(self, unit: SchedulingUnitOfWork) -> _Batch:
+        """What the detector keeps of ``unit`` until it records; the first change registers the recording."""
+        batch = self._pending.get(unit)
+        if batch is None:
+            batch = self._pending[unit] = _Batch()
             unit.before_flush(lambda: self._record_batch(unit))
-        return changes
+        return batch
+
+    def _names(self, batch: _Batch) -> Names:
+        """The display names for the batch's descriptions: read once, not once per conflict."""
+        if batch.names is None:
+            batch.names = (self.organisation_names(), self.venue_names())
+        return batch.names
 
     async def _agenda(self, unit: SchedulingUnitOfWork, zone: str, now: datetime) -> Agenda:
         token = await unit.zones.token(zone)
@@ -180,7 +202,10 @@ class ZoneDetector:
 
     async def _record_batch(self, unit: SchedulingUnitOfWork) -> None:
         """Record the batch's zone changes in order: only detections in one write, others after one read."""
-        changes = self._pending.pop(unit, [])
+        batch = self._pending.pop(unit, None)
+        if batch is None or not batch.changes:
+            return
+        changes = batch.changes
         if _only_detections(changes):
             await self._record_detections(unit, changes)
             return
@@ -195,7 +220,7 @@ class ZoneDetector:
         for change in changes:
             if change.replaced:
                 _clear_acknowledgements(acknowledged, change.zone, change.key)
-            self._record(unit, change, statuses)
+            self._record(unit, change, statuses, batch)
         await unit.conflicts.write_changes()
 
     async def _record_detections(self, unit: SchedulingUnitOfWork, changes: list[ZoneChange]) -> None:
@@ -210,18 +235,20 @@ class ZoneDetector:
             if conflict.conflict_id in written:
                 self._announce(unit, change, conflict)
 
-    def _record(self, unit: SchedulingUnitOfWork, change: ZoneChange, statuses: Statuses) -> None:
+    def _record(
+        self, unit: SchedulingUnitOfWork, change: ZoneChange, statuses: Statuses, batch: _Batch
+    ) -> None:
         for conflict in change.changes.detected:
             self._detected(unit, change, conflict, statuses)
         for conflict in change.changes.resolved:
-            self._resolved(unit, change, conflict, statuses)
+            self._resolved(unit, change, conflict, statuses, batch)
         for conflict in change.changes.changed:
             if statuses.get(conflict.conflict_id) == "open":
                 described = change.described[conflict.conflict_id].model_dump(mode="json")
                 unit.conflicts.record_changed(conflict.conflict_id, described)
 
-    def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, self.organisation_names(), self.venue_names())
+    def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime, names: Names) -> ConflictDetected:
+        explanation = explain(conflict, self.areas, *names)
         suggestions = (
             suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
         )
@@ -249,13 +276,16 @@ class ZoneDetector:
         )
 
     def _resolved(
-        self, unit: SchedulingUnitOfWork, change: ZoneChange, conflict: Conflict, statuses: Statuses
+        self,
+        unit: SchedulingUnitOfWork,
+        change: ZoneChange,
+        conflict: Conflict,
+        statuses: Statuses,
+        batch: _Batch,
     ) -> None:
         if statuses.get(conflict.conflict_id) != "open":
             return
-        resolved = conflict.to_resolved_contract(
-            explain_resolved(conflict, self.areas, self.organisation_names(), self.venue_names())
-        )
+        resolved = conflict.to_resolved_contract(explain_resolved(conflict, self.areas, *self._names(batch)))
         unit.conflicts.record_resolved(conflict.conflict_id, change.now, resolved.model_dump(mode="json"))
         unit.publish(
             SCHEDULING_CONFLICTS,
