@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import islice
@@ -37,9 +38,23 @@ def suggest_alternatives(
     entry = agenda.get(mover.key) if mover else None
     if mover is None or entry is None:
         return []
-    ranked = sorted((_unfavourable(agenda, mover, start), start) for start in _candidates(mover, now, window))
-    free = (start for _, start in ranked if _is_free(agenda, entry.activity, mover, start, now))
+    ranked = _ranked(agenda, mover, _candidates(mover, now, window))
+    free = (start for start in ranked if _is_free(agenda, entry.activity, mover, start, now))
     return sorted(islice(free, limit))  # the best ``limit`` free starts: only as many checks as it takes
+
+
+def _ranked(agenda: Agenda, mover: Member, candidates: list[datetime]) -> Iterator[datetime]:
+    """The candidates (in time order) whose date is not unfavourable first, then the others, in time order.
+
+    Lazily: a date is judged only when the candidates before it did not give enough free starts.
+    """
+    unfavourable = []
+    for start in candidates:
+        if _unfavourable(agenda, mover, start):
+            unfavourable.append(start)
+        else:
+            yield start
+    yield from unfavourable
 
 
 def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetime]:
