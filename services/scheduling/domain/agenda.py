@@ -100,11 +100,17 @@ class Agenda:
         """Return the occurrences this agenda would hold for ``activity`` at ``now``."""
         return expand(activity, now, self.horizon, self.max_occurrences)
 
-    def upsert(self, activity: Activity, now: datetime) -> ConflictChanges:
-        """Create or replace an activity; the conflicts detected, resolved and changed by it."""
+    def upsert(
+        self, activity: Activity, now: datetime, occurrences: tuple[Occurrence, ...] | None = None
+    ) -> ConflictChanges:
+        """Create or replace an activity; the conflicts detected, resolved and changed by it.
+
+        ``occurrences`` are the activity's as this agenda expands them at ``now``, when already known.
+        """
         if not self.holds(activity):
             return self.withdraw(activity.key)
-        occurrences = self.occurrences_of(activity, now)
+        if occurrences is None:
+            occurrences = self.occurrences_of(activity, now)
         old = self._held.get(activity.key)
         if old is not None and old.activity == activity and old.occurrences == occurrences:
             return ConflictChanges()

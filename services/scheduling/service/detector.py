@@ -15,19 +15,21 @@ from contracts import ActivityPublished, ConflictDetected, Severity, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling import NAME
 from scheduling.domain import (
+    MAX_OCCURRENCES,
     Activity,
     ActivityKey,
     Agenda,
     Areas,
     Conflict,
     ConflictChanges,
+    Occurrence,
     UnfavourableCalendar,
     explain,
     explain_resolved,
     suggest_alternatives,
 )
 from scheduling.internal_events import PlacementChanged
-from scheduling.service.placements import Placement
+from scheduling.service.placements import Expansion, Placement
 from scheduling.store import ConflictRow, SchedulingUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -96,6 +98,7 @@ class ZoneDetector:
         self.organisation_names = organisation_names
         self.venue_names = venue_names
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._system_clock = clock is None
         self._cache: dict[str, tuple[str, Agenda]] = {}
         self._pending: WeakKeyDictionary[SchedulingUnitOfWork, _Batch] = WeakKeyDictionary()
 
@@ -145,6 +148,9 @@ class ZoneDetector:
     async def apply(self, unit: SchedulingUnitOfWork, placement: Placement, *, correlation_id: str) -> None:
         """Apply one placement to its zone; its conflicts are recorded with the batch's, before it commits."""
         zone, now = placement.zone, self.clock()
+        expansion = placement.placed.expansion if placement.placed is not None else None
+        if expansion is not None and self._system_clock:
+            now = expansion.now  # the intake's moment, a moment ago: its occurrences hold here too
         agenda = await self._agenda(unit, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
         key = placement.key
@@ -154,7 +160,7 @@ class ZoneDetector:
             unit.zones.unplace(zone, *key)
         else:
             activity = placement.placed.activity
-            changes = agenda.upsert(activity, now)
+            changes = agenda.upsert(activity, now, _occurrences(agenda, expansion, now))
             unit.zones.place(zone, *key, placement.placed.payload, placement.sequence)
         replaced = (
             placement.placed is not None
@@ -298,6 +304,13 @@ class ZoneDetector:
             rule=conflict.rule.value,
             correlation_id=change.correlation_id,
         )
+
+
+def _occurrences(agenda: Agenda, expansion: Expansion | None, now: datetime) -> tuple[Occurrence, ...] | None:
+    """The intake's occurrences when the agenda would expand the same (same moment, horizon and cap)."""
+    if expansion is None or expansion.now != now or expansion.horizon != agenda.horizon:
+        return None
+    return expansion.occurrences if agenda.max_occurrences == MAX_OCCURRENCES else None
 
 
 def _only_detections(changes: Sequence[ZoneChange]) -> bool:
