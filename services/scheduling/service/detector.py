@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,11 +57,9 @@ class ZoneChange:
 
 @dataclass
 class _Batch:
-    """What the detector keeps of one transaction until it records it: zone changes, tokens and names."""
+    """What the detector keeps of one transaction until it records it: zone changes and names."""
 
     changes: list[ZoneChange] = field(default_factory=list)
-    tokens: dict[str, str] = field(default_factory=dict)
-    """The token each zone changed in this transaction gets (one per zone, however many changes)."""
     names: Names | None = None
     """Organisation and venue display names, taken once for the transaction's descriptions."""
 
@@ -113,7 +110,10 @@ class ZoneDetector:
         On PostgreSQL the locks are advisory transaction locks taken in one sorted order, so instances
         sharing the database never interleave on a zone and never deadlock; SQLite has one writer.
         """
-        await unit.zones.load(zones)
+        zones = set(zones)
+        known = {zone: self._cache[zone][0] for zone in zones if zone in self._cache}
+        for zone in await unit.zones.load(zones, known):  # proven current, and renewed
+            self._cache[zone] = (await unit.zones.token(zone) or "", self._cache[zone][1])
 
     async def prefetch_placements(
         self, unit: SchedulingUnitOfWork, placements: Iterable[PlacementChanged]
@@ -174,11 +174,7 @@ class ZoneDetector:
                 for c in (*changes.detected, *changes.changed)
             }
             batch.changes.append(ZoneChange(zone, key, replaced, changes, described, now, correlation_id))
-        token = batch.tokens.get(zone)
-        if token is None:
-            token = batch.tokens[zone] = uuid.uuid4().hex
-            unit.zones.set_token(zone, token)
-        self._cache[zone] = (token, agenda)
+        self._cache[zone] = (unit.zones.renew(zone), agenda)
 
     def _batch_of(self, unit: SchedulingUnitOfWork) -> _Batch:
         """What the detector keeps of ``unit`` until it records; the first change registers the recording."""
