@@ -63,7 +63,7 @@ class Loop:
         return self.cpu_s * 1e3 / self.activities
 
     def ratio(self, raw: Loop) -> float:
-        """This loop's rate as a share of the raw loop's."""
+        """The rate of this loop as a share of the raw loop's."""
         return raw.wall_s / self.wall_s
 
 
@@ -101,7 +101,8 @@ async def take_in(records: Sequence[tuple[bytes, bytes]], batch: int) -> Loop:
             await intake.publish(unit, ORGANISATION, event.data, correlation_id=str(event.event_id))
         await unit.commit()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return Loop("domain floor: decoded, checked, described, encoded", len(records), wall, cpu, len(unit.published))
+    name = "domain floor: decoded, checked, described, encoded"
+    return Loop(name, len(records), wall, cpu, len(unit.published))
 
 
 async def raw_loop(bootstrap: str, records: Sequence[tuple[bytes, bytes]]) -> Loop:
@@ -135,7 +136,8 @@ async def measure(bootstrap: str, size: int, batch: int, rounds: int) -> list[Lo
 def markdown(loops: Sequence[Loop]) -> str:
     """One row per loop, each with its ratio to the raw loop of its round."""
     rows = [
-        "| round | loop | activities | wall s | CPU ms per activity | events staged | ratio to the raw loop |",
+        "| round | loop | activities | wall s | CPU ms per activity | events staged "
+        "| ratio to the raw loop |",
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for number, start in enumerate(range(0, len(loops), 3), start=1):
@@ -164,7 +166,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=10_000, help="activities in the burst")
-    parser.add_argument("--batch", type=int, default=500, help="records per commit, as the consumer's batches")
+    parser.add_argument("--batch", type=int, default=500, help="records per commit (a batch)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the three loops")
     parser.add_argument(
         "--bootstrap",
