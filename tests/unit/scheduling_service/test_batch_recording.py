@@ -258,3 +258,23 @@ async def test_a_zone_renewed_by_a_batch_that_changes_nothing_in_it_is_not_rebui
         await scheduler.take_in([("haag-wonen", published("b-1", evening, MOERWIJK))])
     assert not [s for s in sent if "zone_members.organisation" in s or s.startswith("SELECT zones")]
     assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"]
+
+
+async def test_zones_this_process_holds_are_renewed_together_and_not_rebuilt(scheduler: Scheduler) -> None:
+    evening = START + timedelta(hours=19)
+    in_both = [
+        ("staedion", published("a-1", evening, MOERWIJK)),
+        ("staedion", published("a-2", evening, MORGENSTOND)),
+    ]
+    await scheduler.take_in(in_both)
+    with statements(scheduler.database) as sent:
+        await scheduler.take_in(
+            [
+                ("haag-wonen", published("b-1", evening, MOERWIJK)),
+                ("haag-wonen", published("b-2", evening, MORGENSTOND)),
+            ]
+        )
+    zones = [s for s in sent if "zones" in s]
+    assert zones == ["UPDATE zones SET"]  # both proven current and renewed in one statement
+    assert not [s for s in sent if "zone_members.organisation" in s]
+    assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"] * 2
