@@ -7,8 +7,9 @@ envelope decoded and validated, the activity checked, placed in its zone's agend
 detected, described (suggestions included) and its agenda and conflict events encoded, through the
 scheduler's own ``Intake`` and ``ZoneDetector`` on the in-memory unit of work, committed every
 ``--batch`` records. The baseline in the same run is the raw aiokafka consume loop over the same records
-on the broker (``KAFKA_BOOTSTRAP_SERVERS``), as the shape benchmark times it; a decode-only loop shows
-what the envelope alone costs. What the floor costs per activity is what no plumbing can remove.
+on the broker (``KAFKA_BOOTSTRAP_SERVERS``, else the local one), as the shape benchmark times it; a
+decode-only loop shows what the envelope alone costs. What the floor costs per activity is what no
+plumbing can remove.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from scheduling.service.intake import Intake
 from scheduling.store.memory import InMemorySchedulingUnitOfWork
 from scheduling.subscribers import PARTNER_EVENTS
 from werkplaats.collector import settle_after_start_up
+from werkplaats.kafka_address import ensure_broker
 from werkplaats.logging import configure_logging
+from werkplaats.settings import RuntimeSettings
 from werkplaats.topics_admin import ensure_topics
 
 HORIZON = timedelta(days=365)
@@ -154,7 +157,8 @@ async def main(arguments: argparse.Namespace) -> None:
     """Measure and print the table."""
     configure_logging("scheduling", level="WARNING")
     settle_after_start_up()  # as a service process does once started
-    loops = await measure(arguments.bootstrap, arguments.activities, arguments.batch, arguments.rounds)
+    bootstrap = arguments.bootstrap or ensure_broker(RuntimeSettings())
+    loops = await measure(bootstrap, arguments.activities, arguments.batch, arguments.rounds)
     print(
         f"Command: `python -m benchmarks.scheduling.floor --activities {arguments.activities} "
         f"--batch {arguments.batch} --rounds {arguments.rounds}`\n\n"
@@ -170,8 +174,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the three loops")
     parser.add_argument(
         "--bootstrap",
-        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        help="the broker for the raw loop (KAFKA_BOOTSTRAP_SERVERS)",
+        default=None,
+        help="the broker for the raw loop (default: KAFKA_BOOTSTRAP_SERVERS, else the local broker)",
     )
     return parser.parse_args(argv)
 
