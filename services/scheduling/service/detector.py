@@ -77,8 +77,9 @@ class ZoneDetector:
 
     A zone's agenda stays in memory once this process has used it. Every committed transaction that
     changes a zone writes a fresh token to its row (one, however many of its changes touch the zone); a
-    cached agenda whose token no longer matches (a rolled-back batch,
-    or another instance that changed the zone meanwhile) is rebuilt from the zone's members.
+    cached agenda whose token no longer matches (a rolled-back batch, or another instance that changed
+    the zone meanwhile) is rebuilt from the zone's members. A cached zone whose token still stands is
+    given its new token while it is locked, in the same statement.
     """
 
     def __init__(
@@ -167,8 +168,8 @@ class ZoneDetector:
             and previous is not None
             and previous.activity != placement.placed.activity
         )
-        batch = self._batch_of(unit)
         if changes or replaced:
+            batch = self._batch_of(unit)
             described = {
                 c.conflict_id: self._describe(agenda, c, now, self._names(batch))
                 for c in (*changes.detected, *changes.changed)
