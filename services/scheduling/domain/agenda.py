@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 from contracts import ConflictRule, TargetGroup
 from scheduling.domain.activities import Activity, ActivityKey
@@ -99,11 +100,17 @@ class Agenda:
         """Return the occurrences this agenda would hold for ``activity`` at ``now``."""
         return expand(activity, now, self.horizon, self.max_occurrences)
 
-    def upsert(self, activity: Activity, now: datetime) -> ConflictChanges:
-        """Create or replace an activity; the conflicts detected, resolved and changed by it."""
+    def upsert(
+        self, activity: Activity, now: datetime, occurrences: tuple[Occurrence, ...] | None = None
+    ) -> ConflictChanges:
+        """Create or replace an activity; the conflicts detected, resolved and changed by it.
+
+        ``occurrences`` are the activity's as this agenda expands them at ``now``, when already known.
+        """
         if not self.holds(activity):
             return self.withdraw(activity.key)
-        occurrences = self.occurrences_of(activity, now)
+        if occurrences is None:
+            occurrences = self.occurrences_of(activity, now)
         old = self._held.get(activity.key)
         if old is not None and old.activity == activity and old.occurrences == occurrences:
             return ConflictChanges()
@@ -156,46 +163,49 @@ class Agenda:
         self, draft: Activity, now: datetime, rules: Collection[ConflictRule] = ALL_RULES
     ) -> list[Conflict]:
         """Dry run: the conflicts ``draft`` would take part in (replacing its own key); nothing changes."""
-        if not self.holds(draft):
-            return []
-        rules = frozenset(rules) & self.rules
-        held = HeldActivity(draft, self.occurrences_of(draft, now), self._sequence + 1)
-        found = {conflict.conflict_id: conflict for conflict in self._conflicts_of(held, rules)}
-        if TGO in rules:
-            found.update((conflict.conflict_id, conflict) for conflict in self._draft_overloads(held))
+        found = {conflict.conflict_id: conflict for conflict in self.draft_conflicts(draft, now, rules)}
         return [found[conflict_id] for conflict_id in sorted(found)]
 
-    def _conflicts_of(self, held: HeldActivity, rules: Collection[ConflictRule]) -> Iterable[Conflict]:
+    def draft_conflicts(
+        self, draft: Activity, now: datetime, rules: Collection[ConflictRule] = ALL_RULES
+    ) -> Iterator[Conflict]:
+        """The conflicts of ``check``, found one by one (a conflict may come twice; unsorted).
+
+        For a question one conflict answers (is this draft free?): found lazily, it stops at the first.
+        """
+        if not self.holds(draft):
+            return
+        rules = frozenset(rules) & self.rules
+        held = HeldActivity(draft, self.occurrences_of(draft, now), self._sequence + 1)
+        yield from self._each_conflict_of(held, rules)
+        if TGO in rules:
+            yield from self._draft_overloads(held)
+
+    def _conflicts_of(self, held: HeldActivity, rules: Collection[ConflictRule]) -> list[Conflict]:
+        return list(self._each_conflict_of(held, rules))
+
+    def _each_conflict_of(self, held: HeldActivity, rules: Collection[ConflictRule]) -> Iterator[Conflict]:
         activity, occurrences = held.activity, held.occurrences
-        found = list(
-            neighbourhood_conflicts(activity, occurrences, self._neighbourhoods, self._lookup, rules)
+        found: Iterable[Conflict] = neighbourhood_conflicts(
+            activity, occurrences, self._neighbourhoods, self._lookup, rules
         )
         if VDB in rules:
-            found += venue_conflicts(activity, occurrences, self._venues, self._lookup)
+            found = chain(found, venue_conflicts(activity, occurrences, self._venues, self._lookup))
         if UNF in rules:
-            found += date_conflicts(activity, occurrences, self.calendar)
+            found = chain(found, date_conflicts(activity, occurrences, self.calendar))
         if VENUE_FACT_RULES & set(rules):
-            found += [
-                conflict
-                for conflict in venue_fact_conflicts(activity, occurrences, self.venues)
-                if conflict.rule in rules
-            ]
-        return [conflict for conflict in found if self._owns(conflict)]
+            facts = venue_fact_conflicts(activity, occurrences, self.venues)
+            found = chain(found, (conflict for conflict in facts if conflict.rule in rules))
+        return (conflict for conflict in found if self._owns(conflict))
 
-    def _draft_overloads(self, held: HeldActivity) -> list[Conflict]:
+    def _draft_overloads(self, held: HeldActivity) -> Iterator[Conflict]:
         key = held.activity.key
-        found: list[Conflict] = []
         for bucket, refs in draft_buckets(held.activity, held.occurrences).items():
             if not self._owns_bucket(bucket):
                 continue
             contents = self._contents_with(bucket, held.activity.target_groups, key, refs)
             lookup = self._lookup_with(held.activity)
-            found += [
-                c
-                for c in bucket_conflicts(bucket, contents, self.overload_threshold, lookup)
-                if c.involves(key)
-            ]
-        return found
+            yield from bucket_conflicts(bucket, contents, self.overload_threshold, lookup, involving=key)
 
     def _contents_with(
         self, bucket: Bucket, groups: frozenset[TargetGroup], key: ActivityKey, refs: list[Ref]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,8 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 EVENING = time(17, 0)
+REMEMBERED_INSTANTS = 1 << 16
+"""Instants whose datetimes are kept: the same occurrences are turned into datetimes again and again."""
 
 
 def to_us(moment: datetime) -> int:
@@ -17,11 +20,13 @@ def to_us(moment: datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
+@lru_cache(maxsize=REMEMBERED_INSTANTS)
 def from_us(instant: int) -> datetime:
     """Return the aware UTC datetime of an instant in microseconds since the epoch."""
     return EPOCH + timedelta(microseconds=instant)
 
 
+@lru_cache(maxsize=REMEMBERED_INSTANTS)
 def local(instant: int) -> datetime:
     """Return the Europe/Amsterdam wall-clock time of an instant."""
     return from_us(instant).astimezone(AMSTERDAM)

@@ -75,12 +75,17 @@ def bucket_conflicts(
     threshold: int,
     lookup: Lookup,
     wanted: Callable[[TargetGroup], bool] = lambda group: True,
+    involving: ActivityKey | None = None,
 ) -> list[Conflict]:
-    """Return the overload conflicts of one (wijk, week) bucket, for the groups ``wanted``."""
+    """Return the overload conflicts of one (wijk, week) bucket, for the groups ``wanted``.
+
+    With ``involving``, only those that count an occurrence of that activity (the others are never built).
+    """
     wijk, week = bucket
     return [
         overload_conflict(wijk, group, week, [(lookup(key), occurrence) for key, occurrence in refs])
         for group, refs in overloaded(contents, threshold, wanted).items()
+        if involving is None or any(key == involving for key, _ in refs)
     ]
 
 

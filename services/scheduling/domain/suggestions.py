@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import islice
@@ -37,9 +38,23 @@ def suggest_alternatives(
     entry = agenda.get(mover.key) if mover else None
     if mover is None or entry is None:
         return []
-    ranked = sorted((_unfavourable(agenda, mover, start), start) for start in _candidates(mover, now, window))
-    free = (start for _, start in ranked if _is_free(agenda, entry.activity, mover, start, now))
+    ranked = _ranked(agenda, mover, _candidates(mover, now, window))
+    free = (start for start in ranked if _is_free(agenda, entry.activity, mover, start, now))
     return sorted(islice(free, limit))  # the best ``limit`` free starts: only as many checks as it takes
+
+
+def _ranked(agenda: Agenda, mover: Member, candidates: list[datetime]) -> Iterator[datetime]:
+    """The candidates (in time order) whose date is not unfavourable first, then the others, in time order.
+
+    Lazily: a date is judged only when the candidates before it did not give enough free starts.
+    """
+    unfavourable = []
+    for start in candidates:
+        if _unfavourable(agenda, mover, start):
+            unfavourable.append(start)
+        else:
+            yield start
+    yield from unfavourable
 
 
 def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetime]:
@@ -52,18 +67,23 @@ def _candidates(mover: Member, now: datetime, window: timedelta) -> list[datetim
 
 
 def _draft(activity: Activity, mover: Member, start: datetime) -> Activity:
-    moved = activity.moved_to(start)
-    moved = replace(moved, ends_at=start + (mover.occurrence_end - mover.occurrence_start))
-    if not activity.is_series:
-        return moved
-    return replace(moved, activity_id=f"{activity.activity_id}:alternative")
+    """The moved occurrence as a single activity of its own (one copy: each runs the checks of a new one)."""
+    return replace(
+        activity,
+        activity_id=f"{activity.activity_id}:alternative" if activity.is_series else activity.activity_id,
+        starts_at=start,
+        ends_at=start + (mover.occurrence_end - mover.occurrence_start),
+        recurrence=None,
+        exdates=(),
+        rdates=(),
+        overrides=(),
+    )
 
 
 def _is_free(agenda: Agenda, activity: Activity, mover: Member, start: datetime, now: datetime) -> bool:
     draft = _draft(activity, mover, start)
-    return not any(
-        _blocks(agenda, conflict, mover) for conflict in agenda.check(draft, now, rules=HIGH_AND_MEDIUM)
-    )
+    found = agenda.draft_conflicts(draft, now, rules=HIGH_AND_MEDIUM)
+    return not any(_blocks(agenda, conflict, mover) for conflict in found)  # the first that blocks ends it
 
 
 def _blocks(agenda: Agenda, conflict: Conflict, mover: Member) -> bool:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -15,24 +14,28 @@ from contracts import ActivityPublished, ConflictDetected, Severity, new_event
 from contracts.topics import SCHEDULING_CONFLICTS
 from scheduling import NAME
 from scheduling.domain import (
+    MAX_OCCURRENCES,
     Activity,
     ActivityKey,
     Agenda,
     Areas,
     Conflict,
     ConflictChanges,
+    Occurrence,
     UnfavourableCalendar,
     explain,
     explain_resolved,
     suggest_alternatives,
 )
 from scheduling.internal_events import PlacementChanged
-from scheduling.service.placements import Placement
+from scheduling.service.placements import Expansion, Placement
 from scheduling.store import ConflictRow, SchedulingUnitOfWork
 
 log = structlog.get_logger(__name__)
 
 AgendaFactory = Callable[[str], Agenda]
+Names = tuple[Mapping[str, str], Mapping[str, str]]
+"""Display names of organisations and of venues."""
 Statuses = Mapping[str, str | None]
 """The status of each conflict a batch touches (None: never detected), kept current as it records."""
 
@@ -52,6 +55,15 @@ class ZoneChange:
     correlation_id: str
 
 
+@dataclass
+class _Batch:
+    """What the detector keeps of one transaction until it records it: zone changes and names."""
+
+    changes: list[ZoneChange] = field(default_factory=list)
+    names: Names | None = None
+    """Organisation and venue display names, taken once for the transaction's descriptions."""
+
+
 class ZoneDetector:
     """Applies placements to the agenda of their zone and records what that does to its conflicts.
 
@@ -63,9 +75,11 @@ class ZoneDetector:
     statuses are read in one query, acknowledgements its replaced activities cancel in another. Their
     log lines name the correlation id of the change that caused them (no event is being handled by then).
 
-    A zone's agenda stays in memory once this process has used it. Every committed change writes a
-    fresh token to the zone's row; a cached agenda whose token no longer matches (a rolled-back batch,
-    or another instance that changed the zone meanwhile) is rebuilt from the zone's members.
+    A zone's agenda stays in memory once this process has used it. Every committed transaction that
+    changes a zone writes a fresh token to its row (one, however many of its changes touch the zone); a
+    cached agenda whose token no longer matches (a rolled-back batch, or another instance that changed
+    the zone meanwhile) is rebuilt from the zone's members. A cached zone whose token still stands is
+    given its new token while it is locked, in the same statement.
     """
 
     def __init__(
@@ -82,8 +96,9 @@ class ZoneDetector:
         self.organisation_names = organisation_names
         self.venue_names = venue_names
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._system_clock = clock is None
         self._cache: dict[str, tuple[str, Agenda]] = {}
-        self._pending: WeakKeyDictionary[SchedulingUnitOfWork, list[ZoneChange]] = WeakKeyDictionary()
+        self._pending: WeakKeyDictionary[SchedulingUnitOfWork, _Batch] = WeakKeyDictionary()
 
     def use_calendar(self, calendar: UnfavourableCalendar) -> None:
         """Judge dates by ``calendar`` from now on."""
@@ -96,7 +111,10 @@ class ZoneDetector:
         On PostgreSQL the locks are advisory transaction locks taken in one sorted order, so instances
         sharing the database never interleave on a zone and never deadlock; SQLite has one writer.
         """
-        await unit.zones.load(zones)
+        zones = set(zones)
+        known = {zone: self._cache[zone][0] for zone in zones if zone in self._cache}
+        for zone in await unit.zones.load(zones, known):  # proven current, and renewed
+            self._cache[zone] = (await unit.zones.token(zone) or "", self._cache[zone][1])
 
     async def prefetch_placements(
         self, unit: SchedulingUnitOfWork, placements: Iterable[PlacementChanged]
@@ -131,6 +149,9 @@ class ZoneDetector:
     async def apply(self, unit: SchedulingUnitOfWork, placement: Placement, *, correlation_id: str) -> None:
         """Apply one placement to its zone; its conflicts are recorded with the batch's, before it commits."""
         zone, now = placement.zone, self.clock()
+        expansion = placement.placed.expansion if placement.placed is not None else None
+        if expansion is not None and self._system_clock:
+            now = expansion.now  # the intake's moment, a moment ago: its occurrences hold here too
         agenda = await self._agenda(unit, zone, now)
         self._cache.pop(zone, None)  # until this change is staged in full
         key = placement.key
@@ -140,7 +161,7 @@ class ZoneDetector:
             unit.zones.unplace(zone, *key)
         else:
             activity = placement.placed.activity
-            changes = agenda.upsert(activity, now)
+            changes = agenda.upsert(activity, now, _occurrences(agenda, expansion, now))
             unit.zones.place(zone, *key, placement.placed.payload, placement.sequence)
         replaced = (
             placement.placed is not None
@@ -148,23 +169,27 @@ class ZoneDetector:
             and previous.activity != placement.placed.activity
         )
         if changes or replaced:
+            batch = self._batch_of(unit)
             described = {
-                c.conflict_id: self._describe(agenda, c, now) for c in (*changes.detected, *changes.changed)
+                c.conflict_id: self._describe(agenda, c, now, self._names(batch))
+                for c in (*changes.detected, *changes.changed)
             }
-            self._changes_of(unit).append(
-                ZoneChange(zone, key, replaced, changes, described, now, correlation_id)
-            )
-        token = uuid.uuid4().hex
-        unit.zones.set_token(zone, token)
-        self._cache[zone] = (token, agenda)
+            batch.changes.append(ZoneChange(zone, key, replaced, changes, described, now, correlation_id))
+        self._cache[zone] = (unit.zones.renew(zone), agenda)
 
-    def _changes_of(self, unit: SchedulingUnitOfWork) -> list[ZoneChange]:
-        """The zone changes of ``unit`` still to record; the first registers their recording."""
-        changes = self._pending.get(unit)
-        if changes is None:
-            changes = self._pending[unit] = []
+    def _batch_of(self, unit: SchedulingUnitOfWork) -> _Batch:
+        """What the detector keeps of ``unit`` until it records; the first change registers the recording."""
+        batch = self._pending.get(unit)
+        if batch is None:
+            batch = self._pending[unit] = _Batch()
             unit.before_flush(lambda: self._record_batch(unit))
-        return changes
+        return batch
+
+    def _names(self, batch: _Batch) -> Names:
+        """The display names for the batch's descriptions: read once, not once per conflict."""
+        if batch.names is None:
+            batch.names = (self.organisation_names(), self.venue_names())
+        return batch.names
 
     async def _agenda(self, unit: SchedulingUnitOfWork, zone: str, now: datetime) -> Agenda:
         token = await unit.zones.token(zone)
@@ -180,7 +205,10 @@ class ZoneDetector:
 
     async def _record_batch(self, unit: SchedulingUnitOfWork) -> None:
         """Record the batch's zone changes in order: only detections in one write, others after one read."""
-        changes = self._pending.pop(unit, [])
+        batch = self._pending.pop(unit, None)
+        if batch is None or not batch.changes:
+            return
+        changes = batch.changes
         if _only_detections(changes):
             await self._record_detections(unit, changes)
             return
@@ -195,7 +223,7 @@ class ZoneDetector:
         for change in changes:
             if change.replaced:
                 _clear_acknowledgements(acknowledged, change.zone, change.key)
-            self._record(unit, change, statuses)
+            self._record(unit, change, statuses, batch)
         await unit.conflicts.write_changes()
 
     async def _record_detections(self, unit: SchedulingUnitOfWork, changes: list[ZoneChange]) -> None:
@@ -210,18 +238,20 @@ class ZoneDetector:
             if conflict.conflict_id in written:
                 self._announce(unit, change, conflict)
 
-    def _record(self, unit: SchedulingUnitOfWork, change: ZoneChange, statuses: Statuses) -> None:
+    def _record(
+        self, unit: SchedulingUnitOfWork, change: ZoneChange, statuses: Statuses, batch: _Batch
+    ) -> None:
         for conflict in change.changes.detected:
             self._detected(unit, change, conflict, statuses)
         for conflict in change.changes.resolved:
-            self._resolved(unit, change, conflict, statuses)
+            self._resolved(unit, change, conflict, statuses, batch)
         for conflict in change.changes.changed:
             if statuses.get(conflict.conflict_id) == "open":
                 described = change.described[conflict.conflict_id].model_dump(mode="json")
                 unit.conflicts.record_changed(conflict.conflict_id, described)
 
-    def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime) -> ConflictDetected:
-        explanation = explain(conflict, self.areas, self.organisation_names(), self.venue_names())
+    def _describe(self, agenda: Agenda, conflict: Conflict, now: datetime, names: Names) -> ConflictDetected:
+        explanation = explain(conflict, self.areas, *names)
         suggestions = (
             suggest_alternatives(agenda, conflict, now) if conflict.severity is Severity.HIGH else []
         )
@@ -249,13 +279,16 @@ class ZoneDetector:
         )
 
     def _resolved(
-        self, unit: SchedulingUnitOfWork, change: ZoneChange, conflict: Conflict, statuses: Statuses
+        self,
+        unit: SchedulingUnitOfWork,
+        change: ZoneChange,
+        conflict: Conflict,
+        statuses: Statuses,
+        batch: _Batch,
     ) -> None:
         if statuses.get(conflict.conflict_id) != "open":
             return
-        resolved = conflict.to_resolved_contract(
-            explain_resolved(conflict, self.areas, self.organisation_names(), self.venue_names())
-        )
+        resolved = conflict.to_resolved_contract(explain_resolved(conflict, self.areas, *self._names(batch)))
         unit.conflicts.record_resolved(conflict.conflict_id, change.now, resolved.model_dump(mode="json"))
         unit.publish(
             SCHEDULING_CONFLICTS,
@@ -268,6 +301,13 @@ class ZoneDetector:
             rule=conflict.rule.value,
             correlation_id=change.correlation_id,
         )
+
+
+def _occurrences(agenda: Agenda, expansion: Expansion | None, now: datetime) -> tuple[Occurrence, ...] | None:
+    """The intake's occurrences when the agenda would expand the same (same moment, horizon and cap)."""
+    if expansion is None or expansion.now != now or expansion.horizon != agenda.horizon:
+        return None
+    return expansion.occurrences if agenda.max_occurrences == MAX_OCCURRENCES else None
 
 
 def _only_detections(changes: Sequence[ZoneChange]) -> bool:

@@ -30,6 +30,7 @@ from scheduling.domain import (
 )
 from scheduling.domain.errors import SchedulingError
 from scheduling.service.placements import (
+    Expansion,
     Place,
     PlacedActivity,
     Placement,
@@ -127,9 +128,8 @@ class Intake:
         sequence = time.time_ns() // 1000
         now = datetime.now(UTC)
         unit.activities.put(_row(organisation, published, payload, fingerprint, sequence, now))
-        occurrences = [
-            Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expand(activity, now, self.horizon)
-        ]
+        expanded = expand(activity, now, self.horizon)
+        occurrences = [Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in expanded]
         known = self.venue_known(activity.venue_id) if activity.venue_id is not None else None
         upserted = AgendaActivityUpserted(
             organisation=organisation, activity=published, occurrences=occurrences, venue_known=known
@@ -139,7 +139,8 @@ class Intake:
             new_event(upserted, source=NAME, correlation_id=correlation_id),
             key=agenda_key(organisation, published.activity_id),
         )
-        placed, held = zones_of(activity), PlacedActivity(activity, published, payload)
+        expansion = Expansion(now, self.horizon, expanded)
+        placed, held = zones_of(activity), PlacedActivity(activity, published, payload, expansion)
         for zone in sorted(left | placed):
             placement = Placement(zone, key, sequence, held if zone in placed else None)
             await self.place(unit, placement, correlation_id=correlation_id)

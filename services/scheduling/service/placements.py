@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from contracts import ActivityPublished, CentreVenue, new_event
 from contracts.areas import wijk_of
 from contracts.topics import SCHEDULING_PLACEMENTS
 from scheduling import NAME
-from scheduling.domain import Activity, ActivityKey
+from scheduling.domain import Activity, ActivityKey, Occurrence
 from scheduling.domain.zones import venue_zone, wijk_zone
 from scheduling.internal_events import PlacementChanged
 from scheduling.store import SchedulingUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """An activity's occurrences as the intake expanded them: at ``now``, up to ``horizon`` ahead."""
+
+    now: datetime
+    horizon: timedelta
+    occurrences: tuple[Occurrence, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +33,8 @@ class PlacedActivity:
     activity: Activity
     published: ActivityPublished
     payload: dict[str, Any]
+    expansion: Expansion | None = None
+    """Its occurrences as the intake expanded them (inline detection; none from the placements topic)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -77,8 +78,9 @@ class InMemoryZones:
         self.tokens: dict[str, str] = {}
         self.members_by_zone: dict[str, dict[ActivityKey, tuple[int, dict[str, Any]]]] = {}
 
-    async def load(self, zones: Iterable[str]) -> None:
-        """Nothing to lock or load: every zone is at hand."""
+    async def load(self, zones: Iterable[str], known: Mapping[str, str] | None = None) -> set[str]:
+        """Nothing to lock or load: every zone is at hand (and none is renewed ahead)."""
+        return set()
 
     async def load_members(self, members: Iterable[ZoneMemberKey]) -> None:
         """Nothing to load: every member is at hand."""
@@ -92,9 +94,10 @@ class InMemoryZones:
         """The zone's token, or None."""
         return self.tokens.get(zone)
 
-    def set_token(self, zone: str, token: str) -> None:
-        """Give the zone a new token."""
-        self.tokens[zone] = token
+    def renew(self, zone: str) -> str:
+        """Give the zone a new token at once (this unit of work outlives its commits)."""
+        token = self.tokens[zone] = uuid.uuid4().hex
+        return token
 
     async def members(self, zone: str) -> list[ZoneMember]:
         """The zone's activities in publish order."""

@@ -72,8 +72,12 @@ class StagedActivities(Protocol):
 class Zones(Protocol):
     """Each zone's members and the token of its last committed change."""
 
-    async def load(self, zones: Iterable[str]) -> None:
-        """Lock ``zones`` for this transaction (in one order), then read their tokens at once."""
+    async def load(self, zones: Iterable[str], known: Mapping[str, str] | None = None) -> set[str]:
+        """Lock ``zones`` for this transaction (in one order), then read their tokens at once.
+
+        A zone whose token is still ``known[zone]`` is renewed instead: it gets this transaction's token
+        in the same statement. Returns the zones renewed (proven current).
+        """
 
     async def load_members(self, members: Iterable[ZoneMemberKey]) -> None:
         """Read the publish sequences of ``members`` for this transaction in as few queries as possible."""
@@ -84,8 +88,8 @@ class Zones(Protocol):
     async def token(self, zone: str) -> str | None:
         """The token of the zone's last committed change (None: never written)."""
 
-    def set_token(self, zone: str, token: str) -> None:
-        """Give the zone a new token when the transaction commits."""
+    def renew(self, zone: str) -> str:
+        """The token this transaction gives the zone when it commits (written once, however often asked)."""
 
     async def members(self, zone: str) -> list[ZoneMember]:
         """The zone's activities in publish order."""

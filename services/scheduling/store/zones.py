@@ -11,7 +11,8 @@ never be stale when its transaction writes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text, tuple_, update
@@ -45,6 +46,15 @@ TOKENS_LOCKED_OF_ONE = _tokens_locked(ZONES.c.zone == bindparam("zone_of"))
 TOKENS_LOCKED_OF_MANY = _tokens_locked(ZONES.c.zone.in_(bindparam("zones_of", expanding=True)))
 
 
+def _renewal(where: Any) -> Any:
+    """Give zones whose token is still the one known a new token; returns the zones it renewed."""
+    return update(ZONES).where(where).values(token=bindparam("renewed")).returning(ZONES.c.zone)
+
+
+RENEW_ONE = _renewal((ZONES.c.zone == bindparam("zone_of")) & (ZONES.c.token == bindparam("known")))
+RENEW_MANY = _renewal(tuple_(ZONES.c.zone, ZONES.c.token).in_(bindparam("known_pairs", expanding=True)))
+
+
 def zone_lock_key(zone: str) -> int:
     """The 64-bit advisory lock key of ``zone`` (the same in every process)."""
     digest = hashlib.blake2b(f"werkplaats.scheduling.zone:{zone}".encode(), digest_size=8).digest()
@@ -52,33 +62,64 @@ def zone_lock_key(zone: str) -> int:
 
 
 class SqlZones:
-    """Zones in the database; writes staged on the unit of work, reads after the zone's lock."""
+    """Zones in the database; writes staged on the unit of work, reads after the zone's lock.
+
+    A transaction gives every zone it changes one new token (``renew``). A zone whose token the caller
+    still knows is renewed while it is loaded, in one statement that proves it current (the token is
+    unchanged) and writes the new one; only the others are read, and written when the transaction ends.
+    """
 
     def __init__(self, session: AsyncSession, unit: UnitOfWork) -> None:
         self.session, self.unit = session, unit
         self._tokens: dict[str, str | None] = {}
+        self._renewed: set[str] = set()
+        self._new_token = uuid.uuid4().hex
         self._sequences: dict[ZoneMemberKey, int | None] = {}
         self._dialect = session.get_bind().dialect.name
         self._locked = False
 
-    async def load(self, zones: Iterable[str]) -> None:
+    async def load(self, zones: Iterable[str], known: Mapping[str, str] | None = None) -> set[str]:
         """Lock ``zones`` for this transaction (all at once, sorted, on PostgreSQL), then read their tokens.
 
-        On SQLite the first read is an ``UPDATE`` that changes nothing and takes the write lock.
+        Zones whose token is still ``known[zone]`` are renewed instead of read (returned). On SQLite the
+        first statement is an ``UPDATE`` (a renewal, or one that changes nothing) and takes the write lock.
         """
         wanted = sorted(set(zones) - self._tokens.keys())
         if not wanted:
-            return
+            return set()
         if self._dialect == "postgresql":
             await self.session.execute(LOCK_ZONES, {"keys": sorted({zone_lock_key(zone) for zone in wanted})})
+        renewed: set[str] = set()
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
+            renewed |= await self._renew({zone: known[zone] for zone in chunk if known and zone in known})
+            rest = [zone for zone in chunk if zone not in renewed]
+            if not rest:
+                continue
             if self._dialect == "postgresql" or self._locked:
-                found = dict(await self._read(chunk))
+                found = dict(await self._read(rest))
             else:
                 self._locked = True
-                found = dict(await self._read(chunk, TOKENS_LOCKED_OF_ONE, TOKENS_LOCKED_OF_MANY))
-            self._tokens.update({zone: found.get(zone) for zone in chunk})
+                found = dict(await self._read(rest, TOKENS_LOCKED_OF_ONE, TOKENS_LOCKED_OF_MANY))
+            self._tokens.update({zone: found.get(zone) for zone in rest})
+        return renewed
+
+    async def _renew(self, known: Mapping[str, str]) -> set[str]:
+        """Give the zones whose token is still the one ``known`` this transaction's token; those zones."""
+        if not known:
+            return set()
+        self._locked = True
+        if len(known) == 1:
+            ((zone, token),) = known.items()
+            parameters: dict[str, Any] = {"zone_of": zone, "known": token, "renewed": self._new_token}
+            rows = await self.session.execute(RENEW_ONE, parameters)
+        else:
+            pairs = sorted(known.items())
+            rows = await self.session.execute(RENEW_MANY, {"known_pairs": pairs, "renewed": self._new_token})
+        renewed = {zone for (zone,) in rows}
+        self._renewed |= renewed
+        self._tokens.update(dict.fromkeys(renewed, self._new_token))
+        return renewed
 
     async def _read(
         self, zones: list[str], one: Any = TOKENS_OF_ONE, many: Any = TOKENS_OF_MANY
@@ -95,10 +136,13 @@ class SqlZones:
             await self.load([zone])
         return self._tokens[zone]
 
-    def set_token(self, zone: str, token: str) -> None:
-        """Give the zone a new token when the transaction commits."""
-        self.unit.upsert(ZONES, {"zone": zone, "token": token})
-        self._tokens[zone] = token
+    def renew(self, zone: str) -> str:
+        """The token this transaction gives the zone: written when it was loaded, else when it commits."""
+        if zone not in self._renewed:
+            self.unit.upsert(ZONES, {"zone": zone, "token": self._new_token})
+            self._renewed.add(zone)
+            self._tokens[zone] = self._new_token
+        return self._new_token
 
     async def members(self, zone: str) -> list[ZoneMember]:
         """The zone's activities in publish order."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import structlog
 
+from werkplaats import logging as werkplaats_logging
 from werkplaats.logging import configure_logging
 from werkplaats.settings import ServiceSettings
 
@@ -45,3 +46,21 @@ def test_settings_are_read_when_created(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert settings.kafka_bootstrap_servers == "broker:9092"
     assert settings.http_port == 8123
     assert settings.sqlite_url("scheduling") == f"sqlite+aiosqlite:///{tmp_path / 'scheduling.db'}"
+
+
+def test_a_line_below_the_level_runs_none_of_the_chain(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[str] = []
+
+    def spy(logger: object, method: str, event_dict: dict[str, object]) -> dict[str, object]:
+        seen.append(str(event_dict["event"]))
+        return event_dict
+
+    monkeypatch.setattr(werkplaats_logging, "mask_secrets", spy)
+    configure_logging("scheduling", level="WARNING")
+    log = structlog.get_logger("t")
+    log.info("activity_published", activity_id="a")
+    log.warning("infrastructure_unavailable", attempt=1)
+    assert seen == ["infrastructure_unavailable"]
+    assert "activity_published" not in capsys.readouterr().out

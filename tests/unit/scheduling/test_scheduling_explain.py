@@ -1,9 +1,14 @@
 """Explanations for coordinators and the mapping onto the contracts."""
 
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
 from scheduling_factories import ALL, MOERWIJK, NOW, activity, agenda, at
 
 from contracts import ConflictDetected, ConflictResolved
-from scheduling.domain import explain, explain_resolved, load_calendar
+from scheduling.domain import AMSTERDAM, explain, explain_resolved, load_calendar
+from scheduling.domain.wording import clock_time
 
 NAMES = {"staedion": "Staedion", "gemeente-den-haag": "Gemeente Den Haag"}
 
@@ -115,3 +120,8 @@ def test_an_unfavourable_contract_lists_reason_ids() -> None:
     payload = conflict.to_contract(explain(conflict))
     assert payload.reasons == ["public-holiday-2026-12-25", "school-christmas-2026"]
     assert payload.starts_at > NOW
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_a_clock_time_is_the_amsterdam_hours_and_minutes_strftime_gives(moment: datetime) -> None:
+    assert clock_time(moment) == moment.astimezone(AMSTERDAM).strftime("%H:%M")

@@ -220,18 +220,61 @@ async def test_a_single_activity_is_read_once_per_kind_and_written_once_per_tabl
     with statements(scheduler.database) as sent:
         await scheduler.take_in([("haag-wonen", published("b-1", evening + timedelta(minutes=30), MOERWIJK))])
 
-    zone = (  # locked, and its token read: on SQLite one statement that takes the write lock
-        ["UPDATE zones SET"]
-        if scheduler.database.is_sqlite
-        else ["SELECT pg_advisory_xact_lock(k) FROM", "SELECT zones.zone, zones.token"]
-    )
+    # The zone this process holds is proven current and given its new token in one statement (on SQLite
+    # it takes the write lock), so its token is neither read nor written apart.
+    zone = ["UPDATE zones SET"] if scheduler.database.is_sqlite else ["SELECT pg_advisory_xact_lock(k) FROM"]
     assert sent == [
         "SELECT 1 AS",  # the stored and the staged version, in one statement
         *zone,
+        *(["UPDATE zones SET"] if not scheduler.database.is_sqlite else []),
         "INSERT INTO conflicts",  # the detected conflict, written unless it is open already
         "INSERT INTO activities",
         "INSERT INTO zone_members",
-        "INSERT INTO zones",
         "INSERT INTO outbox",
     ]
     assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"]
+
+
+async def test_a_zone_new_to_this_process_is_read_and_its_token_written_with_the_batch(
+    scheduler: Scheduler,
+) -> None:
+    with statements(scheduler.database) as sent:
+        await scheduler.take_in([("staedion", published("a-1", START + timedelta(hours=19), MOERWIJK))])
+    tokens = [s for s in sent if s.startswith(("UPDATE zones", "SELECT zones", "INSERT INTO zones"))]
+    assert tokens == (
+        ["UPDATE zones SET", "INSERT INTO zones"]  # SQLite: the read takes the write lock
+        if scheduler.database.is_sqlite
+        else ["SELECT zones.zone, zones.token", "INSERT INTO zones"]
+    )
+
+
+async def test_a_zone_renewed_by_a_batch_that_changes_nothing_in_it_is_not_rebuilt(
+    scheduler: Scheduler,
+) -> None:
+    evening = START + timedelta(hours=19)
+    await scheduler.take_in([("staedion", published("a-1", evening, MOERWIJK))])
+    await scheduler.take_in([("staedion", published("a-1", evening, MOERWIJK))])  # unchanged
+    with statements(scheduler.database) as sent:
+        await scheduler.take_in([("haag-wonen", published("b-1", evening, MOERWIJK))])
+    assert not [s for s in sent if "zone_members.organisation" in s or s.startswith("SELECT zones")]
+    assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"]
+
+
+async def test_zones_this_process_holds_are_renewed_together_and_not_rebuilt(scheduler: Scheduler) -> None:
+    evening = START + timedelta(hours=19)
+    in_both = [
+        ("staedion", published("a-1", evening, MOERWIJK)),
+        ("staedion", published("a-2", evening, MORGENSTOND)),
+    ]
+    await scheduler.take_in(in_both)
+    with statements(scheduler.database) as sent:
+        await scheduler.take_in(
+            [
+                ("haag-wonen", published("b-1", evening, MOERWIJK)),
+                ("haag-wonen", published("b-2", evening, MORGENSTOND)),
+            ]
+        )
+    zones = [s for s in sent if "zones" in s]
+    assert zones == ["UPDATE zones SET"]  # both proven current and renewed in one statement
+    assert not [s for s in sent if "zone_members.organisation" in s]
+    assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"] * 2
