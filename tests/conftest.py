@@ -13,6 +13,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests are judged by what they find, not by how fast an example runs on a busy machine.
+settings.register_profile("werkplaats", deadline=None)
+settings.load_profile("werkplaats")
 
 REQUIRE_ALL_ENV = "WERKPLAATS_REQUIRE_ALL_TESTS"
 POSTGRES_ENV = "WERKPLAATS_TEST_POSTGRES_URL"
