@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import cast
 
@@ -64,10 +65,13 @@ class SqlSchedulingUnitOfWork(SqlUnitOfWork, SchedulingUnitOfWork):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        self.activities: SqlActivities = SqlActivities(session, self)
-        self.staged: SqlStagedActivities = SqlStagedActivities(session, self)
-        self.zones = SqlZones(session, self)
-        self.conflicts = SqlConflicts(session, self)
+        # The repositories stage through a weak reference: holding the unit itself, they would make a
+        # reference cycle of every batch (unit, session, staged rows) that only the cyclic collector frees.
+        unit: SqlSchedulingUnitOfWork = weakref.proxy(self)
+        self.activities: SqlActivities = SqlActivities(session, unit)
+        self.staged: SqlStagedActivities = SqlStagedActivities(session, unit)
+        self.zones = SqlZones(session, unit)
+        self.conflicts = SqlConflicts(session, unit)
 
     async def load_activities(self, keys: Iterable[ActivityKey]) -> None:
         """Read the stored and the staged versions of ``keys`` for this transaction, in one statement."""

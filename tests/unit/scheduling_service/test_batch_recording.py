@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import ActivityPublished, decode_event
 from contracts.areas import load_areas
@@ -278,3 +280,19 @@ async def test_zones_this_process_holds_are_renewed_together_and_not_rebuilt(sch
     assert zones == ["UPDATE zones SET"]  # both proven current and renewed in one statement
     assert not [s for s in sent if "zone_members.organisation" in s]
     assert [kind for kind, _ in await scheduler.announcements()] == ["conflict.detected"] * 2
+
+
+async def test_a_committed_batch_leaves_no_reference_cycle_for_the_collector(scheduler: Scheduler) -> None:
+    await scheduler.take_in(mixed_batch(seed=5, size=20))  # first use: statements compiled, caches filled
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        await scheduler.take_in(mixed_batch(seed=6, size=20))
+        gc.collect()
+        stranded = [item for item in gc.garbage if isinstance(item, SqlSchedulingUnitOfWork | AsyncSession)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert stranded == []
