@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from benchmarks.report import percentile
+from benchmarks.report import quantiles_ms
 from benchmarks.scheduling.kafka import Stamps
 
 HOPS = (
@@ -34,13 +34,7 @@ class Hop:
     @classmethod
     def of(cls, name: str, seconds: list[float]) -> Hop:
         """The spread of ``seconds`` under ``name``."""
-        if not seconds:
-            return cls(name, 0, float("nan"), float("nan"), float("nan"))
-        return cls(
-            name,
-            len(seconds),
-            *(percentile(seconds, fraction) * 1e3 for fraction in (0.5, 0.9, 0.99)),
-        )
+        return cls(name, len(seconds), *quantiles_ms(seconds, 0.5, 0.9, 0.99))
 
 
 def durations(

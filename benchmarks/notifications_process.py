@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 
 from benchmarks.notifications import SECRET, Run, WebhookReceiver, until
 from benchmarks.processes import ServiceProcess, sqlalchemy_url
-from benchmarks.report import machine, percentile
+from benchmarks.report import machine, quantiles_ms
 from benchmarks.scheduling.kafka import ConflictTail
 from benchmarks.scheduling.postgres import scratch_database
 from contracts import ConflictDetected, encode_event, new_event
@@ -47,10 +47,7 @@ class Latency:
     @classmethod
     def of(cls, name: str, seconds: list[float]) -> Latency:
         """The spread of ``seconds``."""
-        if not seconds:
-            return cls(name, 0, float("nan"), float("nan"), float("nan"))
-        p50, p99 = percentile(seconds, 0.5), percentile(seconds, 0.99)
-        return cls(name, len(seconds), p50 * 1e3, p99 * 1e3, max(seconds) * 1e3)
+        return cls(name, len(seconds), *quantiles_ms(seconds, 0.5, 0.99, 1.0))
 
 
 @dataclass(frozen=True)

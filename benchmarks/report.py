@@ -33,6 +33,14 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
     return ordered[index]
 
 
+def quantiles_ms(seconds: Sequence[float], *fractions: float) -> tuple[float, ...]:
+    """The ``fractions`` quantiles of ``seconds`` in milliseconds (1.0: the largest; NaN for none)."""
+    if not seconds:
+        return tuple(float("nan") for _ in fractions)
+    ordered = sorted(seconds)
+    return tuple(percentile(ordered, fraction) * 1e3 for fraction in fractions)
+
+
 def median(samples: Sequence[float]) -> float:
     """The median of ``samples``."""
     return statistics.median(samples)

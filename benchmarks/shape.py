@@ -40,7 +40,7 @@ from benchmarks.notifications import (
     until,
 )
 from benchmarks.processes import ServiceProcess, sqlalchemy_url
-from benchmarks.report import machine, percentile
+from benchmarks.report import machine, quantiles_ms
 from benchmarks.scheduling.kafka import ConflictTail, raw_consume, send_all
 from benchmarks.scheduling.pipeline import encoded
 from benchmarks.scheduling.postgres import scratch_database
@@ -76,14 +76,7 @@ class Spread:
     @classmethod
     def of(cls, seconds: list[float]) -> Spread:
         """The spread of ``seconds``."""
-        if not seconds:
-            return cls(0, float("nan"), float("nan"), float("nan"))
-        return cls(
-            len(seconds),
-            percentile(seconds, 0.5) * 1e3,
-            percentile(seconds, 0.99) * 1e3,
-            max(seconds) * 1e3,
-        )
+        return cls(len(seconds), *quantiles_ms(seconds, 0.5, 0.99, 1.0))
 
 
 @dataclass(frozen=True)
