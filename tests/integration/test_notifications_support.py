@@ -11,8 +11,7 @@ import socket
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -27,23 +26,17 @@ from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, 
 from contracts.topics import SCHEDULING_CONFLICTS, all_service_topics
 from notifications.channels.webhook import DELIVERY
 from notifications.main import migrations_location
+from support.testing import migrated_database
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
 from werkplaats.topics_admin import ensure_topics
 
 SECRET = "s3cret-for-tests-0123456789"
 NOW = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
 
 
-@asynccontextmanager
-async def notifications_database(url: str) -> AsyncIterator[Database]:
+def notifications_database(url: str) -> AbstractAsyncContextManager[Database]:
     """The notifications database at ``url``, migrated to the latest schema; disposed of afterwards."""
-    database = Database(url)
-    await upgrade(database, migrations_location())
-    try:
-        yield database
-    finally:
-        await database.dispose()
+    return migrated_database(url, migrations_location())
 
 
 class Clock:

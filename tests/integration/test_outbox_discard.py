@@ -12,9 +12,9 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from scheduling.main import migrations_location
+from support.testing import migrated_database
 from werkplaats import outbox_parking
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
 from werkplaats.outbox import OUTBOX, OutboxRelay, PendingMessage, RecordRefusedError
 from werkplaats.unit_of_work import SqlUnitOfWork
 
@@ -32,10 +32,8 @@ async def refuse_gone_topic(batch: Sequence[PendingMessage]) -> dict[int, BaseEx
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
     """A database migrated as a service's is, runtime migrations included."""
-    database = Database(database_url)
-    await upgrade(database, migrations_location())
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, migrations_location()) as database:
+        yield database
 
 
 async def stage(database: Database, *rows: tuple[str, str, bytes]) -> None:

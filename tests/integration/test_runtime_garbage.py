@@ -11,12 +11,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from faststream.kafka.message import KafkaMessage
 
-from benchmarks.probe import ProbeBase, ProbeRecorded, count_effects, record_effect
+from benchmarks.probe import ProbeBase, ProbeRecorded, attach, count_effects
 from contracts import encode_event, new_event
 from support.testing import wait_for
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.settings import ServiceSettings
-from werkplaats.unit_of_work import SqlUnitOfWork
 
 EVENTS = 20
 
@@ -47,13 +46,7 @@ async def test_batches_handled_by_the_runtime_leave_their_messages_to_reference_
         bootstrap_servers=kafka_bootstrap,
     )
     await runtime.database.create_all(ProbeBase.metadata)
-    runtime.consume(
-        topic,
-        name="probe",
-        unit_of_work=SqlUnitOfWork,
-        handler=record_effect,
-        accept=frozenset({ProbeRecorded.event_type}),
-    )
+    attach(runtime, topic)
     await runtime.start()
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
     await producer.start()

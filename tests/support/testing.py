@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -14,8 +15,21 @@ from aiokafka.errors import (
 )
 from aiokafka.structs import RecordMetadata
 
+from werkplaats.db import Database
 from werkplaats.follower import caught_up
 from werkplaats.kafka_security import Security, client_options
+from werkplaats.migrations import upgrade
+
+
+@asynccontextmanager
+async def migrated_database(url: str, migrations: str) -> AsyncIterator[Database]:
+    """The database at ``url`` migrated with ``migrations`` to the latest schema; disposed of afterwards."""
+    database = Database(url)
+    await upgrade(database, migrations)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 async def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval: float = 0.05) -> None:

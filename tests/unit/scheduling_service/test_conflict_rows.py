@@ -10,8 +10,8 @@ import pytest
 
 from scheduling.main import migrations_location
 from scheduling.store import ConflictRow, SqlSchedulingUnitOfWork
+from support.testing import migrated_database
 from werkplaats.db import Database
-from werkplaats.migrations import upgrade
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -40,10 +40,8 @@ def row(conflict_id: str, title: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database, migrations_location())
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, migrations_location()) as database:
+        yield database
 
 
 async def stored(database: Database, conflict_id: str) -> ConflictRow:
