@@ -22,8 +22,9 @@ import asyncpg  # type: ignore[import-untyped]
 from benchmarks.probe import ProbeBase, probe_events, record_effect, stage
 from benchmarks.processes import sqlalchemy_url
 from benchmarks.report import machine
-from benchmarks.runtime import POSTGRES_URL, cpu_seconds, load_average
+from benchmarks.runtime import POSTGRES_URL, load_average
 from benchmarks.scheduling.postgres import plain_dsn, scratch_database
+from benchmarks.shape import cpu_seconds
 from contracts import encode_event
 from werkplaats.consumer import EventConsumer
 from werkplaats.db import Database
@@ -60,19 +61,12 @@ async def measure(operation: Operation, repeats: int, backends: Callable[[], Awa
     """Run ``operation`` once to warm it, then ``repeats`` times; the cost of one run."""
     await operation(-1)
     pids = await backends()
-    server, client, wall = _server_cpu(pids), time.process_time(), time.perf_counter()
+    server, client, wall = cpu_seconds(pids), time.process_time(), time.perf_counter()
     for n in range(repeats):
         await operation(n)
     wall, client = time.perf_counter() - wall, time.process_time() - client
-    server = _server_cpu(pids) - server
+    server = cpu_seconds(pids) - server
     return Cost(wall / repeats * 1e6, client / repeats * 1e6, server / repeats * 1e6)
-
-
-def _server_cpu(pids: list[int]) -> float:
-    try:
-        return sum(cpu_seconds(pid) for pid in pids)
-    except OSError:  # PostgreSQL elsewhere: its processes are not readable here
-        return float("nan")
 
 
 async def bare_trip(url: str, repeats: int) -> Cost:
