@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -72,16 +72,22 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
 
 
 @dataclass
-class OutboundClient:
-    """The one way services reach other servers: guarded destinations, a time and a size budget."""
+class BudgetedClient:
+    """What both guarded clients share: the policy, the time and size budgets, and the errors they raise."""
 
     policy: OutboundPolicy = field(default_factory=OutboundPolicy)
     total_s: float = DEFAULT_TOTAL_S
     max_bytes: int = DEFAULT_MAX_BYTES
     resolver: Resolver = system_resolver
-    transport: httpx.AsyncBaseTransport | None = None
     max_connections: int = 100
-    _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+
+    library_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    """The HTTP library's failures, raised again as ``OutboundError``."""
+
+    @property
+    def guard(self) -> Guard:
+        """The policy and resolver that judge every destination."""
+        return Guard(self.policy, self.resolver)
 
     async def request(
         self,
@@ -100,10 +106,46 @@ class OutboundClient:
                 return await self._exchange(method, url, headers, content, follow_redirects, limit)
         except TimeoutError:
             raise OutboundError(f"no complete answer within {self.total_s:g} s") from None
-        except httpx.TooManyRedirects:
-            raise OutboundError(f"more than {MAX_REDIRECTS} redirects") from None
-        except httpx.HTTPError as error:
-            raise OutboundError(f"{type(error).__name__}: {error}") from None
+        except self.library_errors as error:
+            raise OutboundError(self._describe(error)) from None
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        content: bytes | None,
+        follow_redirects: bool,
+        limit: int,
+    ) -> OutboundResponse:
+        raise NotImplementedError
+
+    def _describe(self, error: Exception) -> str:
+        """What went wrong, for the ``OutboundError`` (never the URL's query)."""
+        return f"{type(error).__name__}: {error}"
+
+    async def check(self, url: str, *, resolve: bool = True) -> None:
+        """Refuse (``OutboundRefusedError``) a URL whose destination is not allowed; connects nowhere."""
+        await self.guard.check_url(url, resolve=resolve)
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: Any) -> None:
+        await self.aclose()
+
+
+@dataclass
+class OutboundClient(BudgetedClient):
+    """The one way services reach other servers: guarded destinations, a time and a size budget."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+    _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+
+    library_errors: ClassVar[tuple[type[Exception], ...]] = (httpx.HTTPError,)
 
     async def _exchange(
         self,
@@ -123,15 +165,16 @@ class OutboundClient:
             await response.aclose()
         return OutboundResponse(response.status_code, response.headers, body, str(response.url))
 
-    async def check(self, url: str, *, resolve: bool = True) -> None:
-        """Refuse (``OutboundRefusedError``) a URL whose destination is not allowed; connects nowhere."""
-        await Guard(self.policy, self.resolver).check_url(url, resolve=resolve)
+    def _describe(self, error: Exception) -> str:
+        if isinstance(error, httpx.TooManyRedirects):
+            return f"more than {MAX_REDIRECTS} redirects"
+        return super()._describe(error)
 
     def _guard(self) -> _GuardedTransport:
         inner = self.transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=self.max_connections)
         )
-        return _GuardedTransport(Guard(self.policy, self.resolver), inner)
+        return _GuardedTransport(self.guard, inner)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -145,12 +188,6 @@ class OutboundClient:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-
-    async def __aenter__(self) -> OutboundClient:
-        return self
-
-    async def __aexit__(self, *_: Any) -> None:
-        await self.aclose()
 
 
 async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:

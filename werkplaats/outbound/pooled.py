@@ -9,33 +9,18 @@ against the host name; no proxy from the environment, no cookies kept.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from werkplaats.outbound.client import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_TOTAL_S,
-    MAX_REDIRECTS,
-    OutboundResponse,
-    read_limited,
-)
-from werkplaats.outbound.guard import (
-    Guard,
-    OutboundError,
-    OutboundPolicy,
-    Resolver,
-    check_scheme,
-    is_address,
-    system_resolver,
-)
+from werkplaats.outbound.client import MAX_REDIRECTS, BudgetedClient, OutboundResponse, read_limited
+from werkplaats.outbound.guard import Guard, OutboundError, check_scheme, is_address
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -66,50 +51,23 @@ class _GuardResolver(AbstractResolver):
 
 
 @dataclass
-class PooledOutboundClient:
+class PooledOutboundClient(BudgetedClient):
     """The guarded client for many small requests: webhooks. Same guarantees as ``OutboundClient``."""
 
-    policy: OutboundPolicy = field(default_factory=OutboundPolicy)
-    total_s: float = DEFAULT_TOTAL_S
-    max_bytes: int = DEFAULT_MAX_BYTES
-    resolver: Resolver = system_resolver
-    max_connections: int = 100
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
-    @property
-    def guard(self) -> Guard:
-        """The policy and resolver that judge every destination."""
-        return Guard(self.policy, self.resolver)
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-        follow_redirects: bool = False,
-        max_bytes: int | None = None,
-    ) -> OutboundResponse:
-        """Send one request and read the whole answer; ``OutboundError`` when anything is refused or fails."""
-        limit = self.max_bytes if max_bytes is None else max_bytes
-        try:
-            async with asyncio.timeout(self.total_s):
-                return await self._exchange(method, URL(url), headers, content, follow_redirects, limit)
-        except TimeoutError:
-            raise OutboundError(f"no complete answer within {self.total_s:g} s") from None
-        except (aiohttp.ClientError, ValueError) as error:
-            raise OutboundError(f"{type(error).__name__}: {_without_url(error)}") from None
+    library_errors: ClassVar[tuple[type[Exception], ...]] = (aiohttp.ClientError, ValueError)
 
     async def _exchange(
         self,
         method: str,
-        url: URL,
+        target: str,
         headers: Mapping[str, str] | None,
         content: bytes | None,
         follow_redirects: bool,
         limit: int,
     ) -> OutboundResponse:
+        url = URL(target)
         for _ in range(MAX_REDIRECTS + 1):
             await self._check_literal(url)
             async with self._http().request(
@@ -136,9 +94,8 @@ class PooledOutboundClient:
         if is_address(host):
             await self.guard.addresses(host, url.port or 0)
 
-    async def check(self, url: str, *, resolve: bool = True) -> None:
-        """Refuse (``OutboundRefusedError``) a URL whose destination is not allowed; connects nowhere."""
-        await self.guard.check_url(url, resolve=resolve)
+    def _describe(self, error: Exception) -> str:
+        return f"{type(error).__name__}: {_without_url(error)}"
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -158,12 +115,6 @@ class PooledOutboundClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-    async def __aenter__(self) -> PooledOutboundClient:
-        return self
-
-    async def __aexit__(self, *_: Any) -> None:
-        await self.aclose()
 
 
 def _without_url(error: Exception) -> str:
