@@ -27,6 +27,22 @@ class SchedulingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore", populate_by_name=True)
 
     http_port: int = Field(default=8010, ge=0, le=65535)
+    fetch_min_bytes: int = Field(
+        default=1,
+        ge=1,
+        description="Bytes a fetch of the partner topics waits for: 1 answers at the first activity (a burst "
+        "still comes in full fetches).",
+    )
+    fetch_max_wait_ms: int = Field(
+        default=500,
+        ge=0,
+        description="Longest a fetch waits for those bytes while the partner topics are quiet.",
+    )
+    poll_timeout_ms: int = Field(
+        default=500,
+        ge=1,
+        description="How long an idle consumer waits per poll (records end the wait at once).",
+    )
     horizon_days: int = Field(
         default=365, ge=1, le=3650, description="How far recurring series are expanded."
     )
