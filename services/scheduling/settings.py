@@ -38,11 +38,6 @@ class SchedulingSettings(ServiceSettings):
         ge=0,
         description="Longest a fetch waits for those bytes while the partner topics are quiet.",
     )
-    poll_timeout_ms: int = Field(
-        default=500,
-        ge=1,
-        description="How long an idle consumer waits per poll (records end the wait at once).",
-    )
     horizon_days: int = Field(
         default=365, ge=1, le=3650, description="How far recurring series are expanded."
     )
