@@ -30,13 +30,8 @@ class SchedulingSettings(ServiceSettings):
     fetch_min_bytes: int = Field(
         default=1,
         ge=1,
-        description="Bytes a fetch of the partner topics waits for: 1 answers at the first activity (a burst "
-        "still comes in full fetches).",
-    )
-    fetch_max_wait_ms: int = Field(
-        default=500,
-        ge=0,
-        description="Longest a fetch waits for those bytes while the partner topics are quiet.",
+        description="Bytes a fetch of the partner topics waits for: 1 answers at the first activity instead "
+        "of holding it for the whole fetch wait (a burst still comes in full fetches).",
     )
     horizon_days: int = Field(
         default=365, ge=1, le=3650, description="How far recurring series are expanded."

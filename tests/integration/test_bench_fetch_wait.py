@@ -13,7 +13,7 @@ def test_both_consumers_read_the_same_steady_stream_and_report_their_first_hop(k
         assert all(0 < latency < 60 for latency in outcome.latencies)
         assert outcome.records_per_batch >= 1
     assert (BATCHING.min_bytes, BATCHING.max_wait_ms) == (64 * 1024, 10)
-    assert (FIRST_BYTE.min_bytes, FIRST_BYTE.max_wait_ms) == (1, 500)
+    assert (FIRST_BYTE.min_bytes, FIRST_BYTE.max_wait_ms) == (1, 10)
     table = markdown(outcomes, "python -m benchmarks.scheduling.fetch_wait --rate 40 --duration 0.5")
     assert "| runtime default: 64 KiB or 10 ms | 20 |" in table
-    assert "| intake: first byte, or 500 ms while quiet | 20 |" in table
+    assert "| intake: first byte, or 10 ms | 20 |" in table
