@@ -1,9 +1,9 @@
-"""How the intake's fetch settings shape the first hop at a steady rate, all measured at the same time.
+"""How a consumer's fetch settings shape the intake's first hop at a steady rate, all measured at once.
 
 ``python -m benchmarks.scheduling.fetch_wait --rate 100 --duration 10`` publishes records at a steady rate
 to a partner topic on the broker of ``KAFKA_BOOTSTRAP_SERVERS``, read at the same time by three consumer
-processes of their own groups: one fetching as the runtime's defaults say (64 KiB or 10 ms), one as the
-scheduler's intake does now (the first byte, or 10 ms), one at the first byte with a 500 ms hold. Each
+processes of their own groups: one fetching as the runtime's defaults and the scheduler's intake do (64 KiB
+or 10 ms), one answered at the first byte (or 10 ms), one at the first byte with a 500 ms hold. Each
 consumes as FastStream's batch subscriber does (``getmany`` with a 25 ms poll, a sleep of the poll after
 an empty one) and spends the CPU a scheduler batch costs (``--batch-ms`` per batch plus ``--record-ms``
 per record, busy), so all meet the same machine at the same moment. Reported: publish → handled p50 /
@@ -26,12 +26,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from benchmarks.report import machine, quantiles_ms
 from contracts.topics import partner_activities, partner_topics
-from scheduling.settings import SchedulingSettings
 from werkplaats.settings import ServiceSettings
 from werkplaats.topics_admin import ensure_topics
 
 POLL_MS = ServiceSettings().poll_timeout_ms
-"""The consumers' poll timeout (the runtime's default, the intake's too)."""
+"""The consumers' poll timeout (the runtime's default, the intake's)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,9 @@ class Fetching:
     max_wait_ms: int
 
 
-_RUNTIME, _INTAKE = ServiceSettings(), SchedulingSettings()
-BATCHING = Fetching("runtime default: 64 KiB or 10 ms", _RUNTIME.fetch_min_bytes, _RUNTIME.fetch_max_wait_ms)
-FIRST_BYTE = Fetching("intake: first byte, or 10 ms", _INTAKE.fetch_min_bytes, _INTAKE.fetch_max_wait_ms)
+_RUNTIME = ServiceSettings()
+BATCHING = Fetching("64 KiB or 10 ms (the intake's)", _RUNTIME.fetch_min_bytes, _RUNTIME.fetch_max_wait_ms)
+FIRST_BYTE = Fetching("first byte, or 10 ms", 1, _RUNTIME.fetch_max_wait_ms)
 LONG_POLL = Fetching("first byte, or 500 ms", 1, 500)
 """The first byte with a long hold: quiet topics cost two fetches a second, but a fetch in flight leaves
 out the partitions whose records still wait in the consumer, and what arrives there waits for it."""

@@ -27,12 +27,6 @@ class SchedulingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore", populate_by_name=True)
 
     http_port: int = Field(default=8010, ge=0, le=65535)
-    fetch_min_bytes: int = Field(
-        default=1,
-        ge=1,
-        description="Bytes a fetch of the partner topics waits for: 1 answers at the first activity instead "
-        "of holding it for the whole fetch wait (a burst still comes in full fetches).",
-    )
     horizon_days: int = Field(
         default=365, ge=1, le=3650, description="How far recurring series are expanded."
     )

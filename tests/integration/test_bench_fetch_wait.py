@@ -15,5 +15,5 @@ def test_both_consumers_read_the_same_steady_stream_and_report_their_first_hop(k
     assert (BATCHING.min_bytes, BATCHING.max_wait_ms) == (64 * 1024, 10)
     assert (FIRST_BYTE.min_bytes, FIRST_BYTE.max_wait_ms) == (1, 10)
     table = markdown(outcomes, "python -m benchmarks.scheduling.fetch_wait --rate 40 --duration 0.5")
-    assert "| runtime default: 64 KiB or 10 ms | 20 |" in table
-    assert "| intake: first byte, or 10 ms | 20 |" in table
+    assert "| 64 KiB or 10 ms (the intake's) | 20 |" in table
+    assert "| first byte, or 10 ms | 20 |" in table
