@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.topics import TopicSpec, dead_letter_spec
 from werkplaats import collector, outbox_parking
+from werkplaats.batch_polling import poll_without_pause
 from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import (
     EventConsumer,
@@ -227,6 +228,7 @@ class ServiceRuntime:
             title=name,
             description=description,
         )
+        poll_without_pause(subscriber)
 
         offsets = OffsetCommitter(self.settings.commit_interval_ms / 1000)
         self._committers.append(offsets)
