@@ -146,8 +146,9 @@ class SqlUnitOfWork(UnitOfWork):
     async def _insert(self, table: Table, rows: list[Row], on_conflict: str = "") -> None:
         """Insert ``rows``: on PostgreSQL in one set-based statement, else as one ``executemany``."""
         dialect = self.session.get_bind().dialect
-        statement = array_insert(table, list(rows[0]), dialect, on_conflict=on_conflict)
-        if statement is not None and all(len(row) == len(statement.columns) for row in rows):
+        columns = rows[0].keys()
+        statement = array_insert(table, list(columns), dialect, on_conflict=on_conflict)
+        if statement is not None and all(row.keys() == columns for row in rows):
             await self.session.execute(statement.statement, statement.parameters(rows))
         elif on_conflict:
             await self.session.execute(_upsert_statement(table, _keys(table), dialect.name), rows)
