@@ -71,12 +71,12 @@ async def insert_new(session: AsyncSession, table: Any, values: dict[str, Any]) 
 
 
 @dataclass(frozen=True)
-class ArrayInsert:
-    """Rows inserted into a PostgreSQL table by one statement: each column one array, ``unnest``ed.
+class ArrayStatement:
+    """Rows written to a PostgreSQL table by one statement: each column one array, ``unnest``ed.
 
     The statement's text is the same however many rows it carries, so it is prepared once per
-    connection; its parameters are a handful of arrays, which asyncpg encodes in binary. Rows are
-    inserted in the order given (an identity or serial key grows with it).
+    connection; its parameters are a handful of arrays, which asyncpg encodes in binary. An insert
+    adds rows in the order given (an identity or serial key grows with it).
     """
 
     statement: TextClause
@@ -98,7 +98,7 @@ class ArrayInsert:
 
 def array_insert(
     table: Table, columns: Sequence[str], dialect: Dialect, *, on_conflict: str = ""
-) -> ArrayInsert | None:
+) -> ArrayStatement | None:
     """The set-based insert of ``columns`` into ``table`` on PostgreSQL; None where it does not apply.
 
     It does not apply on other databases, to array columns, or when a left-out column has a default
@@ -112,7 +112,7 @@ def array_insert(
 @functools.lru_cache(maxsize=256)
 def _array_insert(
     table: Table, columns: tuple[str, ...], dialect: Dialect, on_conflict: str
-) -> ArrayInsert | None:
+) -> ArrayStatement | None:
     constants: list[tuple[str, Any]] = []
     for column in table.columns:
         if column.name in columns or column.default is None:
@@ -135,8 +135,36 @@ def _array_insert(
         f"SELECT {', '.join(f'u.{alias}' for alias in aliases)} "
         f"FROM unnest({arrays}) WITH ORDINALITY AS u({', '.join(aliases)}, n) ORDER BY u.n {on_conflict}"
     )
-    processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
-    return ArrayInsert(text(sql.strip()), columns, processors, tuple(constants))
+    return ArrayStatement(text(sql.strip()), columns, _processors(table, columns, dialect), tuple(constants))
+
+
+def array_delete(table: Table, dialect: Dialect) -> ArrayStatement | None:
+    """The set-based delete of rows of ``table`` by primary key on PostgreSQL; None elsewhere."""
+    return _array_delete(table, dialect) if dialect.name == "postgresql" else None
+
+
+@functools.lru_cache(maxsize=256)
+def _array_delete(table: Table, dialect: Dialect) -> ArrayStatement | None:
+    keys = tuple(column.name for column in table.primary_key.columns)
+    types = [table.c[name].type for name in keys]
+    if any(isinstance(type_, ARRAY) for type_ in types):
+        return None
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:c{index} AS {type_.compile(dialect=dialect)}[])" for index, type_ in enumerate(types)
+    )
+    sql = (
+        f"DELETE FROM {dialect.identifier_preparer.format_table(table)} "
+        f"WHERE ({', '.join(map(quote, keys))}) IN (SELECT * FROM unnest({arrays}))"
+    )
+    return ArrayStatement(text(sql), keys, _processors(table, keys, dialect), ())
+
+
+def _processors(
+    table: Table, columns: Sequence[str], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each column's conversion of a value for the driver (None: none), as ``executemany`` applies it."""
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
 
 
 def json_dumps(value: Any) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
 from contracts import Envelope, EventData, decode_event, encode_event
-from werkplaats.db import array_insert
+from werkplaats.db import array_delete, array_insert
 from werkplaats.outbox import OUTBOX
 from werkplaats.sqlite_driver import INLINE
 
@@ -158,7 +158,10 @@ class SqlUnitOfWork(UnitOfWork):
     async def _write(self, table: Table, writes: dict[Key, Row | None]) -> None:
         keys = [column.name for column in table.primary_key.columns]
         deleted = [dict(zip(keys, key, strict=True)) for key, row in writes.items() if row is None]
-        if deleted:
+        by_arrays = array_delete(table, self.session.get_bind().dialect) if deleted else None
+        if by_arrays is not None:  # PostgreSQL: every key of the batch in one statement
+            await self.session.execute(by_arrays.statement, by_arrays.parameters(deleted))
+        elif deleted:
             condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
             rows = [{f"key_{name}": value for name, value in key.items()} for key in deleted]
             await self.session.execute(delete(table).where(condition).execution_options(**_INLINE), rows)

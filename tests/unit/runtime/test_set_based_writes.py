@@ -48,6 +48,13 @@ STAMPED = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("stamp", String(40), nullable=False, default=lambda: "made per row"),
 )
+PAIRS = Table(
+    "set_pairs",
+    metadata,
+    Column("zone", String(20), primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("note", String(20), nullable=True),
+)
 MOMENT = datetime(2026, 3, 1, 18, 30, tzinfo=UTC)
 
 
@@ -61,7 +68,8 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 async def rows_of(database: Database, table: Table) -> list[tuple[object, ...]]:
     async with database.sessions() as session:
-        return [tuple(row) for row in await session.execute(select(table).order_by(table.c[0]))]
+        ordered = select(table).order_by(*table.primary_key.columns)
+        return [tuple(row) for row in await session.execute(ordered)]
 
 
 async def test_staged_inserts_arrive_as_given_with_defaults_for_the_columns_left_out(
@@ -96,6 +104,18 @@ async def test_upserts_replace_whole_rows_and_deletes_remove_them(database: Data
         (2, "new", {"x": 1}, 9),
         (4, "t4", None, 4),
     ]
+
+
+async def test_rows_with_a_key_of_two_columns_are_deleted_by_both(database: Database) -> None:
+    async with database.unit_of_work(SqlUnitOfWork) as unit:
+        for zone in ("a", "b"):
+            for n in range(3):
+                unit.upsert(PAIRS, {"zone": zone, "n": n, "note": f"{zone}{n}"})
+    async with database.unit_of_work(SqlUnitOfWork) as unit:
+        unit.delete(PAIRS, {"zone": "a", "n": 1})
+        unit.delete(PAIRS, {"zone": "b", "n": 2})
+        unit.delete(PAIRS, {"zone": "c", "n": 0})
+    assert [row[2] for row in await rows_of(database, PAIRS)] == ["a0", "a2", "b0", "b1"]
 
 
 async def test_a_default_made_per_row_is_still_made_for_each_row(database: Database) -> None:
