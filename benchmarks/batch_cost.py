@@ -1,10 +1,11 @@
-"""What the runtime's single-record operations cost on PostgreSQL, counted in bare round trips.
+"""What the runtime's operations cost on PostgreSQL, counted in bare round trips.
 
-Run ``python -m benchmarks.batch_cost --postgres URL [--repeats N]``. On a scratch database each operation
-runs ``N`` times, one record at a time, on a warm pooled connection: the consumer's batch (inbox claim,
-effect, commit), committing one event to the outbox, a relay pass over one row, an idle relay pass. The
-baseline, in the same run: one bare round trip (a prepared ``SELECT 1`` on a plain asyncpg connection).
-Each is reported as wall time, CPU of this process and CPU of its server backend (read from ``/proc``:
+Run ``python -m benchmarks.batch_cost --postgres URL [--repeats N] [--records R]``. On a scratch database
+each operation runs ``N`` times on a warm pooled connection, ``R`` records at a time (default one; a
+burst's batches hold hundreds): the consumer's batch (inbox claim, effects, commit), committing events to
+the outbox, a relay pass over them, and (one record at a time) an idle relay pass. The baseline, in the
+same run: one bare round trip (a prepared ``SELECT 1`` on a plain asyncpg connection). Each is reported
+per record as wall time, CPU of this process and CPU of its server backend (read from ``/proc``:
 PostgreSQL on this machine), and the CPU of both as a multiple of the bare trip's.
 """
 
@@ -57,8 +58,10 @@ class Cost:
         )
 
 
-async def measure(operation: Operation, repeats: int, backends: Callable[[], Awaitable[list[int]]]) -> Cost:
-    """Run ``operation`` once to warm it, then ``repeats`` times; the cost of one run."""
+async def measure(
+    operation: Operation, repeats: int, backends: Callable[[], Awaitable[list[int]]], *, records: int = 1
+) -> Cost:
+    """Run ``operation`` once to warm it, then ``repeats`` times; the cost of one of its ``records``."""
     await operation(-1)
     pids = await backends()
     server, client, wall = cpu_seconds(pids), time.process_time(), time.perf_counter()
@@ -66,7 +69,8 @@ async def measure(operation: Operation, repeats: int, backends: Callable[[], Awa
         await operation(n)
     wall, client = time.perf_counter() - wall, time.process_time() - client
     server = cpu_seconds(pids) - server
-    return Cost(wall / repeats * 1e6, client / repeats * 1e6, server / repeats * 1e6)
+    runs = repeats * records
+    return Cost(wall / runs * 1e6, client / runs * 1e6, server / runs * 1e6)
 
 
 async def bare_trip(url: str, repeats: int) -> Cost:
@@ -86,8 +90,8 @@ async def bare_trip(url: str, repeats: int) -> Cost:
         await connection.close()
 
 
-async def runtime_operations(url: str, repeats: int) -> dict[str, Cost]:
-    """The runtime's single-record operations on the pool of one ``Database``."""
+async def runtime_operations(url: str, repeats: int, records: int = 1) -> dict[str, Cost]:
+    """The runtime's operations on the pool of one ``Database``, ``records`` records at a time."""
     database = Database(sqlalchemy_url(url))
     admin = await asyncpg.connect(plain_dsn(url))
     try:
@@ -100,14 +104,14 @@ async def runtime_operations(url: str, repeats: int) -> dict[str, Cost]:
             )
             return [pid for (pid,) in rows]
 
-        return await _measure_each(database, repeats, backends)
+        return await _measure_each(database, repeats, backends, records)
     finally:
         await admin.close()
         await database.dispose()
 
 
 async def _measure_each(
-    database: Database, repeats: int, backends: Callable[[], Awaitable[list[int]]]
+    database: Database, repeats: int, backends: Callable[[], Awaitable[list[int]]], records: int
 ) -> dict[str, Cost]:
     async def nothing_refused(_: Any) -> None:
         return None
@@ -118,42 +122,60 @@ async def _measure_each(
     consumer = EventConsumer(
         "probe", database, SqlUnitOfWork, record_effect, no_dead_letters, Metrics("probe")
     )
-    relay = OutboxRelay(database, nothing_refused)
+    relay = OutboxRelay(database, nothing_refused, batch_size=max(records, 1000))
+    encoded = [encode_event(event) for event in probe_events((repeats + 1) * records, run="batch-cost")]
     deliveries = [
-        [Delivery("probe.topic", 0, n, None, encode_event(event), {})]
-        for n, event in enumerate(probe_events(repeats + 1, run="batch-cost"))
+        [
+            Delivery("probe.topic", 0, n, None, value, {})
+            for n, value in enumerate(encoded[at : at + records], at)
+        ]
+        for at in range(0, len(encoded), records)
     ]
 
     async def consume(n: int) -> None:
         await consumer.process(deliveries[n + 1])
 
-    async def commit_one(_: int) -> None:
-        await stage(database, "probe.topic", probe_events(1, run="batch-cost"))
+    staged = probe_events(records, run="batch-cost")  # built once: making events is not the runtime's work
 
-    async def relay_one(_: int) -> None:
-        await stage(database, "probe.topic", probe_events(1, run="batch-cost"))
+    async def commit(_: int) -> None:
+        await stage(database, "probe.topic", staged, batch=records)
+
+    async def commit_and_relay(_: int) -> None:
+        await commit(_)
         await relay.relay_once()
 
+    def each(operation: Operation) -> Awaitable[Cost]:
+        return measure(operation, repeats, backends, records=records)
+
+    if records == 1:
+        return {
+            "consumer, one-record batch (inbox claim, effect, commit)": await each(consume),
+            "committing one event to the outbox": await each(commit),
+            "committing one event, then a relay pass over it": await each(commit_and_relay),
+            "idle relay pass": await each(lambda _: relay.relay_once()),
+        }
     return {
-        "consumer, one-record batch (inbox claim, effect, commit)": await measure(consume, repeats, backends),
-        "committing one event to the outbox": await measure(commit_one, repeats, backends),
-        "committing one event, then a relay pass over it": await measure(relay_one, repeats, backends),
-        "idle relay pass": await measure(lambda _: relay.relay_once(), repeats, backends),
+        f"consumer, batch of {records} records (inbox claim, effects, commit), per record": await each(
+            consume
+        ),
+        f"committing {records} events to the outbox in one transaction, per event": await each(commit),
+        "the same, then a relay pass over them, per event": await each(commit_and_relay),
     }
 
 
-async def run(postgres_url: str, repeats: int) -> str:
+async def run(postgres_url: str, repeats: int, records: int = 1) -> str:
     """Every operation and the bare trip, as a table for docs/benchmarks.md."""
     async with scratch_database(postgres_url) as url:
         trip = await bare_trip(url, repeats)
-        costs = await runtime_operations(url, repeats)
+        costs = await runtime_operations(url, repeats, records)
     rows = [trip.row("bare round trip (prepared `SELECT 1`), the baseline", trip)]
     rows += [cost.row(name, trip) for name, cost in costs.items()]
     return "\n".join(
         [
-            f"Command: `python -m benchmarks.batch_cost --repeats {repeats}`",
+            f"Command: `python -m benchmarks.batch_cost --repeats {repeats}"
+            + (f" --records {records}`" if records > 1 else "`"),
             "",
-            f"Machine: {machine()}. {repeats} runs of each, after one to warm it; "
+            f"Machine: {machine()}. {repeats} runs of each, {records} record(s) a run, after one to warm it; "
             f"load average {load_average()}.",
             "",
             "| operation on PostgreSQL | wall µs | CPU µs, this process | CPU µs, server backend "
@@ -169,8 +191,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL to create a scratch database in")
     parser.add_argument("--repeats", type=int, default=2000)
+    parser.add_argument("--records", type=int, default=1, help="records per batch, transaction and pass")
     args = parser.parse_args()
-    print(asyncio.run(run(args.postgres, args.repeats)))
+    print(asyncio.run(run(args.postgres, args.repeats, args.records)))
 
 
 if __name__ == "__main__":

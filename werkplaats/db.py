@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import BigInteger, Dialect, Integer, LargeBinary, event, text
+from sqlalchemy import ARRAY, BigInteger, Dialect, Integer, LargeBinary, Table, TextClause, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -66,6 +68,103 @@ async def insert_new(session: AsyncSession, table: Any, values: dict[str, Any]) 
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(insert(table).values(values).on_conflict_do_nothing())
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class ArrayStatement:
+    """Rows written to a PostgreSQL table by one statement: each column one array, ``unnest``ed.
+
+    The statement's text is the same however many rows it carries, so it is prepared once per
+    connection; its parameters are a handful of arrays, which asyncpg encodes in binary. An insert
+    adds rows in the order given (an identity or serial key grows with it).
+    """
+
+    statement: TextClause
+    columns: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    constants: tuple[tuple[str, Any], ...]
+    """Columns the rows leave out that have a fixed default of the application's: one value for all."""
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+        """The statement's arrays for ``rows`` (every row has the same columns), as the driver takes them."""
+        arrays: dict[str, list[Any]] = {}
+        for index, (name, process) in enumerate(zip(self.columns, self.processors, strict=True)):
+            values = [row[name] for row in rows]
+            arrays[f"c{index}"] = values if process is None else [process(value) for value in values]
+        for index, (_, value) in enumerate(self.constants, len(self.columns)):
+            arrays[f"c{index}"] = [value] * len(rows)
+        return arrays
+
+
+def array_insert(
+    table: Table, columns: Sequence[str], dialect: Dialect, *, on_conflict: str = ""
+) -> ArrayStatement | None:
+    """The set-based insert of ``columns`` into ``table`` on PostgreSQL; None where it does not apply.
+
+    It does not apply on other databases, to array columns, or when a left-out column has a default
+    computed by the application per row (``executemany`` computes it). ``on_conflict`` is appended as is.
+    """
+    if dialect.name != "postgresql":
+        return None
+    return _array_insert(table, tuple(columns), dialect, on_conflict)
+
+
+@functools.lru_cache(maxsize=256)
+def _array_insert(
+    table: Table, columns: tuple[str, ...], dialect: Dialect, on_conflict: str
+) -> ArrayStatement | None:
+    constants: list[tuple[str, Any]] = []
+    for column in table.columns:
+        if column.name in columns or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return None
+        constants.append((column.name, column.default.arg))  # type: ignore[attr-defined]
+    names = (*columns, *(name for name, _ in constants))
+    types = [table.c[name].type for name in names]
+    if any(isinstance(type_, ARRAY) for type_ in types):
+        return None
+    quote = dialect.identifier_preparer.quote
+    aliases = [f"c{index}" for index in range(len(names))]
+    arrays = ", ".join(
+        f"CAST(:{alias} AS {type_.compile(dialect=dialect)}[])"
+        for alias, type_ in zip(aliases, types, strict=True)
+    )
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))}) "
+        f"SELECT {', '.join(f'u.{alias}' for alias in aliases)} "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS u({', '.join(aliases)}, n) ORDER BY u.n {on_conflict}"
+    )
+    return ArrayStatement(text(sql.strip()), columns, _processors(table, columns, dialect), tuple(constants))
+
+
+def array_delete(table: Table, dialect: Dialect) -> ArrayStatement | None:
+    """The set-based delete of rows of ``table`` by primary key on PostgreSQL; None elsewhere."""
+    return _array_delete(table, dialect) if dialect.name == "postgresql" else None
+
+
+@functools.lru_cache(maxsize=256)
+def _array_delete(table: Table, dialect: Dialect) -> ArrayStatement | None:
+    keys = tuple(column.name for column in table.primary_key.columns)
+    types = [table.c[name].type for name in keys]
+    if any(isinstance(type_, ARRAY) for type_ in types):
+        return None
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:c{index} AS {type_.compile(dialect=dialect)}[])" for index, type_ in enumerate(types)
+    )
+    sql = (
+        f"DELETE FROM {dialect.identifier_preparer.format_table(table)} "
+        f"WHERE ({', '.join(map(quote, keys))}) IN (SELECT * FROM unnest({arrays}))"
+    )
+    return ArrayStatement(text(sql), keys, _processors(table, keys, dialect), ())
+
+
+def _processors(
+    table: Table, columns: Sequence[str], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each column's conversion of a value for the driver (None: none), as ``executemany`` applies it."""
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
 
 
 def json_dumps(value: Any) -> str:

@@ -7,11 +7,10 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 import structlog
-from sqlalchemy import DateTime, String, Table, delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import DateTime, String, Table, delete, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -60,20 +59,13 @@ async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[st
 
     An id seen before with another digest is *reused*: a different event under an old id, not a
     redelivery. An id stored without a digest (or claimed without one) counts as a redelivery.
-    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` claims the new ids; only the ids it did not
-    insert (redeliveries, rare) are read back for their digests.
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` claims the new ids (on PostgreSQL over the
+    batch's ids as arrays); only the ids it did not insert (redeliveries, rare) are read back for their
+    digests.
     """
     if not digests:
         return Claimed(set(), set())
-    now = datetime.now(UTC)
-    rows = [
-        {"consumer": consumer, "event_id": event_id, "processed_at": now, "digest": digest}
-        for event_id, digest in digests.items()
-    ]
-    fresh: set[str] = set()
-    for start in range(0, len(rows), CHUNK):
-        inserted = await session.execute(_claim_statement(session), rows[start : start + CHUNK])
-        fresh.update(inserted.scalars())
+    fresh = await _claim_new(session, consumer, digests, datetime.now(UTC))
     seen = await _stored_digests(
         session, consumer, [event_id for event_id in digests if event_id not in fresh]
     )
@@ -85,19 +77,38 @@ async def claim_events(session: AsyncSession, consumer: str, digests: Mapping[st
     return Claimed(fresh, reused)
 
 
-_CLAIMS = {
-    "postgresql": postgresql_insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id),
-    "sqlite": sqlite_insert(INBOX)
+async def _claim_new(
+    session: AsyncSession, consumer: str, digests: Mapping[str, str | None], now: datetime
+) -> set[str]:
+    """Insert an inbox row for each id not there yet; the ids inserted."""
+    if session.get_bind().dialect.name == "postgresql":  # one statement, whatever the batch's size
+        ids = list(digests)
+        parameters = {"consumer": consumer, "now": now, "ids": ids, "digests": list(digests.values())}
+        return set((await session.execute(_CLAIM_ARRAYS, parameters)).scalars())
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "processed_at": now, "digest": digest}
+        for event_id, digest in digests.items()
+    ]
+    fresh: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        fresh.update((await session.execute(_CLAIM_ROWS, rows[start : start + CHUNK])).scalars())
+    return fresh
+
+
+_CLAIM_ROWS = (
+    sqlite_insert(INBOX)
     .on_conflict_do_nothing()
     .returning(INBOX.c.event_id)
-    .execution_options(**{INLINE: True}),
-}
+    .execution_options(**{INLINE: True})
+)
 """Built once: a statement reused is neither rebuilt nor given a new cache key per batch."""
-
-
-def _claim_statement(session: AsyncSession) -> Any:
-    """``INSERT`` into the inbox that skips ids already there and returns the ids it inserted."""
-    return _CLAIMS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+_CLAIM_ARRAYS = text(
+    "INSERT INTO inbox (consumer, event_id, processed_at, digest)"
+    " SELECT CAST(:consumer AS VARCHAR(100)), u.event_id, CAST(:now AS TIMESTAMP WITH TIME ZONE), u.digest"
+    " FROM unnest(CAST(:ids AS VARCHAR(64)[]), CAST(:digests AS VARCHAR(64)[])) AS u(event_id, digest)"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+"""PostgreSQL: the batch's ids and digests as two arrays, one prepared statement for any batch's size."""
 
 
 async def _stored_digests(

@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,11 +51,20 @@ REFUSED_BACKOFF = Backoff(1.0, 30.0)
 """Pauses before a refused row is tried again (1, 2, 4, 8 s: parked after five refusals)."""
 
 
+PENDING_ROWS = text("sent_at IS NULL AND parked_at IS NULL")
+PARKED_ROWS = text("parked_at IS NOT NULL AND sent_at IS NULL")
+
+
 class OutboxRow(Base):
     """An event waiting to be published, published (``sent_at``), or parked (``parked_at``)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"), Index("ix_outbox_parked", "parked_at"))
+    __table_args__ = (
+        Index("ix_outbox_pending", "id", postgresql_where=PENDING_ROWS, sqlite_where=PENDING_ROWS),
+        Index("ix_outbox_parked", "id", postgresql_where=PARKED_ROWS, sqlite_where=PARKED_ROWS),
+    )
+    """Partial indexes: they hold only the rows waiting to go and the parked ones, so a row marked sent
+    leaves them, and every pass of the relay reads the pending rows in order without passing the sent."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(255))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
 from contracts import Envelope, EventData, decode_event, encode_event
+from werkplaats.db import array_delete, array_insert
 from werkplaats.outbox import OUTBOX
 from werkplaats.sqlite_driver import INLINE
 
@@ -124,7 +125,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Write the staged rows and outbox events in the open transaction (just before the commit)."""
         inserts, self.inserts = self.inserts, {}
         for table, rows in inserts.items():
-            await self.session.execute(_insert_statement(cast(Table, table)), rows)
+            await self._insert(cast(Table, table), rows)
         writes, self.writes = self.writes, {}
         for table, by_key in writes.items():
             await self._write(cast(Table, table), by_key)
@@ -140,19 +141,49 @@ class SqlUnitOfWork(UnitOfWork):
                 }
                 for e in self.events
             ]
-            await self.session.execute(_insert_statement(OUTBOX), rows)
+            await self._insert(OUTBOX, rows)
+
+    async def _insert(self, table: Table, rows: list[Row], on_conflict: str = "") -> None:
+        """Insert ``rows``: on PostgreSQL in one set-based statement, else as one ``executemany``."""
+        dialect = self.session.get_bind().dialect
+        columns = rows[0].keys()
+        statement = array_insert(table, list(columns), dialect, on_conflict=on_conflict)
+        if statement is not None and all(row.keys() == columns for row in rows):
+            await self.session.execute(statement.statement, statement.parameters(rows))
+        elif on_conflict:
+            await self.session.execute(_upsert_statement(table, _keys(table), dialect.name), rows)
+        else:
+            await self.session.execute(_insert_statement(table), rows)
 
     async def _write(self, table: Table, writes: dict[Key, Row | None]) -> None:
         keys = [column.name for column in table.primary_key.columns]
         deleted = [dict(zip(keys, key, strict=True)) for key, row in writes.items() if row is None]
-        if deleted:
+        by_arrays = array_delete(table, self.session.get_bind().dialect) if deleted else None
+        if by_arrays is not None:  # PostgreSQL: every key of the batch in one statement
+            await self.session.execute(by_arrays.statement, by_arrays.parameters(deleted))
+        elif deleted:
             condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
             rows = [{f"key_{name}": value for name, value in key.items()} for key in deleted]
             await self.session.execute(delete(table).where(condition).execution_options(**_INLINE), rows)
         upserts = [row for row in writes.values() if row is not None]
         if upserts:
-            dialect = self.session.get_bind().dialect.name
-            await self.session.execute(_upsert_statement(table, keys, dialect), upserts)
+            await self._insert(table, upserts, on_conflict=_replacing(table))
+
+
+@functools.cache
+def _keys(table: Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns]
+
+
+@functools.cache
+def _replacing(table: Table) -> str:
+    """``ON CONFLICT`` of an upsert by primary key on PostgreSQL: the new row replaces the old."""
+    keys = _keys(table)
+    updates = [
+        f'"{column.name}" = EXCLUDED."{column.name}"' for column in table.columns if column.name not in keys
+    ]
+    quoted = ", ".join(f'"{name}"' for name in keys)
+    return f"ON CONFLICT ({quoted}) " + (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING")
 
 
 @functools.cache

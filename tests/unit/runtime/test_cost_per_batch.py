@@ -35,9 +35,21 @@ class Cost:
     trips: int = 0
     requests: list[str] = field(default_factory=list)
     """PostgreSQL: each trip's request, e.g. ``BEGIN;`` or ``bind`` (a prepared statement) or ``parse``."""
+    binds: int = 0
+    """PostgreSQL: executions of prepared statements, however many share a trip (``executemany`` pipelines
+    one per row)."""
 
 
 POSTGRES_REQUESTS = {ord("Q"): "query", ord("B"): "bind", ord("P"): "parse"}
+
+
+def _binds(data: bytes) -> int:
+    """How many Bind messages one write to PostgreSQL holds."""
+    count, at = 0, 0
+    while at < len(data):
+        count += data[at] == ord("B")
+        at += 1 + int.from_bytes(data[at + 1 : at + 5], "big")
+    return count
 
 
 def _request(data: bytes) -> str:
@@ -61,6 +73,7 @@ def counted(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cos
         if isinstance(self.get_protocol(), PostgresProtocol):
             cost.trips += 1
             cost.requests.append(_request(bytes(data)))
+            cost.binds += _binds(bytes(data))
         original_write(self, data)
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
@@ -98,6 +111,13 @@ async def no_dead_letters(*_: Any) -> None:
 def one_delivery(offset: int = 0) -> list[Delivery]:
     (envelope,) = probe_events(1, run="cost")
     return [Delivery("probe.topic", 0, offset, None, encode_event(envelope), {})]
+
+
+def deliveries(first: int, count: int) -> list[Delivery]:
+    return [
+        Delivery("probe.topic", 0, offset, None, encode_event(envelope), {})
+        for offset, envelope in enumerate(probe_events(count, run="cost"), first)
+    ]
 
 
 async def test_a_single_record_batch_claims_and_writes_in_two_statements(
@@ -169,7 +189,38 @@ async def test_a_large_staged_batch_and_its_commit_run_in_the_connection_s_threa
     if database.is_sqlite:
         assert cost.trips == 2, "SQLite's work on a burst overlaps the event loop's"
     else:
-        assert cost.requests == ["BEGIN;", "bind", "COMMIT;"], "the 200 rows' binds in one write"
+        assert cost.requests == ["BEGIN;", "bind", "COMMIT;"]
+        assert cost.binds == 1, "the 200 rows as arrays of one statement, not 200 executions"
+
+
+async def test_a_batch_of_many_records_claims_and_writes_in_two_statements_whatever_its_size(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer = EventConsumer(
+        "probe", database, SqlUnitOfWork, record_effect, no_dead_letters, Metrics("probe")
+    )
+    await consumer.process(deliveries(0, 200))
+    with counted(database, monkeypatch) as cost:
+        await consumer.process(deliveries(200, 200))
+        await consumer.process(deliveries(400, 37))
+    assert cost.statements == ["INSERT", "INSERT"] * 2  # per batch: the inbox claim, then the effects
+    if not database.is_sqlite:
+        assert cost.requests == ["BEGIN;", "bind", "bind", "COMMIT;"] * 2, "no statement prepared again"
+        assert cost.binds == 4, "each statement executed once per batch, its rows as arrays"
+
+
+async def test_a_relay_pass_over_many_rows_is_one_load_and_one_mark(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay = OutboxRelay(database, nothing_refused)
+    await stage(database, "probe.topic", probe_events(1, run="cost"))
+    assert await relay.relay_once() == 1
+    await stage(database, "probe.topic", probe_events(300, run="cost"))
+    with counted(database, monkeypatch) as cost:
+        assert await relay.relay_once() == 300
+    assert cost.statements == ["SELECT", "UPDATE"]
+    if not database.is_sqlite:
+        assert cost.binds == 2
 
 
 async def test_a_service_s_own_query_still_runs_in_the_connection_s_thread(
@@ -199,5 +250,5 @@ async def test_a_statement_is_prepared_once_per_postgresql_connection(
         await consumer.process(one_delivery(0))
     with counted(database, monkeypatch) as second:
         await consumer.process(one_delivery(1))
-    assert first.requests.count("parse") == 2, "the claim and the effect are prepared on first use"
+    assert "parse" in first.requests, "the claim and the effect are prepared on first use"
     assert "parse" not in second.requests, "then the prepared-statement cache answers"
