@@ -3,7 +3,8 @@
 The same ``agenda.activity_upserted`` records (synthetic, as the scheduler publishes them) are read by an
 ``AgendaView`` that upserts each into a detecting agenda (as it did first), by one that decodes and holds
 each at once (as it did while following until records were kept), and by one following as it does now:
-records kept by key on the event path, applied when the API asks. One process, one run; CPU per record.
+records kept by key on the event path, applied when the API asks. One process, one run; CPU per record,
+with the garbage collector set as a service process sets it after start-up (``werkplaats.collector``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contracts import AgendaActivityUpserted, Occurrence, encode_event, new_even
 from scheduling.domain import Activity, Agenda, expand, load_areas
 from scheduling.domain.clock import from_us
 from scheduling.service.agenda_view import AgendaView
+from werkplaats import collector
 
 BATCH = 500
 
@@ -88,6 +90,7 @@ def main() -> None:
     count = parser.parse_args().records
     batch = records(count, datetime.now(UTC))
     apply_seconds(new_view(Agenda), unkeyed(batch[:200]))  # warm up: calendars and caches
+    collector.settle_after_start_up()  # as the service's runtime does before its views load
     detecting = apply_seconds(new_view(DetectingAgenda), unkeyed(batch))
     at_once = apply_seconds(new_view(Agenda), unkeyed(batch))
     following = new_view(Agenda)
