@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -109,7 +110,7 @@ class AgendaView:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.agenda = new_agenda(None)
         self._entries: dict[ActivityKey, AgendaEntry] = {}
-        self._kept: dict[bytes, Record] = {}
+        self._kept: OrderedDict[bytes, Record] = OrderedDict()
         """Records read while following and not applied yet, by record key, in the order last written."""
         self._catching_up = asyncio.Lock()
         self._holding_history = False
@@ -158,8 +159,8 @@ class AgendaView:
                 self._apply_kept(len(kept))  # what came before it first, as read
                 self._apply_one(record, self.clock())
                 continue
-            kept.pop(key, None)
             kept[key] = record
+            kept.move_to_end(key)
 
     async def catch_up(self, slice_size: int = CATCH_UP_SLICE) -> None:
         """Apply the kept records in slices, letting the event loop run between them."""
@@ -175,7 +176,7 @@ class AgendaView:
         now = self.clock()
         kept = self._kept
         for _ in range(min(most, len(kept))):
-            self._apply_one(kept.pop(next(iter(kept))), now)
+            self._apply_one(kept.popitem(last=False)[1], now)  # O(1), where a dict's first key is O(removed)
 
     def _apply_one(self, record: Record, now: datetime) -> None:
         """Decode one record and apply it; an unreadable one is logged and skipped."""
