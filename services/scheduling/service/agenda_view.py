@@ -115,7 +115,8 @@ class AgendaView:
         self._catching_up = asyncio.Lock()
         self._holding_history = False
         """Whether the history has been read and its kept records are still being decoded."""
-        self._whole: asyncio.Event | None = None
+        self._whole: asyncio.Future[None] | None = None
+        """Done once the history is held; cancelled when the view stops first."""
         self._announcing: asyncio.Task[None] | None = None
         self.follower = TopicFollower(
             bootstrap_servers,
@@ -260,7 +261,7 @@ class AgendaView:
     async def start(self) -> None:
         """Start reading the topic in the background and return at once; ``loading`` until it is held."""
         self._holding_history = True
-        self._whole = asyncio.Event()
+        self._whole = asyncio.get_running_loop().create_future()
         self.follower.begin()
         self._announcing = asyncio.create_task(self._hold_history(), name="agenda-view-loaded")
 
@@ -268,7 +269,7 @@ class AgendaView:
         """Wait until the topic has been read to its end and what it held is on the view's agenda."""
         await self.follower.wait_loaded()
         if self._whole is not None:
-            await self._whole.wait()
+            await asyncio.shield(self._whole)
 
     async def _hold_history(self) -> None:
         """Once the topic is read to its end, decode and hold what was kept of it, then announce it."""
@@ -278,7 +279,7 @@ class AgendaView:
         await self.catch_up(HISTORY_SLICE)
         self._holding_history = False
         assert self._whole is not None
-        self._whole.set()
+        self._whole.set_result(None)
         seconds = time.perf_counter() - started
         log.info(
             "agenda_view_loaded",
@@ -297,6 +298,8 @@ class AgendaView:
                 await announcing
         await self.follower.stop()
         self._holding_history = False
+        if self._whole is not None and not self._whole.done():
+            self._whole.cancel()
 
 
 def _ahead(occurrences: Iterable[Occurrence], now: datetime) -> tuple[Span, ...]:

@@ -155,3 +155,28 @@ async def test_the_view_is_loading_until_its_whole_history_is_held(monkeypatch: 
         assert view.state is FollowerState.FOLLOWING
     finally:
         await view.stop()
+
+
+async def test_waiting_for_a_view_stopped_before_its_history_is_held_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records, _ = history(seed=7, activities=40)
+    view = new_view()
+    holding = asyncio.Event()
+
+    async def never_done(slice_size: int = 0) -> None:
+        holding.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(view, "catch_up", never_done)
+    view.follower.new_consumer = lambda: TopicOf(records)  # type: ignore[assignment,return-value]
+    await view.start()
+    await asyncio.wait_for(holding.wait(), 5)
+    waiting = asyncio.create_task(view.wait_loaded())
+    await asyncio.sleep(0)
+    assert view.loading
+    await view.stop()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 5)
+    assert not view.loading
