@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 from werkplaats.errors import WerkplaatsError
@@ -82,21 +82,28 @@ class ServiceDefinition:
 @functools.cache
 def registered() -> dict[str, ServiceDefinition]:
     """Every installed service by name, in the order of their ports."""
-    found: list[ServiceDefinition] = []
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        definition = entry_point.load()
-        if not isinstance(definition, ServiceDefinition):
-            raise TypeError(f"{entry_point.value} is not a ServiceDefinition")
-        found.append(definition)
+    found = [_load(entry_point) for entry_point in entry_points(group=ENTRY_POINT_GROUP)]
     return {definition.name: definition for definition in sorted(found, key=lambda d: (d.port, d.name))}
 
 
 def service(name: str) -> ServiceDefinition:
-    """The registered service ``name``."""
+    """The registered service ``name``, importing no other service when its entry point bears its name."""
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        definition = _load(entry_point)
+        if definition.name == name:
+            return definition
     services = registered()
     if name not in services:
         raise UnknownServiceError(f"unknown service {name!r}; known: {', '.join(services)}")
     return services[name]
+
+
+def _load(entry_point: EntryPoint) -> ServiceDefinition:
+    """The service an entry point names (its module imported)."""
+    definition = entry_point.load()
+    if not isinstance(definition, ServiceDefinition):
+        raise TypeError(f"{entry_point.value} is not a ServiceDefinition")
+    return definition
 
 
 def create_app(name: str, **kwargs: Any) -> FastAPI:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from contracts.topics import ORGANISATIONS, all_service_topics
-from scheduling import api, cli
+from scheduling import api
 from scheduling.demo import publish_demo
 from scheduling.domain import Agenda, UnfavourableCalendar, load_areas
 from scheduling.feeds import FeedPoller
@@ -30,6 +32,9 @@ from werkplaats.migrations import upgrade
 from werkplaats.organisations import OrganisationDirectory
 from werkplaats.runtime import ServiceRuntime
 from werkplaats.services import ServiceAccess, ServiceDefinition
+
+if TYPE_CHECKING:
+    import typer
 
 NAME = "scheduling"
 TITLE = "Werkplaats scheduling"
@@ -117,20 +122,22 @@ def create_service(
         inline=inline,
     )
 
+    followers = [venues.start, directory.start, *([advice.start] if serving else [])]
+
     async def prepare() -> None:
         await upgrade(runtime.database, migrations_location())
         await runtime.ensure_topics(all_service_topics())
         await keeper.refresh()
-        await venues.start()
+        await asyncio.gather(*(start() for start in followers))  # each reads its topic to the end
         keeper.start()
         poller.start()
         closer.start()
 
     closer = PastConflictCloser(runtime.database)
-    runtime.startup += [prepare, directory.start]
+    runtime.startup += [prepare]
     runtime.shutdown += [keeper.stop, poller.stop, closer.stop, venues.stop, directory.stop]
     if serving:
-        runtime.startup += [advice.start, view.start]  # the view loads in the background from here
+        runtime.startup += [view.start]  # the view loads in the background from here
         runtime.shutdown[0:0] = [advice.stop, view.stop]
         runtime.readiness_notes.append(view.readiness)
     return SchedulingService(runtime, view, directory, advice)
@@ -162,12 +169,19 @@ def create_app(
     return app
 
 
+def register_commands(app: typer.Typer) -> None:
+    """Add the scheduler's commands to ``werkplaats`` (imported only when the command line is built)."""
+    from scheduling import cli
+
+    cli.register(app)
+
+
 SERVICE = ServiceDefinition(
     name=NAME,
     settings=SchedulingSettings,
     create_app=create_app,
     create_runtime=create_runtime,
-    cli=cli.register,
+    cli=register_commands,
     demo=publish_demo,
     access=ServiceAccess(
         reads=(

@@ -28,8 +28,9 @@ def main() -> None:
     from werkplaats.logging import configure_logging
 
     configure_logging("cli", level="WARNING", fmt="console", stream=sys.stderr)
-    add_service_commands(app)
-    add_commands(app)
+    if sys.argv[1:2] != ["run"]:  # one service in the foreground imports no other service's commands
+        add_service_commands(app)
+        add_commands(app)
     app()
 
 

@@ -3,9 +3,11 @@
 It answers the HTTP API's questions without a database: what is on the agenda, and which conflicts a
 draft would take part in. Every instance reads all partitions of the compacted topic from the beginning
 (no consumer group), then follows it. The reading happens in the background: the service consumes at
-once, and only what needs the view waits until ``loading`` is over. While following, a record is only
-kept (by its key, the latest one wins); it is decoded and held when the API next asks, so a burst of
-events costs the view next to nothing unless someone reads the agenda.
+once, and only what needs the view waits until ``loading`` is over. A record is only kept (by its key,
+the latest one wins) as it is read: the history is decoded and held once it has been read to its end,
+each activity once however often the topic's uncompacted part holds it, and while following a record is
+decoded and held when the API next asks, so a burst of events costs the view next to nothing unless
+someone reads the agenda.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +62,9 @@ AgendaFactory = Callable[[str | None], Agenda]
 
 CATCH_UP_SLICE = 200
 """Kept records decoded at a time when the API asks (the event loop runs between slices)."""
+HISTORY_SLICE = 4
+"""Kept records of the history decoded at a time: the service's consumers wait for one slice at most at
+each of their awaits while the view loads beside them (as the follower's slices of the reading)."""
 
 # Conflicts of a moved single occurrence lie within its ISO week or its evening: this reaches them all.
 _BEFORE, _AFTER = timedelta(days=8), timedelta(days=22)
@@ -104,9 +110,13 @@ class AgendaView:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.agenda = new_agenda(None)
         self._entries: dict[ActivityKey, AgendaEntry] = {}
-        self._kept: dict[bytes, Record] = {}
+        self._kept: OrderedDict[bytes, Record] = OrderedDict()
         """Records read while following and not applied yet, by record key, in the order last written."""
         self._catching_up = asyncio.Lock()
+        self._holding_history = False
+        """Whether the history has been read and its kept records are still being decoded."""
+        self._whole: asyncio.Future[None] | None = None
+        """Done once the history is held; cancelled when the view stops first."""
         self._announcing: asyncio.Task[None] | None = None
         self.follower = TopicFollower(
             bootstrap_servers,
@@ -136,7 +146,7 @@ class AgendaView:
         return self.entries.get(key)
 
     def apply(self, records: Iterable[Record]) -> None:
-        """Take in records of ``scheduling.agenda``: applied at once while loading, else kept until asked.
+        """Take in records of ``scheduling.agenda``: kept by key until the history is read or the API asks.
 
         A record without a key is applied at once (the latest record of a key is all the view needs); one
         without a value is skipped.
@@ -150,16 +160,14 @@ class AgendaView:
                 self._apply_kept(len(kept))  # what came before it first, as read
                 self._apply_one(record, self.clock())
                 continue
-            kept.pop(key, None)
             kept[key] = record
-        if self.loading:
-            self._apply_kept(len(kept))
+            kept.move_to_end(key)
 
-    async def catch_up(self) -> None:
+    async def catch_up(self, slice_size: int = CATCH_UP_SLICE) -> None:
         """Apply the kept records in slices, letting the event loop run between them."""
         async with self._catching_up:
             while self._kept:
-                self._apply_kept(CATCH_UP_SLICE)
+                self._apply_kept(slice_size)
                 await asyncio.sleep(0)
 
     def _apply_kept(self, most: int) -> None:
@@ -169,7 +177,7 @@ class AgendaView:
         now = self.clock()
         kept = self._kept
         for _ in range(min(most, len(kept))):
-            self._apply_one(kept.pop(next(iter(kept))), now)
+            self._apply_one(kept.popitem(last=False)[1], now)  # O(1), where a dict's first key is O(removed)
 
     def _apply_one(self, record: Record, now: datetime) -> None:
         """Decode one record and apply it; an unreadable one is logged and skipped."""
@@ -235,12 +243,15 @@ class AgendaView:
 
     @property
     def loading(self) -> bool:
-        """Whether the view has started and not yet read the topic to its end (not to be asked then)."""
-        return self.follower.state in (FollowerState.CONNECTING, FollowerState.LOADING)
+        """Whether the view has started and does not yet hold the whole topic as read to its end."""
+        reading = self.follower.state in (FollowerState.CONNECTING, FollowerState.LOADING)
+        return reading or self._holding_history
 
     @property
     def state(self) -> FollowerState:
-        """Where the view's reading of the topic is."""
+        """Where the view is: ``loading`` until the history is read and held, then the follower's state."""
+        if self._holding_history and self.follower.state is FollowerState.FOLLOWING:
+            return FollowerState.LOADING
         return self.follower.state
 
     def readiness(self) -> dict[str, Any]:
@@ -248,19 +259,35 @@ class AgendaView:
         return {"agenda_view": {"state": str(self.state), "activities": self.size}}
 
     async def start(self) -> None:
-        """Start reading the topic in the background and return at once; ``loading`` until it is read."""
+        """Start reading the topic in the background and return at once; ``loading`` until it is held."""
+        self._holding_history = True
+        self._whole = asyncio.get_running_loop().create_future()
         self.follower.begin()
-        self._announcing = asyncio.create_task(self._announce_loaded(), name="agenda-view-loaded")
+        self._announcing = asyncio.create_task(self._hold_history(), name="agenda-view-loaded")
 
     async def wait_loaded(self) -> None:
-        """Wait until the topic has been read to its end."""
+        """Wait until the topic has been read to its end and what it held is on the view's agenda."""
         await self.follower.wait_loaded()
+        if self._whole is not None:
+            await asyncio.shield(self._whole)
 
-    async def _announce_loaded(self) -> None:
+    async def _hold_history(self) -> None:
+        """Once the topic is read to its end, decode and hold what was kept of it, then announce it."""
         started = time.perf_counter()
         await self.follower.wait_loaded()
+        read = time.perf_counter() - started
+        await self.catch_up(HISTORY_SLICE)
+        self._holding_history = False
+        assert self._whole is not None
+        self._whole.set_result(None)
         seconds = time.perf_counter() - started
-        log.info("agenda_view_loaded", activities=self.size, seconds=round(seconds, 2))
+        log.info(
+            "agenda_view_loaded",
+            activities=self.size,
+            records=self.follower.records,
+            read_seconds=round(read, 2),
+            seconds=round(seconds, 2),
+        )
 
     async def stop(self) -> None:
         """Stop reading, whether loading or following."""
@@ -270,6 +297,9 @@ class AgendaView:
             with contextlib.suppress(asyncio.CancelledError):
                 await announcing
         await self.follower.stop()
+        self._holding_history = False
+        if self._whole is not None and not self._whole.done():
+            self._whole.cancel()
 
 
 def _ahead(occurrences: Iterable[Occurrence], now: datetime) -> tuple[Span, ...]:

@@ -28,3 +28,31 @@ def test_keyed_records_are_kept_and_unkeyed_ones_applied_on_the_event_path() -> 
     view_load.apply_seconds(at_once, view_load.unkeyed(batch))
     assert following.size == 20
     assert following.entries.keys() == at_once.entries.keys()
+
+
+def test_a_history_of_several_versions_holds_each_activity_once_as_its_last_version() -> None:
+    history = view_load.records(15, datetime.now(UTC), versions=3)
+    last = {record.key: record.value for record in history}
+    loaded = view_load.new_view(Agenda)
+    view_load.apply_seconds(loaded, history)
+
+    assert len(history) == 45
+    assert len(last) == 15
+    assert len(loaded.entries) == 15
+    assert loaded.entries == _applied(view_load.unkeyed(history))
+
+
+def test_the_command_with_versions_prints_the_load_of_that_history(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["view_load", "--records", "20", "--versions", "2"])
+    view_load.main()
+    out = capsys.readouterr().out
+    assert "--versions 2" in out
+    assert len([line for line in out.splitlines() if line.startswith("| 40 | 20 |")]) == 1
+
+
+def _applied(records: list[object]) -> dict[object, object]:
+    view = view_load.new_view(Agenda)
+    view_load.apply_seconds(view, records)
+    return dict(view.entries)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -69,3 +71,30 @@ def test_the_import_rules_cover_the_service(definition: ServiceDefinition) -> No
     assert definition.name in contracts["Contracts import nothing of the project"]["forbidden_modules"]
     domains = contracts["Domain modules import no framework, no I/O and no runtime"]["source_modules"]
     assert f"{definition.name}.domain" in domains
+
+
+def _imported_services(code: str) -> set[str]:
+    """The registered services' packages a fresh interpreter has imported after running ``code``."""
+    names = sorted(registered())
+    probe = f"{code}\nimport sys\nprint('imported:' + ','.join(n for n in {names!r} if n in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    last = result.stdout.strip().splitlines()[-1]
+    return set(filter(None, last.removeprefix("imported:").split(",")))
+
+
+def test_looking_up_one_service_imports_no_other_service() -> None:
+    found = _imported_services("from werkplaats.services import service; service('scheduling')")
+
+    assert found == {"scheduling"}
+
+
+def test_running_one_service_builds_no_other_services_commands() -> None:
+    code = (
+        "import contextlib, sys\n"
+        "sys.argv = ['werkplaats', 'run', '--help']\n"
+        "from werkplaats.cli import main\n"
+        "with contextlib.suppress(SystemExit):\n"
+        "    main()\n"
+    )
+
+    assert _imported_services(code) == set()
