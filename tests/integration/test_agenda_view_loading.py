@@ -200,8 +200,9 @@ async def test_the_scheduler_takes_in_activities_while_its_view_loads(
                     response = await client.get(
                         "/v1/agenda", params={"neighbourhood": area.wijk}, headers=headers
                     )
-                    items = response.json()["items"]
-                    return [item["activity"]["activity_id"] for item in items] == ["tijdens-laden"]
+                    items = response.json()["items"]  # a shared broker's agenda may hold others in the wijk
+                    ours = [item["activity"]["activity_id"] for item in items if item["organisation"] == slug]
+                    return ours == ["tijdens-laden"]
 
                 await wait_for(listed, timeout=30, interval=0.2)
             finally:
