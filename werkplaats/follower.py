@@ -150,8 +150,11 @@ class TopicFollower:
             self.state = FollowerState.CONNECTING
             await consumer.start()
             partitions = await topic_partitions(consumer, self.topic)
+            # Asked before any fetch: a fetch at the end is held at the broker (up to the consumer's
+            # fetch wait), and a request sent after it on the same connection waits that long too.
+            ends = await consumer.end_offsets(partitions)
             consumer.assign(partitions)
-            await self._load(consumer, partitions)
+            await self._load(consumer, partitions, ends)
             await repeat(
                 functools.partial(self._read, consumer, 1000),
                 event="topic_follower_failed",
@@ -161,10 +164,12 @@ class TopicFollower:
         finally:
             await _close(consumer)
 
-    async def _load(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+    async def _load(
+        self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition], ends: dict[TopicPartition, int]
+    ) -> None:
+        """Read every partition from its beginning up to ``ends``, the end offsets taken before."""
         self.state = FollowerState.LOADING
         await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
         while not await caught_up(consumer, ends):
             await self._read(consumer, 500)
         self.state = FollowerState.FOLLOWING

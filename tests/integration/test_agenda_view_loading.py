@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -218,3 +219,54 @@ async def test_a_scheduler_stopped_while_its_view_loads_stops(
             assert app.state.runtime.started
         assert app.state.service.view.state is FollowerState.STOPPED
         assert not app.state.runtime.started
+
+
+FETCH_HOLD_MS = 60_000
+"""A fetch wait far longer than any start-up: a request queued behind such a fetch shows at once."""
+RELEASE_AFTER_S = 15.0
+"""When the test publishes news anyway, releasing a held fetch (so an old follower ends too)."""
+
+
+@pytest.mark.parametrize("history", [0, 30], ids=["empty", "history"])
+async def test_start_returns_without_waiting_for_a_held_fetch(kafka_bootstrap: str, history: int) -> None:
+    async with topic_with(kafka_bootstrap, history) as topic:
+        seen = Seen()
+        follower = TopicFollower(
+            kafka_bootstrap,
+            topic,
+            seen.apply,
+            client_id="test-follower",
+            new_consumer=lambda: AIOKafkaConsumer(
+                bootstrap_servers=kafka_bootstrap,
+                enable_auto_commit=False,
+                client_id="test-follower-held",
+                fetch_max_wait_ms=FETCH_HOLD_MS,
+                request_timeout_ms=FETCH_HOLD_MS + 30_000,
+            ),
+        )
+        seen.follower = follower
+        events: list[str] = []
+        applied_when_loaded: list[bytes] = []
+
+        def loaded(_: object) -> None:
+            events.append("loaded")
+            applied_when_loaded.extend(seen.values)
+
+        starting = asyncio.create_task(follower.start())
+        starting.add_done_callback(loaded)
+        await asyncio.wait([starting], timeout=RELEASE_AFTER_S)
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        await producer.start()
+        events.append("news sent")
+        try:
+            await producer.send_and_wait(topic, b"news", key=b"x")
+        finally:
+            await producer.stop()
+        try:
+            await asyncio.wait_for(starting, 30)
+            assert events == ["loaded", "news sent"]
+            assert sorted(applied_when_loaded) == sorted(f"old-{n}".encode() for n in range(history))
+            await wait_for(lambda: b"news" in seen.values, timeout=30)
+            assert seen.states[-1] is FollowerState.FOLLOWING
+        finally:
+            await asyncio.wait_for(follower.stop(), 15)
