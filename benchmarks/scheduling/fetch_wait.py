@@ -154,7 +154,7 @@ def run(
     topic = partner_activities(organisation)
     asyncio.run(ensure_topics(bootstrap, partner_topics(organisation)))
     count = max(1, round(rate * duration))
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")  # spawned, it would import from the caller's sys.path
     pipes, processes = [], []
     for way in ways:
         mine, theirs = context.Pipe()
