@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aiokafka.structs import RecordMetadata
 from sqlalchemy import func, select
 
 from notifications.main import migrations_location
 from notifications.service import subscriptions
 from notifications.store import EndpointRow, FeedRow, NotificationRow
-from support.testing import wait_for
+from support.testing import committed_offsets, next_offsets, wait_for
 from test_notifications_support import (
     SECRET,
     ConflictPublisher,
@@ -50,7 +51,7 @@ def start(
         "NOTIFICATIONS_SMTP_TIMEOUT_S": "1.5",
         "NOTIFICATIONS_RETRY_BASE_S": "0.2",
         "NOTIFICATIONS_RETRY_MAX_S": "1",
-        "WERKPLAATS_LOG_LEVEL": "WARNING",
+        "WERKPLAATS_LOG_LEVEL": "INFO",  # what the process did, printed if the test fails,
     }
     command = [sys.executable, "-m", "werkplaats", "run", "notifications"]
     return subprocess.Popen(command, env=environment, stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -80,7 +81,7 @@ async def test_killed_during_a_burst_every_subscriber_gets_every_message_exactly
                 async with ConflictPublisher(kafka_bootstrap) as publisher:
                     await publisher.probe(lambda: _fed(database), timeout=120)
                     conflicts = [unique("c") for _ in range(BURST)]
-                    await publisher.send_many(
+                    sent = await publisher.send_many(
                         [detected(c, [unique("org")], buurten[n % 3]) for n, c in enumerate(conflicts)]
                     )
                 await wait_for(lambda: len(steady.unique()) >= BURST // 5, timeout=120, interval=0.05)
@@ -95,9 +96,9 @@ async def test_killed_during_a_burst_every_subscriber_gets_every_message_exactly
                     await wait_for(lambda: len(_mail_ids(smtp)) >= BURST, timeout=300, interval=0.5)
                     caught_up_s = time.monotonic() - restarted
                 except AssertionError:
-                    print(
-                        await _what_is_missing(database, conflicts, {"flaky": flaky, "steady": steady}, smtp)
-                    )
+                    receivers = {"flaky": flaky, "steady": steady}
+                    print(await _what_is_missing(database, conflicts, receivers, smtp))
+                    print(await _consumed_so_far(kafka_bootstrap, f"{group}-conflicts", sent, log))
                     raise
             finally:
                 process.terminate()
@@ -147,6 +148,19 @@ async def _what_is_missing(
         f"  endpoint {e.endpoint}: {e.failures} failures, blocked until {e.blocked_until}" for e in endpoints
     ]
     return "\n".join(lines)
+
+
+async def _consumed_so_far(bootstrap: str, group: str, sent: list[RecordMetadata], log: Path) -> str:
+    """The conflicts consumer's committed offsets against the burst's, and the process's last log lines."""
+    committed = await committed_offsets(bootstrap, group)
+    lines = [
+        f"partition {tp.partition}: committed {committed.get(tp)}, burst ends at {offset}"
+        for tp, offset in sorted(next_offsets(sent).items())
+    ]
+    quiet = ("webhook_delivered", "email_sent", "notification_retry")
+    lines_logged = log.read_text(errors="replace").splitlines()
+    events = [line for line in lines_logged if not any(q in line for q in quiet)]
+    return "\n".join([*lines, "last log lines, deliveries left out:", *events[-40:]])
 
 
 def _subscribers_mail(smtp: SmtpSink) -> list[Any]:
