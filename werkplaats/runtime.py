@@ -123,6 +123,7 @@ class ServiceRuntime:
         self.startup: list[Callable[[], Awaitable[None]]] = []
         self.shutdown: list[Callable[[], Awaitable[None]]] = []
         self._committers: list[OffsetCommitter] = []
+        self._consumer_names: set[str] = set()
         self.started = False
         self._known_topics: set[str] = set()
         self.not_ready_reason: str | None = "starting"
@@ -140,6 +141,11 @@ class ServiceRuntime:
     def consumer_group(self) -> str:
         """The service's consumer group (its name unless configured)."""
         return self.settings.consumer_group or self.name
+
+    def group_instance_id(self, consumer: str) -> str | None:
+        """The static group membership id of ``consumer`` (unset ``instance_id``: None, dynamic)."""
+        instance = self.settings.instance_id
+        return None if instance is None else f"{instance}-{consumer}"
 
     async def ensure_topics(self, specs: Iterable[TopicSpec]) -> None:
         """Create the topics of ``specs`` this process has not seen yet (broker auto-creation is off)."""
@@ -190,6 +196,9 @@ class ServiceRuntime:
         return at the first byte but otherwise wait that long at the broker, and so does each poll;
         unset, fetches batch as the settings say.
         """
+        if name in self._consumer_names:
+            raise ValueError(f"{self.name} has a consumer named {name!r} already: each needs its own name")
+        self._consumer_names.add(name)
         poll_ms, min_bytes, max_wait_ms = (
             (self.settings.poll_timeout_ms, self.settings.fetch_min_bytes, self.settings.fetch_max_wait_ms)
             if fetch_wait_ms is None
@@ -215,6 +224,7 @@ class ServiceRuntime:
             *topics,
             pattern=pattern,
             group_id=group_id or self.consumer_group,
+            group_instance_id=self.group_instance_id(name),
             batch=True,
             max_records=self.settings.batch_size,
             batch_timeout_ms=poll_ms,
