@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.topics import TopicSpec, dead_letter_spec
-from werkplaats import collector, outbox_parking
+from werkplaats import collector, fencing, outbox_parking
 from werkplaats.batch_polling import poll_without_pause
 from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import (
@@ -124,6 +124,7 @@ class ServiceRuntime:
         self.shutdown: list[Callable[[], Awaitable[None]]] = []
         self._committers: list[OffsetCommitter] = []
         self._consumer_names: set[str] = set()
+        self._fenced_warning: fencing.FencedWarning | None = None
         self.started = False
         self._known_topics: set[str] = set()
         self.not_ready_reason: str | None = "starting"
@@ -270,6 +271,8 @@ class ServiceRuntime:
         for task in self.startup:
             await until_done(self._noting_failure(task), event="startup_retried", backoff=KAFKA_WAIT_BACKOFF)
         self._producer = producer
+        if self.settings.instance_id is not None:
+            self._fenced_warning = fencing.watch(self.settings.instance_id)
         await self.broker.start()
         self.not_ready_reason = None
         self.relay.start()
@@ -316,6 +319,9 @@ class ServiceRuntime:
         for committer in self._committers:  # what was processed is not read again after a restart
             await self._within_bound(committer.commit(), "commit")
         await self._within_bound(self.broker.stop(), "consumers")
+        if self._fenced_warning is not None:
+            fencing.unwatch(self._fenced_warning)
+            self._fenced_warning = None
         for committer in self._committers:
             await self._within_bound(committer.close(), "commit")
         for task in self.shutdown:

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from structlog.testing import capture_logs
+
 from benchmarks.probe import ProbeBase, attach, count_effects, handled_times, stage_events
 from support.testing import committed_offsets, wait_for, wait_until_consumed
 from werkplaats.db import Database
@@ -72,6 +74,30 @@ def probe_runtime(database_url: str, bootstrap: str, group: str, instance_id: st
     """The probe consumer as ``benchmarks.probe`` runs it."""
     settings = ServiceSettings(database_url=database_url, consumer_group=group, instance_id=instance_id)
     return ServiceRuntime("probe", settings, bootstrap_servers=bootstrap)
+
+
+async def test_two_live_members_with_one_instance_id_are_warned_of_by_name(
+    kafka_bootstrap: str, make_topic, unique, tmp_path: Path
+) -> None:
+    topic = await make_topic(unique("fenced"), partitions=3)
+    group, instance_id = unique("group"), unique("pod")
+    first, second = (
+        probe_runtime(f"sqlite+aiosqlite:///{tmp_path / f'{n}.db'}", kafka_bootstrap, group, instance_id)
+        for n in ("first", "second")
+    )
+    with capture_logs() as logs:
+        for runtime in (first, second):
+            await runtime.database.create_all(ProbeBase.metadata)
+            attach(runtime, topic)
+            await runtime.start()
+        try:
+            await wait_for(lambda: any(e["event"] == "consumer_fenced" for e in logs), timeout=30)
+        finally:
+            await first.stop()
+            await second.stop()
+    fenced = next(e for e in logs if e["event"] == "consumer_fenced")
+    assert (fenced["log_level"], fenced["instance_id"]) == ("warning", instance_id)
+    assert "another live process uses this instance id" in fenced["likely_cause"]
 
 
 async def _relayed(runtime: ServiceRuntime) -> bool:
