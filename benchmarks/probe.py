@@ -131,10 +131,15 @@ def attach(runtime: ServiceRuntime, topic: str) -> None:
     )
 
 
-async def serve(topic: str, database_url: str, bootstrap: str, group: str) -> None:
+async def serve(
+    topic: str, database_url: str, bootstrap: str, group: str, instance_id: str | None = None
+) -> None:
     """Run a probe consumer until cancelled."""
     settings = ServiceSettings(
-        database_url=database_url, consumer_group=group, kafka_bootstrap_servers=bootstrap
+        database_url=database_url,
+        consumer_group=group,
+        kafka_bootstrap_servers=bootstrap,
+        instance_id=instance_id,
     )
     runtime = ServiceRuntime("probe", settings, bootstrap_servers=bootstrap)
     await runtime.database.create_all(ProbeBase.metadata)
@@ -153,9 +158,10 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--group", default=f"probe-{uuid.uuid4().hex[:8]}")
+    parser.add_argument("--instance-id", help="Static group membership: the same id after a restart.")
     args = parser.parse_args()
     configure_logging("probe", level="WARNING")
-    asyncio.run(serve(args.topic, args.database_url, args.bootstrap, args.group))
+    asyncio.run(serve(args.topic, args.database_url, args.bootstrap, args.group, args.instance_id))
 
 
 if __name__ == "__main__":

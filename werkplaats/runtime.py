@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.topics import TopicSpec, dead_letter_spec
-from werkplaats import collector, outbox_parking
+from werkplaats import collector, fencing, outbox_parking
 from werkplaats.batch_polling import poll_without_pause
 from werkplaats.broker import create_broker, create_producer, publish_batch
 from werkplaats.consumer import (
@@ -123,6 +123,8 @@ class ServiceRuntime:
         self.startup: list[Callable[[], Awaitable[None]]] = []
         self.shutdown: list[Callable[[], Awaitable[None]]] = []
         self._committers: list[OffsetCommitter] = []
+        self._consumer_names: set[str] = set()
+        self._fenced_warning: fencing.FencedWarning | None = None
         self.started = False
         self._known_topics: set[str] = set()
         self.not_ready_reason: str | None = "starting"
@@ -140,6 +142,11 @@ class ServiceRuntime:
     def consumer_group(self) -> str:
         """The service's consumer group (its name unless configured)."""
         return self.settings.consumer_group or self.name
+
+    def group_instance_id(self, consumer: str) -> str | None:
+        """The static group membership id of ``consumer`` (unset ``instance_id``: None, dynamic)."""
+        instance = self.settings.instance_id
+        return None if instance is None else f"{instance}-{consumer}"
 
     async def ensure_topics(self, specs: Iterable[TopicSpec]) -> None:
         """Create the topics of ``specs`` this process has not seen yet (broker auto-creation is off)."""
@@ -190,6 +197,9 @@ class ServiceRuntime:
         return at the first byte but otherwise wait that long at the broker, and so does each poll;
         unset, fetches batch as the settings say.
         """
+        if name in self._consumer_names:
+            raise ValueError(f"{self.name} has a consumer named {name!r} already: each needs its own name")
+        self._consumer_names.add(name)
         poll_ms, min_bytes, max_wait_ms = (
             (self.settings.poll_timeout_ms, self.settings.fetch_min_bytes, self.settings.fetch_max_wait_ms)
             if fetch_wait_ms is None
@@ -215,6 +225,7 @@ class ServiceRuntime:
             *topics,
             pattern=pattern,
             group_id=group_id or self.consumer_group,
+            group_instance_id=self.group_instance_id(name),
             batch=True,
             max_records=self.settings.batch_size,
             batch_timeout_ms=poll_ms,
@@ -260,6 +271,8 @@ class ServiceRuntime:
         for task in self.startup:
             await until_done(self._noting_failure(task), event="startup_retried", backoff=KAFKA_WAIT_BACKOFF)
         self._producer = producer
+        if self.settings.instance_id is not None:
+            self._fenced_warning = fencing.watch(self.settings.instance_id)
         await self.broker.start()
         self.not_ready_reason = None
         self.relay.start()
@@ -306,6 +319,9 @@ class ServiceRuntime:
         for committer in self._committers:  # what was processed is not read again after a restart
             await self._within_bound(committer.commit(), "commit")
         await self._within_bound(self.broker.stop(), "consumers")
+        if self._fenced_warning is not None:
+            fencing.unwatch(self._fenced_warning)
+            self._fenced_warning = None
         for committer in self._committers:
             await self._within_bound(committer.close(), "commit")
         for task in self.shutdown:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "werkplaats"
+INSTANCE_ID_MAX_LENGTH = 200
+"""Kafka allows 249 characters in a group instance id; the rest is left for the consumer's name."""
+KAFKA_NAME = re.compile(r"[A-Za-z0-9._-]+")
+"""The characters Kafka accepts in a group instance id (as in a topic name)."""
 
 
 class RuntimeSettings(BaseSettings):
@@ -75,6 +80,15 @@ class ServiceSettings(RuntimeSettings):
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; the service name if unset."
     )
+    instance_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=INSTANCE_ID_MAX_LENGTH,
+        description=(
+            "Static group membership: a process restarted with the same id takes its partitions back at once."
+            " Unique per live process (e.g. the pod name); unset means dynamic membership."
+        ),
+    )
     batch_size: int = Field(
         default=500, ge=1, le=10_000, description="Most messages handled in one transaction."
     )
@@ -100,6 +114,13 @@ class ServiceSettings(RuntimeSettings):
     inbox_retention_days: int = Field(
         default=30, ge=1, description="Processed-event records are kept this long (redelivery comes sooner)."
     )
+
+    @field_validator("instance_id")
+    @classmethod
+    def _kafka_accepts(cls, value: str | None) -> str | None:
+        if value is not None and not KAFKA_NAME.fullmatch(value):
+            raise ValueError("only letters, digits, '.', '_' and '-' are allowed (Kafka refuses others)")
+        return value
 
     def sqlite_url(self, service: str) -> str:
         """The default embedded database of ``service``."""

@@ -86,3 +86,11 @@ def test_each_kubernetes_service_logs_in_to_kafka_with_scram_from_a_secret(name:
         if SECRET_NAME.search(variable):
             assert "value" not in item, f"{variable} is written into the manifest"
             assert item["valueFrom"]["secretKeyRef"]["name"] == f"werkplaats-{name}"
+
+
+@pytest.mark.parametrize("name", sorted(deployments()))
+def test_each_kubernetes_service_is_a_static_group_member_named_after_its_pod(name: str) -> None:
+    [container] = deployments()[name]["spec"]["template"]["spec"]["containers"]
+    environment = {item["name"]: item for item in container["env"]}
+    source = environment[f"{name.upper()}_INSTANCE_ID"]["valueFrom"]
+    assert source == {"fieldRef": {"fieldPath": "metadata.name"}}
