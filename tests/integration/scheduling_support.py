@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -24,7 +23,13 @@ from contracts.topics import (
 )
 from scheduling.domain import AMSTERDAM, load_calendar
 from scheduling.domain.clock import Occurrence, to_us
-from support.testing import read_topic, start_groups_at_end, wait_for, wait_until_consumed
+from support.testing import (
+    fresh_wijk_digits,
+    read_topic,
+    start_groups_at_end,
+    wait_for,
+    wait_until_consumed,
+)
 from werkplaats.db import Database
 from werkplaats.outbox import OutboxRow
 from werkplaats.runtime import ServiceRuntime
@@ -40,7 +45,7 @@ class Area:
 
 
 def fresh_area() -> Area:
-    digits = f"{random.randrange(900000, 999999)}"  # not a real municipality: GM9xxx
+    digits = fresh_wijk_digits()
     return Area(f"WK{digits}", tuple(f"BU{digits}{n:02d}" for n in range(1, 4)))
 
 

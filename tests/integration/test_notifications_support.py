@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import random
 import socket
 import time
 import uuid
@@ -26,7 +25,7 @@ from contracts import ConflictAcknowledged, ConflictDetected, ConflictResolved, 
 from contracts.topics import SCHEDULING_CONFLICTS, all_service_topics
 from notifications.channels.webhook import DELIVERY
 from notifications.main import migrations_location
-from support.testing import migrated_database
+from support.testing import fresh_wijk_digits, migrated_database
 from werkplaats.db import Database
 from werkplaats.topics_admin import ensure_topics
 
@@ -56,7 +55,7 @@ def free_port() -> int:
 
 
 def fresh_wijk() -> tuple[str, list[str]]:
-    digits = f"{random.randrange(900000, 999999)}"
+    digits = fresh_wijk_digits()
     return f"WK{digits}", [f"BU{digits}{n:02d}" for n in range(1, 4)]
 
 

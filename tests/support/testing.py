@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,21 @@ async def migrated_database(url: str, migrations: str) -> AsyncIterator[Database
         yield database
     finally:
         await database.dispose()
+
+
+_WIJKEN_DRAWN: set[int] = set()
+
+
+def fresh_wijk_digits() -> str:
+    """The six digits of a wijk code no real municipality has (GM9xxx), never drawn twice in one test run.
+
+    Tests on one broker share ``scheduling.agenda``, and every agenda view reads all of it: a wijk two
+    tests drew would show each of them the other's activities and conflicts.
+    """
+    while (digits := random.randrange(900_000, 1_000_000)) in _WIJKEN_DRAWN:
+        continue
+    _WIJKEN_DRAWN.add(digits)
+    return str(digits)
 
 
 async def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval: float = 0.05) -> None:
