@@ -11,7 +11,7 @@ import pytest
 from contracts import OrganisationRole
 from notifications.main import create_app
 from notifications.settings import NotificationsSettings
-from support.testing import wait_for
+from support.testing import loopback_only, wait_for
 from test_notifications_support import SECRET, ConflictPublisher, detected, fresh_wijk
 from werkplaats.organisations import add_organisation
 
@@ -149,6 +149,12 @@ async def test_webhooks_to_internal_addresses_are_refused_naming_the_url(
     api: tuple[httpx.AsyncClient, str, str],
 ) -> None:
     client, operations, _ = api
+    with loopback_only() as reached_beyond:
+        await _refuse_internal_webhooks(client, operations)
+    assert reached_beyond == []  # refused by their address alone, never connected to
+
+
+async def _refuse_internal_webhooks(client: httpx.AsyncClient, operations: str) -> None:
     for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.8/hook", "http://[::1]:9/h"):
         subscribed = await client.post(
             "/v1/subscriptions", json={"webhook": {"url": url, "secret": SECRET}}, headers=bearer(operations)

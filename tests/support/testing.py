@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -107,6 +110,39 @@ def stub_resolver(names: dict[str, list[str]]) -> Callable[[str, int], Awaitable
         return names[host]
 
     return resolve
+
+
+@contextmanager
+def loopback_only() -> Iterator[list[Any]]:
+    """Refuse every socket connection beyond loopback while open; yields the addresses refused.
+
+    For tests that name outside addresses: proof that none of them was ever connected to.
+    """
+    refused: list[Any] = []
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def beyond_loopback(address: Any) -> bool:
+        if not isinstance(address, tuple):
+            return False  # a Unix socket
+        host = ipaddress.ip_address(str(address[0]).split("%")[0])
+        mapped = getattr(host, "ipv4_mapped", None)
+        return not (mapped or host).is_loopback
+
+    def guarded(original: Callable[..., Any]) -> Callable[..., Any]:
+        def attempt(self: socket.socket, address: Any) -> Any:
+            if beyond_loopback(address):
+                refused.append(address)
+                raise ConnectionRefusedError(f"tests reach only loopback, not {address}")
+            return original(self, address)
+
+        return attempt
+
+    socket.socket.connect = guarded(connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = guarded(connect_ex)  # type: ignore[method-assign]
+    try:
+        yield refused
+    finally:
+        socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign]
 
 
 async def end_offsets(

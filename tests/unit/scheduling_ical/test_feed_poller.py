@@ -16,7 +16,7 @@ from scheduling.feeds import FeedError, FeedPoller, add_feed, parse_interval, re
 from scheduling.feeds.store import FeedEventRow
 from scheduling.ical import FeedMapping
 from scheduling.main import migrations_location
-from support.testing import stub_resolver, wait_for
+from support.testing import loopback_only, stub_resolver, wait_for
 from werkplaats.db import Database
 from werkplaats.migrations import upgrade
 from werkplaats.outbound import OutboundClient
@@ -265,8 +265,10 @@ async def test_a_redirect_to_an_internal_address_is_refused_and_the_feed_path_st
         database, client=OutboundClient(transport=httpx.MockTransport(redirect), resolver=resolver)
     )
 
-    [outcome] = await feeds.poll_once(now=T0)
+    with loopback_only() as reached_beyond:
+        [outcome] = await feeds.poll_once(now=T0)
 
+    assert reached_beyond == []  # the redirect was refused by its address, never followed
     assert outcome.status == "error"
     assert "169.254.169.254" in (outcome.message or "")
     assert "s3cr3t" not in (outcome.message or "")
