@@ -156,7 +156,7 @@ class SqlUnitOfWork(UnitOfWork):
             await self.session.execute(_insert_statement(table), rows)
 
     async def _write(self, table: Table, writes: dict[Key, Row | None]) -> None:
-        keys = [column.name for column in table.primary_key.columns]
+        keys = _keys(table)
         deleted = [dict(zip(keys, key, strict=True)) for key, row in writes.items() if row is None]
         by_arrays = array_delete(table, self.session.get_bind().dialect) if deleted else None
         if by_arrays is not None:  # PostgreSQL: every key of the batch in one statement
